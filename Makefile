@@ -1,0 +1,45 @@
+# baicun - run `make help` for the list of targets.
+# The first use of any target creates .venv and installs everything the project needs.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+WAVE   ?= demo-2025
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test test-fast lint format bench clean
+
+help: ## List every target with what it does
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	./scripts/install-system-deps.sh
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the toolkit, its tools and system fonts
+
+demo: $(STAMP) ## Run the main job on the embedded demo study
+	$(BIN)/baicun demo
+
+test: $(STAMP) ## Run the whole test suite (tests and doctests)
+	$(BIN)/python -m pytest -n 2 -q
+
+test-fast: $(STAMP) ## Run the tests without the slow end-to-end ones
+	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+lint: $(STAMP) ## Check style and formatting with ruff
+	$(BIN)/ruff check analysis tests benchmarks
+	$(BIN)/ruff format --check analysis tests benchmarks
+
+format: $(STAMP) ## Reformat the code with ruff
+	$(BIN)/ruff check --fix analysis tests benchmarks
+	$(BIN)/ruff format analysis tests benchmarks
+
+bench: $(STAMP) ## Run the benchmark harness against the peers (see benchmarks/README.md)
+	$(BIN)/python -m benchmarks
+
+clean: ## Remove generated outputs (never data/raw)
+	rm -rf data/processed/* reports/* .pytest_cache

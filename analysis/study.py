@@ -1,0 +1,242 @@
+"""A study on disk: ``study.toml`` and every path of the study.
+
+No other module writes a literal path: they ask a :class:`Study`.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (root / "study.toml").write_text('''
+... [study]
+... name = "示例"
+... [instruments.village]
+... form = "surveys/village.xlsx"
+... key = "village_id"
+... ''', encoding="utf-8")
+>>> study = Study.load(root)
+>>> study.instrument_names
+('village',)
+>>> study.raw_dir("2024").relative_to(root).as_posix()
+'data/raw/2024'
+>>> study.form_path("village").name
+'village.xlsx'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .errors import StudyError
+
+__all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root"]
+
+STUDY_FILE = "study.toml"
+
+_DEFAULT_PATHS = {
+    "surveys": "surveys",
+    "raw": "data/raw",
+    "processed": "data/processed",
+    "reports": "reports",
+    "notebooks": "notebooks",
+    "benchmarks": "benchmarks",
+}
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    """One instrument of a study as declared in ``study.toml``."""
+
+    name: str
+    form: Path
+    key: str | None = None
+    parent: str | None = None
+    parent_key: str | None = None
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
+def find_study_root(start: Path | str | None = None) -> Path:
+    """Walk up from ``start`` (default: the working directory) to the folder holding study.toml.
+
+    Raises
+    ------
+    StudyError
+        ``STU001`` when no study.toml is found.
+    """
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / STUDY_FILE).is_file():
+            return folder
+    raise StudyError(
+        "STU001",
+        "no study.toml found in this folder or any folder above it",
+        file=str(here),
+        hint="Run the command inside a study (the folder with study.toml), or pass --study PATH.",
+    )
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study: its root folder and its parsed ``study.toml`` (read-only)."""
+
+    root: Path
+    config: Mapping[str, Any]
+
+    @classmethod
+    def load(cls, root: Path | str | None = None) -> Study:
+        """Load the study whose root is ``root`` (or found above the working directory)."""
+        root = (
+            find_study_root(root)
+            if root is None or not (Path(root) / STUDY_FILE).is_file()
+            else Path(root)
+        )
+        path = Path(root).resolve() / STUDY_FILE
+        try:
+            config = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise StudyError(
+                "STU002",
+                f"study.toml is not valid TOML: {exc}",
+                file=str(path),
+                hint="Fix the syntax at the position given (quotes, brackets, '=' between key and value).",
+            ) from None
+        except UnicodeDecodeError:
+            raise StudyError(
+                "STU002",
+                "study.toml is not UTF-8 text",
+                file=str(path),
+                hint="Save study.toml as UTF-8.",
+            ) from None
+        study = cls(root=path.parent, config=MappingProxyType(config))
+        study._check()
+        return study
+
+    def _check(self) -> None:
+        instruments = self.config.get("instruments", {})
+        if not isinstance(instruments, dict):
+            raise StudyError(
+                "STU003", "[instruments] must be a table", file=str(self.root / STUDY_FILE)
+            )
+        for name, spec in instruments.items():
+            if not isinstance(spec, dict) or "form" not in spec:
+                raise StudyError(
+                    "STU003",
+                    f"instrument '{name}' has no 'form'",
+                    file=str(self.root / STUDY_FILE),
+                    column=f"instruments.{name}",
+                    hint=f'Add form = "surveys/{name}.xlsx" under [instruments.{name}].',
+                )
+            parent = spec.get("parent")
+            if parent is not None and parent not in instruments:
+                raise StudyError(
+                    "STU004",
+                    f"instrument '{name}' names parent '{parent}', which is not an instrument of the study",
+                    file=str(self.root / STUDY_FILE),
+                    column=f"instruments.{name}.parent",
+                    expected=", ".join(sorted(instruments)),
+                    found=parent,
+                )
+
+    # ------------------------------------------------------------------ settings
+    @property
+    def name(self) -> str:
+        """The study's name (zh)."""
+        return str(self.config.get("study", {}).get("name", self.root.name))
+
+    @property
+    def default_language(self) -> str:
+        """The language of labels and report text unless told otherwise."""
+        return str(self.config.get("study", {}).get("default_language", "zh"))
+
+    def setting(self, *keys: str, default: Any = None) -> Any:
+        """A nested setting of study.toml, e.g. ``study.setting("pii", "salt")``."""
+        node: Any = self.config
+        for key in keys:
+            if not isinstance(node, Mapping) or key not in node:
+                return default
+            node = node[key]
+        return node
+
+    # ------------------------------------------------------------------ instruments
+    @property
+    def instrument_names(self) -> tuple[str, ...]:
+        """Names of the study's instruments, in the order study.toml declares them."""
+        return tuple(self.config.get("instruments", {}))
+
+    def instrument(self, name: str) -> InstrumentSpec:
+        """The declared instrument ``name``."""
+        specs = self.config.get("instruments", {})
+        if name not in specs:
+            raise StudyError(
+                "STU005",
+                f"unknown instrument '{name}'",
+                file=str(self.root / STUDY_FILE),
+                expected=", ".join(specs) or "(none declared)",
+                found=name,
+                hint="Use one of the instruments declared under [instruments] in study.toml.",
+            )
+        spec = specs[name]
+        return InstrumentSpec(
+            name=name,
+            form=self.path(spec["form"]),
+            key=spec.get("key"),
+            parent=spec.get("parent"),
+            parent_key=spec.get("parent_key"),
+            label=MappingProxyType(dict(spec.get("label", {}))),
+        )
+
+    def form_path(self, name: str) -> Path:
+        """Path of the XLSForm of instrument ``name``."""
+        return self.instrument(name).form
+
+    # ------------------------------------------------------------------ paths
+    def path(self, relative: str | Path) -> Path:
+        """A path of the study, resolved from its root."""
+        return (self.root / relative).resolve()
+
+    def _dir(self, kind: str) -> Path:
+        configured = self.config.get("paths", {}).get(kind, _DEFAULT_PATHS[kind])
+        return self.path(configured)
+
+    @property
+    def surveys_dir(self) -> Path:
+        """Folder of the XLSForm instruments."""
+        return self._dir("surveys")
+
+    @property
+    def notebooks_dir(self) -> Path:
+        """Folder of the report notebooks."""
+        return self._dir("notebooks")
+
+    @property
+    def benchmarks_dir(self) -> Path:
+        """Folder of the benchmark harness."""
+        return self._dir("benchmarks")
+
+    def raw_dir(self, wave: str) -> Path:
+        """``data/raw/<wave>/``: field exports exactly as received (read-only)."""
+        return self._dir("raw") / wave
+
+    def processed_dir(self, wave: str) -> Path:
+        """``data/processed/<wave>/``: cleaned, labelled outputs (generated)."""
+        return self._dir("processed") / wave
+
+    def reports_dir(self, wave: str) -> Path:
+        """``reports/<wave>/``: the generated report of a wave."""
+        return self._dir("reports") / wave
+
+    def codebook_dir(self) -> Path:
+        """Where instrument codebooks are written (beside the processed data)."""
+        return self._dir("processed") / "codebooks"
+
+    @property
+    def waves(self) -> tuple[str, ...]:
+        """Waves present under data/raw/ (sorted) plus any declared in study.toml."""
+        declared = list(self.config.get("waves", {}).get("list", []))
+        raw = self._dir("raw")
+        found = sorted(p.name for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []
+        return tuple(dict.fromkeys([*declared, *found]))

@@ -1,0 +1,84 @@
+"""The project's own files install what it needs and agree with each other."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+
+from conftest import ROOT
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[ ;]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _pyproject_names() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = {_name(r) for r in project["dependencies"]}
+    names |= {_name(r) for r in project["optional-dependencies"]["dev"]}
+    return names
+
+
+def _environment_names() -> set[str]:
+    names = set()
+    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    dependencies = text.split("dependencies:", 1)[1]
+    for line in dependencies.splitlines():
+        match = re.match(r"^\s*-\s+([A-Za-z0-9_.\-]+)", line)
+        if match and not line.strip().startswith("- -e"):
+            names.add(_name(match.group(1)))
+    return names - {"python", "pip"}
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    missing_in_conda = _pyproject_names() - _environment_names()
+    missing_in_pip = _environment_names() - _pyproject_names()
+    assert not missing_in_conda, f"add to environment.yml: {sorted(missing_in_conda)}"
+    assert not missing_in_pip, f"add to pyproject.toml: {sorted(missing_in_pip)}"
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "make test" in readme
+    assert re.search(r"^make test\s*$", ci, re.MULTILINE)
+
+
+def test_make_help_lists_every_target():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-zA-Z][a-zA-Z_-]*):", makefile, re.MULTILINE))
+    out = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    listed = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert targets <= listed, f"targets without a '## description': {sorted(targets - listed)}"
+    assert {"demo", "test", "lint"} <= listed
+
+
+def test_public_api_is_explicit_and_importable():
+    import analysis
+
+    assert analysis.__all__ == sorted(analysis.__all__, key=str.lower) or len(analysis.__all__) > 0
+    for name in analysis.__all__:
+        assert hasattr(analysis, name), name
+
+
+def test_no_literal_study_paths_outside_the_study_module():
+    """Paths of a study are resolved by analysis.study only (DESIGN.md section 4)."""
+    offenders = []
+    for path in (ROOT / "analysis").rglob("*.py"):
+        if path.name == "study.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for literal in (
+            '"data/raw',
+            '"data/processed',
+            "'data/raw",
+            "'data/processed",
+            '"surveys/',
+            '"reports/',
+        ):
+            if literal in text:
+                offenders.append(f"{path.relative_to(ROOT)}: {literal}")
+    assert not offenders, offenders
