@@ -27,7 +27,7 @@ Examples
 >>> form["age"].missing_codes["98"]
 '不知道'
 >>> form["tv"].type, form["tv"].row
-('select_one', 4)
+('select_one', 3)
 >>> form.choices("tv").label_of("2", "en")
 'No'
 """
@@ -35,21 +35,25 @@ Examples
 from __future__ import annotations
 
 import re
+from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pyxform.constants import EXTERNAL_INSTANCE_TYPES
 from pyxform.errors import PyXFormError
-from pyxform.xls2json import workbook_to_json
-from pyxform.xls2json_backends import get_xlsform
+from pyxform.question_type_dictionary import QUESTION_TYPE_DICT
+from pyxform.validators.pyxform.sheet_misspellings import find_sheet_misspellings
+from pyxform.xls2json import RE_END_CONTROL, workbook_to_json
 
 from ..errors import InstrumentError
+from .form_errors import from_pyxform
+from .languages import language_codes, normalise_language
 from .model import Choice, ChoiceList, Group, Instrument, Question
+from .sources import SUPPORTED_SUFFIXES, read_workbook
 
 __all__ = ["SUPPORTED_SUFFIXES", "load_instrument", "normalise_language", "parse_missing_codes"]
-
-SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 
 #: pyxform's JSON type names -> the toolkit's base type names.
 _TYPE_MAP = {
@@ -73,39 +77,20 @@ _TYPE_MAP = {
 
 _FILE_ITEMSET = re.compile(r"\.(csv|xml|geojson)$", re.IGNORECASE)
 
-#: Language names written in forms -> short codes.
-_LANGUAGE_NAMES = {
-    "chinese": "zh",
-    "中文": "zh",
-    "汉语": "zh",
-    "简体中文": "zh",
-    "zh": "zh",
-    "english": "en",
-    "英文": "en",
-    "英语": "en",
-    "en": "en",
-    "default": "default",
-}
-_LANGUAGE_CODE = re.compile(r"\(\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\s*\)\s*$")
+#: Columns that carry one text per language (``label::English (en)``).
+_TRANSLATABLE_HEADERS = (
+    "label", "hint", "guidance_hint", "constraint_message", "constraint message",
+    "required_message", "image", "big-image", "audio", "video", "media::image",
+    "media::audio", "media::video", "jr:constraintmsg", "jr:requiredmsg",
+)
+_TRANSLATABLE = "|".join(re.escape(h) for h in _TRANSLATABLE_HEADERS)
+#: ``label::`` with no language, ``label:::x``, or an unclosed ``(code``.
+_BAD_LANGUAGE_HEADER = re.compile(rf"^(?P<col>{_TRANSLATABLE})\s*(?:::\s*$|:{{3,}}|::.*\([^)]*$)", re.I)
+#: ``label:English`` (single colon): pyxform's old syntax, ignored once any header uses ``::``.
+_SINGLE_COLON_HEADER = re.compile(rf"^(?P<col>{_TRANSLATABLE})\s*:(?!:)\s*\S", re.I)
 
-_TRANSLATABLE = ("label", "hint", "guidance_hint", "media", "jr:constraintMsg", "jr:requiredMsg")
-
-
-def normalise_language(name: str) -> str:
-    """The short code of a language as written in a column header.
-
-    Examples
-    --------
-    >>> normalise_language("中文 (zh)"), normalise_language("Chinese"), normalise_language("English (en)")
-    ('zh', 'zh', 'en')
-    >>> normalise_language("Nepali (ne)"), normalise_language("French")
-    ('ne', 'French')
-    """
-    text = name.strip()
-    match = _LANGUAGE_CODE.search(text)
-    if match:
-        return match.group(1).lower().replace("_", "-")
-    return _LANGUAGE_NAMES.get(text.lower(), text)
+#: Element types pyxform's builder accepts besides its question types.
+_BUILDER_TYPES = frozenset({"entity", "include", *EXTERNAL_INSTANCE_TYPES})
 
 
 def parse_missing_codes(
@@ -153,7 +138,8 @@ def load_instrument(path: str | Path) -> Instrument:
     Parameters
     ----------
     path : str or Path
-        The XLSForm file.
+        The XLSForm file. A form split into ``<x>_survey.csv`` and ``<x>_choices.csv``
+        is loaded from its survey file.
 
     Returns
     -------
@@ -163,8 +149,10 @@ def load_instrument(path: str | Path) -> Instrument:
     Raises
     ------
     InstrumentError
-        ``INS001`` file missing, ``INS002`` unsupported file type, ``INS010`` an error
-        reported by pyxform (with its sheet and row), ``INS020`` unreadable missing codes.
+        A coded error naming the file, sheet, row and column (codes in
+        ``docs/errors/instrument.md``): e.g. ``INS001`` file missing, ``INS003``
+        unreadable file, ``INS011`` unknown type, ``INS013`` choice list missing,
+        ``INS020`` unreadable missing codes, ``INS021`` bad language header.
     """
     path = Path(path)
     mtime = path.stat().st_mtime_ns if path.is_file() else None
@@ -173,43 +161,21 @@ def load_instrument(path: str | Path) -> Instrument:
 
 @lru_cache(maxsize=64)
 def _load_cached(path: Path, _mtime: int | None) -> Instrument:
-    if not path.is_file():
-        raise InstrumentError(
-            "INS001",
-            "XLSForm file not found",
-            file=path,
-            hint="Check the path; instruments live in the study's surveys/ folder.",
-        )
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise InstrumentError(
-            "INS002",
-            f"unsupported XLSForm file type '{path.suffix}'",
-            file=path,
-            expected=", ".join(SUPPORTED_SUFFIXES),
-            found=path.suffix or "(no extension)",
-            hint="Save the form as .xlsx (Excel) or write it as a markdown table (.md).",
-        )
-    try:
-        workbook = get_xlsform(str(path))
-    except PyXFormError as exc:
-        raise _from_pyxform(exc, path) from None
-    except Exception as exc:  # corrupt workbooks raise zipfile/openpyxl/xlrd errors
-        raise InstrumentError(
-            "INS003",
-            f"the file cannot be read as an XLSForm ({type(exc).__name__}: {exc})",
-            file=path,
-            hint="Open and re-save the file in Excel or LibreOffice as .xlsx; check it is not password-protected or truncated.",
-        ) from None
+    workbook = read_workbook(path)
     if not workbook.survey:
+        sheets = list(workbook.sheet_names or [])
+        similar = find_sheet_misspellings(key="survey", keys=sheets)
         raise InstrumentError(
             "INS004",
-            "the form has no 'survey' sheet (or it is empty)",
+            "the form has no 'survey' sheet (or it has no questions)",
             file=path,
             sheet="survey",
             expected="a sheet named 'survey' with columns type, name, label",
-            found=", ".join(workbook.sheet_names or []) or "(no sheets)",
-            hint="Name the questions sheet exactly 'survey' (lower case).",
+            found=", ".join(sheets) or "(no sheets)",
+            hint="Name the questions sheet exactly 'survey' (lower case)."
+            + (f" {similar}" if similar else ""),
         )
+    _check_headers(workbook, path)
     warnings: list[str] = []
     try:
         data = workbook_to_json(
@@ -219,69 +185,71 @@ def _load_cached(path: Path, _mtime: int | None) -> Instrument:
             warnings=warnings,
         )
     except PyXFormError as exc:
-        raise _from_pyxform(exc, path) from None
+        raise from_pyxform(exc, path) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # pyxform trips over some malformed sheets without a message of its own.
+        raise InstrumentError(
+            "INS010",
+            f"pyxform could not read the form ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="Check the survey and choices sheets for stray cells, merged cells or a missing header row.",
+        ) from None
     return _build(data, workbook, path, tuple(warnings))
 
 
-# --------------------------------------------------------------------------- errors
-_ROW = re.compile(r"\[row\s*:\s*(\d+)\]|row[s]?\s*(?:number\s*)?[:#]?\s*'?(\d+)", re.IGNORECASE)
-_SHEET = re.compile(r"'(survey|choices|settings|external_choices|entities)' sheet|sheet[:\s]+'?(survey|choices|settings|external_choices|entities)", re.IGNORECASE)
-_COLUMN = re.compile(r"'(type|name|label[^']*|list_name|relevant|constraint|calculation|choice_filter|repeat_count|required|default|appearance|parameters)' column|column '([^']+)'", re.IGNORECASE)
+def _check_headers(workbook: Any, path: Path) -> None:
+    """Raise INS021 for a language header pyxform would misread or silently ignore.
 
-
-def _from_pyxform(exc: PyXFormError, path: Path) -> InstrumentError:
-    message = str(exc).strip()
-    context = getattr(exc, "context", {}) or {}
-    row = context.get("row")
-    if row is None:
-        match = _ROW.search(message)
-        if match:
-            row = int(match.group(1) or match.group(2))
-    sheet = context.get("sheet")
-    if sheet is None:
-        match = _SHEET.search(message)
-        sheet = (match.group(1) or match.group(2)).lower() if match else None
-        if sheet is None and row is not None:
-            sheet = "survey"
-    column = context.get("column")
-    if column is None:
-        match = _COLUMN.search(message)
-        column = (match.group(1) or match.group(2)) if match else None
-    code = getattr(exc, "code", None)
-    pyxform_code = f" (pyxform {code.name})" if code is not None else ""
-    return InstrumentError(
-        "INS010",
-        f"pyxform rejected the form{pyxform_code}: {message}",
-        file=path,
-        sheet=sheet,
-        row=int(row) if row is not None else None,
-        column=column,
-        hint="Fix the row pyxform names; see https://xlsform.org for the rules of each column.",
-    )
+    ``label::`` (no language) and ``label::English (en`` (unclosed code) are always
+    wrong; ``label:English`` (single colon, pyxform's old syntax) is read by pyxform only
+    when no header of the sheet uses ``::``; mixed with ``::`` headers it is ignored.
+    """
+    for sheet in ("survey", "choices"):
+        headers = getattr(workbook, f"{sheet}_header", None) or []
+        keys = [str(k).strip() for k in (headers[0] if headers else [])]
+        double = any("::" in k for k in keys)
+        for text in keys:
+            match = _BAD_LANGUAGE_HEADER.match(text) or (double and _SINGLE_COLON_HEADER.match(text))
+            if match:
+                column = match.group("col")
+                raise InstrumentError(
+                    "INS021",
+                    f"malformed language column header '{text}'",
+                    file=path,
+                    sheet=sheet,
+                    row=1,
+                    column=text,
+                    expected=f"{column}::LANGUAGE, e.g. {column}::中文 (zh) or {column}::English (en)",
+                    found=text,
+                    hint="Separate the column and the language with two colons '::' (as the other "
+                    "language columns do) and close the parenthesis of the language code.",
+                )
 
 
 # --------------------------------------------------------------------------- building
-def _row_maps(
-    workbook: Any,
-) -> tuple[dict[str, int], dict[str, str], dict[tuple[str, str], int]]:
-    """Sheet rows and type cells of survey names, rows of (list_name, choice name).
+_GENERATED_NOTE = re.compile(r"^generated_note_name_(\d+)$")
 
-    Rows are counted as pyxform counts them (header = row 1, blank rows kept).
+
+def _row_queues(workbook: Any) -> tuple[dict[str, deque[tuple[int, str]]], dict[tuple[str, str], int]]:
+    """Sheet rows (and type cells) of survey names in sheet order; rows of (list, choice).
+
+    Rows are counted as pyxform counts them (header = row 1, blank rows kept). A name
+    used twice (allowed in different groups) gets its rows in order, matched to pyxform's
+    elements as the form is walked.
     """
-    survey_rows: dict[str, int] = {}
-    survey_types: dict[str, str] = {}
+    survey: dict[str, deque[tuple[int, str]]] = defaultdict(deque)
     for index, row in enumerate(workbook.survey or [], start=2):
         name = _cell(row, "name")
-        if name and name not in survey_rows:
-            survey_rows[name] = index
-            survey_types[name] = _cell(row, "type") or ""
+        kind = _cell(row, "type") or ""
+        if name and not RE_END_CONTROL.search(kind.lower()):
+            survey[name].append((index, kind))
     choice_rows: dict[tuple[str, str], int] = {}
     for index, row in enumerate(workbook.choices or [], start=2):
         list_name = _cell(row, "list_name", "list name")
         name = _cell(row, "name", "value")
         if list_name and name:
             choice_rows.setdefault((list_name, name), index)
-    return survey_rows, survey_types, choice_rows
+    return survey, choice_rows
 
 
 def _cell(row: Mapping[str, Any], *keys: str) -> str | None:
@@ -293,17 +261,35 @@ def _cell(row: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
+def _language_groups(node: Any) -> Iterable[tuple[str, ...]]:
+    """Every group of language names found together in one translatable text of the JSON."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key in ("label", "hint", "guidance_hint", "jr:constraintMsg", "jr:requiredMsg") and isinstance(value, Mapping):
+                yield tuple(str(k) for k, v in value.items() if not isinstance(v, Mapping))
+            elif key == "media" and isinstance(value, Mapping):
+                for texts in value.values():
+                    if isinstance(texts, Mapping):
+                        yield tuple(str(k) for k in texts)
+            else:
+                yield from _language_groups(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _language_groups(item)
+
+
 class _Builder:
     def __init__(self, data: Mapping[str, Any], workbook: Any, path: Path) -> None:
         self.data = data
         self.path = path
-        self.survey_rows, self.survey_types, self.choice_rows = _row_maps(workbook)
+        self.survey_rows, self.choice_rows = _row_queues(workbook)
+        self.codes = language_codes(_language_groups(data))
         self.language_names: dict[str, str] = {}
         self.questions: list[Question] = []
         self.groups: list[Group] = []
 
     def lang(self, name: str) -> str:
-        code = normalise_language(name)
+        code = self.codes.get(name) or normalise_language(name)
         self.language_names.setdefault(name, code)
         return code
 
@@ -318,7 +304,16 @@ class _Builder:
                 if text is not None and str(text) != "":
                     out[self.lang(str(lang))] = str(text)
             return out
-        return {"default": str(value)}
+        return {"default": str(value)} if str(value) != "" else {}
+
+    def row_of(self, name: str) -> tuple[int | None, str]:
+        queue = self.survey_rows.get(name)
+        if queue:
+            return queue.popleft()
+        note = _GENERATED_NOTE.match(name)
+        if note:
+            return int(note.group(1)), "note"
+        return None, ""
 
     def walk(self, children: Iterable[Mapping[str, Any]], path: tuple[str, ...], repeat: str | None) -> None:
         for child in children:
@@ -326,16 +321,17 @@ class _Builder:
             if kind in ("group", "repeat", "loop"):
                 control = child.get("control") or {}
                 bind = child.get("bind") or {}
+                row, _ = self.row_of(child["name"])
                 group = Group(
                     name=child["name"],
                     kind="repeat" if kind == "repeat" else "group",
                     labels=self.texts(child.get("label")),
-                    relevant=bind.get("relevant"),
-                    repeat_count=control.get("jr:count") or child.get("repeat_count"),
-                    appearance=control.get("appearance"),
+                    relevant=_text(bind.get("relevant")),
+                    repeat_count=_text(control.get("jr:count") or child.get("repeat_count")),
+                    appearance=_text(control.get("appearance")),
                     path=path,
                     repeat=repeat,
-                    row=self.survey_rows.get(child["name"]),
+                    row=row,
                 )
                 self.groups.append(group)
                 inner_repeat = group.name if group.kind == "repeat" else repeat
@@ -345,8 +341,10 @@ class _Builder:
 
     def question(self, child: Mapping[str, Any], path: tuple[str, ...], repeat: str | None) -> Question:
         name = child["name"]
-        row = self.survey_rows.get(name)
+        row, raw_type_cell = self.row_of(name)
         raw_type = str(child.get("type", ""))
+        if raw_type not in QUESTION_TYPE_DICT and raw_type not in _BUILDER_TYPES:
+            _raise_unknown_type(self.path, row, raw_type, raw_type_cell, name)
         qtype = _TYPE_MAP.get(raw_type, raw_type)
         itemset = child.get("itemset")
         list_name = child.get("list_name")
@@ -359,8 +357,7 @@ class _Builder:
             list_name = list_name or itemset
         bind = dict(child.get("bind") or {})
         control = dict(child.get("control") or {})
-        raw_type_cell = self.survey_types.get(name, "")
-        or_other = bool(list_name) and bool(re.search(r"\bor[_ ]other\b", raw_type_cell))
+        or_other = bool(list_name) and bool(re.search(r"\bor[_ ](other|specify other)\b", raw_type_cell))
         known = {
             "type", "name", "label", "hint", "bind", "control", "choices", "itemset", "list_name",
             "choice_filter", "default", "parameters", "pii", "missing_codes", "role", "guidance_hint",
@@ -421,6 +418,33 @@ class _Builder:
         return lists
 
 
+def _raise_unknown_type(path: Path, row: int | None, raw_type: str, cell: str, name: str) -> None:
+    written = cell or raw_type
+    if re.fullmatch(r"(select[_ ]one|select[_ ]multiple|select all that apply|rank|select1)", written.strip(), re.I):
+        raise InstrumentError(
+            "INS012",
+            f"the select question '{name}' names no choice list",
+            file=path,
+            sheet="survey",
+            row=row,
+            column="type",
+            expected=f"{written.strip()} LIST_NAME, e.g. select_one yes_no",
+            found=written,
+            hint="Write the list_name of the choices sheet after the type, separated by a space.",
+        )
+    raise InstrumentError(
+        "INS011",
+        f"unknown question type '{written}' for '{name}'",
+        file=path,
+        sheet="survey",
+        row=row,
+        column="type",
+        expected="an XLSForm type: integer, decimal, text, select_one LIST, select_multiple LIST, date, time, geopoint, note, calculate, ...",
+        found=written,
+        hint="Correct the spelling of the type (see xlsform.org for the list of types).",
+    )
+
+
 def _parameters(value: Any) -> dict[str, str]:
     """Question parameters as a dict (pyxform gives a dict, or the raw cell text)."""
     if not value:
@@ -443,9 +467,11 @@ def _build(data: Mapping[str, Any], workbook: Any, path: Path, warnings: tuple[s
     builder.walk(data.get("children") or [], (), None)
     choice_lists = builder.choice_lists()
     settings = dict((workbook.settings or [{}])[0]) if workbook.settings else {}
-    default_language = data.get("default_language")
-    default_code = builder.lang(default_language) if default_language and default_language != "default" else None
     languages = list(dict.fromkeys(builder.language_names.values()))
+    default_language = data.get("default_language")
+    default_code = None
+    if default_language and default_language != "default":
+        default_code = builder.codes.get(default_language) or normalise_language(default_language)
     if default_code and default_code in languages:
         languages.remove(default_code)
         languages.insert(0, default_code)
