@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 WAVE   ?= demo-2025
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast lint format bench clean
+.PHONY: help install demo test test-fast lint format bench instruments clean
 
 help: ## List every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -30,9 +30,13 @@ test: $(STAMP) ## Run the whole test suite (tests and doctests)
 test-fast: $(STAMP) ## Run the tests without the slow end-to-end ones
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
-lint: $(STAMP) ## Check style and formatting with ruff
+lint: $(STAMP) ## Check style with ruff and that surveys/*.xlsx match their .md sources
 	$(BIN)/ruff check analysis tests benchmarks
 	$(BIN)/ruff format --check analysis tests benchmarks
+	$(BIN)/python -m analysis.instrument.markdown_forms --check surveys/*.md
+
+instruments: $(STAMP) ## Rebuild surveys/*.xlsx from their markdown-table sources
+	$(BIN)/python -m analysis.instrument.markdown_forms surveys/*.md
 
 format: $(STAMP) ## Reformat the code with ruff
 	$(BIN)/ruff check --fix analysis tests benchmarks
