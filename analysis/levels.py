@@ -1,0 +1,286 @@
+"""Shares and totals of the levels of a categorical variable, for every domain at once.
+
+The rows are reduced once, with one ``bincount`` on the combined code of
+(domain, sampling unit, level): that table holds the weighted count of every
+level in every unit, and every variance needed afterwards (of the shares, of the
+level totals, of R's logistic fit for ``svyciprop``) is arithmetic on it.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from analysis.design import SurveyDesign
+>>> from analysis.domain import domains
+>>> df = pd.DataFrame({"s": [1, 1, 1, 2, 2, 2], "w": [1.0, 2, 1, 2, 1, 1],
+...                    "tv": ["yes", "no", "yes", "yes", "yes", "no"]})
+>>> d = SurveyDesign(df, weights="w", strata="s")
+>>> level_table(d, domains(d), "tv", True, 0.95, "proportion", "wald")[["level", "estimate"]]
+  level  estimate
+0    no     0.375
+1   yes     0.625
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .design import SurveyDesign
+from .domain import DomainRows, Domains
+from .errors import EstimationError
+from .intervals import (
+    _linkinv,
+    _mu_eta,
+    logit_fit,
+    logit_start_terms,
+    proportion_interval,
+    t_interval,
+)
+from .stages import factorize
+from .tidy import safe_div, tidy_table, variable_rows
+from .variance import UnitTotals, group_sum, stage_variance
+
+__all__ = ["is_categorical", "level_codes", "level_table"]
+
+LevelVariance = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def is_categorical(col: pd.Series) -> bool:
+    """Text, category and True/False columns are categorical; numbers are not."""
+    return (
+        isinstance(col.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_bool_dtype(col.dtype)
+        or not pd.api.types.is_numeric_dtype(col.dtype)
+    )
+
+
+def level_codes(design: SurveyDesign, name: str) -> tuple[np.ndarray, list[Any]]:
+    """Level code of each row (``-1`` missing) and the levels in order.
+
+    A pandas Categorical keeps all its categories (unobserved ones too); other
+    columns use their observed values, sorted.
+    """
+    col = design.data[name]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return col.cat.codes.to_numpy().astype(np.intp), list(col.cat.categories)
+    codes, uniques = factorize(col, sort=True)
+    return codes, list(uniques)
+
+
+def level_table(
+    design: SurveyDesign,
+    dom: Domains,
+    name: str,
+    na_rm: bool,
+    level: float,
+    kind: str,
+    method: str,
+) -> pd.DataFrame:
+    """Shares (``kind="proportion"``) or totals (``kind="total"``) of every level.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    dom : Domains
+    name : str
+        Categorical column.
+    na_rm : bool
+        Leave missing values out.
+    level : float
+        Confidence level.
+    kind : {"proportion", "total"}
+    method : str
+        Proportion CI method (see :func:`analysis.intervals.proportion_interval`).
+    """
+    lev_codes, levels = level_codes(design, name)
+    n_lev = len(levels)
+    if n_lev == 0:
+        raise EstimationError(
+            "EST005",
+            f"{name!r} has no values",
+            column=name,
+            expected="at least one non-missing value",
+            found="all missing",
+            hint="Check the column: every row is missing.",
+        )
+    rows = variable_rows(design, dom, lev_codes < 0, na_rm, name)
+    g = rows.n_domains
+    counts, variance = _level_variances(design, rows, lev_codes, n_lev)
+    size = rows.size
+    p = safe_div(counts, size[:, None])
+    n, df = rows.n, rows.df
+    if kind == "total":
+        est = counts
+        v = variance(np.zeros_like(p), np.ones(g))
+        scale = (size * size)[:, None]
+    else:
+        est = p
+        v = variance(p, size)
+        scale = np.ones((g, 1))
+    se = np.sqrt(v)
+    sz, nn = size[:, None], n[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        svyvar = p * (1 - p) * nn / (nn - 1)  # R's svyvar of the level indicator
+        deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
+    deff = np.where(sz < nn, np.nan, deff)
+    if kind == "total":
+        lo, hi = t_interval(est, se, df[:, None], level)
+    elif method in ("wald", "mean"):
+        lo, hi = proportion_interval("wald", p, se, df[:, None], level)
+    else:
+        present = rows_present(design, rows)
+        coef = logit_se = None
+        if method == "logit":
+            coef, logit_se = _logit_fit(design, rows, lev_codes, present, counts, variance)
+        lo, hi = proportion_interval(
+            method,
+            p,
+            se,
+            df[:, None],
+            level,
+            n_rows=present[:, None],
+            logit_coef=coef,
+            logit_se=logit_se,
+        )
+    return tidy_table(
+        dom,
+        name,
+        dict(estimate=est, se=se, ci_low=lo, ci_high=hi, df=df, deff=deff, n=n),
+        extra=("level", levels),
+    )
+
+
+def rows_present(design: SurveyDesign, rows: DomainRows) -> np.ndarray:
+    """R's ``nrow(subset)``: the domain's rows (every row for calibrated designs)."""
+    if design.is_calibrated:
+        return np.full(rows.n_domains, float(design.n_rows))
+    return rows.n.astype(np.float64)  # uncalibrated designs have no zero weights
+
+
+def _level_unit_totals(
+    design: SurveyDesign, codes: np.ndarray, lev_codes: np.ndarray, g: int, n_lev: int
+) -> tuple[UnitTotals, np.ndarray]:
+    """Unit totals of ``w * [level == l]`` for every level, in one bincount."""
+    unit = design.unit_codes
+    n_units = design.stages[-1].n_units
+    w = design.weights
+    size = g * n_units
+    inside_all = g == 1 and codes.min() >= 0
+    if size * n_lev <= max(1 << 23, 4 * design.n_rows):
+        if inside_all:
+            key = unit * n_lev
+        else:
+            key = codes * n_units
+            key += unit
+            key *= n_lev
+        key += lev_codes
+        if not inside_all:
+            key[codes < 0] = size * n_lev
+        dense = np.bincount(key, weights=w, minlength=size * n_lev + 1)[: size * n_lev]
+        del key
+        dense = dense.reshape(size, n_lev)
+        tw = dense.sum(axis=1)
+        present = np.flatnonzero(tw > 0)  # weights are positive in uncalibrated designs
+        return UnitTotals(present // n_units, present % n_units, dense[present], g), tw[present]
+    inside = codes >= 0
+    pair = (codes * n_units + unit)[inside]
+    pcodes, uniques = pd.factorize(pair, sort=True)
+    m = len(uniques)
+    flat = np.bincount(
+        pcodes * n_lev + lev_codes[inside], weights=w[inside], minlength=m * n_lev
+    ).reshape(m, n_lev)
+    uniques = np.asarray(uniques, dtype=np.intp)
+    return UnitTotals(uniques // n_units, uniques % n_units, flat, g), flat.sum(axis=1)
+
+
+def _level_variances(
+    design: SurveyDesign, rows: DomainRows, lev_codes: np.ndarray, n_lev: int
+) -> tuple[np.ndarray, LevelVariance]:
+    """Weighted level counts ``(G, L)`` and a function ``(centre, scale) -> (G, L)``
+    giving the variances of the domain totals of ``w * (1[level == l] - centre) / scale``.
+    """
+    g = rows.n_domains
+    codes = rows.codes
+    if design.is_calibrated:
+        w = design.weights
+        cell = np.where(codes >= 0, codes * n_lev + np.maximum(lev_codes, 0), g * n_lev)
+        counts = np.bincount(cell, weights=w, minlength=g * n_lev + 1)[: g * n_lev]
+
+        def by_rows(centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
+            out = np.empty((g, n_lev))
+            inv = rows.spread(safe_div(1.0, scale))
+            for lv in range(n_lev):
+                z = w * ((lev_codes == lv) - rows.spread(centre[:, lv])) * inv
+                out[:, lv] = design._domain_variance(z[:, None], codes, g)[:, 0, 0]
+            return out
+
+        return counts.reshape(g, n_lev), by_rows
+    ut, tw = _level_unit_totals(design, codes, lev_codes, g, n_lev)
+    counts = group_sum(ut.totals, ut.domain, g)
+
+    def by_units(centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        lin = (ut.totals - centre[ut.domain] * tw[:, None]) * safe_div(1.0, scale)[ut.domain][
+            :, None
+        ]
+        v = stage_variance(
+            design.stages,
+            UnitTotals(ut.domain, ut.unit, lin, g),
+            lonely_psu=design.lonely_psu,
+            adjust_domain_lonely=design.adjust_domain_lonely,
+        )
+        return np.diagonal(v, axis1=1, axis2=2).copy()
+
+    return counts, by_units
+
+
+def _logit_fit(
+    design: SurveyDesign,
+    rows: DomainRows,
+    lev_codes: np.ndarray,
+    present: np.ndarray,
+    counts: np.ndarray,
+    variance: LevelVariance,
+) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``svyciprop(method="logit")``: the svyglm intercept per level and its SE.
+
+    svyglm fits ``y ~ 1`` (quasibinomial) with the weights rescaled by their mean
+    over the domain's rows; its sandwich variance is the variance of the totals
+    of ``w (y - mu) / (W mu.eta)``.
+    """
+    g, n_lev = counts.shape
+    codes = rows.codes
+    w = design.weights
+    mean_w = safe_div(rows.size, present)
+    if rows.slot is None:
+        dom_in, lev_in, t = None, lev_codes, w / mean_w[0]
+    else:
+        inside = codes >= 0
+        dom_in, lev_in = codes[inside], lev_codes[inside]
+        t = w[inside] / mean_w[dom_in]
+    start_w, start_wz1, start_dev = logit_start_terms(t)
+    del t
+
+    def by_domain(values: np.ndarray) -> np.ndarray:
+        if dom_in is None:
+            return np.array([[values.sum()]])
+        return np.bincount(dom_in, weights=values, minlength=g)[:, None]
+
+    cell = lev_in if dom_in is None else dom_in * n_lev + lev_in
+    wz1 = np.bincount(cell, weights=start_wz1, minlength=g * n_lev).reshape(g, n_lev)
+    # the rescaled weights of y = 1 rows are the level counts over the mean weight
+    s1 = counts / mean_w[:, None]
+    s0 = present[:, None] - s1  # the rescaled weights sum to the number of rows
+    coef = logit_fit(
+        s1,
+        s0,
+        np.broadcast_to(by_domain(start_w), s1.shape),
+        2 * wz1 - by_domain(start_wz1),  # rows with y = 0 contribute -Wz1
+        np.broadcast_to(by_domain(start_dev), s1.shape),
+    )
+    mu = _linkinv(coef)
+    v = variance(mu, rows.size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(v) / _mu_eta(coef)
+    return coef, se

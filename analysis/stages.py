@@ -1,0 +1,401 @@
+"""Sampling stages of a design: unit codes, weights, fpc, and lonely units.
+
+The construction steps of :class:`analysis.design.SurveyDesign`, as functions:
+integer coding of labels (:func:`factorize`), reading and checking the weights
+(:func:`read_weights`) and the finite population corrections (:func:`fpc_values`),
+building one :class:`~analysis.variance.SamplingStage` per stage (:func:`build_stages`)
+and checking lonely units (:func:`check_lonely`). Errors are ``DesignError`` codes
+listed in ``docs/errors/design.md``.
+
+Examples
+--------
+>>> import pandas as pd
+>>> codes, labels = factorize(pd.Series([12, 10, 12, 11]))
+>>> codes.tolist(), labels.tolist()
+([2, 0, 2, 1], [10, 11, 12])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import DesignError
+from .variance import SamplingStage
+
+__all__ = [
+    "build_stages",
+    "check_lonely",
+    "factorize",
+    "fpc_values",
+    "population_sizes",
+    "read_weights",
+    "readonly",
+]
+
+
+def rows_preview(data: pd.DataFrame, mask: np.ndarray, limit: int = 5) -> str:
+    """The index labels of the first rows of ``mask``, for error messages."""
+    idx = np.flatnonzero(mask)[:limit]
+    labels = [str(data.index[i]) for i in idx]
+    more = int(mask.sum()) - len(idx)
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def labels_missing(values: pd.Series) -> np.ndarray:
+    """True where a label (stratum, unit) is missing."""
+    return values.isna().to_numpy()
+
+
+def factorize(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (``-1`` for missing) and labels of a column.
+
+    Small non-negative integer columns (village numbers, county codes) are coded
+    with a bincount in O(n); everything else goes through :func:`pandas.factorize`.
+    Labels are sorted when ``sort`` is true or the fast path is used.
+    """
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.CategoricalDtype
+    ):
+        arr = values.to_numpy()
+        if arr.dtype.kind in "iu" and arr.size:
+            lo, hi = int(arr.min()), int(arr.max())
+            if hi - lo < 4 * arr.size + 1024:
+                shifted = arr - lo if lo != 0 else arr
+                seen = np.bincount(shifted, minlength=hi - lo + 1) > 0
+                labels = pd.Index((np.flatnonzero(seen) + lo).astype(arr.dtype))
+                if seen.all():  # labels lo..hi all present: the code is the shifted label
+                    return shifted.astype(np.intp, copy=False), labels
+                mapping = (np.cumsum(seen) - 1).astype(np.intp)
+                return mapping[shifted], labels
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes.astype(np.intp, copy=False), pd.Index(uniques)
+
+
+def compact(key: np.ndarray, size: int | None = None) -> tuple[np.ndarray, int]:
+    """Dense codes 0..m-1 for integer keys (first-appearance order not guaranteed)."""
+    if size is not None and size <= max(1 << 22, 4 * key.size):
+        seen = np.bincount(key, minlength=size) > 0
+        mapping = np.cumsum(seen) - 1
+        return mapping[key].astype(np.intp, copy=False), int(seen.sum())
+    codes, uniques = pd.factorize(key)
+    return codes.astype(np.intp, copy=False), len(uniques)
+
+
+def first_rows(codes: np.ndarray, m: int) -> np.ndarray:
+    """Index of one row of each code (units are nested, so any row represents its unit)."""
+    first = np.full(m, -1, dtype=np.intp)
+    first[codes] = np.arange(codes.size)
+    return first
+
+
+def read_weights(
+    data: pd.DataFrame,
+    weights: str | None,
+    fpc_cols: list[str],
+    unit_codes: list[np.ndarray],
+    scodes: np.ndarray,
+    n_units: list[int],
+) -> np.ndarray:
+    """Checked weights (``DES003``-``DES006``), or R's weights from the fpc when ``None``."""
+    n = len(data)
+    if weights is None:
+        if not fpc_cols:
+            return np.ones(n)
+        prob = np.ones(n)
+        fpc = fpc_values(data, fpc_cols)
+        for s in range(len(fpc_cols)):
+            pop, samp = population_sizes(*fpc, s, unit_codes, scodes)
+            prob = prob * (1.0 / (pop / samp))
+        return 1.0 / prob
+    col = data[weights]
+    if col.dtype == bool or not pd.api.types.is_numeric_dtype(col.dtype):
+        raise DesignError(
+            "DES006",
+            f"weights column {weights!r} is not numeric",
+            column=weights,
+            expected="positive numbers",
+            found=str(col.dtype),
+            hint="Convert the weights to numbers (check for text such as '1,234' or '--').",
+        )
+    w = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isnan(w)
+    if bad.any():
+        raise DesignError(
+            "DES003",
+            f"{int(bad.sum())} row(s) have a missing weight",
+            column=weights,
+            record=rows_preview(data, bad),
+            expected="a weight for every row",
+            found="missing values",
+            hint="Compute the weights of these rows (see analysis.sampling), or drop the "
+            "rows if they were not sampled.",
+        )
+    bad = ~np.isfinite(w)
+    if bad.any():
+        raise DesignError(
+            "DES006",
+            f"{int(bad.sum())} row(s) have an infinite weight",
+            column=weights,
+            record=rows_preview(data, bad),
+            expected="finite positive weights",
+            found="inf",
+            hint="An infinite weight means a zero inclusion probability: fix the "
+            "selection probabilities of these rows.",
+        )
+    bad = w < 0
+    if bad.any():
+        raise DesignError(
+            "DES005",
+            f"{int(bad.sum())} row(s) have a negative weight",
+            column=weights,
+            record=rows_preview(data, bad),
+            expected="positive weights",
+            found=f"minimum {w.min():g}",
+            hint="Sampling weights are inverse inclusion probabilities and cannot be "
+            "negative: check the weight computation.",
+        )
+    bad = w == 0
+    if bad.any():
+        raise DesignError(
+            "DES004",
+            f"{int(bad.sum())} row(s) have a zero weight",
+            column=weights,
+            record=rows_preview(data, bad),
+            expected="positive weights",
+            found="0",
+            hint="Drop rows that are not part of the sample before building the design; "
+            "to analyse a subgroup use by= or where= in the estimators instead.",
+        )
+    return w
+
+
+def fpc_values(data: pd.DataFrame, fpc_cols: list[str]) -> tuple[np.ndarray, bool]:
+    """The fpc columns as a matrix, and whether they are population sizes (else fractions)."""
+    mats = []
+    for col in fpc_cols:
+        c = data[col]
+        if c.dtype == bool or not pd.api.types.is_numeric_dtype(c.dtype):
+            raise DesignError(
+                "DES013",
+                f"fpc column {col!r} is not numeric",
+                column=col,
+                expected="population sizes or sampling fractions",
+                found=str(c.dtype),
+                hint="Convert the fpc column to numbers.",
+            )
+        v = c.to_numpy(dtype=np.float64, na_value=np.nan)
+        miss = np.isnan(v)
+        if miss.any():
+            raise DesignError(
+                "DES012",
+                f"{int(miss.sum())} row(s) have a missing fpc",
+                column=col,
+                record=rows_preview(data, miss),
+                expected="an fpc for every row",
+                found="missing values",
+                hint="Fill in the population size (or sampling fraction) of the stratum "
+                "of these rows.",
+            )
+        neg = v < 0
+        if neg.any():
+            raise DesignError(
+                "DES013",
+                f"{int(neg.sum())} row(s) have a negative fpc",
+                column=col,
+                record=rows_preview(data, neg),
+                expected="population sizes (>= 1) or sampling fractions (0..1)",
+                found=f"minimum {v.min():g}",
+                hint="Correct the fpc values.",
+            )
+        mats.append(v)
+    fpc = np.column_stack(mats)
+    is_popsize = bool((fpc > 1).any())
+    if is_popsize != bool((fpc >= 1).all()):
+        if is_popsize:
+            rows = (fpc < 1).any(axis=1)
+            found = "values above 1 (population sizes) and below 1 (fractions)"
+        else:
+            rows = np.ones(len(fpc), dtype=bool)
+            found = "every value equal to 1"
+        raise DesignError(
+            "DES013",
+            "fpc mixes population sizes and sampling fractions",
+            column=", ".join(fpc_cols),
+            record=rows_preview(data, rows),
+            expected="all fpc values >= 1 (population sizes) or all <= 1 (fractions)",
+            found=found,
+            hint="Give every stage's fpc the same way: population sizes (e.g. number of "
+            "villages in the county) or sampling fractions (n/N).",
+        )
+    return fpc, is_popsize
+
+
+def population_sizes(
+    fpc: np.ndarray,
+    is_popsize: bool,
+    s: int,
+    unit_codes: list[np.ndarray],
+    scodes: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row population size and sample size of the stage-``s`` group."""
+    group = scodes if s == 0 else unit_codes[s - 1]
+    n_groups = int(group.max()) + 1
+    # sampled units per group (units are nested in their group)
+    units = unit_codes[s]
+    first = first_rows(units, int(units.max()) + 1)
+    sampled = np.bincount(group[first], minlength=n_groups).astype(np.float64)
+    samp = sampled[group]
+    v = fpc[:, s]
+    pop = v if is_popsize else samp / v
+    return pop, samp
+
+
+def build_stages(
+    data: pd.DataFrame,
+    fpc_cols: list[str],
+    fpc: tuple[np.ndarray, bool] | None,
+    unit_codes: list[np.ndarray],
+    n_units: list[int],
+    scodes: np.ndarray,
+    n_strata: int,
+    variance_stages: int,
+) -> tuple[SamplingStage, ...]:
+    """One :class:`SamplingStage` per variance stage, with fpc checks (``DES014``, ``DES015``)."""
+    stages = []
+    multiplier_of_unit = None
+    for s in range(variance_stages):
+        units = unit_codes[s]
+        m = n_units[s]
+        first = first_rows(units, m)
+        if s == 0:
+            unit_group = scodes[first]
+            n_groups = n_strata
+            group_rows = scodes
+        else:
+            unit_group = unit_codes[s - 1][first]
+            n_groups = n_units[s - 1]
+            group_rows = unit_codes[s - 1]
+        sampled = np.bincount(unit_group, minlength=n_groups)
+        if fpc_cols:
+            pop_rows, _ = population_sizes(*fpc, s, unit_codes, scodes)
+            gfirst = first_rows(group_rows, n_groups)
+            lo = np.full(n_groups, np.inf)
+            hi = np.full(n_groups, -np.inf)
+            np.minimum.at(lo, group_rows, pop_rows)
+            np.maximum.at(hi, group_rows, pop_rows)
+            varies = lo != hi
+            if varies.any():
+                g = int(np.flatnonzero(varies)[0])
+                rows = varies[group_rows]
+                raise DesignError(
+                    "DES014",
+                    f"the fpc varies within a {'stratum' if s == 0 else 'sampling unit'} "
+                    f"at stage {s + 1}",
+                    column=fpc_cols[s],
+                    record=rows_preview(data, rows),
+                    expected="one population size per stratum",
+                    found=f"values from {lo[g]:g} to {hi[g]:g} in one group",
+                    hint="The fpc is the population size of the whole stratum (e.g. the "
+                    "number of villages in the county) and must be equal on all its rows.",
+                )
+            population = pop_rows[gfirst]
+            too_small = population < sampled
+            if too_small.any():
+                g = int(np.flatnonzero(too_small)[0])
+                raise DesignError(
+                    "DES015",
+                    f"the fpc implies more than 100% sampling at stage {s + 1}",
+                    column=fpc_cols[s],
+                    record=rows_preview(data, too_small[group_rows]),
+                    expected=f"population size >= {int(sampled[g])} sampled units",
+                    found=f"population size {population[g]:g}",
+                    hint="The fpc must be the population size (or fraction) of the "
+                    "stratum, not of a smaller group; check the values and the strata.",
+                )
+            with np.errstate(divide="ignore", invalid="ignore"):
+                f = np.where(np.isinf(population), 1.0, (population - sampled) / population)
+        else:
+            population = np.full(n_groups, np.inf)
+            f = np.ones(n_groups)
+        if s == 0:
+            multiplier = np.ones(n_groups)
+        else:
+            multiplier = multiplier_of_unit
+        stages.append(
+            SamplingStage(
+                number=s + 1,
+                n_units=m,
+                unit_group=readonly(unit_group.astype(np.intp, copy=False)),
+                n_groups=n_groups,
+                sampled=readonly(sampled),
+                population=readonly(population),
+                f=readonly(f),
+                multiplier=readonly(multiplier),
+            )
+        )
+        # multiplier passed to the next stage's groups (= this stage's units)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(np.isinf(population), 0.0, sampled / population)
+        multiplier_of_unit = (multiplier * frac)[unit_group]
+    return tuple(stages)
+
+
+def check_lonely(
+    stages: tuple[SamplingStage, ...],
+    data: pd.DataFrame,
+    psu_cols: list[str],
+    unit_codes: list[np.ndarray],
+    strata_labels: pd.Index,
+    strata_column: str | None,
+    lonely_psu: str,
+) -> None:
+    """Lonely units: ``DES010`` with ``fail``, ``DES018`` for ``average`` after stage 1."""
+    for st in stages:
+        lonely = st.lonely
+        if not lonely.any():
+            continue
+        if st.number == 1:
+            names = [str(strata_labels[g]) for g in np.flatnonzero(lonely)]
+            what = "stratum" if len(names) == 1 else "strata"
+        else:
+            parents = np.flatnonzero(lonely)
+            first = first_rows(unit_codes[st.number - 2], st.n_groups)[parents]
+            col = psu_cols[st.number - 2]
+            names = [str(data[col].iloc[i]) for i in first]
+            what = f"stage-{st.number - 1} unit" + ("" if len(names) == 1 else "s")
+        shown = ", ".join(repr(x) for x in names[:5]) + (
+            f" and {len(names) - 5} more" if len(names) > 5 else ""
+        )
+        if lonely_psu == "fail":
+            unit = "PSU" if st.number == 1 else f"stage-{st.number} unit"
+            raise DesignError(
+                "DES010",
+                f"{what} {shown} {'has' if len(names) == 1 else 'have'} only one sampled "
+                f"{unit} (lonely PSU at stage {st.number})",
+                column=strata_column if st.number == 1 else psu_cols[st.number - 2],
+                expected=f"at least two sampled {unit}s per {'stratum' if st.number == 1 else 'unit'}",
+                found=f"{len(names)} with a single {unit}",
+                hint="Choose a lonely-PSU policy as in R's survey.lonely.psu: "
+                "lonely_psu='adjust' (conservative, centres at the grand mean), "
+                "'average', 'certainty' or 'remove'; or merge the stratum with a similar one.",
+            )
+        if lonely_psu == "average" and st.number > 1:
+            raise DesignError(
+                "DES018",
+                f"lonely_psu='average' cannot handle a single sampled unit within "
+                f"{what} {shown} at stage {st.number}",
+                column=psu_cols[st.number - 2],
+                expected="at least two sampled units per unit at later stages",
+                found=f"{len(names)} unit(s) with a single sampled sub-unit",
+                hint="R's survey returns NaN standard errors here. Use lonely_psu='adjust', "
+                "'certainty' or 'remove', or drop the fpc of the later stages "
+                "(ultimate-cluster variance).",
+            )
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view (never touches the flags of the caller's array, e.g. a data column)."""
+    view = np.asarray(a).view()
+    view.flags.writeable = False
+    return view

@@ -1,0 +1,221 @@
+"""Tidy estimate tables, and the argument checks every estimator shares.
+
+Every estimate table has the ``by`` columns, ``variable``, an optional ``level``
+or ``quantile`` column, then :data:`ESTIMATE_COLUMNS`. Charts and report text
+only read these columns.
+
+Examples
+--------
+>>> ESTIMATE_COLUMNS
+('estimate', 'se', 'ci_low', 'ci_high', 'df', 'deff', 'n')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .design import SurveyDesign
+from .domain import DomainRows, Domains, domain_rows
+from .errors import EstimationError
+
+__all__ = [
+    "ESTIMATE_COLUMNS",
+    "check_design",
+    "check_level",
+    "numeric_values",
+    "tidy_table",
+    "variable_rows",
+]
+
+#: The fixed columns of every estimate table, after the by/variable/level columns.
+ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+
+
+def check_design(design: Any) -> SurveyDesign:
+    """The design, or ``EST016`` when something else was passed."""
+    if not isinstance(design, SurveyDesign):
+        raise EstimationError(
+            "EST014",
+            "estimators take a SurveyDesign as their first argument",
+            expected="analysis.SurveyDesign",
+            found=type(design).__name__,
+            hint="Build the design first: SurveyDesign(data, weights=..., strata=..., psu=...).",
+        )
+    return design
+
+
+def check_level(ci_level: Any) -> float:
+    """The confidence level as a float in (0, 1), or ``EST010``."""
+    try:
+        level = float(ci_level)
+    except (TypeError, ValueError):
+        level = float("nan")
+    if not 0 < level < 1:
+        raise EstimationError(
+            "EST010",
+            "the confidence level must be between 0 and 1",
+            expected="e.g. 0.95",
+            found=repr(ci_level),
+            hint="Pass ci_level=0.95 for 95% intervals (not 95).",
+        )
+    return level
+
+
+def numeric_values(design: SurveyDesign, name: str, estimator: str) -> np.ndarray:
+    """A numeric (or True/False) column as float64 with NaN for missing values."""
+    col = design.data[name]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    if isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col.dtype):
+        hint = (
+            "Use proportion() for the shares of a categorical variable"
+            if estimator == "mean"
+            else "Convert the column to numbers first"
+        )
+        example = col.dropna()
+        raise EstimationError(
+            "EST002",
+            f"{estimator}() needs a numeric variable, but {name!r} is {col.dtype}",
+            column=name,
+            expected="numbers (or True/False)",
+            found=f"{col.dtype}, e.g. {example.iloc[0]!r}" if len(example) else str(col.dtype),
+            hint=hint + " (e.g. pandas.to_numeric(..., errors='coerce') after checking the "
+            "values that do not convert).",
+        )
+    y = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    inf = np.isinf(y)
+    if inf.any():
+        raise EstimationError(
+            "EST011",
+            f"{name!r} has {int(inf.sum())} infinite value(s)",
+            column=name,
+            record=", ".join(str(design.data.index[i]) for i in np.flatnonzero(inf)[:5]),
+            expected="finite numbers",
+            found="inf",
+            hint="Infinite values usually come from a division by zero upstream; recode them "
+            "as missing (NaN) or correct them.",
+        )
+    return y
+
+
+def variable_rows(
+    design: SurveyDesign, dom: Domains, missing: np.ndarray, na_rm: bool, name: str
+) -> DomainRows:
+    """The domain rows with a value of ``name`` (R's ``na.rm=TRUE`` keeps the design).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    dom : Domains
+    missing : numpy.ndarray
+        ``(n,)`` True where the variable is missing.
+    na_rm : bool
+        Leave missing values out (else ``EST003``).
+    name : str
+        The variable, for messages.
+    """
+    codes = dom.codes
+    missing = missing & (codes >= 0)
+    if missing.any():
+        if not na_rm:
+            raise EstimationError(
+                "EST003",
+                f"{name!r} has {int(missing.sum())} missing value(s) in the analysed rows",
+                column=name,
+                record=", ".join(str(design.data.index[i]) for i in np.flatnonzero(missing)[:5]),
+                expected="no missing values (na_rm=False)",
+                found="missing values",
+                hint="Use na_rm=True (the default) to leave them out while keeping the "
+                "design, or impute them first.",
+            )
+        codes = np.where(missing, -1, codes)
+        if not (codes >= 0).any():
+            raise EstimationError(
+                "EST005",
+                f"no row has a value of {name!r} in the selected domain",
+                column=name,
+                expected="at least one non-missing value",
+                found="0 rows",
+                hint="Check the variable (is it all missing?) and the where= condition.",
+            )
+    return domain_rows(design, dom, codes)
+
+
+def tidy_table(
+    dom: Domains,
+    variable: str,
+    stats: dict[str, np.ndarray],
+    *,
+    extra: tuple[str, Sequence[Any]] | None = None,
+) -> pd.DataFrame:
+    """One variable's estimates, one row per domain (then per level or quantile).
+
+    Parameters
+    ----------
+    dom : Domains
+    variable : str
+    stats : dict
+        ``estimate, se, ci_low, ci_high, deff`` shaped ``(G,)`` or ``(G, m)``;
+        ``df`` and ``n`` shaped ``(G,)``.
+    extra : (str, sequence), optional
+        The name (``"level"`` or ``"quantile"``) and the ``m`` values of the extra column.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from analysis.domain import Domains
+    >>> dom = Domains(np.zeros(3, dtype=np.intp), pd.DataFrame(index=range(1)), ())
+    >>> one = np.array([1.0])
+    >>> tidy_table(dom, "y", dict(estimate=one, se=one, ci_low=one, ci_high=one,
+    ...                           df=[2], deff=one, n=[3])).columns.tolist()
+    ['variable', 'estimate', 'se', 'ci_low', 'ci_high', 'df', 'deff', 'n']
+    """
+    g = dom.n_domains
+    m = 1 if extra is None else len(extra[1])
+    out = dom.table.loc[np.repeat(np.arange(g), m)].reset_index(drop=True)
+    out["variable"] = variable
+    if extra is not None:
+        kind = object if extra[0] == "level" else float
+        out[extra[0]] = pd.Series(list(extra[1]) * g, dtype=kind)
+    for col in ("estimate", "se", "ci_low", "ci_high"):
+        out[col] = np.asarray(stats[col], dtype=np.float64).reshape(-1)
+    out["df"] = np.repeat(np.asarray(stats["df"], dtype=np.int64), m)
+    out["deff"] = np.asarray(stats["deff"], dtype=np.float64).reshape(-1)
+    out["n"] = np.repeat(np.asarray(stats["n"], dtype=np.int64), m)
+    return out
+
+
+def concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Stack per-variable tables."""
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+
+
+def safe_div(a, b) -> np.ndarray:
+    """``a / b`` without warnings (inf/NaN where ``b`` is 0)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(a, dtype=np.float64) / b
+
+
+def srs_deff(v: np.ndarray, ss: np.ndarray, size: np.ndarray, n: np.ndarray, scale) -> np.ndarray:
+    """R's ``deff=TRUE``: ``v / (svyvar * scale * (N - n) / (N * n))``, NaN when N < n.
+
+    ``ss`` is the weighted sum of squared deviations (``svyvar = ss / N * n / (n - 1)``),
+    ``N`` the domain's weighted size and ``scale`` 1 for means, ``N**2`` for totals.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        svyvar = ss / size * n / (n - 1)
+        vsrs = svyvar * scale * (size - n) / (size * n)
+        out = v / vsrs
+    return np.where(size < n, np.nan, out)
+
+
+def describe_domain(dom: Domains, g: int) -> str:
+    """`` in domain county='A'`` (empty without ``by``), for messages."""
+    if not dom.by:
+        return ""
+    values = ", ".join(f"{b}={dom.table[b].iloc[g]!r}" for b in dom.by)
+    return f" in domain {values}"
