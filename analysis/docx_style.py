@@ -267,7 +267,7 @@ def _run_properties(
     if size is not None:
         for tag in ("w:sz", "w:szCs"):
             node = OxmlElement(tag)
-            node.set(qn("w:val"), str(int(round(size * 2))))
+            node.set(qn("w:val"), str(round(size * 2)))
             rpr.append(node)
     return rpr
 

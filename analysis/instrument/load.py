@@ -51,7 +51,7 @@ from ..errors import InstrumentError
 from .form_errors import from_pyxform
 from .languages import language_codes, normalise_language
 from .model import Choice, ChoiceList, Group, Instrument, Question
-from .sources import SUPPORTED_SUFFIXES, read_workbook
+from .sources import SUPPORTED_SUFFIXES, RowMap, file_row, read_form, remap_error, remap_warning
 
 __all__ = ["SUPPORTED_SUFFIXES", "load_instrument", "normalise_language", "parse_missing_codes"]
 
@@ -79,13 +79,27 @@ _FILE_ITEMSET = re.compile(r"\.(csv|xml|geojson)$", re.IGNORECASE)
 
 #: Columns that carry one text per language (``label::English (en)``).
 _TRANSLATABLE_HEADERS = (
-    "label", "hint", "guidance_hint", "constraint_message", "constraint message",
-    "required_message", "image", "big-image", "audio", "video", "media::image",
-    "media::audio", "media::video", "jr:constraintmsg", "jr:requiredmsg",
+    "label",
+    "hint",
+    "guidance_hint",
+    "constraint_message",
+    "constraint message",
+    "required_message",
+    "image",
+    "big-image",
+    "audio",
+    "video",
+    "media::image",
+    "media::audio",
+    "media::video",
+    "jr:constraintmsg",
+    "jr:requiredmsg",
 )
 _TRANSLATABLE = "|".join(re.escape(h) for h in _TRANSLATABLE_HEADERS)
 #: ``label::`` with no language, ``label:::x``, or an unclosed ``(code``.
-_BAD_LANGUAGE_HEADER = re.compile(rf"^(?P<col>{_TRANSLATABLE})\s*(?:::\s*$|:{{3,}}|::.*\([^)]*$)", re.I)
+_BAD_LANGUAGE_HEADER = re.compile(
+    rf"^(?P<col>{_TRANSLATABLE})\s*(?:::\s*$|:{{3,}}|::.*\([^)]*$)", re.I
+)
 #: ``label:English`` (single colon): pyxform's old syntax, ignored once any header uses ``::``.
 _SINGLE_COLON_HEADER = re.compile(rf"^(?P<col>{_TRANSLATABLE})\s*:(?!:)\s*\S", re.I)
 
@@ -161,7 +175,7 @@ def load_instrument(path: str | Path) -> Instrument:
 
 @lru_cache(maxsize=64)
 def _load_cached(path: Path, _mtime: int | None) -> Instrument:
-    workbook = read_workbook(path)
+    workbook, rowmap = read_form(path)
     if not workbook.survey:
         sheets = list(workbook.sheet_names or [])
         similar = find_sheet_misspellings(key="survey", keys=sheets)
@@ -175,7 +189,7 @@ def _load_cached(path: Path, _mtime: int | None) -> Instrument:
             hint="Name the questions sheet exactly 'survey' (lower case)."
             + (f" {similar}" if similar else ""),
         )
-    _check_headers(workbook, path)
+    _check_headers(workbook, path, rowmap)
     warnings: list[str] = []
     try:
         data = workbook_to_json(
@@ -185,7 +199,7 @@ def _load_cached(path: Path, _mtime: int | None) -> Instrument:
             warnings=warnings,
         )
     except PyXFormError as exc:
-        raise from_pyxform(exc, path) from None
+        raise remap_error(from_pyxform(exc, path), rowmap) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         # pyxform trips over some malformed sheets without a message of its own.
         raise InstrumentError(
@@ -194,10 +208,10 @@ def _load_cached(path: Path, _mtime: int | None) -> Instrument:
             file=path,
             hint="Check the survey and choices sheets for stray cells, merged cells or a missing header row.",
         ) from None
-    return _build(data, workbook, path, tuple(warnings))
+    return _build(data, workbook, path, tuple(remap_warning(w, rowmap) for w in warnings), rowmap)
 
 
-def _check_headers(workbook: Any, path: Path) -> None:
+def _check_headers(workbook: Any, path: Path, rowmap: RowMap) -> None:
     """Raise INS021 for a language header pyxform would misread or silently ignore.
 
     ``label::`` (no language) and ``label::English (en`` (unclosed code) are always
@@ -209,7 +223,9 @@ def _check_headers(workbook: Any, path: Path) -> None:
         keys = [str(k).strip() for k in (headers[0] if headers else [])]
         double = any("::" in k for k in keys)
         for text in keys:
-            match = _BAD_LANGUAGE_HEADER.match(text) or (double and _SINGLE_COLON_HEADER.match(text))
+            match = _BAD_LANGUAGE_HEADER.match(text) or (
+                double and _SINGLE_COLON_HEADER.match(text)
+            )
             if match:
                 column = match.group("col")
                 raise InstrumentError(
@@ -217,7 +233,7 @@ def _check_headers(workbook: Any, path: Path) -> None:
                     f"malformed language column header '{text}'",
                     file=path,
                     sheet=sheet,
-                    row=1,
+                    row=file_row(rowmap, sheet, 1),
                     column=text,
                     expected=f"{column}::LANGUAGE, e.g. {column}::中文 (zh) or {column}::English (en)",
                     found=text,
@@ -227,10 +243,13 @@ def _check_headers(workbook: Any, path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- building
-_GENERATED_NOTE = re.compile(r"^generated_note_name_(\d+)$")
+#: Names pyxform makes up for unnamed rows; they end with the row number.
+_GENERATED_NOTE = re.compile(r"^(?:generated_note_name|reserved_name_for_field_list_labels)_(\d+)$")
 
 
-def _row_queues(workbook: Any) -> tuple[dict[str, deque[tuple[int, str]]], dict[tuple[str, str], int]]:
+def _row_queues(
+    workbook: Any, rowmap: RowMap
+) -> tuple[dict[str, deque[tuple[int, str]]], dict[tuple[str, str], int]]:
     """Sheet rows (and type cells) of survey names in sheet order; rows of (list, choice).
 
     Rows are counted as pyxform counts them (header = row 1, blank rows kept). A name
@@ -242,13 +261,13 @@ def _row_queues(workbook: Any) -> tuple[dict[str, deque[tuple[int, str]]], dict[
         name = _cell(row, "name")
         kind = _cell(row, "type") or ""
         if name and not RE_END_CONTROL.search(kind.lower()):
-            survey[name].append((index, kind))
+            survey[name].append((file_row(rowmap, "survey", index) or index, kind))
     choice_rows: dict[tuple[str, str], int] = {}
     for index, row in enumerate(workbook.choices or [], start=2):
         list_name = _cell(row, "list_name", "list name")
         name = _cell(row, "name", "value")
         if list_name and name:
-            choice_rows.setdefault((list_name, name), index)
+            choice_rows.setdefault((list_name, name), file_row(rowmap, "choices", index) or index)
     return survey, choice_rows
 
 
@@ -265,7 +284,13 @@ def _language_groups(node: Any) -> Iterable[tuple[str, ...]]:
     """Every group of language names found together in one translatable text of the JSON."""
     if isinstance(node, Mapping):
         for key, value in node.items():
-            if key in ("label", "hint", "guidance_hint", "jr:constraintMsg", "jr:requiredMsg") and isinstance(value, Mapping):
+            if key in (
+                "label",
+                "hint",
+                "guidance_hint",
+                "jr:constraintMsg",
+                "jr:requiredMsg",
+            ) and isinstance(value, Mapping):
                 yield tuple(str(k) for k, v in value.items() if not isinstance(v, Mapping))
             elif key == "media" and isinstance(value, Mapping):
                 for texts in value.values():
@@ -278,13 +303,37 @@ def _language_groups(node: Any) -> Iterable[tuple[str, ...]]:
             yield from _language_groups(item)
 
 
+def _header_languages(workbook: Any) -> list[str]:
+    """Language names declared by the column headers (``label::English (en)``), in order.
+
+    A language column declares its language even when all its cells are empty (pyxform's
+    JSON then never mentions it), so that checks can report the missing texts.
+    """
+    names: list[str] = []
+    for sheet in ("survey", "choices"):
+        headers = getattr(workbook, f"{sheet}_header", None) or []
+        keys = [str(k).strip() for k in (headers[0] if headers else [])]
+        double = any("::" in k for k in keys)
+        for key in keys:
+            parts = key.split("::", 1) if double else key.split(":", 1)
+            if len(parts) != 2:
+                continue
+            column, language = parts[0].strip().lower(), parts[1].strip()
+            if language and column in _TRANSLATABLE_HEADERS and not column.startswith("jr"):
+                names.append(language)
+    return list(dict.fromkeys(names))
+
+
 class _Builder:
-    def __init__(self, data: Mapping[str, Any], workbook: Any, path: Path) -> None:
+    def __init__(self, data: Mapping[str, Any], workbook: Any, path: Path, rowmap: RowMap) -> None:
         self.data = data
         self.path = path
-        self.survey_rows, self.choice_rows = _row_queues(workbook)
+        self.rowmap = rowmap
+        self.survey_rows, self.choice_rows = _row_queues(workbook, rowmap)
         self.codes = language_codes(_language_groups(data))
         self.language_names: dict[str, str] = {}
+        for name in _header_languages(workbook):
+            self.lang(name)
         self.questions: list[Question] = []
         self.groups: list[Group] = []
 
@@ -312,10 +361,12 @@ class _Builder:
             return queue.popleft()
         note = _GENERATED_NOTE.match(name)
         if note:
-            return int(note.group(1)), "note"
+            return file_row(self.rowmap, "survey", int(note.group(1))), "note"
         return None, ""
 
-    def walk(self, children: Iterable[Mapping[str, Any]], path: tuple[str, ...], repeat: str | None) -> None:
+    def walk(
+        self, children: Iterable[Mapping[str, Any]], path: tuple[str, ...], repeat: str | None
+    ) -> None:
         for child in children:
             kind = child.get("type")
             if kind in ("group", "repeat", "loop"):
@@ -339,7 +390,9 @@ class _Builder:
             else:
                 self.questions.append(self.question(child, path, repeat))
 
-    def question(self, child: Mapping[str, Any], path: tuple[str, ...], repeat: str | None) -> Question:
+    def question(
+        self, child: Mapping[str, Any], path: tuple[str, ...], repeat: str | None
+    ) -> Question:
         name = child["name"]
         row, raw_type_cell = self.row_of(name)
         raw_type = str(child.get("type", ""))
@@ -352,19 +405,52 @@ class _Builder:
         if isinstance(itemset, str) and _FILE_ITEMSET.search(itemset):
             itemset_file = itemset
             list_name = None
-            qtype = {"select_one": "select_one_from_file", "select_multiple": "select_multiple_from_file"}.get(qtype, qtype)
+            qtype = {
+                "select_one": "select_one_from_file",
+                "select_multiple": "select_multiple_from_file",
+            }.get(qtype, qtype)
         elif qtype.startswith("select") or qtype == "rank":
             list_name = list_name or itemset
+            if not list_name and qtype != "select_one_external":
+                _raise_unknown_type(self.path, row, "select", raw_type_cell or raw_type, name)
         bind = dict(child.get("bind") or {})
         control = dict(child.get("control") or {})
-        or_other = bool(list_name) and bool(re.search(r"\bor[_ ](other|specify other)\b", raw_type_cell))
+        or_other = bool(list_name) and bool(
+            re.search(r"\bor[_ ](other|specify other)\b", raw_type_cell)
+        )
         known = {
-            "type", "name", "label", "hint", "bind", "control", "choices", "itemset", "list_name",
-            "choice_filter", "default", "parameters", "pii", "missing_codes", "role", "guidance_hint",
+            "type",
+            "name",
+            "label",
+            "hint",
+            "bind",
+            "control",
+            "choices",
+            "itemset",
+            "list_name",
+            "choice_filter",
+            "default",
+            "parameters",
+            "pii",
+            "missing_codes",
+            "role",
+            "guidance_hint",
         }
         extra = {k: v for k, v in child.items() if k not in known}
-        extra_bind = {k: v for k, v in bind.items() if k not in (
-            "relevant", "constraint", "calculate", "required", "readonly", "jr:constraintMsg", "jr:requiredMsg")}
+        extra_bind = {
+            k: v
+            for k, v in bind.items()
+            if k
+            not in (
+                "relevant",
+                "constraint",
+                "calculate",
+                "required",
+                "readonly",
+                "jr:constraintMsg",
+                "jr:requiredMsg",
+            )
+        }
         if extra_bind:
             extra["bind"] = extra_bind
         extra_control = {k: v for k, v in control.items() if k != "appearance"}
@@ -420,7 +506,11 @@ class _Builder:
 
 def _raise_unknown_type(path: Path, row: int | None, raw_type: str, cell: str, name: str) -> None:
     written = cell or raw_type
-    if re.fullmatch(r"(select[_ ]one|select[_ ]multiple|select all that apply|rank|select1)", written.strip(), re.I):
+    if re.fullmatch(
+        r"(select[_ ]one|select[_ ]multiple|select all that apply|rank|select1)",
+        written.strip(),
+        re.I,
+    ):
         raise InstrumentError(
             "INS012",
             f"the select question '{name}' names no choice list",
@@ -462,8 +552,10 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _build(data: Mapping[str, Any], workbook: Any, path: Path, warnings: tuple[str, ...]) -> Instrument:
-    builder = _Builder(data, workbook, path)
+def _build(
+    data: Mapping[str, Any], workbook: Any, path: Path, warnings: tuple[str, ...], rowmap: RowMap
+) -> Instrument:
+    builder = _Builder(data, workbook, path, rowmap)
     builder.walk(data.get("children") or [], (), None)
     choice_lists = builder.choice_lists()
     settings = dict((workbook.settings or [{}])[0]) if workbook.settings else {}
