@@ -18,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``baicun demo`` to the command line."""
     parser = subparsers.add_parser("demo", help="run the main job on the embedded demo study")
     parser.set_defaults(func=_cmd_demo)
+    from .demo_study.commands import add_subcommands
+
+    add_subcommands(parser)
 
 
 def run_demo(study: Study) -> int:
