@@ -22,7 +22,9 @@ __all__ = ["build_parser", "main"]
 #: Modules that contribute subcommands, each with ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = (
     "analysis.instrument.commands",
+    "analysis.pipeline.commands",
     "analysis.demo",
+    "analysis.entry.commands",
 )
 
 

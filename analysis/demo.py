@@ -1,7 +1,8 @@
 """``baicun demo``: run the main job on the embedded demo study.
 
-Until the wave pipeline exists this checks every instrument of the study and writes
-its codebook (Markdown, XLSX, DOCX) beside the processed data.
+Runs the wave pipeline (``baicun run``) on every wave of the demo study, oldest first,
+and prints where the outputs are. ``baicun demo generate`` regenerates the demo's raw
+data from its seed (:mod:`analysis.demo_study`).
 """
 
 from __future__ import annotations
@@ -15,39 +16,32 @@ __all__ = ["register", "run_demo"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``baicun demo`` to the command line."""
+    """Add ``baicun demo`` (and ``baicun demo generate``) to the command line."""
     parser = subparsers.add_parser("demo", help="run the main job on the embedded demo study")
+    parser.add_argument("--force", action="store_true", help="re-run every step even when nothing changed")
     parser.set_defaults(func=_cmd_demo)
     from .demo_study.commands import add_subcommands
 
     add_subcommands(parser)
 
 
-def run_demo(study: Study) -> int:
-    """Check the study's instruments and write their codebooks; returns the exit status."""
-    from .instrument.check import check_instrument
-    from .instrument.codebook import write_codebook
+def run_demo(study: Study, *, force: bool = False) -> int:
+    """Run every wave of the study; returns 1 when a wave has blocking problems."""
+    from .pipeline.wave import run_wave
 
     status = 0
-    out = study.codebook_dir()
-    for name in study.instrument_names:
+    for wave in study.waves:
         started = time.perf_counter()
-        path = study.form_path(name)
-        issues = check_instrument(path)
-        errors = issues[issues["severity"] == "error"] if len(issues) else issues
-        written = write_codebook(path, out)
-        took = time.perf_counter() - started
-        print(
-            f"  {name:<10} {len(errors)} errors, {len(issues) - len(errors)} warnings; "
-            f"codebook: {', '.join(p.name for p in written)}  ({took:.1f}s)"
-        )
-        if len(errors):
+        print(f"wave {wave}")
+        result = run_wave(study, wave, force=force)
+        print(f"  -> {study.processed_dir(wave).relative_to(study.root)}/ ({time.perf_counter() - started:.1f}s)")
+        if result.blocking:
+            print(f"  wave {wave} has BLOCKING problems: see its validation report")
             status = 1
-    print(f"codebooks written to {out}")
     return status
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     study = Study.load(args.study)
     print(f"baicun demo: {study.name}")
-    return run_demo(study)
+    return run_demo(study, force=args.force)

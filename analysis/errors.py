@@ -39,6 +39,7 @@ __all__ = [
     "ValidationError",
     "WeightingError",
     "WriteError",
+    "EntryError",
 ]
 
 
@@ -198,3 +199,9 @@ class WriteError(BaicunError):
     """Problems writing outputs (codes ``WRT...``)."""
 
     prefix = "WRT"
+
+
+class EntryError(BaicunError):
+    """Data-entry app problems (codes ``ENT...``)."""
+
+    prefix = "ENT"

@@ -44,6 +44,7 @@ _DEFAULT_PATHS = {
     "reports": "reports",
     "notebooks": "notebooks",
     "benchmarks": "benchmarks",
+    "entry": "data/entry",
 }
 
 
@@ -216,6 +217,11 @@ class Study:
     def benchmarks_dir(self) -> Path:
         """Folder of the benchmark harness."""
         return self._dir("benchmarks")
+
+    @property
+    def entry_dir(self) -> Path:
+        """``data/entry/``: the data-entry app's database (answers, accounts; not committed)."""
+        return self._dir("entry")
 
     def raw_dir(self, wave: str) -> Path:
         """``data/raw/<wave>/``: field exports exactly as received (read-only)."""

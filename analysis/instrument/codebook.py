@@ -329,6 +329,8 @@ def _write_xlsx(form: Instrument, book: pd.DataFrame, path: Path, lang: str) -> 
                     for cell in column[1:]:
                         cell.alignment = wrap
 
+    _fix_package_bytes(path)
+
 
 def _write_docx(form: Instrument, book: pd.DataFrame, path: Path, lang: str, fonts: Fonts) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -410,6 +412,14 @@ def _write_docx(form: Instrument, book: pd.DataFrame, path: Path, lang: str, fon
     )
     apply_east_asian_fonts(document, fonts)
     document.save(str(path))
+    _fix_package_bytes(path)
+
+
+def _fix_package_bytes(path: Path) -> None:
+    """Same inputs, same bytes: fixed zip entry times and document dates."""
+    from ..report.ooxml import normalise_package
+
+    path.write_bytes(normalise_package(path.read_bytes()))
 
 
 def write_codebook(

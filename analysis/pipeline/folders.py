@@ -130,6 +130,12 @@ def wave_status(study: Study) -> pd.DataFrame:
             if manifest_path.exists()
             else None
         )
+        run_log = study.processed_dir(wave) / ".work" / "run-log.json"
+        finished = (
+            json.loads(run_log.read_text(encoding="utf-8")).get("finished")
+            if run_log.exists()
+            else None
+        )
         if manifest is None:
             stale = True
         else:
@@ -145,7 +151,7 @@ def wave_status(study: Study) -> pd.DataFrame:
                 "wave": wave,
                 "raw_files": len(data_files),
                 "processed": manifest is not None,
-                "last_run": manifest.get("finished") if manifest else None,
+                "last_run": finished,
                 "stale": stale,
                 "blocking": manifest.get("blocking") if manifest else None,
             }

@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -90,9 +91,19 @@ def hash_files(paths: Iterable[Path], *, base: Path | None = None) -> dict[str, 
     return out
 
 
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    """Hash of the toolkit's own source: a changed toolkit re-runs every step."""
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
 def _digest(files: dict[str, str], extra: str) -> str:
     h = hashlib.sha256()
-    h.update(__version__.encode())
+    h.update(_code_hash().encode())
     h.update(extra.encode("utf-8"))
     for name, digest in sorted(files.items()):
         h.update(name.encode("utf-8") + b"\0" + digest.encode())

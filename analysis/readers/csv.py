@@ -192,7 +192,8 @@ def parse_csv_text(
     long_rows: list[tuple[int, list[str]]] = []
     short_rows: list[tuple[int, int]] = []
     for index, record in enumerate(records[1:], start=header_row + 1):
-        if not record or (len(record) == 1 and record[0] == "" and width > 1):
+        if not record or all(not cell.strip() for cell in record):
+            # an empty line, or a row of empty cells (Excel saves ",,,," rows): no data
             blank += 1
             continue
         if len(record) > width:
@@ -203,7 +204,7 @@ def parse_csv_text(
         body.append(record)
         rows.append(index)
     if blank:
-        log.add("RD145", f"{blank} blank row(s) skipped", table=label)
+        log.add("RD145", f"{blank} blank row(s) (no value in any cell) skipped", table=label)
     extra_values: dict[int, str] = {}
     if long_rows:
         for index, extra in long_rows:

@@ -60,6 +60,7 @@ True
 
 from __future__ import annotations
 
+import copyreg
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -68,6 +69,14 @@ from typing import Any
 import pandas as pd
 
 from .issues import empty_issues
+
+# RawData is cached between pipeline steps with pickle; read-only mappings pickle as
+# read-only mappings.
+def _read_only(mapping: dict) -> MappingProxyType:
+    return MappingProxyType(mapping)
+
+
+copyreg.pickle(MappingProxyType, lambda proxy: (_read_only, (dict(proxy),)))
 
 __all__ = [
     "KEY",

@@ -1,0 +1,242 @@
+"""``baicun entry``: serve the entry app, manage accounts, export resolved questionnaires.
+
+``baicun entry serve --wave W [--host 127.0.0.1] [--port 8765]``
+    serve every instrument of the study for entry (bound to this machine only unless
+    ``--host`` says otherwise).
+``baicun entry add-user NAME --role clerk|supervisor``
+    add an account (the password is asked for, or read from stdin with
+    ``--password-stdin``).
+``baicun entry set-password NAME``
+    change a password (ends the user's sessions).
+``baicun entry export --wave W``
+    write the resolved questionnaires of the wave to ``data/raw/<wave>/``.
+
+The database is ``data/entry/entry.sqlite`` in the study (``[paths] entry`` in
+study.toml moves the folder; ``--db`` overrides it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import ipaddress
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..instrument import load_instrument
+from ..study import Study
+from .errors import EntryError
+
+if TYPE_CHECKING:
+    from .app import EntrySite
+    from .store import EntryStore
+
+__all__ = ["add_actions", "build_site", "database_path", "register"]
+
+DEFAULT_PORT = 8765
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``baicun entry ...`` to the command line."""
+    parser = subparsers.add_parser(
+        "entry", help="data entry of paper questionnaires (local web app, double entry)"
+    )
+    add_actions(parser)
+
+
+def add_actions(parser: argparse.ArgumentParser) -> None:
+    """Add ``--db`` and the actions (serve, add-user, set-password, export) to ``parser``."""
+    parser.add_argument(
+        "--db", type=Path, default=None, help="entry database (default: data/entry/entry.sqlite)"
+    )
+    sub = parser.add_subparsers(dest="entry_command", metavar="ACTION", required=True)
+
+    serve = sub.add_parser("serve", help="start the entry web app")
+    serve.add_argument("--wave", required=True, help="the wave being entered, e.g. 2025")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: this machine only)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    serve.add_argument(
+        "--form", action="append", default=None, help="serve only this instrument (repeatable)"
+    )
+    serve.set_defaults(func=_cmd_serve)
+
+    add = sub.add_parser("add-user", help="add a clerk or supervisor account")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=("clerk", "supervisor"))
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.set_defaults(func=_cmd_add_user)
+
+    passwd = sub.add_parser("set-password", help="change a user's password")
+    passwd.add_argument("name")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    passwd.set_defaults(func=_cmd_set_password)
+
+    export = sub.add_parser("export", help="export resolved questionnaires to data/raw/<wave>/")
+    export.add_argument("--wave", required=True)
+    export.add_argument(
+        "--form", action="append", default=None, help="export only this instrument (repeatable)"
+    )
+    export.set_defaults(func=_cmd_export)
+
+
+def database_path(study: Study, override: Path | None = None) -> Path:
+    """Where the study's entry database lives."""
+    if override is not None:
+        return override
+    return study.entry_dir / "entry.sqlite"
+
+
+def build_site(
+    study: Study,
+    wave: str,
+    store: EntryStore,
+    forms: list[str] | None = None,
+    *,
+    host: str = "127.0.0.1",
+) -> EntrySite:
+    """The :class:`~analysis.entry.app.EntrySite` of a study's instruments for ``wave``.
+
+    Every form is loaded and each of its expressions evaluated once, so a broken form
+    fails here (coded error) rather than while a clerk types. Served on a loopback
+    address, the app accepts only loopback host names (against DNS rebinding).
+    """
+    from .app import EntrySite, FormSpec
+    from .rules import check_form
+
+    names = forms or list(study.instrument_names)
+    specs = {}
+    for name in names:
+        spec = study.instrument(name)
+        instrument = load_instrument(spec.form)
+        key = spec.key
+        if not key or key not in instrument or instrument[key].repeat is not None:
+            raise EntryError(
+                "ENT006",
+                f"instrument {name!r} has no key question to identify its paper questionnaires",
+                file=spec.form,
+                expected=f"a question outside repeats named by key = ... under [instruments.{name}] in study.toml",
+                found=key or "(no key declared)",
+                hint="Declare the key (e.g. hh_id) in study.toml and put that question in the form.",
+            )
+        check_form(instrument, key)
+        specs[name] = FormSpec(name, instrument, key, dict(spec.label))
+    trusted = None
+    if _is_loopback(host):
+        trusted = ("127.0.0.1", "localhost", "[::1]")
+    names = {"zh": study.name, "en": str(study.setting("study", "name_en", default=study.name))}
+    return EntrySite(store=store, wave=wave, forms=specs, trusted_hosts=trusted, study_names=names)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _store(args: argparse.Namespace):
+    from .store import EntryStore
+
+    study = Study.load(args.study)
+    return study, EntryStore(database_path(study, args.db))
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import time
+
+    from waitress import create_server
+
+    from .app import create_app
+    from .auth import MAX_SECONDS
+
+    study, store = _store(args)
+    store.drop_stale_sessions(time.time() - MAX_SECONDS)
+    site = build_site(study, args.wave, store, args.form, host=args.host)
+    if not store.users():
+        print(
+            "baicun entry: no accounts yet; add one with\n"
+            "  baicun entry add-user NAME --role clerk   (and one --role supervisor)",
+            file=sys.stderr,
+        )
+    server = create_server(
+        create_app(site),
+        host=args.host,
+        port=args.port,
+        threads=max(1, args.threads),
+        ident="baicun-entry",
+    )
+    port = server.effective_port  # type: ignore[attr-defined]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"baicun entry: wave {args.wave}, forms {', '.join(site.forms)}", flush=True)
+    print(f"serving on http://{host}:{port}/ (database {store.path})", flush=True)
+    if not _is_loopback(args.host):
+        print(
+            "warning: listening beyond this machine over plain HTTP; use it only on a trusted network",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("password: ")
+    again = getpass.getpass("password again: ")
+    if first != again:
+        raise EntryError("ENT005", "the two passwords differ", hint="Type the same password twice.")
+    return first
+
+
+def _cmd_add_user(args: argparse.Namespace) -> int:
+    from .auth import hash_password
+
+    _, store = _store(args)
+    user = store.add_user(args.name, args.role, hash_password(_password(args)))
+    print(f"added {user.role} {user.name}")
+    return 0
+
+
+def _cmd_set_password(args: argparse.Namespace) -> int:
+    from .auth import hash_password
+
+    _, store = _store(args)
+    store.set_password(args.name, hash_password(_password(args)))
+    print(f"password of {args.name} changed")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_wave
+
+    study, store = _store(args)
+    names = args.form or list(study.instrument_names)
+    instruments = {name: load_instrument(study.form_path(name)) for name in names}
+    summary = export_wave(store, args.wave, instruments, study.raw_dir(args.wave))
+    for name in names:
+        print(
+            f"  {name:<10} {summary.exported.get(name, 0)} exported, "
+            f"{summary.waiting.get(name, 0)} waiting (typed once or differing)"
+        )
+    for path in summary.files:
+        print(f"  wrote {path}")
+    return 0

@@ -1,0 +1,396 @@
+/* baicun entry screen: keyboard-first typing of paper questionnaires.
+ *
+ * All logic of the form (skips, constraints, required, calculations, choice filters,
+ * repeat counts) is evaluated on the server by the toolkit's expression engine: this
+ * script sends the answers to /api/forms/<form>/check as the clerk types and shows what
+ * the reply says (hides and clears skipped questions, shows messages). It decides
+ * nothing itself; the save is checked again on the server.
+ */
+(function () {
+  "use strict";
+
+  var lang = document.documentElement.lang.indexOf("en") === 0 ? "en" : "zh";
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
+
+  function say(m) {
+    if (!m) return "";
+    if (typeof m === "string") return m;
+    return m[lang] || m.zh || m.en || "";
+  }
+
+  // ------------------------------------------------------------------ resolve page
+  var resolveForm = document.getElementById("resolve");
+  if (resolveForm) {
+    resolveForm.addEventListener("input", function (ev) {
+      if (ev.target.classList.contains("other")) {
+        var row = ev.target.closest("tr");
+        var radio = row.querySelector('input[type="radio"][value="other"]');
+        if (radio) radio.checked = true;
+      }
+    });
+  }
+
+  var form = document.getElementById("entry");
+  if (!form) return;
+
+  var banner = form.querySelector(".banner.error");
+  var stateLine = form.querySelector(".actions .state");
+  var showRequired = false;
+  var dirty = false;
+  var saving = false;
+
+  function showBanner(text) {
+    banner.textContent = text;
+    banner.hidden = !text;
+  }
+
+  // ------------------------------------------------------------------ choices
+  var choiceLabels = {};
+  Array.prototype.forEach.call(form.querySelectorAll("ol.choices[data-for]"), function (ol) {
+    var map = choiceLabels[ol.getAttribute("data-for")] || (choiceLabels[ol.getAttribute("data-for")] = {});
+    Array.prototype.forEach.call(ol.querySelectorAll("li[data-code]"), function (li) {
+      map[li.getAttribute("data-code")] = li.getAttribute("data-label");
+    });
+  });
+
+  function codesOf(text) {
+    return text.normalize("NFKC").split(/[\s,;、，；]+/).filter(function (c) { return c; });
+  }
+
+  function updatePicked(input) {
+    var shown = input.parentNode.querySelector(".picked");
+    if (!shown) return;
+    var map = choiceLabels[input.getAttribute("data-name")] || {};
+    shown.textContent = codesOf(input.value).map(function (c) {
+      return map.hasOwnProperty(c) ? map[c] : "?";
+    }).join("、");
+  }
+
+  // ------------------------------------------------------------------ answers
+  function rowsOf(block) {
+    var body = block.querySelector(":scope > table > tbody.rows");
+    return Array.prototype.filter.call(body.children, function (r) { return r.classList.contains("row"); });
+  }
+
+  /* The answers on the page as {values, repeats}, and the elements of every path. */
+  function serialise() {
+    var fields = {};
+    var groups = {};
+    function record(node, prefix) {
+      var rec = { values: {}, repeats: {} };
+      walk(node, prefix, rec);
+      return rec;
+    }
+    function walk(el, prefix, rec) {
+      var kids = el.children;
+      for (var i = 0; i < kids.length; i++) {
+        var child = kids[i];
+        if (child.tagName === "TEMPLATE") continue;
+        if (child.classList.contains("repeat")) {
+          var name = child.getAttribute("data-repeat");
+          groups[prefix + name] = child;
+          rec.repeats[name] = rowsOf(child).map(function (row, index) {
+            var idx = row.querySelector(":scope > td.idx");
+            if (idx) idx.textContent = String(index + 1);
+            return record(row, prefix + name + "[" + (index + 1) + "]/");
+          });
+          continue;
+        }
+        if (child.matches("fieldset.section")) groups[prefix + child.getAttribute("data-group")] = child;
+        if (child.matches(".field[data-field]")) fields[prefix + child.getAttribute("data-field")] = child;
+        if (child.classList.contains("answer")) {
+          rec.values[child.getAttribute("data-name")] = child.value;
+          continue;
+        }
+        walk(child, prefix, rec);
+      }
+    }
+    return { answers: record(form, ""), fields: fields, groups: groups };
+  }
+
+  // ------------------------------------------------------------------ server
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        return { status: r.status, body: data || {} };
+      });
+    });
+  }
+
+  var timer = null;
+  var started = 0;
+  var pending = null;
+
+  function scheduleCheck() {
+    clearTimeout(timer);
+    timer = setTimeout(checkNow, 200);
+  }
+
+  /* Ask the server to evaluate the answers; resolves once the reply is shown. */
+  function checkNow() {
+    clearTimeout(timer);
+    timer = null;
+    var mine = ++started;
+    var snap = serialise();
+    pending = post(form.getAttribute("data-check-url"), { answers: snap.answers }).then(function (reply) {
+      if (mine !== started) return;  // a newer check is on its way
+      if (reply.status === 200) {
+        apply(reply.body, snap);
+      } else if (reply.status === 401) {
+        showBanner(say({ zh: "登录已过期：请在新标签页重新登录，然后回到这里保存。", en: "Your session expired: log in again in a new tab, then come back and save." }));
+      } else if (reply.body.error) {
+        showBanner(say(reply.body.error.message));
+      }
+    }).catch(function () {
+      showBanner(say({ zh: "连不上录入服务器。", en: "Cannot reach the entry server." }));
+    });
+    return pending;
+  }
+
+  function settle() {
+    if (timer) return checkNow();
+    return pending || Promise.resolve();
+  }
+
+  function skip(el, skipped) {
+    el.classList.toggle("skipped", skipped);
+  }
+
+  /* Show a reply of the server: skips, messages, calculations, choice filters, row counts. */
+  function apply(state, snap) {
+    var changedRows = false;
+    Object.keys(state.counts || {}).forEach(function (path) {
+      var block = snap.groups[path];
+      var count = state.counts[path];
+      if (!block || count === null || count === undefined) return;
+      var rows = rowsOf(block);
+      for (var n = rows.length; n < count; n++) { addRow(block, false); changedRows = true; }
+      for (var m = rows.length - 1; m >= count; m--) { rows[m].remove(); changedRows = true; }
+    });
+    Object.keys(snap.fields).forEach(function (path) {
+      var el = snap.fields[path];
+      var st = state.fields ? state.fields[path] : null;
+      if (!st) return;
+      skip(el, !st.relevant);
+      var input = el.querySelector(".answer");
+      if (!st.relevant && input && input.value !== "") {
+        input.value = "";
+        updatePicked(input);
+      }
+      var out = el.querySelector("output.calc");
+      if (out && st.value !== undefined && st.value !== null) out.textContent = st.value;
+      if (st.choices) {
+        Array.prototype.forEach.call(el.querySelectorAll("ol.choices li[data-code]"), function (li) {
+          li.hidden = st.choices.indexOf(li.getAttribute("data-code")) < 0;
+        });
+      }
+      var text = "";
+      if (st.error && st.relevant && (st.problem !== "required" || showRequired)) text = say(st.error);
+      var msg = el.querySelector(".msg");
+      if (msg) msg.textContent = text;
+      el.classList.toggle("bad", !!text);
+    });
+    Object.keys(snap.groups).forEach(function (path) {
+      if (state.groups && Object.prototype.hasOwnProperty.call(state.groups, path)) {
+        skip(snap.groups[path], !state.groups[path]);
+      }
+    });
+    var active = document.activeElement;
+    if (active && active.classList && active.classList.contains("answer") && !visible(active)) {
+      move(active, 1, false);
+    }
+    if (changedRows) scheduleCheck();
+  }
+
+  // ------------------------------------------------------------------ keyboard
+  function visible(el) {
+    return !!el.offsetParent && !el.closest(".skipped") && !el.disabled && !el.readOnly;
+  }
+
+  function focusables() {
+    return Array.prototype.filter.call(
+      form.querySelectorAll("input.answer, textarea.answer, button.add-row, button.save"), visible);
+  }
+
+  function focusOn(el) {
+    if (!el) return;
+    el.focus();
+    if (el.select && el.tagName === "INPUT") el.select();
+  }
+
+  function move(from, step, wait) {
+    var go = function () {
+      var list = focusables();
+      var at = list.indexOf(from);
+      if (at < 0) {
+        // `from` was hidden by a skip: go to the first visible field after it.
+        var all = Array.prototype.slice.call(form.querySelectorAll("input.answer, textarea.answer, button.add-row, button.save"));
+        var pos = all.indexOf(from);
+        for (var i = 0; i < list.length; i++) {
+          if (all.indexOf(list[i]) > pos) { focusOn(list[i]); return; }
+        }
+        return;
+      }
+      focusOn(list[Math.min(Math.max(at + step, 0), list.length - 1)]);
+    };
+    if (wait === false) { go(); return Promise.resolve(); }
+    return settle().then(go);
+  }
+
+  function addRow(block, focus) {
+    var template = block.querySelector(":scope > template.row-template");
+    var row = template.content.firstElementChild.cloneNode(true);
+    block.querySelector(":scope > table > tbody.rows").appendChild(row);
+    serialise();  // renumber
+    if (focus) focusOn(row.querySelector("input.answer, textarea.answer"));
+    dirty = true;
+    scheduleCheck();
+    return row;
+  }
+
+  function removeRow(row) {
+    var block = row.closest(".repeat");
+    var rows = rowsOf(block);
+    var at = rows.indexOf(row);
+    row.remove();
+    dirty = true;
+    serialise();
+    var rest = rowsOf(block);
+    var target = rest[Math.min(at, rest.length - 1)];
+    focusOn(target ? target.querySelector("input.answer") : block.querySelector("button.add-row"));
+    scheduleCheck();
+  }
+
+  form.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if ((ev.ctrlKey || ev.metaKey) && (ev.key === "s" || ev.key === "S")) {
+      ev.preventDefault();
+      save();
+      return;
+    }
+    if ((ev.ctrlKey || ev.metaKey) && ev.key === "Delete") {
+      var row = t.closest && t.closest("tr.row");
+      if (row && row.querySelector(":scope > td.tools .remove-row")) {
+        ev.preventDefault();
+        removeRow(row);
+      }
+      return;
+    }
+    if (ev.key === "Enter" && t.matches("input.answer")) {
+      ev.preventDefault();
+      move(t, ev.shiftKey ? -1 : 1);
+    }
+  });
+
+  form.addEventListener("input", function (ev) {
+    if (ev.target.classList.contains("answer")) {
+      dirty = true;
+      updatePicked(ev.target);
+      scheduleCheck();
+    }
+  });
+
+  form.addEventListener("click", function (ev) {
+    var add = ev.target.closest(".add-row");
+    if (add) { ev.preventDefault(); addRow(add.closest(".repeat"), true); return; }
+    var remove = ev.target.closest(".remove-row");
+    if (remove) { ev.preventDefault(); removeRow(remove.closest("tr.row")); return; }
+    var choice = ev.target.closest("ol.choices li[data-code]");
+    if (choice) {
+      var field = choice.closest(".field");
+      var input = field && field.querySelector("input.answer");
+      if (input) {
+        var code = choice.getAttribute("data-code");
+        if (input.getAttribute("data-kind") === "multi") {
+          var codes = codesOf(input.value);
+          var at = codes.indexOf(code);
+          if (at >= 0) codes.splice(at, 1); else codes.push(code);
+          input.value = codes.join(" ");
+        } else {
+          input.value = code;
+        }
+        input.dispatchEvent(new Event("input", { bubbles: true }));
+        input.focus();
+      }
+    }
+  });
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    save();
+  });
+
+  window.addEventListener("beforeunload", function (ev) {
+    if (dirty && !saving) { ev.preventDefault(); ev.returnValue = ""; }
+  });
+
+  // ------------------------------------------------------------------ save
+  function save() {
+    if (saving) return Promise.resolve();
+    saving = true;
+    stateLine.textContent = say({ zh: "保存中…", en: "Saving…" });
+    return settle().then(function () {
+      var snap = serialise();
+      var body = { answers: snap.answers };
+      var version = form.getAttribute("data-version");
+      if (version) body.version = parseInt(version, 10);
+      else body.submission = form.getAttribute("data-submission");
+      // A lost reply is retried with the same submission id / version: the server
+      // recognises the repeat and never stores the questionnaire twice.
+      var attempt = function (left) {
+        return post(form.getAttribute("data-save-url"), body).catch(function (err) {
+          if (left <= 0) throw err;
+          return new Promise(function (r) { setTimeout(r, 1000); }).then(function () { return attempt(left - 1); });
+        });
+      };
+      return attempt(3).then(function (reply) {
+        if (reply.status === 200) {
+          dirty = false;
+          stateLine.textContent = say({ zh: "已保存", en: "Saved" });
+          window.location.assign(reply.body.next);
+          return;
+        }
+        saving = false;
+        stateLine.textContent = "";
+        if (reply.status === 422 && reply.body.fields) {
+          showRequired = true;
+          apply(reply.body, snap);
+          // Problems of answers with no visible field (e.g. a calculated key) go in the banner.
+          var unseen = Object.keys(reply.body.fields).filter(function (path) {
+            var st = reply.body.fields[path];
+            var el = snap.fields[path];
+            return st.error && st.relevant && (!el || !el.querySelector(".msg") || !visible(el));
+          }).map(function (path) { return path + ": " + say(reply.body.fields[path].error); });
+          showBanner([say(reply.body.error && reply.body.error.message)].concat(unseen).join(" "));
+          var bad = form.querySelector(".bad .answer");
+          focusOn(bad);
+          return;
+        }
+        var err = reply.body.error || {};
+        var text = say(err.message) || ("HTTP " + reply.status);
+        if (err.hint) text += " " + err.hint;
+        if (err.code) text += " (" + err.code + ")";
+        if (reply.status === 401) text = say({ zh: "登录已过期：请在新标签页重新登录，然后回到这里保存。", en: "Your session expired: log in again in a new tab, then come back and save." });
+        showBanner(text);
+      });
+    }).catch(function () {
+      saving = false;
+      stateLine.textContent = "";
+      showBanner(say({ zh: "网络错误：未能确认保存，请再按一次保存。", en: "Network error: the save was not confirmed; press Save again." }));
+    });
+  }
+
+  // ------------------------------------------------------------------ start
+  Array.prototype.forEach.call(form.querySelectorAll("input.answer"), updatePicked);
+  checkNow().then(function () {
+    if (!document.activeElement || document.activeElement === document.body) {
+      focusOn(focusables()[0]);
+    }
+  });
+})();

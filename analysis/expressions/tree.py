@@ -1,0 +1,153 @@
+"""The syntax tree of an expression: small immutable nodes, each with its 1-based position.
+
+Paths are reduced to what XLSForm uses: ``${name}``, ``/data/.../name``, ``../name`` and
+``current()/../name`` all become :class:`Field` (question names are unique in a form);
+``.`` is :class:`Current`; ``..`` is :class:`Parent`; a bare ``name`` is :class:`Relative`
+(a column of the choice list inside a ``choice_filter``).
+
+Examples
+--------
+>>> from analysis.expressions.parser import parse_tree
+>>> unparse(parse_tree("${a}+1 > 2 and not(.)"))
+'((${a} + 1) > 2) and not(.)'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = [
+    "Binary",
+    "Call",
+    "Current",
+    "Field",
+    "Negate",
+    "Node",
+    "Number",
+    "Parent",
+    "Relative",
+    "Text",
+    "fields_of",
+    "unparse",
+    "walk",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """Base of all nodes; ``pos`` is the 1-based position in the expression text."""
+
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Number(Node):
+    """A number literal (XPath ``Number``)."""
+
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class Text(Node):
+    """A string literal."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field(Node):
+    """A reference to a question or repeat by name (``${name}`` or a path ending in it)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Current(Node):
+    """``.``: the current question (its value in a constraint)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parent(Node):
+    """``..`` (``levels`` times): the enclosing group or repeat instance."""
+
+    levels: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Relative(Node):
+    """A bare relative name, e.g. ``county`` in a choice_filter (a choice-list column)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Negate(Node):
+    """Unary minus."""
+
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Node):
+    """A binary operator: or and = != < <= > >= + - * div mod."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """A function call."""
+
+    name: str
+    args: tuple[Node, ...]
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children."""
+    yield node
+    if isinstance(node, Negate):
+        yield from walk(node.operand)
+    elif isinstance(node, Binary):
+        yield from walk(node.left)
+        yield from walk(node.right)
+    elif isinstance(node, Call):
+        for arg in node.args:
+            yield from walk(arg)
+
+
+def fields_of(node: Node) -> frozenset[str]:
+    """Names referenced with ``${}`` or a path (the expression's dependencies)."""
+    return frozenset(n.name for n in walk(node) if isinstance(n, Field))
+
+
+def unparse(node: Node) -> str:
+    """The tree as expression text (fully parenthesised binaries)."""
+    if isinstance(node, Number):
+        v = node.value
+        return str(int(v)) if v == int(v) and abs(v) < 1e15 else repr(v)
+    if isinstance(node, Text):
+        quote = "'" if "'" not in node.value else '"'
+        return f"{quote}{node.value}{quote}"
+    if isinstance(node, Field):
+        return "${" + node.name + "}"
+    if isinstance(node, Current):
+        return "."
+    if isinstance(node, Parent):
+        return "/".join([".."] * node.levels)
+    if isinstance(node, Relative):
+        return node.name
+    if isinstance(node, Negate):
+        return f"-({unparse(node.operand)})"
+    if isinstance(node, Binary):
+        left, right = unparse(node.left), unparse(node.right)
+        if isinstance(node.left, Binary):
+            left = f"({left})"
+        if isinstance(node.right, Binary):
+            right = f"({right})"
+        return f"{left} {node.op} {right}"
+    if isinstance(node, Call):
+        return f"{node.name}({', '.join(unparse(a) for a in node.args)})"
+    raise TypeError(f"not an expression node: {node!r}")

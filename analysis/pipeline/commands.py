@@ -1,0 +1,65 @@
+"""``baicun run``, ``baicun new-wave`` and ``baicun status``."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..study import Study
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the wave commands to the command line."""
+    run = subparsers.add_parser(
+        "run",
+        help="run a wave: read, correct, validate, write the processed data, estimate, report",
+        description="Run the wave pipeline. Exit status 0: done; 1: the wave has blocking problems; 2: error.",
+    )
+    run.add_argument("--wave", required=True, help="the wave's folder name under data/raw/")
+    run.add_argument("--lang", choices=("zh", "en"), default=None, help="language of labels and report (default: the study's)")
+    run.add_argument("--force", action="store_true", help="re-run every step even when nothing changed")
+    run.set_defaults(func=_cmd_run)
+
+    new = subparsers.add_parser("new-wave", help="create data/raw/<wave>/ with a corrections.csv template and a README")
+    new.add_argument("wave")
+    new.set_defaults(func=_cmd_new_wave)
+
+    status = subparsers.add_parser("status", help="what each wave has and what is stale")
+    status.set_defaults(func=_cmd_status)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .wave import run_wave
+
+    study = Study.load(args.study)
+    print(f"baicun run: {study.name}, wave {args.wave}")
+    result = run_wave(study, args.wave, lang=args.lang, force=args.force)
+    seconds = sum(r.seconds for r in result.steps)
+    out = study.processed_dir(args.wave).relative_to(study.root)
+    print(f"outputs in {out}/ ({seconds:.1f}s); manifest: {result.manifest.name}")
+    if result.blocking:
+        print("the wave has BLOCKING problems: see validation.html in the outputs")
+        return 1
+    return 0
+
+
+def _cmd_new_wave(args: argparse.Namespace) -> int:
+    from .folders import new_wave
+
+    study = Study.load(args.study)
+    folder = new_wave(study, args.wave)
+    print(f"created {folder.relative_to(study.root)}/: copy the field exports there, then run `baicun run --wave {args.wave}`")
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from .folders import wave_status
+
+    study = Study.load(args.study)
+    table = wave_status(study)
+    if table.empty:
+        print("no waves yet: create one with `baicun new-wave NAME`")
+        return 0
+    print(table.to_string(index=False))
+    return 0

@@ -1,0 +1,384 @@
+"""The wave pipeline: raw exports in, cleaned data, validation report and estimates out.
+
+Steps (each skipped when its inputs have not changed since the last run):
+
+1. **read** every instrument's raw export with :func:`analysis.readers.read_raw`;
+2. **correct**: apply ``corrections.csv`` in order (:mod:`analysis.corrections`);
+   dropped records go to a quarantine with their reason;
+3. **validate** the corrected data against the instrument's own logic
+   (:func:`analysis.validate.validate`) and write the validation report;
+4. **write** labelled parquet, .sav and .dta, codebooks, and the quarantine;
+5. **estimate** the tables ``study.toml`` declares (``[[estimates]]``).
+
+The manifest (``data/processed/<wave>/manifest.json``) records the raw inputs' hashes,
+the instruments' versions, the package version, the record counts (raw = cleaned +
+quarantined, checked) and every output's hash; it holds no clock time, so two runs on
+the same inputs give identical files. Run times go to ``run-log.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import BaicunError, StudyError
+from ..study import Study
+from .folders import MANIFEST_NAME
+from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
+
+__all__ = ["WaveRun", "wave_steps", "run_wave", "find_raw_file", "WaveResult", "RAW_SUFFIXES"]
+
+#: Raw export types, in the order they are preferred when several files match.
+RAW_SUFFIXES = (".zip", ".csv", ".xlsx", ".xls", ".sav", ".zsav", ".dta", ".txt", ".tsv")
+_WORK = ".work"
+
+
+@dataclass(frozen=True)
+class WaveRun:
+    """What every step needs: the study, the wave and the language of labels."""
+
+    study: Study
+    wave: str
+    lang: str = "zh"
+
+    @property
+    def raw(self) -> Path:
+        return self.study.raw_dir(self.wave)
+
+    @property
+    def out(self) -> Path:
+        return self.study.processed_dir(self.wave)
+
+    @property
+    def work(self) -> Path:
+        return self.out / _WORK
+
+    def form(self, name: str) -> Path:
+        return self.study.form_path(name)
+
+
+@dataclass(frozen=True)
+class WaveResult:
+    """The outcome of :func:`run_wave`."""
+
+    wave: str
+    steps: tuple[StepRecord, ...]
+    blocking: bool
+    manifest: Path
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def find_raw_file(study: Study, wave: str, instrument: str) -> Path | None:
+    """The raw export of ``instrument`` in ``data/raw/<wave>/`` (``<instrument>.*``).
+
+    Returns ``None`` when the wave has no file for the instrument.
+    """
+    folder = study.raw_dir(wave)
+    if not folder.is_dir():
+        raise StudyError(
+            "STU030",
+            f"wave '{wave}' has no raw folder",
+            file=folder,
+            expected=", ".join(study.waves) or "(no waves yet)",
+            found=wave,
+            hint=f"Create it with `baicun new-wave {wave}` and copy the field exports into it.",
+        )
+    candidates = [
+        p
+        for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in RAW_SUFFIXES and _stem(p) == instrument.lower()
+    ]
+    if not candidates:
+        return None
+    candidates.sort(key=lambda p: (RAW_SUFFIXES.index(p.suffix.lower()), p.name))
+    if len(candidates) > 1:
+        raise StudyError(
+            "STU031",
+            f"wave '{wave}' has several exports of instrument '{instrument}'",
+            file=folder,
+            found=", ".join(p.name for p in candidates),
+            hint="Keep one export per instrument in the raw folder (move older exports elsewhere).",
+        )
+    return candidates[0]
+
+
+def _stem(path: Path) -> str:
+    stem = path.name.lower()
+    for suffix in RAW_SUFFIXES:
+        if stem.endswith(suffix):
+            stem = stem[: -len(suffix)]
+    return stem
+
+
+def _dump(obj: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(obj, protocol=5))
+    return path
+
+
+def _load(path: Path) -> Any:
+    return pickle.loads(path.read_bytes())
+
+
+def _instruments_present(run: WaveRun) -> list[tuple[str, Path]]:
+    found = []
+    for name in run.study.instrument_names:
+        path = find_raw_file(run.study, run.wave, name)
+        if path is not None:
+            found.append((name, path))
+    if not found:
+        raise StudyError(
+            "STU032",
+            f"wave '{run.wave}' has no export of any instrument",
+            file=run.raw,
+            expected=", ".join(f"{n}.csv/.zip/.xlsx/..." for n in run.study.instrument_names),
+            hint="Name each export after its instrument (e.g. household.zip) and put it in the wave's raw folder.",
+        )
+    return found
+
+
+# ----------------------------------------------------------------------------- steps
+def _read_inputs(run: WaveRun) -> list[Path]:
+    files = [path for _, path in _instruments_present(run)]
+    return files + [run.form(name) for name, _ in _instruments_present(run)]
+
+
+def _read(run: WaveRun) -> StepOutcome:
+    from ..instrument import load_instrument
+    from ..readers import read_raw
+
+    outputs, counts, issues = [], {}, 0
+    for name, path in _instruments_present(run):
+        data = read_raw(path, load_instrument(run.form(name)))
+        outputs.append(_dump(data, run.work / f"raw-{name}.pkl"))
+        counts[name] = data.counts()
+        issues += len(data.issues)
+    summary = ", ".join(f"{n} {c.get('main', 0)}" for n, c in counts.items())
+    return StepOutcome(outputs=outputs, summary=f"records: {summary}; {issues} reader notes", facts={"raw_counts": counts})
+
+
+def _correct_inputs(run: WaveRun) -> list[Path]:
+    names = [n for n, _ in _instruments_present(run)]
+    return [run.work / f"raw-{n}.pkl" for n in names] + [run.raw / "corrections.csv"]
+
+
+def _correct(run: WaveRun) -> StepOutcome:
+    from ..corrections import apply_corrections, read_corrections
+    from ..instrument import load_instrument
+
+    log = read_corrections(run.raw / "corrections.csv", study=run.study, missing_ok=True)
+    outputs, applied, dropped = [], 0, 0
+    logs = []
+    for name, _ in _instruments_present(run):
+        raw = _load(run.work / f"raw-{name}.pkl")
+        result = apply_corrections(raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study)
+        outputs.append(_dump(result, run.work / f"clean-{name}.pkl"))
+        applied += len(result.log)
+        dropped += sum(len(q) for q in result.quarantine.values())
+        if len(result.log):
+            logs.append(result.log.assign(instrument=name) if "instrument" not in result.log else result.log)
+    run.out.mkdir(parents=True, exist_ok=True)
+    log_path = run.out / "cleaning_log.csv"
+    frame = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
+    frame.to_csv(log_path, index=False, encoding="utf-8")
+    outputs.append(log_path)
+    return StepOutcome(outputs=outputs, summary=f"{applied} corrections applied, {dropped} records quarantined")
+
+
+def _clean_inputs(run: WaveRun) -> list[Path]:
+    return [run.work / f"clean-{n}.pkl" for n, _ in _instruments_present(run)]
+
+
+def _validate(run: WaveRun) -> StepOutcome:
+    from ..instrument import load_instrument
+    from ..validate import validate, write_report
+
+    cleaned = {n: _load(run.work / f"clean-{n}.pkl") for n, _ in _instruments_present(run)}
+    datasets = {n: r.data for n, r in cleaned.items()}
+    results = []
+    for name, result in cleaned.items():
+        others = {k: v for k, v in datasets.items() if k != name}
+        results.append(
+            validate(
+                result.data,
+                load_instrument(run.form(name)),
+                study=run.study,
+                others=others,
+                name=name,
+                confirmed=result.confirmed,
+                lang=run.lang,
+            )
+        )
+    paths = write_report(results, run.out, stem="validation")
+    issues = pd.concat([r.issues for r in results], ignore_index=True)
+    issues_path = run.out / "validation_issues.csv"
+    issues.to_csv(issues_path, index=False, encoding="utf-8")
+    blocking_checks = set(run.study.setting("pipeline", "blocking_checks", default=[]))
+    errors = issues[issues["severity"] == "error"]
+    blocking = errors[errors["check"].isin(blocking_checks)] if blocking_checks else errors.iloc[0:0]
+    by_severity = issues["severity"].value_counts().to_dict()
+    summary = ", ".join(f"{v} {k}s" for k, v in sorted(by_severity.items())) or "no issues"
+    if len(blocking):
+        summary += f"; {len(blocking)} BLOCKING ({', '.join(sorted(set(blocking['check'])))})"
+    return StepOutcome(
+        outputs=[*paths.values(), issues_path],
+        summary=summary,
+        facts={"issues": {k: int(v) for k, v in by_severity.items()}, "blocking_issues": len(blocking)},
+        blocking=bool(len(blocking)),
+    )
+
+
+def _write(run: WaveRun) -> StepOutcome:
+    from ..instrument import load_instrument
+    from ..instrument.codebook import write_codebook
+    from ..writers import write_tables
+
+    salt = run.study.setting("pii", "salt")
+    pii = run.study.setting("pii", "action", default="drop")
+    outputs: list[Path] = []
+    counts: dict[str, dict[str, int]] = {}
+    for name, _ in _instruments_present(run):
+        result = _load(run.work / f"clean-{name}.pkl")
+        form = load_instrument(run.form(name))
+        receipt = write_tables(result.data, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt)
+        outputs.extend(Path(f.path) if hasattr(f, "path") else Path(f) for f in receipt.files)
+        quarantined = {t: len(q) for t, q in result.quarantine.items()}
+        for table, frame in result.quarantine.items():
+            if len(frame):
+                qpath = run.out / "quarantine" / f"{name}-{table}.csv"
+                qpath.parent.mkdir(parents=True, exist_ok=True)
+                frame.to_csv(qpath, index=False, encoding="utf-8")
+                outputs.append(qpath)
+        cleaned = result.data.counts()
+        raw = dict(result.raw_counts)
+        for table, n_raw in raw.items():
+            if n_raw != cleaned.get(table, 0) + quarantined.get(table, 0):
+                raise BaicunError(
+                    "PIP001",
+                    f"{name}/{table}: records do not add up",
+                    expected=f"raw {n_raw} = cleaned + quarantined",
+                    found=f"cleaned {cleaned.get(table, 0)} + quarantined {quarantined.get(table, 0)}",
+                    hint="This is a bug in the toolkit: please report it with the wave's raw files.",
+                )
+        counts[name] = {
+            f"{table}_{kind}": value
+            for table in raw
+            for kind, value in (("raw", raw[table]), ("cleaned", cleaned.get(table, 0)), ("quarantined", quarantined.get(table, 0)))
+        }
+        outputs.extend(write_codebook(form, run.out / "codebooks", lang=run.lang))
+    total = sum(v for c in counts.values() for k, v in c.items() if k == "main_cleaned")
+    return StepOutcome(outputs=outputs, summary=f"{total} cleaned records written (parquet, sav, dta)", facts={"counts": counts})
+
+
+def _estimate(run: WaveRun) -> StepOutcome:
+    from ..instrument import load_instrument
+    from .estimates import analysis_frame, build_design, compute, estimate_specs
+
+    specs = estimate_specs(run.study)
+    folder = run.out / "estimates"
+    folder.mkdir(parents=True, exist_ok=True)
+    designs: dict[str, Any] = {}
+    outputs = []
+    present = {n for n, _ in _instruments_present(run)}
+    for spec in specs:
+        if spec.instrument not in present:
+            continue
+        if spec.instrument not in designs:
+            frame = _load(run.work / f"clean-{spec.instrument}.pkl").data.data
+            frame = analysis_frame(frame, load_instrument(run.form(spec.instrument)))
+            settings = run.study.setting("design", spec.instrument, default={}) or {}
+            designs[spec.instrument] = build_design(_numeric_codes(frame, settings), settings, name=spec.instrument)
+        table = compute(spec, designs[spec.instrument])
+        path = folder / f"{spec.name}.csv"
+        table.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
+        outputs.append(path)
+    return StepOutcome(outputs=outputs, summary=f"{len(outputs)} estimate tables")
+
+
+def _numeric_codes(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
+    """Design columns as the estimators need them (weights numeric)."""
+    weights = settings.get("weights")
+    if weights and weights in frame and not pd.api.types.is_numeric_dtype(frame[weights]):
+        frame = frame.assign(**{weights: pd.to_numeric(frame[weights], errors="coerce")})
+    return frame
+
+
+def wave_steps(run: WaveRun) -> list[Step]:
+    """The steps of one wave, in order."""
+    forms = lambda r: [r.form(n) for n, _ in _instruments_present(r)]  # noqa: E731
+    settings_key = lambda r: json.dumps(  # noqa: E731
+        {k: r.study.setting(k) for k in ("design", "estimates", "validate", "pii", "pipeline", "instruments")},
+        sort_keys=True, ensure_ascii=False, default=str,
+    ) + r.lang
+    return [
+        Step("read", inputs=_read_inputs, run=_read),
+        Step("correct", inputs=lambda r: _correct_inputs(r) + forms(r), run=_correct, key=settings_key),
+        Step("validate", inputs=lambda r: _clean_inputs(r) + forms(r), run=_validate, key=settings_key),
+        Step("write", inputs=lambda r: _clean_inputs(r) + forms(r), run=_write, key=settings_key),
+        Step("estimate", inputs=_clean_inputs, run=_estimate, key=settings_key),
+    ]
+
+
+def run_wave(
+    study: Study,
+    wave: str,
+    *,
+    lang: str | None = None,
+    force: bool = False,
+    stream: TextIO | None = None,
+    extra_steps: Sequence[Step] = (),
+) -> WaveResult:
+    """Run the wave pipeline; returns what happened, with ``blocking`` for the exit status."""
+    run = WaveRun(study, wave, lang or study.default_language)
+    started = time.perf_counter()
+    steps = [*wave_steps(run), *extra_steps]
+    records = run_steps(steps, state_dir=run.work, context=run, force=force, stream=stream, base=study.root)
+    blocking = any(r.blocking for r in records)
+    inputs = hash_files([p for _, p in _instruments_present(run)] + [run.raw / "corrections.csv"], base=study.root)
+    from ..instrument import load_instrument
+
+    manifest = {
+        "wave": wave,
+        "package": f"baicun {__version__}",
+        "inputs": inputs,
+        "instruments": {
+            name: {
+                "form": run.form(name).relative_to(study.root).as_posix(),
+                "version": load_instrument(run.form(name)).version,
+                "sha256": hash_files([run.form(name)])[run.form(name).as_posix()],
+            }
+            for name, _ in _instruments_present(run)
+        },
+        # internal work files (.work/) are caches, not outputs: left out of the manifest
+        "steps": {
+            r.name: {
+                "summary": r.summary,
+                "outputs": {k: v for k, v in r.outputs.items() if f"/{_WORK}/" not in k},
+                "facts": r.facts,
+            }
+            for r in records
+        },
+        "blocking": blocking,
+    }
+    manifest_path = run.out / MANIFEST_NAME
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    (run.work / "run-log.json").write_text(
+        json.dumps(
+            {
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "seconds": round(time.perf_counter() - started, 2),
+                "steps": {r.name: {"seconds": round(r.seconds, 2), "skipped": r.skipped} for r in records},
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
+    return WaveResult(wave=wave, steps=tuple(records), blocking=blocking, manifest=manifest_path)

@@ -1,0 +1,123 @@
+"""The wave pipeline on a copy of the demo study: outputs, accounting, skipping, new waves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import Study, StudyError
+from analysis.pipeline.folders import new_wave, wave_status
+from analysis.pipeline.wave import find_raw_file, run_wave
+
+pytestmark = pytest.mark.slow
+
+
+def _copy_study(src: Path, dst: Path, waves: tuple[str, ...]) -> Path:
+    for name in ("study.toml", "surveys"):
+        (shutil.copytree if (src / name).is_dir() else shutil.copy2)(src / name, dst / name)
+    for wave in waves:
+        shutil.copytree(src / "data" / "raw" / wave, dst / "data" / "raw" / wave)
+    return dst
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and ".work" not in p.parts
+    }
+
+
+@pytest.fixture(scope="module")
+def ran(repo_root, tmp_path_factory):
+    root = _copy_study(repo_root, tmp_path_factory.mktemp("study"), ("demo-2024",))
+    study = Study.load(root)
+    raw_before = _digests(study.raw_dir("demo-2024"))
+    result = run_wave(study, "demo-2024")
+    return study, result, raw_before
+
+
+def test_a_wave_run_leaves_cleaned_data_reports_and_estimates(ran):
+    study, result, _ = ran
+    out = study.processed_dir("demo-2024")
+    assert not result.blocking
+    for name in ("village", "household", "cadre"):
+        for suffix in (".parquet", ".sav", ".dta"):
+            assert (out / f"{name}{suffix}").is_file(), f"{name}{suffix}"
+    assert (out / "household-members.parquet").is_file()
+    assert (out / "validation.xlsx").is_file() and (out / "validation.html").is_file()
+    estimates = sorted(p.stem for p in (out / "estimates").glob("*.csv"))
+    assert "hh_participation" in estimates and "village_coverage" in estimates
+    table = pd.read_csv(out / "estimates" / "village_coverage.csv")
+    assert {"estimate", "se", "ci_low", "ci_high", "df", "deff", "n"} <= set(table.columns)
+    assert table["estimate"].between(0, 1).all()
+
+
+def test_every_raw_record_is_cleaned_or_quarantined(ran):
+    study, result, _ = ran
+    manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
+    counts = manifest["steps"]["write"]["facts"]["counts"]
+    for instrument, c in counts.items():
+        for table in {k.rsplit("_", 1)[0] for k in c}:
+            assert c[f"{table}_raw"] == c[f"{table}_cleaned"] + c[f"{table}_quarantined"], (instrument, table)
+    assert counts["household"]["main_quarantined"] > 0  # the demo's corrections drop duplicates
+    assert manifest["instruments"]["household"]["version"]
+    assert all(key.startswith("data/raw/demo-2024/") for key in manifest["inputs"])
+
+
+def test_raw_files_are_untouched_and_a_rerun_skips_and_reproduces(ran):
+    study, result, raw_before = ran
+    out = study.processed_dir("demo-2024")
+    assert _digests(study.raw_dir("demo-2024")) == raw_before
+    first = _digests(out)
+    again = run_wave(study, "demo-2024")
+    assert all(step.skipped for step in again.steps)
+    forced = run_wave(study, "demo-2024", force=True)
+    assert not any(step.skipped for step in forced.steps)
+    assert _digests(out) == first  # byte-identical outputs, manifest included
+
+
+def test_a_new_wave_from_copied_exports_runs(ran):
+    study, _, _ = ran
+    folder = new_wave(study, "2026")
+    assert (folder / "corrections.csv").read_text(encoding="utf-8").startswith("instrument,key,variable")
+    with pytest.raises(StudyError) as info:
+        new_wave(study, "2026")
+    assert info.value.code == "STU011"
+    for name in ("village.csv", "household.zip", "cadre.csv"):
+        shutil.copy2(study.raw_dir("demo-2024") / name, folder / name)
+    status = wave_status(study).set_index("wave")
+    assert status.loc["2026", "stale"] and status.loc["2026", "raw_files"] == 3
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "--study", str(study.root), "run", "--wave", "2026"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (study.processed_dir("2026") / "household.parquet").is_file()
+    assert not wave_status(study).set_index("wave").loc["2026", "stale"]
+
+
+def test_wave_problems_are_coded_errors(ran, tmp_path):
+    study, _, _ = ran
+    with pytest.raises(StudyError) as info:
+        find_raw_file(study, "nope", "household")
+    assert info.value.code == "STU030" and "baicun new-wave nope" in str(info.value)
+    folder = study.raw_dir("double")
+    folder.mkdir()
+    (folder / "household.csv").write_text("a\n1\n", encoding="utf-8")
+    (folder / "household.xlsx").write_bytes(b"")
+    with pytest.raises(StudyError) as info:
+        find_raw_file(study, "double", "household")
+    assert info.value.code == "STU031"
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "--study", str(study.root), "run", "--wave", "nope"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 2 and "[STU030]" in proc.stderr and "Traceback" not in proc.stderr
