@@ -42,7 +42,14 @@ format: $(STAMP) ## Reformat the code with ruff
 	$(BIN)/ruff check --fix analysis tests benchmarks
 	$(BIN)/ruff format analysis tests benchmarks
 
-bench: $(STAMP) ## Run the benchmark harness against the peers (see benchmarks/README.md)
+BENCH_ENV := benchmarks/.env/.installed
+
+$(BENCH_ENV):
+	$(PYTHON) -m venv benchmarks/.env
+	benchmarks/.env/bin/python -m pip install -q svy==0.35.0 numpy pandas polars
+	@touch $(BENCH_ENV)
+
+bench: $(STAMP) $(BENCH_ENV) ## Run the benchmarks against the peers (svy, R survey); see benchmarks/README.md
 	$(BIN)/python -m benchmarks
 
 clean: ## Remove generated outputs (never data/raw)
