@@ -13,10 +13,13 @@ WAVE   ?= demo-2025
 help: ## List every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml scripts/install-system-deps.sh
+$(STAMP): pyproject.toml scripts/install-system-deps.sh tests/expressions/node/package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	./scripts/install-system-deps.sh
+	@# Enketo's XPath evaluator: the expression engine's independent oracle in the tests
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/expressions/node --no-audit --no-fund --silent; \
+	 else echo "note: npm not found: the differential tests against Enketo will be skipped" >&2; fi
 	@touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the toolkit, its tools and system fonts
