@@ -1,0 +1,170 @@
+"""Interview duration from the form's ``start`` and ``end`` metadata.
+
+``VAL160`` shorter than ``min_minutes``, ``VAL161`` longer than ``max_minutes``,
+``VAL162`` end before start, ``VAL163`` start or end missing (only when the other is
+there). Issues are about the derived variable ``duration``; a ``confirm`` row of
+corrections.csv with variable ``duration`` (or ``_record``) vouches for it.
+
+Examples
+--------
+>>> from analysis.readers import RawData, RawMetadata
+>>> from analysis.instrument.model import Instrument, Question
+>>> from analysis.validate.settings import ValidateSettings
+>>> form = Instrument(None, "f", "F", None, None, ("default",), (
+...     Question("start", "start"), Question("end", "end")), (), {})
+>>> t = pd.Timestamp("2024-07-01 09:00")
+>>> frame = pd.DataFrame({"_key": ["a", "b", "c"], "start": [t, t, t],
+...     "end": [t + pd.Timedelta(minutes=40), t + pd.Timedelta(minutes=3), t - pd.Timedelta(minutes=5)]})
+>>> found, minutes = check_duration(Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f"),
+...                                 ValidateSettings(), "en")
+>>> minutes.tolist()
+[40.0, 3.0, -5.0]
+>>> found.frame[["position", "code", "value"]].values.tolist()
+[[2, 'VAL162', '-5'], [1, 'VAL160', '3']]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..expressions import evaluate
+from ..expressions.errors import BadExpression
+from ..readers.rawdata import MAIN
+from .issues import Found, join_text, say
+from .records import Records
+from .settings import ValidateSettings
+
+__all__ = ["check_duration", "interview_minutes"]
+
+
+def _moment(records: Records, qtype: str) -> pd.Series | None:
+    for q in records.instrument.questions:
+        if q.type == qtype and q.repeat is None and q.name in records.main.columns:
+            col = records.main.column(q.name)
+            if not pd.api.types.is_datetime64_any_dtype(col.dtype):
+                col = pd.to_datetime(col.astype("str"), errors="coerce", format="mixed", utc=True)
+            if getattr(col.dtype, "tz", None) is not None:
+                col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+            return col.reset_index(drop=True).astype("datetime64[us]")
+    return None
+
+
+def interview_minutes(records: Records) -> pd.Series | None:
+    """Minutes from ``start`` to ``end`` per main record (None without both columns)."""
+    start, end = _moment(records, "start"), _moment(records, "end")
+    if start is None or end is None:
+        return None
+    return ((end - start).dt.total_seconds() / 60.0).astype("float64")
+
+
+def _fmt(minutes: np.ndarray) -> pd.Series:
+    return pd.Series(
+        [f"{m:.0f}" if abs(m - round(m)) < 0.05 else f"{m:.1f}" for m in minutes], dtype="str"
+    )
+
+
+def _applies(
+    records: Records, when: str, form_data: Any, context: Any, lang: str
+) -> tuple[np.ndarray, Found]:
+    n = len(records.main)
+    if not when or form_data is None:
+        return np.ones(n, dtype=bool), Found.none()
+    try:
+        verdict = evaluate(
+            when, form_data, instrument=records.instrument, context=context, repeat=None
+        )
+    except BadExpression as err:
+        message = say(
+            lang,
+            f"设置 duration.when 无法计算：{err.message}",
+            f"setting duration.when cannot be evaluated: {err.message}",
+        )
+        return np.ones(n, dtype=bool), Found.table_level(
+            MAIN, "duration", "VAL190", "", message, when
+        )
+    return verdict.astype(bool).to_numpy(dtype=bool), Found.none()
+
+
+def check_duration(
+    records: Records,
+    settings: ValidateSettings,
+    lang: str,
+    *,
+    form_data: Any = None,
+    context: Any = None,
+) -> tuple[Found, pd.Series | None]:
+    """Duration issues, and the minutes of every interview (None without start/end).
+
+    ``form_data`` (the data as the expression engine reads it) is needed for the
+    ``duration.when`` setting.
+    """
+    minutes = interview_minutes(records)
+    if minutes is None or not len(minutes):
+        return Found.none(), minutes
+    cfg = settings.duration
+    m = minutes.to_numpy(dtype=float)
+    applies, problem = _applies(records, cfg.when, form_data, context, lang)
+    parts = [problem]
+    rule_when = f" when {cfg.when}" if cfg.when else ""
+    rules = (
+        (
+            m < 0,
+            "VAL162",
+            say(lang, "结束时间早于开始时间，相差 ", "the interview ends before it starts, by "),
+            "end >= start",
+        ),
+        (
+            applies & (m >= 0) & (m < cfg.min_minutes),
+            "VAL160",
+            say(lang, "访问只用了 ", "the interview took only "),
+            f">= {cfg.min_minutes:g} min{rule_when}",
+        ),
+        (
+            applies & (m > cfg.max_minutes),
+            "VAL161",
+            say(lang, "访问用了 ", "the interview took "),
+            f"<= {cfg.max_minutes:g} min{rule_when}",
+        ),
+    )
+    for mask, code, before, rule in rules:
+        if not mask.any():
+            continue
+        pos = np.flatnonzero(mask)
+        shown = _fmt(m[pos])
+        if code == "VAL162":
+            message = join_text(before, _fmt(-m[pos]), say(lang, " 分钟", " minutes"))
+        elif code == "VAL160":
+            message = join_text(
+                before,
+                shown,
+                say(
+                    lang,
+                    f" 分钟，少于 {cfg.min_minutes:g} 分钟",
+                    f" minutes, less than {cfg.min_minutes:g}",
+                ),
+            )
+        else:
+            message = join_text(
+                before,
+                shown,
+                say(
+                    lang,
+                    f" 分钟，超过 {cfg.max_minutes:g} 分钟",
+                    f" minutes, more than {cfg.max_minutes:g}",
+                ),
+            )
+        parts.append(Found.of(MAIN, pos, "duration", code, shown, message, rule))
+    start, end = _moment(records, "start"), _moment(records, "end")
+    one_missing = (start.isna() ^ end.isna()).to_numpy()
+    if one_missing.any():
+        pos = np.flatnonzero(one_missing)
+        message = say(
+            lang, "缺少开始或结束时间，无法计算访问时长", "start or end time missing: no duration"
+        )
+        parts.append(
+            Found.of(MAIN, pos, "duration", "VAL163", [""] * len(pos), message, "start and end")
+        )
+    return Found.concat(parts), minutes

@@ -1,0 +1,448 @@
+"""The form's own logic on the data: constraints, required, relevance both ways,
+calculations recomputed, repeat counts, and repeat rows without their parent.
+
+All of it comes from :func:`analysis.expressions.forms.check_form`, the same engine the
+data-entry app uses, so a rule means the same thing everywhere; this module only feeds
+it the data and turns its masks into issues. The records are fed in blocks of
+``chunk_size`` main records (each with its repeat rows), which bounds the memory the
+engine needs and lets ``jobs`` threads share the work.
+
+Examples
+--------
+>>> from analysis.readers import RawData, RawMetadata
+>>> from analysis.instrument.model import Instrument, Question
+>>> form = Instrument(None, "f", "F", None, None, ("default",), (
+...     Question("age", "integer", constraint=". < 130", required="yes"),
+...     Question("job", "text", relevant="${age} >= 16"),
+... ), (), {})
+>>> frame = pd.DataFrame({"_key": ["a", "b", "c"], "age": [30, 200, 10],
+...                       "job": ["farmer", "", "student"]})
+>>> recs = Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f")
+>>> found, choice_cells = check_rules(recs, lang="en")
+>>> found.frame[["position", "variable", "code", "value"]].values.tolist()
+[[1, 'age', 'VAL120', '200'], [2, 'job', 'VAL122', 'student']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..expressions import EvaluationContext, FormData, Repeat
+from ..expressions.errors import BadExpression
+from ..expressions.forms import FormCheck, check_form
+from ..instrument.model import Question
+from ..readers.rawdata import MAIN
+from .issues import Found, join_text, say
+from .records import Records, as_text
+from .workers import run_tasks
+
+__all__ = [
+    "Hits",
+    "block_tasks",
+    "check_rules",
+    "engine_data",
+    "relevance_text",
+    "rule_failure",
+    "rules_from_hits",
+]
+
+_POS = "__pos"
+_META_NAMES = frozenset({"instanceID", "instanceName"})
+_PARENT = "__parent"
+
+
+@dataclass(frozen=True)
+class EngineData:
+    """The data as the expression engine reads it, split into blocks of records."""
+
+    frames: dict[str, pd.DataFrame]
+    parents: dict[str, str | None]
+    #: repeat -> row positions sorted by main record (orphans left out)
+    order: dict[str, np.ndarray]
+    #: repeat -> main record of each row in ``order``
+    owner: dict[str, np.ndarray]
+
+    def form_data(
+        self, main: pd.DataFrame | None = None, repeats: dict[str, pd.DataFrame] | None = None
+    ) -> FormData:
+        main = self.frames[MAIN] if main is None else main
+        repeats = repeats if repeats is not None else {r: self.frames[r] for r in self.parents}
+        return FormData(
+            main,
+            {
+                name: Repeat(frame, parent_key=_PARENT, parent=self.parents[name], key=_POS)
+                for name, frame in repeats.items()
+            },
+            key=_POS,
+        )
+
+    def ranges(self, size: int) -> list[tuple[int, int]]:
+        """``(start, stop)`` of the blocks of main records."""
+        n = len(self.frames[MAIN])
+        return [(start, min(start + size, n)) for start in range(0, max(n, 1), size)]
+
+    def block(self, start: int, stop: int) -> FormData:
+        """Main records ``start:stop`` with their repeat rows."""
+        repeats = {}
+        for name in self.parents:
+            lo, hi = np.searchsorted(self.owner[name], [start, stop])
+            repeats[name] = self.frames[name].iloc[self.order[name][lo:hi]]
+        return self.form_data(self.frames[MAIN].iloc[start:stop], repeats)
+
+
+def engine_data(records: Records) -> EngineData:
+    """Question columns under their question names, with position keys (see module doc)."""
+    frames: dict[str, pd.DataFrame] = {}
+    parents: dict[str | None, str | None] = {}
+    order: dict[str, np.ndarray] = {}
+    owner: dict[str, np.ndarray] = {}
+    for name, table in records.tables.items():
+        cols = {q.name: table.columns[q.name] for q in table.questions if q.name in table.columns}
+        frame = table.frame[list(cols.values())].copy(deep=False)
+        frame.columns = list(cols)
+        frame.index = pd.RangeIndex(len(frame))
+        frame[_POS] = np.arange(len(frame), dtype=np.int64)
+        if name != MAIN:
+            frame[_PARENT] = table.parent_position
+            parent = records.parent_table(name)
+            parents[name] = None if parent == MAIN else parent
+            main_pos = table.main_position
+            sort = np.argsort(main_pos, kind="stable")
+            sort = sort[main_pos[sort] >= 0]
+            order[name] = sort
+            owner[name] = main_pos[sort]
+        frames[name] = frame
+    return EngineData(frames, parents, order, owner)  # type: ignore[arg-type]
+
+
+def relevance_text(records: Records, q: Question) -> str:
+    """The question's effective relevance: its own and its enclosing groups', joined."""
+    parts = []
+    for g in q.group_path:
+        try:
+            group = records.instrument.group(g)
+        except KeyError:
+            continue
+        if group.relevant:
+            parts.append(
+                f"({group.relevant})" if len(q.group_path) > 1 or q.relevant else group.relevant
+            )
+    if q.relevant:
+        parts.append(f"({q.relevant})" if parts else q.relevant)
+    return " and ".join(parts)
+
+
+def _form_message(texts, lang: str) -> str | None:
+    if not texts:
+        return None
+    if texts.get(lang):
+        return texts[lang]
+    for value in texts.values():
+        if value:
+            return value
+    return None
+
+
+def _cells(frame_by_scope, bad_when: bool) -> Iterator[tuple[str, np.ndarray, str]]:
+    """(table, positions, variable) of the cells where a FormCheck mask is ``bad_when``."""
+    for scope, frame in frame_by_scope.items():
+        if frame is None or frame.empty or not len(frame.columns):
+            continue
+        arr = frame.to_numpy(dtype=bool)
+        if not bad_when:
+            arr = ~arr
+        rows, cols = np.nonzero(arr)
+        if not len(rows):
+            continue
+        index = frame.index.to_numpy()
+        table = MAIN if scope is None else scope
+        for c in np.unique(cols):
+            yield table, index[rows[cols == c]], str(frame.columns[c])
+
+
+@dataclass
+class Hits:
+    """The cells a FormCheck flags, kept as positions (small) between blocks."""
+
+    constraint: list[tuple[str, np.ndarray, str]]
+    required: list[tuple[str, np.ndarray, str]]
+    not_relevant: list[tuple[str, np.ndarray, str]]
+    calculation: list[tuple[str, np.ndarray, str, pd.Series]]
+    repeat_count: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]
+    choice: list[tuple[str, np.ndarray, str]]
+
+
+def _hits(check: FormCheck) -> Hits:
+    calc = []
+    for table, pos, var in _cells(check.calculation_differs, True):
+        scope = None if table == MAIN else table
+        recomputed = check.values[scope][var].loc[pos]
+        calc.append((table, pos, var, recomputed.reset_index(drop=True)))
+    counts = []
+    for name, frame in (check.repeat_count_ok or {}).items():
+        bad = ~frame["ok"].to_numpy(dtype=bool)
+        if bad.any():
+            parent = frame.attrs.get("scope")
+            counts.append(
+                (
+                    MAIN if parent is None else parent,
+                    name,
+                    frame.index.to_numpy()[bad],
+                    frame["expected"].to_numpy(dtype=float)[bad],
+                    frame["found"].to_numpy(dtype=float)[bad],
+                )
+            )
+    return Hits(
+        list(_cells(check.constraint_ok, False)),
+        list(_cells(check.required_ok, False)),
+        list(_cells(check.answered_not_relevant, True)),
+        calc,
+        counts,
+        list(_cells(check.choice_ok, False)) if check.choice_ok is not None else [],
+    )
+
+
+def block_tasks(
+    records: Records, engine: EngineData, context: EvaluationContext, chunk_size: int
+) -> list[Callable[[], Hits]]:
+    """One task per block of ``chunk_size`` main records: the engine's flagged cells."""
+    instrument = records.instrument
+
+    def task(bounds: tuple[int, int]) -> Callable[[], Hits]:
+        return lambda: _hits(check_form(instrument, engine.block(*bounds), context=context))
+
+    return [task(r) for r in engine.ranges(chunk_size)]
+
+
+def _merge(parts: list[list[tuple]]) -> dict[tuple[str, str], np.ndarray]:
+    out: dict[tuple[str, str], list[np.ndarray]] = {}
+    for part in parts:
+        for table, pos, var, *_ in part:
+            out.setdefault((table, var), []).append(pos)
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def _issues(
+    records: Records,
+    hits: dict[tuple[str, str], np.ndarray],
+    code: str,
+    lang: str,
+    message_of: Callable[[Question], tuple[str, str]],
+    rule_of: Callable[[Question], str],
+    with_value: bool,
+) -> list[Found]:
+    out = []
+    for (table_name, var), pos in hits.items():
+        table = records.table(table_name)
+        q = records.instrument[var]
+        before, after = message_of(q)
+        if with_value:
+            values = table.texts_at(var, pos)
+            message = join_text(before, values, after)
+        else:
+            values = pd.Series([""] * len(pos), dtype="str")
+            message = before + after
+        out.append(Found.of(table_name, pos, var, code, values, message, rule_of(q)))
+    return out
+
+
+def _orphans(records: Records, lang: str) -> Found:
+    parts = []
+    for name, table in records.tables.items():
+        if name == MAIN or not len(table):
+            continue
+        pos = np.flatnonzero(table.main_position < 0)
+        if not len(pos):
+            continue
+        parent = records.parent_table(name)
+        values = pd.Series(
+            table.frame.iloc[pos]
+            .get("_parent_key", pd.Series([""] * len(pos)))
+            .astype("str")
+            .fillna("")
+            .to_numpy(),
+            dtype="str",
+        )
+        message = join_text(
+            say(
+                lang,
+                f"{name} 的这条记录找不到所属的 {parent} 记录（上级键 “",
+                f"this {name} row has no {parent} record (parent key '",
+            ),
+            values,
+            say(lang, "”），未参与问卷逻辑检查", "'); the form's rules were not applied to it"),
+        )
+        parts.append(Found.of(name, pos, "_parent_key", "VAL126", values, message, "_parent_key"))
+    return Found.concat(parts)
+
+
+def rule_failure(err: BadExpression, lang: str) -> Found:
+    """The issue saying the form's rules could not be evaluated (``VAL190``)."""
+    where = f" ({err.where})" if err.where else ""
+    return Found.table_level(
+        MAIN,
+        getattr(err, "question", None) or "",
+        "VAL190",
+        "",
+        say(
+            lang,
+            f"问卷逻辑无法计算{where}：{err.message}",
+            f"the form's rules cannot be evaluated{where}: {err.message}",
+        ),
+        getattr(err, "expression", None) or err.code,
+    )
+
+
+def rules_from_hits(
+    records: Records, blocks: list[Hits], lang: str
+) -> tuple[Found, dict[tuple[str, str], np.ndarray]]:
+    """The issues of the engine's flagged cells (all blocks), and the rejected choices."""
+
+    def constraint_message(q: Question) -> tuple[str, str]:
+        own = _form_message(q.constraint_message, lang)
+        head = own or say(lang, f"{q.name} 不符合约束条件", f"{q.name} breaks its constraint")
+        return head + say(lang, "（当前值：", " (value: "), say(lang, "）", ")")
+
+    def required_message(q: Question) -> tuple[str, str]:
+        own = _form_message(q.required_message, lang)
+        return own or say(
+            lang, f"{q.name} 是必答题，但没有回答", f"{q.name} is required but empty"
+        ), ""
+
+    def relevance_message(q: Question) -> tuple[str, str]:
+        return (
+            say(lang, f"{q.name} 按跳答条件不应回答，却有答案 “", f"{q.name} is answered ('"),
+            say(lang, "”", "') although the form skips it here"),
+        )
+
+    parts = [_orphans(records, lang)]
+    parts += _issues(
+        records,
+        _merge([b.constraint for b in blocks]),
+        "VAL120",
+        lang,
+        constraint_message,
+        lambda q: q.constraint or "",
+        True,
+    )
+    parts += _issues(
+        records,
+        _merge([b.required for b in blocks]),
+        "VAL121",
+        lang,
+        required_message,
+        lambda q: f"required: {q.required}",
+        False,
+    )
+    parts += _issues(
+        records,
+        _merge([b.not_relevant for b in blocks]),
+        "VAL122",
+        lang,
+        relevance_message,
+        lambda q: relevance_text(records, q),
+        True,
+    )
+    parts.append(_calculations(records, [c for b in blocks for c in b.calculation], lang))
+    parts.append(_repeat_counts(records, [c for b in blocks for c in b.repeat_count], lang))
+    return Found.concat(parts), _merge([b.choice for b in blocks])
+
+
+def check_rules(
+    records: Records,
+    *,
+    lang: str = "zh",
+    context: EvaluationContext | None = None,
+    chunk_size: int = 50_000,
+    jobs: int = 1,
+    engine: EngineData | None = None,
+) -> tuple[Found, dict[tuple[str, str], np.ndarray] | None]:
+    """Constraint, required, relevance, calculation and repeat-count issues (module doc).
+
+    Also returns the cells whose choice the engine rejects (``{(table, question):
+    positions}``: a code not in the list, or one its choice_filter excludes), for
+    :func:`analysis.validate.choices.check_choices`; ``None`` when the form's rules
+    could not be evaluated.
+    """
+    context = context or EvaluationContext(language=lang)
+    engine = engine or engine_data(records)
+    try:
+        blocks = [
+            hits for hits, _ in run_tasks(block_tasks(records, engine, context, chunk_size), jobs)
+        ]
+    except BadExpression as err:
+        return Found.concat([_orphans(records, lang), rule_failure(err, lang)]), None
+    return rules_from_hits(records, blocks, lang)
+
+
+def _calculations(
+    records: Records, hits: list[tuple[str, np.ndarray, str, pd.Series]], lang: str
+) -> Found:
+    grouped: dict[tuple[str, str], list[tuple[np.ndarray, pd.Series]]] = {}
+    for table, pos, var, recomputed in hits:
+        grouped.setdefault((table, var), []).append((pos, recomputed))
+    parts = []
+    for (table_name, var), items in grouped.items():
+        table = records.table(table_name)
+        if var in _META_NAMES:
+            continue  # instanceID, instanceName: made by the server, not by the form
+        if table.empty(var).all():
+            message = say(
+                lang,
+                f"计算题 {var} 没有导出（整列为空），未核对",
+                f"calculation {var} was not exported (empty column); not checked",
+            )
+            parts.append(
+                Found.table_level(
+                    table_name, var, "VAL125", "", message, "calculate", severity="info"
+                )
+            )
+            continue
+        pos = np.concatenate([p for p, _ in items])
+        recomputed = pd.concat([r for _, r in items], ignore_index=True)
+        redone = as_text(recomputed if recomputed.dtype != object else recomputed.astype("str"))
+        values = table.texts_at(var, pos)
+        # the same number written differently (0.0005 and 5.0E-4) is the same value
+        a = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+        b = pd.to_numeric(redone, errors="coerce").to_numpy(dtype=float)
+        same = np.isfinite(a) & np.isfinite(b) & np.isclose(a, b, rtol=1e-9, atol=1e-12)
+        if same.all():
+            continue
+        pos, values, redone = (
+            pos[~same],
+            values[~same].reset_index(drop=True),
+            redone[~same].reset_index(drop=True),
+        )
+        message = join_text(
+            say(lang, f"{var} 存的值 “", f"{var} holds '"),
+            values,
+            say(lang, "”，按公式重新计算应为 “", "' but its calculation gives '"),
+            redone,
+            say(lang, "”", "'"),
+        )
+        q = records.instrument[var]
+        parts.append(Found.of(table_name, pos, var, "VAL123", values, message, q.calculation or ""))
+    return Found.concat(parts)
+
+
+def _repeat_counts(records: Records, hits: list, lang: str) -> Found:
+    parts = []
+    for parent, name, pos, expected, found in hits:
+        exp = pd.Series(expected).map(lambda v: "" if np.isnan(v) else f"{v:g}").astype("str")
+        got = pd.Series(found).map(lambda v: f"{v:g}").astype("str")
+        values = join_text(got, " / ", exp)
+        message = join_text(
+            say(lang, f"重复组 {name} 应有 ", f"repeat {name} should have "),
+            exp,
+            say(lang, " 条，实际 ", " instances, found "),
+            got,
+        )
+        group = records.instrument.group(name)
+        parts.append(
+            Found.of(parent, pos, name, "VAL124", values, message, group.repeat_count or "")
+        )
+    return Found.concat(parts)

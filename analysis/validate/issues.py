@@ -1,0 +1,494 @@
+"""The one tidy issues table of a validation, and the codes of every logged issue.
+
+Each check returns :class:`Found` issues located by *position* in a table; the
+validator then fills in who the record is (:func:`assemble`). The final table has the
+columns of :data:`ISSUE_COLUMNS`:
+
+``instrument``  the study's name of the instrument (``household``)
+``table``       ``main`` or the repeat (``members``)
+``key``         the record's study key (``hh_id``, as written in corrections.csv);
+                for repeat rows the key of their main record
+``record``      the record's reader key ``_key`` (unique, e.g. ODK's ``uuid:...``)
+``source_row``  the row of the export (header = row 1); empty for table-level issues
+``enumerator``  who collected the record (or the enumerator an issue is about)
+``variable``    the question (``duration`` for interview length; empty for records)
+``check``       the family of checks (:data:`analysis.validate.settings.CHECKS`)
+``code``        ``VAL1xx`` (or a reader's ``RD1xx``), see docs/errors/validate.md
+``severity``    ``error``, ``warning`` or ``info``
+``value``       the value found, as text (PII masked)
+``message``     what is wrong, in the language asked for (zh or en)
+``rule``        the rule broken (expression, range, threshold)
+``confirmed``   True when a ``confirm`` row of corrections.csv vouches for the value
+
+Examples
+--------
+>>> found = Found.of("main", [0, 2], "age", "VAL120", ["200", "-1"], "年龄超出范围", ". < 130")
+>>> found.frame[["table", "position", "variable", "code", "value"]].values.tolist()
+[['main', 0, 'age', 'VAL120', '200'], ['main', 2, 'age', 'VAL120', '-1']]
+>>> ISSUE_CODES["VAL120"].check, ISSUE_CODES["VAL120"].severity
+('constraint', 'error')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
+
+__all__ = [
+    "CATEGORY_COLUMNS",
+    "FOUND_COLUMNS",
+    "ISSUE_CODES",
+    "ISSUE_COLUMNS",
+    "Found",
+    "IssueCode",
+    "empty_issues",
+    "join_text",
+    "number_text",
+    "say",
+    "text_of",
+]
+
+ISSUE_COLUMNS = (
+    "instrument",
+    "table",
+    "key",
+    "record",
+    "source_row",
+    "enumerator",
+    "variable",
+    "check",
+    "code",
+    "severity",
+    "value",
+    "message",
+    "rule",
+    "confirmed",
+)
+
+#: Columns of a check's raw findings (before the records are filled in).
+FOUND_COLUMNS = (
+    "table",
+    "position",
+    "variable",
+    "code",
+    "severity",
+    "value",
+    "message",
+    "rule",
+    "enumerator",
+    "key",
+)
+
+
+@dataclass(frozen=True)
+class IssueCode:
+    """One logged-issue code: its check family, default severity and title."""
+
+    code: str
+    check: str
+    severity: str
+    zh: str
+    en: str
+
+
+def _codes(*rows: tuple[str, str, str, str, str]) -> dict[str, IssueCode]:
+    return {r[0]: IssueCode(*r) for r in rows}
+
+
+#: Every ``VAL1xx`` code a check can log (raised errors are ``VAL0xx``).
+ISSUE_CODES: dict[str, IssueCode] = _codes(
+    ("VAL100", "structure", "warning", "数据没有记录", "the data has no records"),
+    (
+        "VAL101",
+        "type",
+        "error",
+        "整数题的值不是整数",
+        "value of an integer question is not an integer",
+    ),
+    ("VAL102", "type", "error", "数值题的值不是数", "value of a decimal question is not a number"),
+    ("VAL103", "type", "error", "日期题的值不是日期", "value of a date question is not a date"),
+    ("VAL104", "type", "error", "日期时间题的值不是日期时间", "value is not a date-time"),
+    (
+        "VAL105",
+        "type",
+        "warning",
+        "日期题中是Excel日期序号",
+        "Excel date serial number in a date question",
+    ),
+    ("VAL106", "type", "error", "GPS坐标超出有效范围", "GPS coordinates out of range"),
+    ("VAL110", "choice", "error", "选项代码不在选项表中", "choice code not in the choice list"),
+    (
+        "VAL111",
+        "choice",
+        "error",
+        "多选题含有不在选项表中的代码",
+        "select_multiple code not in the choice list",
+    ),
+    (
+        "VAL112",
+        "choice",
+        "error",
+        "选项不符合筛选条件（choice_filter）",
+        "choice excluded by the choice_filter",
+    ),
+    ("VAL113", "choice", "warning", "多选题同一代码重复", "select_multiple code repeated"),
+    ("VAL120", "constraint", "error", "不符合约束条件", "constraint broken"),
+    ("VAL121", "required", "error", "必答题未回答", "required question empty"),
+    ("VAL122", "relevance", "warning", "不应回答的题有答案", "answered although not relevant"),
+    (
+        "VAL123",
+        "calculation",
+        "warning",
+        "计算值与重新计算的结果不同",
+        "calculated value differs from its recomputation",
+    ),
+    (
+        "VAL124",
+        "structure",
+        "error",
+        "重复组条数与应有条数不符",
+        "number of repeat instances differs from repeat_count",
+    ),
+    (
+        "VAL125",
+        "structure",
+        "warning",
+        "问卷中的题目在数据中没有对应列",
+        "question of the form absent from the data",
+    ),
+    (
+        "VAL126",
+        "structure",
+        "error",
+        "重复组记录找不到所属的主记录",
+        "repeat record without its parent record",
+    ),
+    (
+        "VAL127",
+        "structure",
+        "info",
+        "记录编号列缺失，按行号编号",
+        "no record key column; keys made from row numbers",
+    ),
+    ("VAL128", "structure", "error", "空记录：没有任何答案", "empty record: no answers at all"),
+    ("VAL130", "duplicate", "error", "记录键（_key）重复", "duplicate record key (_key)"),
+    ("VAL131", "duplicate", "error", "样本编号重复", "duplicate study key"),
+    (
+        "VAL132",
+        "duplicate",
+        "error",
+        "重复提交：全部答案相同",
+        "duplicate submission: every answer the same",
+    ),
+    (
+        "VAL133",
+        "near_duplicate",
+        "warning",
+        "疑似重复：绝大多数答案相同",
+        "near duplicate: almost every answer the same",
+    ),
+    ("VAL140", "outlier", "warning", "异常值（四分位距规则）", "outlier (IQR rule)"),
+    ("VAL141", "outlier", "warning", "异常值（标准差规则）", "outlier (SD rule)"),
+    ("VAL142", "outlier", "warning", "超出合理范围", "outside the soft range"),
+    (
+        "VAL150",
+        "missing_code",
+        "warning",
+        "缺失码（不知道/拒答）比例过高",
+        "high share of missing codes",
+    ),
+    (
+        "VAL151",
+        "missing_code",
+        "warning",
+        "疑似缺失码位数不对",
+        "looks like a missing code with the wrong number of digits",
+    ),
+    (
+        "VAL152",
+        "missing_code",
+        "warning",
+        "调查员的“不知道/拒答”比例过高",
+        "enumerator with a high don't-know rate",
+    ),
+    ("VAL160", "duration", "warning", "访问时间过短", "interview too short"),
+    ("VAL161", "duration", "warning", "访问时间过长", "interview too long"),
+    ("VAL162", "duration", "error", "结束时间早于开始时间", "interview ends before it starts"),
+    ("VAL163", "duration", "info", "缺少开始或结束时间", "start or end time missing"),
+    (
+        "VAL170",
+        "enumerator",
+        "warning",
+        "调查员一天完成的访问过多",
+        "too many interviews in one day",
+    ),
+    (
+        "VAL171",
+        "enumerator",
+        "warning",
+        "调查员访问时长明显偏短",
+        "enumerator's interviews much shorter than others'",
+    ),
+    ("VAL180", "consistency", "error", "上级记录不存在", "parent record not found"),
+    (
+        "VAL181",
+        "consistency",
+        "warning",
+        "与上级记录的值不一致",
+        "value differs from the parent record",
+    ),
+    (
+        "VAL182",
+        "consistency",
+        "warning",
+        "下级记录数与应有数不符",
+        "number of child records differs",
+    ),
+    (
+        "VAL183",
+        "consistency",
+        "info",
+        "上级记录没有任何下级记录",
+        "parent record without child records",
+    ),
+    (
+        "VAL184",
+        "panel",
+        "warning",
+        "上一轮的样本本轮缺失",
+        "panel unit of the previous wave missing",
+    ),
+    ("VAL185", "panel", "info", "本轮新增的样本", "new panel unit"),
+    (
+        "VAL186",
+        "panel",
+        "warning",
+        "固定属性与上一轮不同",
+        "stable attribute changed since the previous wave",
+    ),
+    ("VAL187", "consistency", "info", "一致性检查无法进行", "consistency check could not run"),
+    ("VAL190", "structure", "error", "问卷逻辑无法计算", "the form's rules could not be evaluated"),
+    ("VAL195", "pii", "error", "开放题中有手机号码", "mobile phone number in free text"),
+    ("VAL196", "pii", "error", "开放题中有身份证号码", "resident ID number in free text"),
+    (
+        "VAL199",
+        "settings",
+        "warning",
+        "设置中的变量不在问卷中",
+        "setting names a variable the form does not have",
+    ),
+)
+
+
+def say(lang: str, zh: str, en: str) -> str:
+    """The text in ``lang`` (``zh`` or ``en``).
+
+    >>> say("en", "太短", "too short")
+    'too short'
+    """
+    return en if lang == "en" else zh
+
+
+_LARGE = pa.large_string()
+
+
+def text_of(part: Any) -> pa.Array:
+    """A column of text as one pyarrow ``large_string`` array (missing values as '')."""
+    if isinstance(part, pa.ChunkedArray):
+        part = part.combine_chunks()
+    if isinstance(part, pa.Array):
+        return pc.fill_null(part.cast(_LARGE), "")
+    s = part if isinstance(part, pd.Series) else pd.Series(part, dtype=object)
+    if s.dtype != "str":
+        s = s.astype("str")
+    arr = pa.array(s.fillna("").array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(_LARGE)
+
+
+def number_text(values: Any) -> pd.Series:
+    """Integers as text, vectorised (no Python loop).
+
+    >>> number_text(np.array([3, 12])).tolist()
+    ['3', '12']
+    """
+    arr = pa.array(np.asarray(values, dtype=np.int64)).cast(_LARGE)
+    return pd.Series(pd.array(arr, dtype="str"))
+
+
+def join_text(*parts: Any) -> pd.Series:
+    """Concatenate text pieces row by row; scalars are repeated (vectorised).
+
+    >>> join_text("值 ", pd.Series(["1", "2"]), " 太大").tolist()
+    ['值 1 太大', '值 2 太大']
+    """
+    columns = [p for p in parts if not isinstance(p, str)]
+    if not columns:
+        return pd.Series(["".join(parts)], dtype="str")
+    arrays = [pa.scalar(p, _LARGE) if isinstance(p, str) else text_of(p) for p in parts]
+    out = pc.binary_join_element_wise(*arrays, pa.scalar("", _LARGE))
+    return pd.Series(pd.array(out, dtype="str"))
+
+
+@dataclass(frozen=True)
+class Found:
+    """Issues found by one check, located by table and row position (see module doc)."""
+
+    frame: pd.DataFrame
+
+    @classmethod
+    def of(
+        cls,
+        table: str,
+        positions: Sequence[int] | np.ndarray,
+        variable: str | Sequence[str] | pd.Series,
+        code: str,
+        values: Any,
+        message: str | Sequence[str] | pd.Series,
+        rule: str | Sequence[str] | pd.Series = "",
+        *,
+        severity: str | None = None,
+        enumerator: str | Sequence[str] | pd.Series | None = None,
+        key: str | Sequence[str] | None = None,
+    ) -> Found:
+        """Issues at ``positions`` of ``table`` (position -1: an issue of the whole table).
+
+        ``enumerator`` and ``key`` override what the record says (issues about an
+        enumerator, or about a unit that has no record here).
+        """
+        pos = np.asarray(positions, dtype=np.int64)
+        n = len(pos)
+
+        def column(value: Any) -> Any:
+            if value is None:
+                return value
+            if isinstance(value, str):  # one value for every row: a category
+                return pd.Categorical.from_codes(
+                    np.zeros(n, dtype=np.int8), categories=pd.Index([value], dtype="str")
+                )
+            if isinstance(value, pd.Series):
+                series = value.reset_index(drop=True)
+            else:
+                series = pd.Series(
+                    list(value) if not isinstance(value, np.ndarray) else value, dtype=object
+                )
+            if series.dtype != "str":
+                series = series.astype("str")
+            return series
+
+        def category(value: Any) -> Any:
+            out = column(value)
+            return out.astype("category") if isinstance(out, pd.Series) else out
+
+        frame = pd.DataFrame(
+            {
+                "table": table,
+                "position": pos,
+                "variable": category(variable),
+                "code": code,
+                "severity": severity or ISSUE_CODES[code].severity,
+                "value": column(values) if values is not None else "",
+                "message": column(message),
+                "rule": category(rule),
+                "enumerator": column(enumerator) if enumerator is not None else None,
+                "key": column(key) if key is not None else None,
+            },
+            index=pd.RangeIndex(n),
+        )
+        return cls(frame)
+
+    @classmethod
+    def table_level(
+        cls,
+        table: str,
+        variable: str,
+        code: str,
+        value: str,
+        message: str,
+        rule: str = "",
+        *,
+        severity: str | None = None,
+        enumerator: str | None = None,
+        key: str | None = None,
+    ) -> Found:
+        """One issue about a whole variable, table or enumerator (no record)."""
+        return cls.of(
+            table,
+            [-1],
+            variable,
+            code,
+            [value],
+            message,
+            rule,
+            severity=severity,
+            enumerator=enumerator,
+            key=key,
+        )
+
+    @classmethod
+    def none(cls) -> Found:
+        """No issue."""
+        return cls(pd.DataFrame({c: pd.Series(dtype=object) for c in FOUND_COLUMNS}))
+
+    @staticmethod
+    def concat(parts: Iterable[Found]) -> Found:
+        """All issues of several findings (category columns stay categories)."""
+        frames = [p.frame for p in parts if len(p.frame)]
+        if not frames:
+            return Found.none()
+        if len(frames) == 1:
+            return Found(frames[0])
+        columns = {}
+        names = list(dict.fromkeys(c for f in frames for c in f.columns))
+        for name in names:
+            pieces = [
+                f[name] if name in f.columns else pd.Series([None] * len(f), dtype=object)
+                for f in frames
+            ]
+            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
+                columns[name] = pd.Series(
+                    union_categoricals([p.array for p in pieces], ignore_order=True)
+                )
+            elif name == "position":
+                columns[name] = np.concatenate([p.to_numpy(dtype=np.int64) for p in pieces])
+            else:
+                pieces = [
+                    p.astype("str") if isinstance(p.dtype, pd.CategoricalDtype) else p
+                    for p in pieces
+                ]
+                columns[name] = pd.concat(pieces, ignore_index=True)
+        return Found(pd.DataFrame(columns))
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+#: Issue columns with few distinct values, kept as categories (small and fast to group).
+CATEGORY_COLUMNS = (
+    "instrument",
+    "table",
+    "enumerator",
+    "variable",
+    "check",
+    "code",
+    "severity",
+    "rule",
+)
+
+
+def empty_issues() -> pd.DataFrame:
+    """An issues table without rows, with the standard columns and types."""
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in ISSUE_COLUMNS})
+    frame["source_row"] = frame["source_row"].astype("Int64")
+    frame["confirmed"] = frame["confirmed"].astype(bool)
+    for name in CATEGORY_COLUMNS:
+        frame[name] = frame[name].astype(pd.CategoricalDtype(pd.Index([], dtype="str")))
+    return frame

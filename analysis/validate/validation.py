@@ -1,0 +1,784 @@
+"""``validate``: every check on one instrument's data, into one tidy issues table.
+
+Examples
+--------
+>>> from analysis.readers import RawData, RawMetadata
+>>> from analysis.instrument.model import Instrument, Question
+>>> form = Instrument(None, "hh", "HH", None, None, ("default",), (
+...     Question("hh_id", "text", role="id"),
+...     Question("age", "integer", constraint=". >= 16 and . <= 110"),
+... ), (), {})
+>>> frame = pd.DataFrame({"_key": ["u1", "u2", "u3"], "_source_row": [2, 3, 4],
+...                       "hh_id": ["A", "B", "B"], "age": [45, 160, 38]})
+>>> result = validate(RawData(frame, {}, RawMetadata(format="csv")), form, name="household", lang="en")
+>>> result.issues[["key", "source_row", "variable", "check", "severity", "value"]].values.tolist()
+[['B', 3, 'age', 'constraint', 'error', '160'], ['B', 3, 'hh_id', 'duplicate', 'error', 'B'], ['B', 4, 'hh_id', 'duplicate', 'error', 'B']]
+>>> result.ok
+False
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ValidationError
+from ..expressions import EvaluationContext
+from ..expressions.errors import BadExpression
+from ..instrument.model import METADATA_TYPES, Instrument
+from ..readers.issues import ISSUE_CODES as READER_CODES
+from ..readers.rawdata import MAIN, RawData
+from .choices import check_choices, repeated_codes
+from .consistency import check_links, check_panel
+from .duplicates import check_duplicates, compared_questions
+from .duration import check_duration, interview_minutes
+from .enumerators import ENUMERATOR_COLUMNS, check_enumerators, enumerator_summary
+from .form_rules import block_tasks, engine_data, rule_failure, rules_from_hits
+from .issues import CATEGORY_COLUMNS, ISSUE_CODES, ISSUE_COLUMNS, Found, empty_issues, say
+from .missing_codes import check_missing_codes
+from .outliers import check_outliers
+from .pii import check_pii
+from .records import Records
+from .settings import CHECKS, ValidateSettings
+from .value_types import READER_CHECKS, check_types, reader_issues
+from .workers import run_tasks
+
+__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "instrument_name", "validate"]
+
+#: Columns of a confirmations table (``CorrectionResult.confirmed``).
+CONFIRMED_COLUMNS = ("instrument", "table", "key", "record", "variable", "value")
+
+_TYPE_CODES = frozenset(
+    {"VAL101", "VAL102", "VAL103", "VAL104", "RD110", "RD111", "RD112", "RD113"}
+)
+_RULE_CHECKS = ("constraint", "required", "relevance", "calculation", "structure")
+_NOT_ANSWERS = METADATA_TYPES | {"calculate", "note", "acknowledge"}
+#: Check family of every issue code (reader codes not listed belong to "read").
+_FAMILY = {**{c.code: c.check for c in ISSUE_CODES.values()}, **READER_CHECKS}
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """What :func:`validate` found.
+
+    Attributes
+    ----------
+    instrument : str
+        The study's name of the instrument (``"*"`` for a combined result).
+    issues : DataFrame
+        One row per issue, columns :data:`~analysis.validate.issues.ISSUE_COLUMNS`.
+    enumerators : DataFrame
+        One row per enumerator, columns :data:`~analysis.validate.enumerators.ENUMERATOR_COLUMNS`.
+    counts : Mapping[str, int]
+        Records per table.
+    timings : DataFrame
+        Seconds and issues per check (``check, seconds, issues``); not written to reports.
+    language : str
+        Language of the messages.
+    """
+
+    instrument: str
+    issues: pd.DataFrame
+    enumerators: pd.DataFrame
+    counts: Mapping[str, int] = field(default_factory=dict)
+    timings: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["check", "seconds", "issues"])
+    )
+    language: str = "zh"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "counts", MappingProxyType(dict(self.counts)))
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Issues of severity error that no confirmation vouches for."""
+        return self.issues[(self.issues["severity"] == "error") & ~self.issues["confirmed"]]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no unconfirmed error."""
+        return self.errors.empty
+
+    def summary(self) -> pd.DataFrame:
+        """Issues and records concerned per instrument, check, code and severity."""
+        cols = ["instrument", "check", "code", "severity", "title", "issues", "records"]
+        if self.issues.empty:
+            return pd.DataFrame({c: [] for c in cols})
+        grouped = self.issues.groupby(["instrument", "check", "code", "severity"], sort=False)
+        out = grouped.agg(
+            issues=("code", "size"), records=("record", lambda s: s[s != ""].nunique())
+        ).reset_index()
+        titles = {code: title for code, (_, title) in READER_CODES.items()}
+        titles.update(
+            {c.code: (c.en if self.language == "en" else c.zh) for c in ISSUE_CODES.values()}
+        )
+        out["title"] = out["code"].map(titles).fillna("")
+        order = {c: i for i, c in enumerate(CHECKS)}
+        out["_o"] = out["check"].map(order).fillna(len(order))
+        out = out.sort_values(["instrument", "_o", "code"], kind="stable").drop(columns="_o")
+        return out[cols].reset_index(drop=True)
+
+    def by_check(self) -> dict[str, pd.DataFrame]:
+        """``{check: its issues}`` in report order (checks without issues left out)."""
+        out = {}
+        for check in CHECKS:
+            part = self.issues[self.issues["check"] == check]
+            if len(part):
+                out[check] = part.reset_index(drop=True)
+        return out
+
+    def confirm(self, confirmations: pd.DataFrame | None) -> ValidationResult:
+        """Issues vouched for by ``confirm`` corrections downgraded to info (``confirmed``)."""
+        return replace(self, issues=apply_confirmations(self.issues, confirmations, self.language))
+
+    @staticmethod
+    def combine(results: Iterable[ValidationResult]) -> ValidationResult:
+        """Several instruments' results as one (issues and enumerators stacked)."""
+        results = list(results)
+        if not results:
+            return ValidationResult(
+                "*", empty_issues(), pd.DataFrame({c: [] for c in ENUMERATOR_COLUMNS})
+            )
+        counts = {f"{r.instrument}.{t}": n for r in results for t, n in r.counts.items()}
+        return ValidationResult(
+            "*" if len(results) > 1 else results[0].instrument,
+            pd.concat([r.issues for r in results], ignore_index=True),
+            pd.concat([r.enumerators for r in results], ignore_index=True),
+            counts,
+            pd.concat(
+                [r.timings.assign(instrument=r.instrument) for r in results], ignore_index=True
+            ),
+            results[0].language,
+        )
+
+
+def instrument_name(instrument: Instrument, study: Any = None, name: str | None = None) -> str:
+    """The study's name of an instrument: ``name``, else the study instrument whose form is
+    the instrument's file, else the one named like its form_id or file, else the form_id."""
+    if name:
+        return name
+    if study is not None:
+        path = getattr(instrument, "path", None)
+        for n in study.instrument_names:
+            if path is not None:
+                try:
+                    if study.form_path(n).resolve() == path.resolve():
+                        return n
+                except OSError:
+                    pass
+        for n in study.instrument_names:
+            if n == instrument.form_id or (path is not None and path.stem == n):
+                return n
+    path = getattr(instrument, "path", None)
+    return path.stem if path is not None else instrument.form_id
+
+
+def _settings(settings: Any, study: Any) -> ValidateSettings:
+    if settings is None:
+        return ValidateSettings.from_study(study)
+    if isinstance(settings, ValidateSettings):
+        return settings
+    if isinstance(settings, Mapping):
+        return ValidateSettings.from_mapping(settings)
+    raise ValidationError(
+        "VAL004",
+        "settings must be a ValidateSettings, a dict like study.toml's [validate], or None",
+        found=type(settings).__name__,
+        hint="Pass ValidateSettings.from_mapping({...}) or leave settings out to use study.toml.",
+    )
+
+
+def _check_arguments(data: Any, instrument: Any, others: Any, previous: Any) -> None:
+    if not isinstance(data, RawData):
+        raise ValidationError(
+            "VAL001",
+            "validate() needs the RawData a reader returns",
+            expected="analysis.readers.RawData",
+            found=type(data).__name__,
+            hint="Read the export with analysis.read_raw(path, instrument) and pass what it returns.",
+        )
+    if not isinstance(instrument, Instrument):
+        raise ValidationError(
+            "VAL002",
+            "validate() needs the instrument the data was collected with",
+            expected="analysis.Instrument (from load_instrument)",
+            found=type(instrument).__name__,
+            hint="Load the XLSForm with analysis.load_instrument(path).",
+        )
+    if others is not None:
+        if not isinstance(others, Mapping) or not all(
+            isinstance(v, RawData) for v in others.values()
+        ):
+            raise ValidationError(
+                "VAL006",
+                "others must map instrument names to RawData",
+                expected="{'village': RawData, ...}",
+                found=type(others).__name__,
+                hint="Pass the other instruments of the wave as read by read_raw, keyed by their study names.",
+            )
+    if previous is not None and not isinstance(previous, RawData):
+        raise ValidationError(
+            "VAL006",
+            "previous must be the RawData of the same instrument in the previous wave",
+            expected="analysis.readers.RawData",
+            found=type(previous).__name__,
+            hint="Read the previous wave's export with read_raw and pass it as previous=.",
+        )
+
+
+def _absent(records: Records, lang: str) -> tuple[Found, set[tuple[str, str]]]:
+    """Questions of the form without a column (or only the reader's empty stand-in)."""
+    logged: set[tuple[str, str]] = set()
+    issues = records.data.issues
+    if issues is not None and len(issues):
+        rd102 = issues[issues["code"] == "RD102"]
+        logged = {
+            (str(t or MAIN), str(c)) for t, c in zip(rd102["table"], rd102["column"], strict=True)
+        }
+    parts = []
+    absent: set[tuple[str, str]] = set()
+    for table in records.tables.values():
+        for q in table.questions:
+            column = table.columns.get(q.name)
+            if (table.name, column or q.name) in logged:
+                absent.add((table.name, q.name))
+                continue
+            if (
+                column is not None
+                or q.type in METADATA_TYPES
+                or q.name in ("instanceID", "instanceName")
+            ):
+                continue
+            absent.add((table.name, q.name))
+            severity = "info" if q.type == "calculate" else None
+            message = say(
+                lang,
+                f"问卷中的 {q.name} 在数据中没有对应的列",
+                f"question {q.name} of the form has no column in the data",
+            )
+            parts.append(
+                Found.table_level(
+                    table.name, q.name, "VAL125", "", message, q.type, severity=severity
+                )
+            )
+    return Found.concat(parts), absent
+
+
+def _empty_records(
+    records: Records, cfg: ValidateSettings, lang: str
+) -> tuple[Found, set[tuple[str, int]]]:
+    """Rows without a single answer (e.g. the blank last row of an Excel-saved CSV)."""
+    parts = []
+    empty: set[tuple[str, int]] = set()
+    for table in records.tables.values():
+        if not len(table):
+            continue
+        if table.name == MAIN:
+            names = compared_questions(records, cfg.near_duplicates)
+        else:
+            names = [
+                q.name
+                for q in table.questions
+                if q.type not in _NOT_ANSWERS and q.name in table.columns
+            ]
+        if not names:
+            continue
+        pos = np.flatnonzero(table.answered(names) == 0)
+        if not len(pos):
+            continue
+        empty.update((table.name, int(p)) for p in pos)
+        message = say(
+            lang,
+            "这条记录没有任何答案（空行？），其他检查不再列出它",
+            "this record has no answers at all (a blank row?); other checks do not list it",
+        )
+        parts.append(
+            Found.of(table.name, pos, "", "VAL128", [""] * len(pos), message, "at least one answer")
+        )
+    return Found.concat(parts), empty
+
+
+def _settings_variables(records: Records, settings: ValidateSettings, lang: str) -> Found:
+    parts = []
+    for key in settings.variables:
+        if "." in key:
+            inst, var = key.split(".", 1)
+            if inst == records.name and var not in records.instrument:
+                message = say(
+                    lang,
+                    f'设置 [validate.variables."{key}"] 中的变量 {var} 不在问卷 {inst} 中',
+                    f'setting [validate.variables."{key}"]: {inst} has no question {var}',
+                )
+                parts.append(
+                    Found.table_level(MAIN, var, "VAL199", key, message, "validate.variables")
+                )
+    return Found.concat(parts)
+
+
+def _ranks(values: pd.Series, order: Mapping[str, int]) -> np.ndarray:
+    """The rank of each value in ``order`` (values not in it last), via its distinct values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, uniques = pd.factorize(values)
+    ranks = np.array([order.get(u, len(order)) for u in uniques], dtype=np.int64)
+    return ranks[codes] if len(uniques) else np.zeros(len(values), dtype=np.int64)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series if not series.isna().any() else series.astype("str").fillna("")
+    return series.fillna("").astype("str") if series.dtype != "str" else series.fillna("")
+
+
+def assemble(found: Found, records: Records) -> pd.DataFrame:
+    """Findings with their records filled in, sorted, in the columns of ISSUE_COLUMNS.
+
+    Order: check family, table (main first), question in form order, code, source row
+    (issues of a whole table or variable last). Each text column is reordered once.
+    """
+    frame = found.frame
+    if frame.empty:
+        return empty_issues()
+    n = len(frame)
+    tables = _text(frame["table"])
+    positions = frame["position"].to_numpy(dtype=np.int64)
+    table_order = {t: i for i, t in enumerate(records.tables)}
+    table_rank = _ranks(tables, table_order)
+    rows = np.full(n, -1, dtype=np.int64)
+    for name, rank in table_order.items():
+        table = records.tables[name]
+        sel = np.flatnonzero((table_rank == rank) & (positions >= 0))
+        if len(sel) and len(table):
+            rows[sel] = table.source_row[positions[sel]]
+    if "reader_row" in frame.columns:
+        given = frame["reader_row"].notna().to_numpy() & (positions < 0)
+        if given.any():
+            reader_rows = (
+                pd.to_numeric(frame["reader_row"][given], errors="coerce")
+                .fillna(-1)
+                .to_numpy(dtype=np.int64)
+            )
+            rows[np.flatnonzero(given)] = reader_rows
+    codes = _text(frame["code"])
+    if not isinstance(codes.dtype, pd.CategoricalDtype):
+        codes = codes.astype("category")
+    check = codes.map(_FAMILY)
+    if check.isna().any():
+        check = check.astype("str").fillna("read")
+    variable = _text(frame["variable"])
+    var_rank = {q.name: i for i, q in enumerate(records.instrument.questions)}
+    order = np.lexsort(
+        (
+            np.where(rows >= 0, rows, np.iinfo(np.int64).max),
+            _ranks(codes, {c: i for i, c in enumerate(sorted(set(map(str, codes.unique()))))}),
+            _ranks(variable, var_rank),
+            table_rank,
+            _ranks(check, {c: i for i, c in enumerate(CHECKS)}),
+        )
+    )
+    sorted_ranks = table_rank[order]
+    names = list(table_order)
+    sorted_pos = positions[order]
+    pieces: dict[str, list[pd.Series]] = {"record": [], "key": []}
+    main_enumerators = records.main.enumerator
+    categories = [*map(str, main_enumerators.cat.categories)]
+    if "" not in categories:
+        categories.append("")
+    blank = categories.index("")
+    enumerator_codes = np.full(n, blank, dtype=np.int32)
+    bounds = np.flatnonzero(np.r_[True, sorted_ranks[1:] != sorted_ranks[:-1], True])
+    for a, b in pairwise(bounds):
+        rank = sorted_ranks[a]
+        table = records.tables[names[rank]] if rank < len(names) else None
+        pos = sorted_pos[a:b]
+        ok = pos >= 0
+        for name, parts in pieces.items():
+            if table is None or not len(table):
+                parts.append(pd.Series([""] * (b - a), dtype="str"))
+                continue
+            taken = getattr(table, name).take(np.maximum(pos, 0)).reset_index(drop=True)
+            parts.append(taken if ok.all() else taken.where(ok, ""))
+        if table is not None and len(table):
+            codes_here = table.enumerator.cat.codes.to_numpy()[np.maximum(pos, 0)]
+            enumerator_codes[a:b] = np.where(ok & (codes_here >= 0), codes_here, blank)
+    record, key = (pd.concat(pieces[c], ignore_index=True) for c in ("record", "key"))
+    if "reader_record" in frame.columns:
+        given = frame["reader_record"].notna().to_numpy()[order] & (sorted_pos < 0)
+        if given.any():
+            record = record.where(
+                ~given, _text(frame["reader_record"]).take(order).reset_index(drop=True)
+            )
+    override = frame["key"].take(order).reset_index(drop=True)
+    has = override.notna().to_numpy()
+    if has.any():
+        key = key.where(~has, _text(override))
+    override = frame["enumerator"].take(order).reset_index(drop=True)
+    has = np.flatnonzero(override.notna().to_numpy())
+    for i, value in zip(has, override.iloc[has].astype("str"), strict=True):
+        if value not in categories:
+            categories.append(value)
+        enumerator_codes[i] = categories.index(value)
+    enumerator = pd.Series(
+        pd.Categorical.from_codes(enumerator_codes, categories=pd.Index(categories, dtype="str"))
+    )
+    sorted_rows = rows[order]
+    source_row = pd.array(np.where(sorted_rows >= 0, sorted_rows, 0), dtype="Int64")
+    source_row[sorted_rows < 0] = pd.NA
+    columns = {
+        "instrument": pd.Series(
+            pd.Categorical.from_codes(
+                np.zeros(n, dtype=np.int8), categories=pd.Index([records.name], dtype="str")
+            )
+        ),
+        "table": tables.take(order).reset_index(drop=True),
+        "key": key,
+        "record": record,
+        "source_row": source_row,
+        "enumerator": enumerator,
+        "variable": variable.take(order).reset_index(drop=True),
+        "check": check.take(order).reset_index(drop=True),
+        "code": codes.take(order).reset_index(drop=True),
+        "severity": _text(frame["severity"]).take(order).reset_index(drop=True),
+        "value": _text(frame.pop("value")).take(order).reset_index(drop=True),
+        "message": _text(frame.pop("message")).take(order).reset_index(drop=True),
+        "rule": _text(frame.pop("rule")).take(order).reset_index(drop=True),
+        "confirmed": np.zeros(n, dtype=bool),
+    }
+    for name in CATEGORY_COLUMNS:
+        columns[name] = columns[name].astype("category")
+    return pd.DataFrame(columns)[list(ISSUE_COLUMNS)]
+
+
+def apply_confirmations(
+    issues: pd.DataFrame, confirmations: pd.DataFrame | None, lang: str
+) -> pd.DataFrame:
+    """Mark issues vouched for by ``confirm`` corrections (severity info, ``confirmed``).
+
+    A confirmation names an instrument, a record (``record`` or ``key``) and a variable;
+    variable ``_record`` vouches for every issue of the record.
+    """
+    if confirmations is None or confirmations.empty or issues.empty:
+        return issues
+    conf = confirmations.copy()
+    for col in CONFIRMED_COLUMNS:
+        if col not in conf.columns:
+            conf[col] = ""
+    conf = conf.fillna("").astype(str)
+    hit = np.zeros(len(issues), dtype=bool)
+    for (inst, var), group in conf.groupby(["instrument", "variable"], sort=False):
+        mask = (issues["instrument"].astype("str") == inst).to_numpy().copy()
+        if var != "_record":
+            mask &= (issues["variable"].astype("str") == var).to_numpy()
+        records = set(group["record"]) - {""}
+        keys = set(group["key"]) - {""}
+        mask &= (issues["record"].isin(records) | issues["key"].isin(keys)).to_numpy()
+        hit |= mask
+    if not hit.any():
+        return issues
+    out = issues.copy()
+    out["confirmed"] = out["confirmed"].to_numpy() | hit
+    severity = out["severity"].astype("str").where(~hit, "info")
+    out["severity"] = (
+        severity.astype("category")
+        if isinstance(issues["severity"].dtype, pd.CategoricalDtype)
+        else severity
+    )
+    message = out["message"].astype("str")
+    out["message"] = message.where(~hit, message + say(lang, "（已核实）", " (confirmed)"))
+    return out
+
+
+@dataclass
+class _Results:
+    """What the independent checks returned (see :func:`_run_checks`)."""
+
+    found: list[tuple[str, Found, float]]
+    blocks: list[Any] | None
+    block_seconds: float
+    failure: BadExpression | None
+    empty: set[tuple[str, int]]
+    minutes: pd.Series | None
+    missing: pd.DataFrame | None
+
+
+def _guarded(task: Callable[[], Any]) -> Callable[[], Any]:
+    """The task, returning a BadExpression instead of raising it (a broken form rule)."""
+
+    def run() -> Any:
+        try:
+            return task()
+        except BadExpression as err:
+            return err
+
+    return run
+
+
+def _run_checks(
+    records: Records,
+    engine: Any,
+    cfg: ValidateSettings,
+    context: EvaluationContext,
+    lang: str,
+    study: Any,
+    others: Any,
+    previous: Any,
+) -> _Results:
+    """Run every check that only reads the data, side by side in worker processes."""
+    named: list[tuple[str, Callable[[], Any]]] = []
+    if cfg.runs("duplicate") or cfg.runs("near_duplicate"):
+        named.append(
+            (
+                "duplicate",
+                lambda: (
+                    check_duplicates(
+                        records, lang, cfg.near_duplicates, near=cfg.runs("near_duplicate")
+                    ),
+                    _empty_records(records, cfg, lang),
+                ),
+            )
+        )
+    else:
+        named.append(("empty", lambda: (Found.none(), _empty_records(records, cfg, lang))))
+    if any(cfg.runs(c) for c in (*_RULE_CHECKS, "choice")):
+        named += [
+            ("form_rules", _guarded(t))
+            for t in block_tasks(records, engine, context, cfg.chunk_size)
+        ]
+    if cfg.runs("choice"):
+        named.append(("choice", lambda: repeated_codes(records, lang)))
+    if cfg.runs("read"):
+        named.append(("read", lambda: reader_issues(records)))
+    if cfg.runs("type"):
+        named.append(("type", lambda: check_types(records, lang)))
+    if cfg.runs("outlier"):
+        named.append(("outlier", lambda: check_outliers(records, cfg, lang)))
+    if cfg.runs("missing_code"):
+        named.append(("missing_code", lambda: check_missing_codes(records, cfg, lang)))
+
+    def timing() -> Any:
+        if cfg.runs("duration"):
+            found, minutes = check_duration(
+                records, cfg, lang, form_data=engine.form_data(), context=context
+            )
+        else:
+            found, minutes = Found.none(), interview_minutes(records)
+        flags = (
+            check_enumerators(records, minutes, cfg, lang)
+            if cfg.runs("enumerator")
+            else Found.none()
+        )
+        return found, minutes, flags
+
+    named.append(("duration", _guarded(timing)))
+    if cfg.runs("consistency"):
+        named.append(("consistency", lambda: check_links(records, study, others, cfg, lang)))
+    if cfg.runs("panel"):
+        named.append(("panel", lambda: check_panel(records, previous, cfg, lang)))
+    if cfg.runs("pii"):
+        named.append(("pii", lambda: check_pii(records, cfg.pii, lang)))
+    if cfg.runs("settings"):
+        named.append(("settings", lambda: _settings_variables(records, cfg, lang)))
+    done = run_tasks([fn for _, fn in named], cfg.workers(len(records.main)))
+    out = _Results([], None, 0.0, None, set(), None, None)
+    blocks: list[Any] = []
+    for (name, _), (value, seconds) in zip(named, done, strict=True):
+        if name == "form_rules":
+            if isinstance(value, BadExpression):
+                out.failure = out.failure or value
+            else:
+                blocks.append(value)
+            out.block_seconds += seconds
+            continue
+        if isinstance(value, BadExpression):  # duration.when is checked inside; other rules too
+            out.found.append((name, rule_failure(value, lang), seconds))
+        elif name in ("duplicate", "empty"):
+            found, (empty_found, out.empty) = value
+            out.found.append((name, Found.concat([found, empty_found]), seconds))
+        elif name == "missing_code":
+            out.found.append((name, value[0], seconds))
+            out.missing = value[1]
+        elif name == "duration":
+            found, out.minutes, flags = value
+            out.found.append(("duration", found, seconds))
+            out.found.append(("enumerator", flags, 0.0))
+        else:
+            out.found.append((name, value, seconds))
+    if out.failure is None and any(cfg.runs(c) for c in (*_RULE_CHECKS, "choice")):
+        out.blocks = blocks
+    if out.minutes is None:
+        out.minutes = interview_minutes(records)
+    return out
+
+
+def validate(
+    data: RawData,
+    instrument: Instrument,
+    *,
+    study: Any = None,
+    others: dict[str, RawData] | None = None,
+    previous: RawData | None = None,
+    settings: ValidateSettings | Mapping[str, Any] | None = None,
+    name: str | None = None,
+    confirmed: pd.DataFrame | None = None,
+    lang: str | None = None,
+) -> ValidationResult:
+    """Run every check on one instrument's data; see the package docstring for the list.
+
+    Parameters
+    ----------
+    data : RawData
+        What :func:`analysis.read_raw` returned (possibly corrected).
+    instrument : Instrument
+        The form the data was collected with.
+    study : Study, optional
+        Gives the instrument's study name, its key, its parent (for consistency checks)
+        and the ``[validate]`` settings.
+    others : dict of str to RawData, optional
+        The other instruments of the wave, by study name (a household's village data).
+    previous : RawData, optional
+        The same instrument in the previous wave (panel checks).
+    settings : ValidateSettings or dict, optional
+        Overrides study.toml's ``[validate]``.
+    name : str, optional
+        The instrument's study name (default: found from the study, else the form file).
+    confirmed : DataFrame, optional
+        Confirmations from :func:`analysis.corrections.apply_corrections`.
+    lang : str, optional
+        ``zh`` or ``en`` messages (default: the settings' language).
+
+    Raises
+    ------
+    ValidationError
+        ``VAL001``/``VAL002``/``VAL006`` for arguments of the wrong kind, ``VAL003``-``VAL005``
+        for bad settings. Everything found in the data is an issue, never an exception.
+    """
+    _check_arguments(data, instrument, others, previous)
+    cfg = _settings(settings, study)
+    lang = lang or cfg.language
+    if lang not in ("zh", "en"):
+        raise ValidationError(
+            "VAL004",
+            f"unknown message language {lang!r}",
+            expected="zh or en",
+            found=lang,
+            hint="Pass lang='zh' or lang='en'.",
+        )
+    name = instrument_name(instrument, study, name)
+    key = None
+    if study is not None and name in study.instrument_names:
+        key = study.instrument(name).key
+    records = Records(
+        data, instrument, name, key=key, enumerator=cfg.enumerator or None, day=cfg.day or None
+    )
+    context = EvaluationContext(timezone=cfg.timezone, language=lang)
+    timings: list[tuple[str, float, int]] = []
+    parts: list[Found] = list(records.notes)
+    if not len(records.main):
+        parts.append(
+            Found.table_level(
+                MAIN, "", "VAL100", "0", say(lang, "数据没有任何记录", "the data has no records")
+            )
+        )
+    absent, absent_set = _absent(records, lang)
+    parts.append(absent)
+    engine = engine_data(records)
+    results = _run_checks(records, engine, cfg, context, lang, study, others, previous)
+    parts.extend(f for name, f, _ in results.found)
+    timings.extend((name, seconds, len(f)) for name, f, seconds in results.found)
+    if results.blocks is not None:
+        start = time.perf_counter()
+        found, engine_cells = rules_from_hits(records, results.blocks, lang)
+        parts.append(found)
+        timings.append(
+            ("form_rules", results.block_seconds + time.perf_counter() - start, len(found))
+        )
+    else:
+        engine_cells = None
+        if results.failure is not None:  # repeat rows without parent are still reported
+            parts.append(rules_from_hits(records, [], lang)[0])
+            parts.append(rule_failure(results.failure, lang))
+    if cfg.runs("choice"):
+        start = time.perf_counter()
+        found = check_choices(records, lang, engine_cells, repeated=False)
+        parts.append(found)
+        timings.append(("choice", time.perf_counter() - start, len(found)))
+    empty_set = results.empty
+    extra = {"minutes": results.minutes, "missing": results.missing}
+
+    start = time.perf_counter()
+    frame = Found.concat(parts).frame
+    parts.clear()  # the findings now live in one frame only
+    del results
+    if len(frame):
+        frame = _drop_overlaps(frame, absent_set, empty_set)
+        skipped = {c for c in CHECKS if not cfg.runs(c)}
+        if skipped:
+            fam = frame["code"].map(_FAMILY).fillna("read")
+            frame = frame[~fam.isin(skipped).to_numpy()]
+    duplicated = _duplicated_records(frame, records)
+    found = Found(frame.reset_index(drop=True))
+    del frame
+    issues = assemble(found, records)
+    del found
+    issues = apply_confirmations(issues, confirmed, lang)
+    enumerators = enumerator_summary(
+        records, extra["minutes"], extra.get("missing"), issues, cfg, duplicated=duplicated
+    )
+    timings.append(("assemble", time.perf_counter() - start, len(issues)))
+    return ValidationResult(
+        name,
+        issues,
+        enumerators,
+        data.counts(),
+        pd.DataFrame(timings, columns=["check", "seconds", "issues"]),
+        lang,
+    )
+
+
+def _duplicated_records(frame: pd.DataFrame, records: Records) -> pd.Series:
+    """Main records in a duplicate group, counted per enumerator."""
+    if frame.empty:
+        return pd.Series(dtype="int64")
+    mask = (frame["table"].astype("str") == MAIN).to_numpy() & frame["code"].astype("str").isin(
+        ["VAL130", "VAL131", "VAL132", "VAL133"]
+    ).to_numpy()
+    pos = np.unique(frame["position"].to_numpy(dtype=np.int64)[mask])
+    pos = pos[pos >= 0]
+    if not len(pos):
+        return pd.Series(dtype="int64")
+    counts = records.main.enumerator.take(pos).value_counts()
+    counts.index = counts.index.astype("str")
+    return counts
+
+
+def _drop_overlaps(
+    frame: pd.DataFrame, absent: set[tuple[str, str]], empty: set[tuple[str, int]] | None = None
+) -> pd.DataFrame:
+    """Drop 'required but empty' where the cell's problem is its type, or the column is
+    absent; drop every other issue of an empty record."""
+    if empty:
+        rows = pd.MultiIndex.from_frame(frame[["table", "position"]].astype({"position": "int64"}))
+        of_empty = rows.isin(list(empty)) & (frame["code"] != "VAL128").to_numpy()
+        frame = frame[~of_empty].reset_index(drop=True)
+    required = (frame["code"] == "VAL121").to_numpy()
+    if not required.any():
+        return frame
+    typed = frame[frame["code"].isin(_TYPE_CODES)]
+    req = frame.loc[required, ["table", "position", "variable"]].astype({"position": "int64"})
+    cells = pd.MultiIndex.from_frame(
+        typed[["table", "position", "variable"]].astype({"position": "int64"})
+    )
+    drop = pd.MultiIndex.from_frame(req).isin(cells)
+    if absent:
+        drop |= pd.MultiIndex.from_frame(req[["table", "variable"]]).isin(list(absent))
+    keep = np.ones(len(frame), dtype=bool)
+    keep[np.flatnonzero(required)[drop]] = False
+    return frame[keep]

@@ -1,0 +1,205 @@
+"""Benchmark: every validation check on 1,000,000 household records.
+
+The demo study's household export (wave demo-2024: about 2,000 households and 7,500
+roster rows, ODK Central zip) is read with ``read_raw`` and repeated to ``N`` household
+records (default 1,000,000) with their roster rows; each copy gets its own ``_key`` and
+``instanceID``, everything else is repeated as is, so every record is also a duplicate
+submission of 499 others (a worst case for the duplicate checks, and ~3 million issues
+to assemble). ``validate`` then runs every check, with the village data for the
+consistency checks and wave demo-2025 as the previous wave (panel checks).
+
+Measured in a child process so the figures are validation's own: wall time, CPU time,
+peak resident memory (Linux ``VmHWM``, reset after the data is built) and the resident
+memory of the data alone; plus the slowest checks. Goal: 30 s and 4 GiB on the 2-core
+development machine.
+
+Run: ``python -m benchmarks.bench_validate [N] [JOBS]``. When the demo data is not in
+``data/raw/``, it is generated into a temporary folder first (about a minute).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _status(field: str) -> float:
+    """A memory figure of this process from /proc/self/status, in GiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024**2
+    return float("nan")
+
+
+def _replicate(raw, n: int):
+    import numpy as np
+    import pandas as pd
+
+    from analysis.readers import RawData
+
+    base = len(raw.data)
+    copies = -(-n // base)
+    idx = np.tile(np.arange(base), copies)[:n]
+    copy = pd.Series(np.repeat(np.arange(copies), base)[:n].astype(str), dtype="str")
+    main = raw.data.take(idx).reset_index(drop=True)
+    for column in ("_key", "instanceID"):
+        main[column] = main[column].astype("str") + "#" + copy
+    repeats = {}
+    for name, frame in raw.repeats.items():
+        parent_pos = pd.Index(raw.data["_key"]).get_indexer(frame["_parent_key"])
+        order = np.argsort(parent_pos, kind="stable")
+        counts = np.bincount(parent_pos[parent_pos >= 0], minlength=base)
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        rows = (
+            np.concatenate([order[starts[p] : starts[p] + counts[p]] for p in idx])
+            if len(frame)
+            else order
+        )
+        owner = np.repeat(np.arange(n), counts[idx])
+        big = frame.take(rows).reset_index(drop=True)
+        suffix = pd.Series(copy.to_numpy()[owner], dtype="str")
+        big["_key"] = big["_key"].astype("str") + "#" + suffix
+        big["_parent_key"] = big["_parent_key"].astype("str") + "#" + suffix
+        repeats[name] = big
+    return RawData(main, repeats, raw.metadata)
+
+
+def _child(
+    raw_dir: str, previous_dir: str, surveys: str, study_root: str, n: int, jobs: int
+) -> None:
+    import pyarrow as pa
+
+    from analysis.instrument import load_instrument
+    from analysis.readers import read_raw
+    from analysis.study import Study
+    from analysis.validate import validate
+
+    study = Study.load(study_root)
+    form = load_instrument(Path(surveys) / "household.xlsx")
+    village_form = load_instrument(Path(surveys) / "village.xlsx")
+    t = time.perf_counter()
+    raw = read_raw(Path(raw_dir) / "household.zip", form)
+    village = read_raw(Path(raw_dir) / "village.csv", village_form)
+    previous = read_raw(Path(previous_dir) / "household.zip", form) if previous_dir else None
+    big = _replicate(raw, n)
+    setup = time.perf_counter() - t
+    del raw
+    gc.collect()
+    pa.default_memory_pool().release_unused()  # what building the data freed goes back
+    frames_gib = sum(f.memory_usage(deep=True).sum() for f in big.tables.values()) / 1024**3
+    data_gib = _status("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
+    load = os.getloadavg()[0]
+    wall = time.perf_counter()
+    cpu = time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = validate(
+        big,
+        form,
+        study=study,
+        name="household",
+        others={"village": village},
+        previous=previous,
+        settings={"jobs": jobs},
+    )
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    timings = (
+        result.timings.groupby("check", as_index=False)[["seconds", "issues"]]
+        .sum()
+        .sort_values("seconds", ascending=False)
+    )
+    print(
+        json.dumps(
+            {
+                "households": len(big.data),
+                "roster_rows": sum(len(f) for f in big.repeats.values()),
+                "setup_s": round(setup, 1),
+                "validate_s": round(wall, 1),
+                "cpu_s": round(cpu + workers, 1),
+                "load": round(load, 1),
+                "worker_peak_GiB": round(after.ru_maxrss / 1024**2, 2),
+                "peak_GiB": round(_status("VmHWM"), 2),
+                "data_GiB": round(data_gib, 2),
+                "frames_GiB": round(frames_gib, 2),
+                "issues": len(result.issues),
+                "slowest": [
+                    [r.check, round(r.seconds, 1), int(r.issues)]
+                    for r in timings.head(6).itertuples()
+                ],
+                "issues_by_check": result.issues["check"].value_counts().to_dict(),
+            }
+        )
+    )
+
+
+def _demo(tmp: Path) -> Path:
+    """The root of a study holding the demo waves (the repository, or a generated copy)."""
+    from analysis.study import Study
+
+    study = Study.load(ROOT)
+    if (study.raw_dir("demo-2024") / "household.zip").is_file():
+        return ROOT
+    from analysis.demo_study.generate import generate_demo
+
+    shutil.copytree(study.surveys_dir, tmp / "surveys")
+    shutil.copy(ROOT / "study.toml", tmp / "study.toml")
+    print("validate: generating the demo waves into a temporary folder ...", flush=True)
+    generate_demo(Study.load(tmp))
+    return tmp
+
+
+def main(n: int = 1_000_000, jobs: int = 2) -> dict:
+    """Validate n household records in a child process; print and return the figures."""
+    from analysis.study import Study
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _demo(Path(tmp))
+        study = Study.load(root)
+        previous = study.raw_dir("demo-2025")
+        command = [
+            sys.executable,
+            "-m",
+            "benchmarks.bench_validate",
+            "--child",
+            str(study.raw_dir("demo-2024")),
+            str(previous) if (previous / "household.zip").is_file() else "",
+            str(study.surveys_dir),
+            str(root),
+            str(n),
+            str(jobs),
+        ]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"validation benchmark failed:\n{done.stderr[-4000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    goal = "met" if figures["validate_s"] <= 30 and figures["peak_GiB"] <= 4 else "NOT met"
+    print(
+        f"validate: {figures['households']:,} households + {figures['roster_rows']:,} roster rows, "
+        f"every check in {figures['validate_s']} s (CPU {figures['cpu_s']} s, jobs={jobs}, "
+        f"load average {figures['load']}), peak {figures['peak_GiB']} GiB (process with the data "
+        f"before validating {figures['data_GiB']} GiB, the frames {figures['frames_GiB']} GiB; largest worker {figures['worker_peak_GiB']} GiB, mostly pages "
+        f"shared with the parent); goal 30 s / 4 GiB {goal}"
+    )
+    print("validate: slowest checks (check, s, issues):", figures["slowest"])
+    print("validate: issues by check:", figures["issues_by_check"])
+    return figures
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(*sys.argv[2:6], int(sys.argv[6]), int(sys.argv[7]))
+    else:
+        main(*(int(a) for a in sys.argv[1:3]))

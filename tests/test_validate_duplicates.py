@@ -1,0 +1,71 @@
+"""Duplicate keys, duplicate submissions and near duplicates."""
+
+from __future__ import annotations
+
+import pytest
+from validate_support import form, good_household, issues_of, raw
+
+from analysis.validate import validate
+
+
+@pytest.fixture(scope="module")
+def household(tmp_path_factory):
+    return form(tmp_path_factory.mktemp("forms"))
+
+
+def test_duplicate_study_key_lists_every_record_and_points_to_the_other(household):
+    records = [good_household(i) for i in range(4)]
+    records[3]["hh_id"] = "H001"
+    found = issues_of(validate(raw(records), household, name="household", lang="en"), "VAL131")
+    assert found["source_row"].tolist() == [3, 5]
+    assert found["message"].tolist() == [
+        "hh_id 'H001' is used by 2 records (see also row 5)",
+        "hh_id 'H001' is used by 2 records (see also row 3)",
+    ]
+
+
+def test_duplicate_record_key(household):
+    data = raw([good_household(i) for i in range(3)])
+    data.data.loc[2, "_key"] = "uuid:0000"
+    found = issues_of(validate(data, household, name="household"), "VAL130")
+    assert found["source_row"].tolist() == [2, 4]
+
+
+def test_identical_submissions_under_different_keys(household):
+    records = [good_household(i) for i in range(5)]
+    copy = dict(records[1], hh_id="H777")  # the same interview typed under another key
+    found = issues_of(validate(raw([*records, copy]), household, name="household"), "VAL132")
+    assert found["source_row"].tolist() == [3, 7]
+    assert found["check"].tolist() == ["duplicate", "duplicate"]
+
+
+def test_near_duplicate_at_95_percent_but_not_below(tmp_path):
+    md = "| survey |\n| | type | name | label |\n" + "".join(
+        f"| | integer | q{i} | Q{i} |\n" for i in range(40)
+    )
+    instrument = form(tmp_path, md)
+    base = {f"q{i}": i for i in range(40)}
+    near = dict(base, q0=100, q1=101)  # 38 of 40 answers the same: 95 %
+    far = dict(base, q0=100, q1=101, q2=102)  # 37 of 40: 92.5 %
+    others = [{f"q{i}": i * 7 + j for i in range(40)} for j in range(1, 4)]
+    result = validate(raw([base, near, far, *others]), instrument, name="f", lang="en")
+    found = issues_of(result, "VAL133")
+    assert sorted(found["source_row"].tolist()) == [2, 3, 4]  # far is near to 'near' (39/40)
+    pairs = dict(zip(found["source_row"], found["value"], strict=True))
+    assert pairs[2] == "95%"
+    strict = validate(
+        raw([base, far, *others]),
+        instrument,
+        name="f",
+        settings={"near_duplicates": {"share": 0.95}},
+    )
+    assert issues_of(strict, "VAL133").empty
+
+
+def test_records_with_few_answers_are_not_compared(tmp_path):
+    md = "| survey |\n| | type | name | label |\n" + "".join(
+        f"| | integer | q{i} | Q{i} |\n" for i in range(20)
+    )
+    instrument = form(tmp_path, md)
+    sparse = [{"q0": 1, "q1": 2}, {"q0": 1, "q1": 3}]
+    assert issues_of(validate(raw(sparse), instrument, name="f"), "VAL133").empty

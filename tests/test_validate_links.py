@@ -1,0 +1,118 @@
+"""Consistency across instruments and waves: parents exist, agree, counts; panel ids."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from validate_support import issues_of, raw
+
+from analysis.study import Study
+from analysis.validate import validate
+
+VILLAGE = """
+| survey |
+| | type | name | label | role |
+| | text | village_id | Village | id |
+| | text | county | County | strata |
+| | integer | households | Households | |
+"""
+HOUSEHOLD = """
+| survey |
+| | type | name | label | role |
+| | text | hh_id | Household | id |
+| | text | village_id | Village | psu |
+| | integer | hh_sampled | Sampled | |
+| | integer | frame_households | Frame | |
+"""
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study")
+    (root / "surveys").mkdir()
+    (root / "surveys" / "village.md").write_text(VILLAGE, encoding="utf-8")
+    (root / "surveys" / "household.md").write_text(HOUSEHOLD, encoding="utf-8")
+    (root / "study.toml").write_text(
+        '[instruments.village]\nform = "surveys/village.md"\nkey = "village_id"\n'
+        '[instruments.household]\nform = "surveys/household.md"\nkey = "hh_id"\nparent = "village"\n'
+        'parent_key = "village_id"\n'
+        '[validate.links.household]\nsame = { frame_households = "households" }\ncount = "hh_sampled"\n'
+        '[validate.panel.village]\nstable = ["county"]\n',
+        encoding="utf-8",
+    )
+    return Study.load(root)
+
+
+def _village(ids=("110101", "110102", "110103"), county=("东川", "东川", "南坪")):
+    return raw(
+        [
+            {"village_id": v, "county": c, "households": 100}
+            for v, c in zip(ids, county, strict=True)
+        ]
+    )
+
+
+def _households():
+    rows = [
+        ("110101", 2, 100),
+        ("110101", 2, 100),
+        ("110102", 3, 100),
+        ("110102", 3, 90),
+        ("119999", 1, 100),
+    ]
+    return raw(
+        [
+            {"hh_id": f"H{i}", "village_id": v, "hh_sampled": s, "frame_households": f}
+            for i, (v, s, f) in enumerate(rows)
+        ]
+    )
+
+
+def test_child_records_against_their_parent(study):
+    household = Study.load(study.root)
+    from analysis.instrument import load_instrument
+
+    form_ = load_instrument(household.form_path("household"))
+    result = validate(_households(), form_, study=study, others={"village": _village()}, lang="en")
+    assert result.instrument == "household"
+    found = issues_of(result, check="consistency")
+    by_code = found.groupby("code")["key"].apply(list).to_dict()
+    assert by_code["VAL180"] == ["H4"]  # village 119999 does not exist
+    assert by_code["VAL181"] == ["H3"]  # frame count 90 against the village's 100
+    assert by_code["VAL182"] == ["110102"]  # 2 households, hh_sampled says 3
+    assert by_code["VAL183"] == ["110103"]  # a village without households (info)
+    assert (
+        found.loc[found["code"] == "VAL180", "message"].iloc[0]
+        == "village_id '119999' is not a record of village"
+    )
+
+
+def test_missing_parent_data_is_said_not_skipped_silently(study):
+    from analysis.instrument import load_instrument
+
+    form_ = load_instrument(study.form_path("household"))
+    result = validate(_households(), form_, study=study, others={}, lang="en")
+    assert issues_of(result, "VAL187")["severity"].tolist() == ["info"]
+
+
+def test_panel_against_the_previous_wave(study):
+    from analysis.instrument import load_instrument
+
+    form_ = load_instrument(study.form_path("village"))
+    before = _village(("110101", "110102", "110104"), ("东川", "东川", "北原"))
+    now = _village(("110101", "110102", "110103"), ("东川", "南坪", "南坪"))
+    result = validate(now, form_, study=study, previous=before, lang="en")
+    found = issues_of(result, check="panel")
+    assert found.loc[found["code"] == "VAL184", "key"].tolist() == ["110104"]
+    assert found.loc[found["code"] == "VAL185", "key"].tolist() == ["110103"]
+    changed = found[found["code"] == "VAL186"]
+    assert changed["key"].tolist() == ["110102"]
+    assert changed["message"].iloc[0] == "county = 南坪, previous wave: 东川"
+
+
+def test_no_previous_wave_no_panel_issues(study):
+    from analysis.instrument import load_instrument
+
+    result = validate(_village(), load_instrument(study.form_path("village")), study=study)
+    assert issues_of(result, check="panel").empty
+    assert isinstance(result.issues, pd.DataFrame)
