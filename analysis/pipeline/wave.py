@@ -313,6 +313,8 @@ def _numeric_codes(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
 
 def wave_steps(run: WaveRun) -> list[Step]:
     """The steps of one wave, in order."""
+    from .report import report_steps  # imports wave.WaveRun: imported here, not at the top
+
     forms = lambda r: [r.form(n) for n, _ in _instruments_present(r)]  # noqa: E731
     settings_key = lambda r: json.dumps(  # noqa: E731
         {k: r.study.setting(k) for k in ("design", "estimates", "validate", "pii", "pipeline", "instruments")},
@@ -324,6 +326,7 @@ def wave_steps(run: WaveRun) -> list[Step]:
         Step("validate", inputs=lambda r: _clean_inputs(r) + forms(r), run=_validate, key=settings_key),
         Step("write", inputs=lambda r: _clean_inputs(r) + forms(r), run=_write, key=settings_key),
         Step("estimate", inputs=_clean_inputs, run=_estimate, key=settings_key),
+        *report_steps(run),
     ]
 
 

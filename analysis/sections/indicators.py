@@ -1,0 +1,207 @@
+"""Indicator tables the sections state: shares of "yes", means and changes, with item labels.
+
+Each function runs an estimator of :mod:`analysis.estimate` or :mod:`analysis.waves`
+and adds an ``item`` column holding the indicator's label in the report language,
+so charts (``label="item"``) and report tables read it directly. The estimate
+columns are the estimators' own: every number a section states is a row here.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from analysis.design import SurveyDesign
+>>> df = pd.DataFrame({"county": ["A"] * 4 + ["B"] * 4, "w": [1.0] * 8,
+...                    "lib": ["1", "1", "2", "1", "2", "2", "1", "2"]})
+>>> d = SurveyDesign(df, weights="w", strata="county")
+>>> t = yes_shares(d, {"lib": "农家书屋"})
+>>> t[["item", "variable", "estimate", "n"]].values.tolist()
+[['农家书屋', 'lib', 0.5, 8]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import estimate as est
+from ..design import SurveyDesign
+
+__all__ = [
+    "change_table",
+    "item_means",
+    "item_totals",
+    "no_change_is_not_significant",
+    "yes_shares",
+]
+
+
+def _by(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _where(design: SurveyDesign, by: list[str], where: Any) -> Any:
+    """Rows with a value in every ``by`` column (and in ``where``): a domain needs a label."""
+    if not by:
+        return where
+    present = design.data[by].notna().all(axis=1).to_numpy()
+    if present.all():
+        return where
+    if where is None:
+        return present
+    if isinstance(where, str):
+        where = design.data.eval(where).to_numpy(dtype=bool)
+    return present & np.asarray(where, dtype=bool)
+
+
+def _code(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _with_items(
+    table: pd.DataFrame, items: Mapping[str, str], by: list[str], drop_level: bool
+) -> pd.DataFrame:
+    out = table.copy()
+    if drop_level and "level" in out.columns:
+        out = out.drop(columns="level")
+    out.insert(len(by), "item", out["variable"].map(items))
+    order = {name: i for i, name in enumerate(items)}
+    out = out.assign(_order=out["variable"].map(order))
+    out = out.sort_values([*by, "_order"], kind="mergesort").drop(columns="_order")
+    return out.reset_index(drop=True)
+
+
+def yes_shares(
+    design: SurveyDesign,
+    items: Mapping[str, str],
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    yes: str = "1",
+) -> pd.DataFrame:
+    """Share answering ``yes`` of each item (yes/no questions, or 0/1 columns with yes="1").
+
+    Rows missing a ``by`` value are left out of the domains (here and in the other
+    functions of this module).
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, item, variable, estimate, se, ci_low, ci_high, df, deff, n]``, items in
+        the order given.
+    """
+    b = _by(by)
+    t = est.proportion(design, list(items), by=b or None, where=_where(design, b, where))
+    t = t[t["level"].map(_code) == yes]
+    return _with_items(t, items, b, drop_level=True)
+
+
+def item_means(
+    design: SurveyDesign,
+    items: Mapping[str, str],
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    bounds: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """Mean of each numeric item, labelled: ``[*by, item, variable, estimate, ...]``.
+
+    ``bounds`` clips the interval to the values the mean can take (``(0, 1)`` for a
+    mean of shares): a t interval of a small domain can cross them.
+
+    Examples
+    --------
+    >>> from analysis.design import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 3.0], "y": [2.0, 4.0]}), weights="w")
+    >>> item_means(d, {"y": "得分"})[["item", "estimate"]].values.tolist()
+    [['得分', 3.5]]
+    """
+    b = _by(by)
+    t = est.mean(design, list(items), by=b or None, where=_where(design, b, where))
+    if bounds is not None:
+        lo, hi = bounds
+        t = t.assign(ci_low=t["ci_low"].clip(lo, hi), ci_high=t["ci_high"].clip(lo, hi))
+    return _with_items(t, items, b, drop_level=False)
+
+
+def item_totals(
+    design: SurveyDesign,
+    items: Mapping[str, str],
+    *,
+    by: str | Sequence[str] | None = None,
+    yes: str | None = None,
+) -> pd.DataFrame:
+    """Estimated population totals of numeric items, or of ``yes`` answers (counts of units)."""
+    b = _by(by)
+    t = est.total(design, list(items), by=b or None, where=_where(design, b, None))
+    if yes is not None:
+        t = t[t["level"].map(_code) == yes]
+    return _with_items(t, items, b, drop_level=yes is not None)
+
+
+def change_table(
+    design: SurveyDesign,
+    items: Mapping[str, str],
+    *,
+    old: str,
+    new: str,
+    wave: str = "wave",
+    by: str | Sequence[str] | None = None,
+    yes: str = "1",
+    kind: str = "auto",
+) -> pd.DataFrame:
+    """Wave-over-wave change of each item (share of ``yes`` for categorical items).
+
+    A change that is zero (both waves equal, e.g. a village count copied from the
+    previous wave) is never flagged significant, whatever its p-value.
+
+    Returns
+    -------
+    DataFrame
+        ``[*by, item, variable, estimate_old, estimate_new, change, se, ci_low, ci_high,
+        df, p_value, significant]``.
+    """
+    from ..waves import change
+
+    b = _by(by)
+    t = change(
+        design,
+        list(items),
+        wave=wave,
+        old=old,
+        new=new,
+        by=b or None,
+        where=_where(design, b, None),
+        kind=kind,
+    )
+    if "level" in t.columns:
+        keep = t["level"].isna() | (t["level"].map(_code) == yes)
+        t = t[keep]
+    return _with_items(no_change_is_not_significant(t), items, b, drop_level=True)
+
+
+def no_change_is_not_significant(table: pd.DataFrame) -> pd.DataFrame:
+    """A comparison whose change is zero (both waves equal) flagged not significant, p = 1.
+
+    Equal values in both waves (a count copied from the previous wave) have a zero
+    change with a zero standard error, which a t test would call significant.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"change": [0.0, 0.1], "se": [0.0, 0.02], "p_value": [0.0, 0.001],
+    ...                   "significant": [True, True]})
+    >>> no_change_is_not_significant(t)[["p_value", "significant"]].values.tolist()
+    [[1.0, False], [0.001, True]]
+    """
+    zero = np.isclose(table["change"].astype(float), 0.0, atol=1e-12) & np.isclose(
+        table["se"].astype(float), 0.0, atol=1e-12
+    )
+    return table.assign(
+        significant=table["significant"].fillna(False).astype(bool) & ~zero,
+        p_value=table["p_value"].mask(zero, 1.0),
+    )
