@@ -107,12 +107,18 @@ def _finish(
     alpha: float,
 ) -> pd.DataFrame:
     diff = new - old
+    # floating-point noise of identical estimates (e.g. 5e-17) is no change at all
+    scale = np.maximum(1.0, np.maximum(np.abs(old), np.abs(new)))
+    diff = np.where(np.abs(diff) <= 1e-12 * scale, 0.0, diff)
     se = np.sqrt(np.maximum(var, 0.0))
+    se = np.where(se <= 1e-12 * scale, 0.0, se)
     df = np.asarray(df, dtype=np.float64)
     lo, hi = t_interval(diff, se, df, level)
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = diff / se
         p = np.where(df > 0, 2 * stats.t.sf(np.abs(tval), np.where(df > 0, df, 1)), np.nan)
+    # no change with no sampling error (e.g. a fixed panel value): certainly not significant
+    p = np.where((diff == 0) & (se == 0), 1.0, p)
     table = table.copy()
     table["estimate_old"] = old
     table["estimate_new"] = new

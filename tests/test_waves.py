@@ -163,3 +163,22 @@ def test_bad_requests():
     with pytest.raises(EstimationError) as info:
         stack_waves({"2024": small_waves(), "2025": small_waves()})
     assert info.value.code == "EST403" and "wave" in info.value.message
+
+
+def test_identical_waves_are_no_change_and_not_significant():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.waves import _finish
+
+    table = _finish(
+        pd.DataFrame({"variable": ["cable"]}),
+        old=np.array([0.61]),
+        new=np.array([0.61 + 5e-17]),
+        var=np.array([1e-35]),
+        df=np.array([90.0]),
+        level=0.95,
+        alpha=0.05,
+    )
+    row = table.iloc[0]
+    assert row["change"] == 0.0 and row["p_value"] == 1.0 and not row["significant"]
