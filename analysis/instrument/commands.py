@@ -1,4 +1,4 @@
-"""``baicun instrument check|codebook|xform|paper``: the instrument commands.
+"""``baicun instrument check|codebook|xform|paper|diff``: the instrument commands.
 
 ``FORM`` is a path to an XLSForm (``surveys/household.xlsx``, ``form.md``, a split
 ``tool_survey.csv``) or the name of an instrument of the study (``household``), found
@@ -144,6 +144,29 @@ def _cmd_paper(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .diff import diff_instruments
+    from .load import load_instrument
+
+    old = resolve_form(args.old, args.study)
+    new = resolve_form(args.new, args.study)
+    changes = diff_instruments(load_instrument(old), load_instrument(new))
+    if args.format == "csv":
+        changes.to_csv(sys.stdout, index=False)
+        return 0
+    shown = changes.astype(object).where(changes.notna(), "")
+    if args.format == "md":
+        print("| " + " | ".join(changes.columns) + " |")
+        print("|" + "---|" * len(changes.columns))
+        for record in shown.itertuples(index=False):
+            print("| " + " | ".join(str(v).replace("|", "\\|") for v in record) + " |")
+        return 0
+    if len(changes):
+        print(shown.to_string(index=False))
+    print(f"{old} -> {new}: {len(changes)} changes")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``baicun instrument ...`` to the command line."""
     parser = subparsers.add_parser(
@@ -197,3 +220,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     paper.add_argument("--title", default=None, help="title (default: the form's title)")
     paper.add_argument("--font", default=None, help="East Asian font (default SimSun)")
     paper.set_defaults(func=_cmd_paper)
+
+    diff = sub.add_parser(
+        "diff",
+        help="list added, removed and renamed questions and changed choice lists (OLD -> NEW)",
+    )
+    diff.add_argument("old", metavar="OLD", help="older XLSForm file or instrument name")
+    diff.add_argument("new", metavar="NEW", help="newer XLSForm file or instrument name")
+    diff.add_argument(
+        "--format", choices=("table", "csv", "md"), default="table", help="output format"
+    )
+    diff.set_defaults(func=_cmd_diff)
