@@ -20,7 +20,7 @@ False
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from types import MappingProxyType
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import ValidationError
 from ..expressions import EvaluationContext
@@ -410,6 +411,8 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
             codes_here = table.enumerator.cat.codes.to_numpy()[np.maximum(pos, 0)]
             enumerator_codes[a:b] = np.where(ok & (codes_here >= 0), codes_here, blank)
     record, key = (pd.concat(pieces[c], ignore_index=True) for c in ("record", "key"))
+    del pieces
+    pa.default_memory_pool().release_unused()
     if "reader_record" in frame.columns:
         given = frame["reader_record"].notna().to_numpy()[order] & (sorted_pos < 0)
         if given.any():
@@ -447,14 +450,16 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
         "check": check.take(order).reset_index(drop=True),
         "code": codes.take(order).reset_index(drop=True),
         "severity": _text(frame["severity"]).take(order).reset_index(drop=True),
-        "value": _text(frame.pop("value")).take(order).reset_index(drop=True),
-        "message": _text(frame.pop("message")).take(order).reset_index(drop=True),
         "rule": _text(frame.pop("rule")).take(order).reset_index(drop=True),
         "confirmed": np.zeros(n, dtype=bool),
     }
     for name in CATEGORY_COLUMNS:
         columns[name] = columns[name].astype("category")
-    return pd.DataFrame(columns)[list(ISSUE_COLUMNS)]
+    # the long text columns last, each source column freed as soon as it is reordered
+    for name in ("value", "message"):
+        columns[name] = _text(frame.pop(name)).take(order).reset_index(drop=True)
+        pa.default_memory_pool().release_unused()
+    return pd.DataFrame({c: columns[c] for c in ISSUE_COLUMNS}, copy=False)
 
 
 def apply_confirmations(
@@ -714,20 +719,28 @@ def validate(
     extra = {"minutes": results.minutes, "missing": results.missing}
 
     start = time.perf_counter()
+    del results, engine  # the engine's columns are not needed any more
+    # Overlaps are dropped from each part before they are joined (the same rows as
+    # dropping them from the joined frame, without holding the joined frame twice).
+    typed = _typed_cells(parts)
+    skipped = {c for c in CHECKS if not cfg.runs(c)}
+    for i, part in enumerate(parts):
+        kept = part.frame
+        if len(kept):
+            kept = _drop_overlaps(kept, absent_set, empty_set, typed=typed)
+        if skipped and len(kept):
+            fam = kept["code"].map(_FAMILY).fillna("read")
+            kept = kept[~fam.isin(skipped).to_numpy()]
+        parts[i] = Found(kept)
     frame = Found.concat(parts).frame
     parts.clear()  # the findings now live in one frame only
-    del results
-    if len(frame):
-        frame = _drop_overlaps(frame, absent_set, empty_set)
-        skipped = {c for c in CHECKS if not cfg.runs(c)}
-        if skipped:
-            fam = frame["code"].map(_FAMILY).fillna("read")
-            frame = frame[~fam.isin(skipped).to_numpy()]
+    pa.default_memory_pool().release_unused()  # what the parts held goes back
     duplicated = _duplicated_records(frame, records)
     found = Found(frame.reset_index(drop=True))
     del frame
     issues = assemble(found, records)
     del found
+    pa.default_memory_pool().release_unused()
     issues = apply_confirmations(issues, confirmed, lang)
     enumerators = enumerator_summary(
         records, extra["minutes"], extra.get("missing"), issues, cfg, duplicated=duplicated
@@ -759,26 +772,108 @@ def _duplicated_records(frame: pd.DataFrame, records: Records) -> pd.Series:
     return counts
 
 
+def _typed_cells(parts: Iterable[Found]) -> pd.DataFrame:
+    """(table, position, variable) of every type issue of the findings, as text."""
+    cells = []
+    for part in parts:
+        f = part.frame
+        if len(f):
+            typed = f.loc[f["code"].isin(_TYPE_CODES).to_numpy(), ["table", "position", "variable"]]
+            if len(typed):
+                cells.append(
+                    pd.DataFrame(
+                        {
+                            "table": typed["table"].astype("str").to_numpy(dtype=object),
+                            "position": typed["position"].to_numpy(dtype=np.int64),
+                            "variable": typed["variable"].astype("str").to_numpy(dtype=object),
+                        }
+                    )
+                )
+    if not cells:
+        return pd.DataFrame({"table": [], "position": [], "variable": []})
+    return pd.concat(cells, ignore_index=True)
+
+
+def _pairs_in(
+    left: Mapping[str, Any], right: Mapping[str, np.ndarray], names: Sequence[str]
+) -> np.ndarray:
+    """For each row of ``left``, whether its values of ``names`` are a row of ``right``.
+
+    ``left`` holds integer arrays or text Series (coded via their distinct values, so no
+    Python object per row is made); ``right`` is small. The codes of a row are combined
+    into one integer.
+    """
+    n = len(left[names[0]])
+    if not n or not len(right[names[0]]):
+        return np.zeros(n, dtype=bool)
+    lkey = np.zeros(n, dtype=np.int64)
+    rkey = np.zeros(len(right[names[0]]), dtype=np.int64)
+    for name in names:
+        lv, rv = left[name], right[name]
+        if isinstance(lv, np.ndarray):
+            lo = min(int(lv.min()), int(rv.min()))
+            lc, rc = lv.astype(np.int64) - lo, rv.astype(np.int64) - lo
+            size = max(int(lc.max()), int(rc.max())) + 1
+        else:
+            codes, uniques = pd.factorize(lv)
+            found = pd.Index(uniques).get_indexer(pd.Index(rv, dtype=object))
+            # codes: -1 missing, else index; unmatched right values get -2 (no match)
+            lc = codes.astype(np.int64) + 2
+            rc = np.where(found >= 0, found + 2, 0).astype(np.int64)
+            size = len(uniques) + 2
+        lkey, rkey = lkey * size + lc, rkey * size + rc
+    return np.isin(lkey, rkey)
+
+
 def _drop_overlaps(
-    frame: pd.DataFrame, absent: set[tuple[str, str]], empty: set[tuple[str, int]] | None = None
+    frame: pd.DataFrame,
+    absent: set[tuple[str, str]],
+    empty: set[tuple[str, int]] | None = None,
+    *,
+    typed: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Drop 'required but empty' where the cell's problem is its type, or the column is
-    absent; drop every other issue of an empty record."""
-    if empty:
-        rows = pd.MultiIndex.from_frame(frame[["table", "position"]].astype({"position": "int64"}))
-        of_empty = rows.isin(list(empty)) & (frame["code"] != "VAL128").to_numpy()
-        frame = frame[~of_empty].reset_index(drop=True)
-    required = (frame["code"] == "VAL121").to_numpy()
-    if not required.any():
-        return frame
-    typed = frame[frame["code"].isin(_TYPE_CODES)]
-    req = frame.loc[required, ["table", "position", "variable"]].astype({"position": "int64"})
-    cells = pd.MultiIndex.from_frame(
-        typed[["table", "position", "variable"]].astype({"position": "int64"})
-    )
-    drop = pd.MultiIndex.from_frame(req).isin(cells)
-    if absent:
-        drop |= pd.MultiIndex.from_frame(req[["table", "variable"]]).isin(list(absent))
+    absent; drop every other issue of an empty record.
+
+    ``typed``: the (table, position, variable) cells with a type issue (default: those
+    of ``frame``).
+    """
     keep = np.ones(len(frame), dtype=bool)
-    keep[np.flatnonzero(required)[drop]] = False
-    return frame[keep]
+    code = frame["code"]
+    if empty:
+        pos = frame["position"].to_numpy(dtype=np.int64)
+        tables = frame["table"]
+        of_empty = np.zeros(len(frame), dtype=bool)
+        by_table: dict[str, list[int]] = {}
+        for t, p in empty:
+            by_table.setdefault(t, []).append(p)
+        for t, ps in by_table.items():
+            at = (tables == t).to_numpy(dtype=bool, na_value=False)
+            of_empty[at] = np.isin(pos[at], np.asarray(ps, dtype=np.int64))
+        keep &= ~(of_empty & (code != "VAL128").to_numpy())
+    required = np.flatnonzero((code == "VAL121").to_numpy() & keep)
+    if len(required):
+        if typed is None:
+            typed = _typed_cells([Found(frame)])
+        req = {
+            "table": frame["table"].take(required).reset_index(drop=True),
+            "position": frame["position"].to_numpy(dtype=np.int64)[required],
+            "variable": frame["variable"].take(required).reset_index(drop=True),
+        }
+        typ = {c: typed[c].to_numpy() for c in ("table", "position", "variable")}
+        if len(typed):
+            typ["position"] = typ["position"].astype(np.int64)
+            typ["table"] = typ["table"].astype(object)
+            typ["variable"] = typ["variable"].astype(object)
+        drop = _pairs_in(req, typ, ("table", "position", "variable"))
+        if absent:
+            pairs = sorted(absent)
+            gone = {
+                "table": np.array([t for t, _ in pairs], dtype=object),
+                "variable": np.array([v for _, v in pairs], dtype=object),
+            }
+            drop |= _pairs_in(req, gone, ("table", "variable"))
+        keep[required[drop]] = False
+    if keep.all():
+        return frame
+    return frame[keep].reset_index(drop=True)
