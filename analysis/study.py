@@ -190,9 +190,47 @@ class Study:
             label=MappingProxyType(dict(spec.get("label", {}))),
         )
 
-    def form_path(self, name: str) -> Path:
-        """Path of the XLSForm of instrument ``name``."""
-        return self.instrument(name).form
+    def form_path(self, name: str, wave: str | None = None) -> Path:
+        """Path of the XLSForm of instrument ``name`` (as collected in ``wave``, if given).
+
+        A wave collected with an older version of an instrument declares it in
+        study.toml::
+
+            [waves.forms.demo-2024]
+            household = "surveys/household-2024.xlsx"
+
+        Without such an entry (or without ``wave``) the instrument's current form is
+        returned.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> root = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (root / "study.toml").write_text(
+        ...     '[instruments.hh]\\nform = "surveys/hh.xlsx"\\n'
+        ...     '[waves.forms.w1]\\nhh = "surveys/hh-w1.xlsx"\\n', encoding="utf-8")
+        >>> study = Study.load(root)
+        >>> study.form_path("hh", "w1").name, study.form_path("hh", "w2").name
+        ('hh-w1.xlsx', 'hh.xlsx')
+        """
+        current = self.instrument(name).form
+        if wave is None:
+            return current
+        forms = self.setting("waves", "forms", wave, default={})
+        if not isinstance(forms, Mapping) or name not in forms:
+            return current
+        declared = forms[name]
+        if not isinstance(declared, str) or not declared:
+            raise StudyError(
+                "STU006",
+                f"the form of instrument '{name}' in wave '{wave}' must be a path",
+                file=str(self.root / STUDY_FILE),
+                column=f"waves.forms.{wave}.{name}",
+                expected='a path such as "surveys/household-2024.xlsx"',
+                found=repr(declared),
+                hint=f'Write {name} = "surveys/{name}-{wave}.xlsx" under [waves.forms.{wave}].',
+            )
+        return self.path(declared)
 
     # ------------------------------------------------------------------ paths
     def path(self, relative: str | Path) -> Path:

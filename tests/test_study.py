@@ -59,3 +59,17 @@ def test_study_is_immutable(repo_root):
         study.root = repo_root.parent  # type: ignore[misc]
     with pytest.raises(TypeError):
         study.config["study"] = {}  # type: ignore[index]
+
+
+def test_a_wave_uses_the_form_it_declares_else_the_current_one(repo_root, tmp_path):
+    study = Study.load(repo_root)
+    assert study.form_path("household", "demo-2024").name == "household-2024.xlsx"
+    assert study.form_path("household", "demo-2025") == study.instrument("household").form
+    assert study.form_path("household") == study.instrument("household").form
+    assert study.form_path("village", "demo-2024") == study.instrument("village").form
+    (tmp_path / "study.toml").write_text(
+        '[instruments.hh]\nform = "hh.xlsx"\n[waves.forms.w1]\nhh = 3\n', encoding="utf-8"
+    )
+    with pytest.raises(StudyError) as err:
+        Study.load(tmp_path).form_path("hh", "w1")
+    assert err.value.code == "STU006"

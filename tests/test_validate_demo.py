@@ -42,10 +42,22 @@ def waves():
         )
     out = {}
     for wave in ("demo-2024", "demo-2025"):
-        forms = {name: load_instrument(study.form_path(name)) for name in FILES}
+        forms = {name: load_instrument(study.form_path(name, wave)) for name in FILES}
         data = {name: read_raw(study.raw_dir(wave) / f, forms[name]) for name, f in FILES.items()}
         out[wave] = (forms, data)
     return study, out
+
+
+def _adopted(problem, form) -> bool:
+    """An enumerator's own code that the wave's form version has since made a choice
+    (tv_access 5 = 智能电视 is a choice of household 2025.1): no longer a problem."""
+    if problem.kind != "unknown_choice_code":
+        return False
+    name = problem.variable.rsplit("/", 1)[-1]
+    if name not in form:
+        return False
+    choices = form.choices(form.question(name))
+    return choices is not None and set(problem.value_in_file.split()) <= set(choices.codes)
 
 
 @pytest.mark.slow
@@ -58,13 +70,15 @@ def test_every_injected_problem_is_found(waves):
     for wave, (forms, data) in by_wave.items():
         issues = pd.concat(
             [
-                validate(data[n], forms[n], study=study, others=data, settings=settings).issues
+                validate(
+                    data[n], forms[n], study=study, others=data, settings=settings, name=n
+                ).issues
                 for n in FILES
             ],
             ignore_index=True,
         ).astype(str)
         for p in truth[truth["wave"] == wave].itertuples():
-            if p.kind not in EXPECTED:
+            if p.kind not in EXPECTED or _adopted(p, forms[p.instrument]):
                 continue
             mine = issues[issues["instrument"] == p.instrument]
             ids = {p.key, p.instance_id, p.instance_id.removeprefix("uuid:")} - {""}
@@ -93,7 +107,9 @@ def test_the_cleaning_log_applies_and_every_record_is_accounted_for(waves):
             )
             assert result.balanced, (wave, name, result.counts())
             applied += len(result.log)
-            after = validate(result.data, forms[name], study=study, confirmed=result.confirmed)
+            after = validate(
+                result.data, forms[name], study=study, confirmed=result.confirmed, name=name
+            )
             fixed = result.log[result.log["action"] == "replace"]
             for row in fixed.itertuples():
                 same = after.issues[

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -375,6 +376,9 @@ def household_answers(
     members: list[dict[str, str]] = []
     if consent:
         members = _household_body(r, h, v, year, rng, stable, themes)
+    # 2025 form only: a stream of its own, so that the 2024 answers do not shift
+    own = np.random.default_rng(zlib.crc32(f"livestream/{r['hh_id']}/{year}".encode()))
+    r["livestream_sales"] = _yn(own.random() < 0.12) if consent else ""
     r["cooperation"] = _pick(rng, ["1", "2", "3", "4"], [45, 40, 12, 3]) if consent else ""
     r["cadre_present"] = _yn(rng.random() < 0.1) if consent else ""
     notes = ""
@@ -453,6 +457,8 @@ def _household_body(
     phones = int(min(h["smartphones"], 20))
     r["smartphones"] = str(phones)
     r["uses_wechat"] = _yn(rng.random() < 0.8) if 0 < phones < 98 else ""
+    # 2025 form: the same question renamed (the generator keeps the name the wave's form has)
+    r["uses_wechat_group"] = r["uses_wechat"]
     r["pension_insurance"] = _yn(rng.random() < 0.92)
     r["medical_insurance"] = _yn(rng.random() < 0.95)
     n_school = int(r["n_school_age"])

@@ -362,9 +362,9 @@ class _Injector:
                 "household",
                 idx,
                 "tv_access",
-                "5",
+                "6",
                 "unknown_choice_code",
-                "代码5（智能电视）是调查员自加的",
+                "代码6（投影电视）是调查员自加的",
             )
         if year == 2025:
             idx = self.pick("household", ok & hh["info_channels"].str.contains("3", regex=False))

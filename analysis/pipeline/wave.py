@@ -62,7 +62,7 @@ class WaveRun:
         return self.out / _WORK
 
     def form(self, name: str) -> Path:
-        return self.study.form_path(name)
+        return self.study.form_path(name, self.wave)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,10 @@
 estimation (:func:`analysis.pipeline.estimates.analysis_frame`: missing codes to
 NaN, calculated text to numbers) and builds each instrument's design from
 ``[design.<instrument>]`` of study.toml. The previous wave of ``study.waves`` is
-loaded the same way when it has been processed, for wave-over-wave comparisons.
+loaded the same way when it has been processed, for wave-over-wave comparisons; when
+it was collected with an older form (``[waves.forms.<wave>]``) its frames are first
+lined up with the current one by the study's harmonisation map
+(``[harmonise.<instrument>]``, :mod:`analysis.instrument.harmonise`).
 
 A :class:`SectionContext` also knows the report language: :meth:`SectionContext.t`
 picks the Chinese or English text, :meth:`SectionContext.relabel` turns choice
@@ -79,8 +82,16 @@ def _clean_file(study: Study, wave: str, instrument: str) -> Path:
     return WaveRun(study, wave).work / f"clean-{instrument}.pkl"
 
 
-def load_wave(study: Study, wave: str, forms: Mapping[str, Any]) -> WaveData:
+def load_wave(
+    study: Study,
+    wave: str,
+    forms: Mapping[str, Any],
+    harmonisations: Mapping[str, Any] | None = None,
+) -> WaveData:
     """The cleaned frames and designs of every instrument the wave has data for.
+
+    ``harmonisations`` (instrument name to :class:`analysis.instrument.harmonise.Harmonisation`)
+    lines up the frames of a wave collected with an older form before they are prepared.
 
     Raises
     ------
@@ -88,8 +99,10 @@ def load_wave(study: Study, wave: str, forms: Mapping[str, Any]) -> WaveData:
         ``SEC001`` when the wave has no cleaned data (the pipeline has not run);
         ``SEC002`` when a cached file cannot be read.
     """
+    from ..instrument.harmonise import harmonise
     from ..pipeline.estimates import analysis_frame
 
+    maps = harmonisations or {}
     frames: dict[str, pd.DataFrame] = {}
     designs: dict[str, SurveyDesign] = {}
     for name in study.instrument_names:
@@ -106,6 +119,8 @@ def load_wave(study: Study, wave: str, forms: Mapping[str, Any]) -> WaveData:
                 file=path,
                 hint=f"Re-run the wave: `baicun run {wave} --force`.",
             ) from None
+        if name in maps:
+            raw = harmonise(raw, maps[name])
         frame = analysis_frame(raw, forms[name])
         settings = _design_settings(study, name)
         frames[name] = frame
@@ -122,6 +137,25 @@ def load_wave(study: Study, wave: str, forms: Mapping[str, Any]) -> WaveData:
             hint=f"Run the wave pipeline first: `baicun run {wave}`.",
         )
     return WaveData(wave, MappingProxyType(frames), MappingProxyType(designs))
+
+
+def _harmonisations(study: Study, wave: str, older: str) -> dict[str, Any]:
+    """The harmonisation maps that line ``older``'s data up with ``wave``'s forms.
+
+    A map applies to an instrument when ``wave`` uses its current form, ``older`` was
+    collected with another one and the study declares a non-empty map for it.
+    """
+    from ..instrument.harmonise import harmonisation
+
+    maps: dict[str, Any] = {}
+    for name in study.instrument_names:
+        current = study.form_path(name)
+        if study.form_path(name, wave) != current or study.form_path(name, older) == current:
+            continue
+        h = harmonisation(study, name)
+        if not h.is_empty:
+            maps[name] = h
+    return maps
 
 
 def previous_wave(study: Study, wave: str) -> str | None:
@@ -396,12 +430,12 @@ def load_context(
     key = (str(study.root), wave, lang, _stamp(study, [wave, previous]))
     if key in _CACHE:
         return _CACHE[key]
-    forms = {name: load_instrument(study.form_path(name)) for name in study.instrument_names}
+    forms = {name: load_instrument(study.form_path(name, wave)) for name in study.instrument_names}
     current = load_wave(study, wave, forms)
     before = None
     if previous is not None:
         try:
-            before = load_wave(study, previous, forms)
+            before = load_wave(study, previous, forms, _harmonisations(study, wave, previous))
         except SectionError as exc:
             if exc.code != "SEC001":
                 raise
