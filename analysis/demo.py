@@ -18,7 +18,9 @@ __all__ = ["register", "run_demo"]
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``baicun demo`` (and ``baicun demo generate``) to the command line."""
     parser = subparsers.add_parser("demo", help="run the main job on the embedded demo study")
-    parser.add_argument("--force", action="store_true", help="re-run every step even when nothing changed")
+    parser.add_argument(
+        "--force", action="store_true", help="re-run every step even when nothing changed"
+    )
     parser.set_defaults(func=_cmd_demo)
     from .demo_study.commands import add_subcommands
 
@@ -34,7 +36,9 @@ def run_demo(study: Study, *, force: bool = False) -> int:
         started = time.perf_counter()
         print(f"wave {wave}")
         result = run_wave(study, wave, force=force)
-        print(f"  -> {study.processed_dir(wave).relative_to(study.root)}/ ({time.perf_counter() - started:.1f}s)")
+        print(
+            f"  -> {study.processed_dir(wave).relative_to(study.root)}/ ({time.perf_counter() - started:.1f}s)"
+        )
         if result.blocking:
             print(f"  wave {wave} has BLOCKING problems: see its validation report")
             status = 1

@@ -31,6 +31,7 @@ __all__ = [
     "BaicunError",
     "CorrectionError",
     "DesignError",
+    "EntryError",
     "EstimationError",
     "ExpressionError",
     "InstrumentError",
@@ -39,7 +40,6 @@ __all__ = [
     "ValidationError",
     "WeightingError",
     "WriteError",
-    "EntryError",
 ]
 
 

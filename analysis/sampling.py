@@ -41,11 +41,11 @@ import pandas as pd
 from .errors import DesignError
 
 __all__ = [
+    "adjust_for_nonresponse",
+    "design_weights",
     "pps_inclusion",
     "select_pps",
     "select_systematic",
-    "design_weights",
-    "adjust_for_nonresponse",
     "write_field_lists",
 ]
 
@@ -98,7 +98,7 @@ def _systematic_pps(pi: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Indices chosen by systematic sampling on cumulated probabilities (Madow)."""
     cum = np.concatenate([[0.0], np.cumsum(pi)])
     start = rng.uniform(0.0, 1.0)
-    points = start + np.arange(int(round(cum[-1])))
+    points = start + np.arange(round(cum[-1]))
     return np.searchsorted(cum, points, side="right") - 1
 
 
@@ -161,7 +161,9 @@ def select_pps(
             units = units.sort_values(sort_by, kind="stable")
         pi = pps_inclusion(units[size].to_numpy(), n_h)
         chosen = _systematic_pps(pi, rng)
-        selected = units.iloc[chosen].assign(pi=pi[chosen], certainty=pi[chosen] >= 1.0, role="selected")
+        selected = units.iloc[chosen].assign(
+            pi=pi[chosen], certainty=pi[chosen] >= 1.0, role="selected"
+        )
         selected["replaces"] = pd.NA
         selected["order"] = np.arange(1, len(selected) + 1)
         pieces.append(selected)
@@ -180,9 +182,7 @@ def select_pps(
     return pd.concat(pieces)
 
 
-def select_systematic(
-    units: pd.DataFrame, *, group: str | None, n: int, seed: int
-) -> pd.DataFrame:
+def select_systematic(units: pd.DataFrame, *, group: str | None, n: int, seed: int) -> pd.DataFrame:
     """Equal-probability systematic selection of ``n`` units per group.
 
     Takes every unit when a group has ``n`` units or fewer. Adds ``pi`` (the

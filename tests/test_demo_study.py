@@ -277,7 +277,9 @@ def test_the_toolkits_readers_read_every_record_and_flag_the_unknown_codes(wave)
             zip(("main", "members"), map(len, read_central(folder / "household.zip")))
         ),
         # Excel's trailing row of empty cells holds no record: skipped and logged (RD145)
-        "cadre.csv": {"main": len(read_cadre(folder / "cadre.csv").replace("", pd.NA).dropna(how="all"))},
+        "cadre.csv": {
+            "main": len(read_cadre(folder / "cadre.csv").replace("", pd.NA).dropna(how="all"))
+        },
     }
     flagged = set()
     for file, instrument in (

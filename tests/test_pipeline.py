@@ -61,19 +61,22 @@ def test_a_wave_run_leaves_cleaned_data_reports_and_estimates(ran):
 
 
 def test_every_raw_record_is_cleaned_or_quarantined(ran):
-    study, result, _ = ran
+    _study, result, _ = ran
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     counts = manifest["steps"]["write"]["facts"]["counts"]
     for instrument, c in counts.items():
         for table in {k.rsplit("_", 1)[0] for k in c}:
-            assert c[f"{table}_raw"] == c[f"{table}_cleaned"] + c[f"{table}_quarantined"], (instrument, table)
+            assert c[f"{table}_raw"] == c[f"{table}_cleaned"] + c[f"{table}_quarantined"], (
+                instrument,
+                table,
+            )
     assert counts["household"]["main_quarantined"] > 0  # the demo's corrections drop duplicates
     assert manifest["instruments"]["household"]["version"]
     assert all(key.startswith("data/raw/demo-2024/") for key in manifest["inputs"])
 
 
 def test_raw_files_are_untouched_and_a_rerun_skips_and_reproduces(ran):
-    study, result, raw_before = ran
+    study, _result, raw_before = ran
     out = study.processed_dir("demo-2024")
     assert _digests(study.raw_dir("demo-2024")) == raw_before
     first = _digests(out)
@@ -87,7 +90,11 @@ def test_raw_files_are_untouched_and_a_rerun_skips_and_reproduces(ran):
 def test_a_new_wave_from_copied_exports_runs(ran):
     study, _, _ = ran
     folder = new_wave(study, "2026")
-    assert (folder / "corrections.csv").read_text(encoding="utf-8").startswith("instrument,key,variable")
+    assert (
+        (folder / "corrections.csv")
+        .read_text(encoding="utf-8")
+        .startswith("instrument,key,variable")
+    )
     with pytest.raises(StudyError) as info:
         new_wave(study, "2026")
     assert info.value.code == "STU011"
@@ -97,7 +104,8 @@ def test_a_new_wave_from_copied_exports_runs(ran):
     assert status.loc["2026", "stale"] and status.loc["2026", "raw_files"] == 3
     proc = subprocess.run(
         [sys.executable, "-m", "analysis", "--study", str(study.root), "run", "--wave", "2026"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0, proc.stderr
     assert (study.processed_dir("2026") / "household.parquet").is_file()
@@ -118,6 +126,7 @@ def test_wave_problems_are_coded_errors(ran, tmp_path):
     assert info.value.code == "STU031"
     proc = subprocess.run(
         [sys.executable, "-m", "analysis", "--study", str(study.root), "run", "--wave", "nope"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 2 and "[STU030]" in proc.stderr and "Traceback" not in proc.stderr

@@ -46,7 +46,9 @@ def test_pps_selection_draws_n_per_stratum_with_distinct_units(frame):
     # replacements come from the same stratum and are never selected units
     rep = s[s["role"] == "replacement"]
     assert not set(rep["village"]) & set(sel["village"])
-    assert (frame.loc[rep["replaces"].astype(int), "county"].to_numpy() == rep["county"].to_numpy()).all()
+    assert (
+        frame.loc[rep["replaces"].astype(int), "county"].to_numpy() == rep["county"].to_numpy()
+    ).all()
 
 
 def test_pps_selection_is_reproducible_and_unbiased(frame):
@@ -60,7 +62,10 @@ def test_pps_selection_is_reproducible_and_unbiased(frame):
         s = select_pps(frame, stratum="county", size="households", n=4, seed=seed, replacements=0)
         counts[s.index.to_numpy()] += 1
     expected = np.concatenate(
-        [pps_inclusion(g["households"].to_numpy(), 4) for _, g in frame.groupby("county", sort=True)]
+        [
+            pps_inclusion(g["households"].to_numpy(), 4)
+            for _, g in frame.groupby("county", sort=True)
+        ]
     )
     order = np.concatenate([g.index.to_numpy() for _, g in frame.groupby("county", sort=True)])
     freq = counts[order] / reps

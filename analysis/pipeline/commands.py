@@ -17,11 +17,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run the wave pipeline. Exit status 0: done; 1: the wave has blocking problems; 2: error.",
     )
     run.add_argument("--wave", required=True, help="the wave's folder name under data/raw/")
-    run.add_argument("--lang", choices=("zh", "en"), default=None, help="language of labels and report (default: the study's)")
-    run.add_argument("--force", action="store_true", help="re-run every step even when nothing changed")
+    run.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=None,
+        help="language of labels and report (default: the study's)",
+    )
+    run.add_argument(
+        "--force", action="store_true", help="re-run every step even when nothing changed"
+    )
     run.set_defaults(func=_cmd_run)
 
-    new = subparsers.add_parser("new-wave", help="create data/raw/<wave>/ with a corrections.csv template and a README")
+    new = subparsers.add_parser(
+        "new-wave", help="create data/raw/<wave>/ with a corrections.csv template and a README"
+    )
     new.add_argument("wave")
     new.set_defaults(func=_cmd_new_wave)
 
@@ -49,7 +58,9 @@ def _cmd_new_wave(args: argparse.Namespace) -> int:
 
     study = Study.load(args.study)
     folder = new_wave(study, args.wave)
-    print(f"created {folder.relative_to(study.root)}/: copy the field exports there, then run `baicun run --wave {args.wave}`")
+    print(
+        f"created {folder.relative_to(study.root)}/: copy the field exports there, then run `baicun run --wave {args.wave}`"
+    )
     return 0
 
 

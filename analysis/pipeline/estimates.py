@@ -41,7 +41,7 @@ from ..design import SurveyDesign
 from ..errors import StudyError
 from ..study import Study
 
-__all__ = ["EstimateSpec", "estimate_specs", "build_design", "compute", "analysis_frame", "STATS"]
+__all__ = ["STATS", "EstimateSpec", "analysis_frame", "build_design", "compute", "estimate_specs"]
 
 STATS = ("mean", "proportion", "total", "ratio", "quantile")
 
@@ -74,7 +74,7 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
                 f"{where}: every estimate table needs a unique name",
                 file=study.root / "study.toml",
                 found=name,
-                hint="Give each [[estimates]] entry its own name = \"...\".",
+                hint='Give each [[estimates]] entry its own name = "...".',
             )
         seen.add(name)
         stat = entry.get("stat")

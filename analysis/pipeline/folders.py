@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import StudyError
 from ..study import Study
 
-__all__ = ["new_wave", "wave_status", "CORRECTIONS_COLUMNS", "MANIFEST_NAME"]
+__all__ = ["CORRECTIONS_COLUMNS", "MANIFEST_NAME", "new_wave", "wave_status"]
 
 #: Columns of a wave's cleaning log, in order.
 CORRECTIONS_COLUMNS = (

@@ -36,7 +36,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 
-__all__ = ["Step", "StepOutcome", "StepRecord", "run_steps", "hash_files"]
+__all__ = ["Step", "StepOutcome", "StepRecord", "hash_files", "run_steps"]
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from ..study import Study
 from .folders import MANIFEST_NAME
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
 
-__all__ = ["WaveRun", "wave_steps", "run_wave", "find_raw_file", "WaveResult", "RAW_SUFFIXES"]
+__all__ = ["RAW_SUFFIXES", "WaveResult", "WaveRun", "find_raw_file", "run_wave", "wave_steps"]
 
 #: Raw export types, in the order they are preferred when several files match.
 RAW_SUFFIXES = (".zip", ".csv", ".xlsx", ".xls", ".sav", ".zsav", ".dta", ".txt", ".tsv")
@@ -162,7 +162,11 @@ def _read(run: WaveRun) -> StepOutcome:
         counts[name] = data.counts()
         issues += len(data.issues)
     summary = ", ".join(f"{n} {c.get('main', 0)}" for n, c in counts.items())
-    return StepOutcome(outputs=outputs, summary=f"records: {summary}; {issues} reader notes", facts={"raw_counts": counts})
+    return StepOutcome(
+        outputs=outputs,
+        summary=f"records: {summary}; {issues} reader notes",
+        facts={"raw_counts": counts},
+    )
 
 
 def _correct_inputs(run: WaveRun) -> list[Path]:
@@ -179,18 +183,24 @@ def _correct(run: WaveRun) -> StepOutcome:
     logs = []
     for name, _ in _instruments_present(run):
         raw = _load(run.work / f"raw-{name}.pkl")
-        result = apply_corrections(raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study)
+        result = apply_corrections(
+            raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study
+        )
         outputs.append(_dump(result, run.work / f"clean-{name}.pkl"))
         applied += len(result.log)
         dropped += sum(len(q) for q in result.quarantine.values())
         if len(result.log):
-            logs.append(result.log.assign(instrument=name) if "instrument" not in result.log else result.log)
+            logs.append(
+                result.log.assign(instrument=name) if "instrument" not in result.log else result.log
+            )
     run.out.mkdir(parents=True, exist_ok=True)
     log_path = run.out / "cleaning_log.csv"
     frame = pd.concat(logs, ignore_index=True) if logs else pd.DataFrame()
     frame.to_csv(log_path, index=False, encoding="utf-8")
     outputs.append(log_path)
-    return StepOutcome(outputs=outputs, summary=f"{applied} corrections applied, {dropped} records quarantined")
+    return StepOutcome(
+        outputs=outputs, summary=f"{applied} corrections applied, {dropped} records quarantined"
+    )
 
 
 def _clean_inputs(run: WaveRun) -> list[Path]:
@@ -223,7 +233,9 @@ def _validate(run: WaveRun) -> StepOutcome:
     issues.to_csv(issues_path, index=False, encoding="utf-8")
     blocking_checks = set(run.study.setting("pipeline", "blocking_checks", default=[]))
     errors = issues[issues["severity"] == "error"]
-    blocking = errors[errors["check"].isin(blocking_checks)] if blocking_checks else errors.iloc[0:0]
+    blocking = (
+        errors[errors["check"].isin(blocking_checks)] if blocking_checks else errors.iloc[0:0]
+    )
     by_severity = issues["severity"].value_counts().to_dict()
     summary = ", ".join(f"{v} {k}s" for k, v in sorted(by_severity.items())) or "no issues"
     if len(blocking):
@@ -231,7 +243,10 @@ def _validate(run: WaveRun) -> StepOutcome:
     return StepOutcome(
         outputs=[*paths.values(), issues_path],
         summary=summary,
-        facts={"issues": {k: int(v) for k, v in by_severity.items()}, "blocking_issues": len(blocking)},
+        facts={
+            "issues": {k: int(v) for k, v in by_severity.items()},
+            "blocking_issues": len(blocking),
+        },
         blocking=bool(len(blocking)),
     )
 
@@ -248,7 +263,9 @@ def _write(run: WaveRun) -> StepOutcome:
     for name, _ in _instruments_present(run):
         result = _load(run.work / f"clean-{name}.pkl")
         form = load_instrument(run.form(name))
-        receipt = write_tables(result.data, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt)
+        receipt = write_tables(
+            result.data, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt
+        )
         outputs.extend(Path(f.path) if hasattr(f, "path") else Path(f) for f in receipt.files)
         quarantined = {t: len(q) for t, q in result.quarantine.items()}
         for table, frame in result.quarantine.items():
@@ -271,11 +288,19 @@ def _write(run: WaveRun) -> StepOutcome:
         counts[name] = {
             f"{table}_{kind}": value
             for table in raw
-            for kind, value in (("raw", raw[table]), ("cleaned", cleaned.get(table, 0)), ("quarantined", quarantined.get(table, 0)))
+            for kind, value in (
+                ("raw", raw[table]),
+                ("cleaned", cleaned.get(table, 0)),
+                ("quarantined", quarantined.get(table, 0)),
+            )
         }
         outputs.extend(write_codebook(form, run.out / "codebooks", lang=run.lang))
     total = sum(v for c in counts.values() for k, v in c.items() if k == "main_cleaned")
-    return StepOutcome(outputs=outputs, summary=f"{total} cleaned records written (parquet, sav, dta)", facts={"counts": counts})
+    return StepOutcome(
+        outputs=outputs,
+        summary=f"{total} cleaned records written (parquet, sav, dta)",
+        facts={"counts": counts},
+    )
 
 
 def _estimate(run: WaveRun) -> StepOutcome:
@@ -295,7 +320,9 @@ def _estimate(run: WaveRun) -> StepOutcome:
             frame = _load(run.work / f"clean-{spec.instrument}.pkl").data.data
             frame = analysis_frame(frame, load_instrument(run.form(spec.instrument)))
             settings = run.study.setting("design", spec.instrument, default={}) or {}
-            designs[spec.instrument] = build_design(_numeric_codes(frame, settings), settings, name=spec.instrument)
+            designs[spec.instrument] = build_design(
+                _numeric_codes(frame, settings), settings, name=spec.instrument
+            )
         table = compute(spec, designs[spec.instrument])
         path = folder / f"{spec.name}.csv"
         table.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
@@ -316,14 +343,35 @@ def wave_steps(run: WaveRun) -> list[Step]:
     from .report import report_steps  # imports wave.WaveRun: imported here, not at the top
 
     forms = lambda r: [r.form(n) for n, _ in _instruments_present(r)]  # noqa: E731
-    settings_key = lambda r: json.dumps(  # noqa: E731
-        {k: r.study.setting(k) for k in ("design", "estimates", "validate", "pii", "pipeline", "instruments")},
-        sort_keys=True, ensure_ascii=False, default=str,
-    ) + r.lang
+
+    def settings_key(r):
+        return (
+            json.dumps(
+                {
+                    k: r.study.setting(k)
+                    for k in ("design", "estimates", "validate", "pii", "pipeline", "instruments")
+                },
+                sort_keys=True,
+                ensure_ascii=False,
+                default=str,
+            )
+            + r.lang
+        )
+
     return [
         Step("read", inputs=_read_inputs, run=_read),
-        Step("correct", inputs=lambda r: _correct_inputs(r) + forms(r), run=_correct, key=settings_key),
-        Step("validate", inputs=lambda r: _clean_inputs(r) + forms(r), run=_validate, key=settings_key),
+        Step(
+            "correct",
+            inputs=lambda r: _correct_inputs(r) + forms(r),
+            run=_correct,
+            key=settings_key,
+        ),
+        Step(
+            "validate",
+            inputs=lambda r: _clean_inputs(r) + forms(r),
+            run=_validate,
+            key=settings_key,
+        ),
         Step("write", inputs=lambda r: _clean_inputs(r) + forms(r), run=_write, key=settings_key),
         Step("estimate", inputs=_clean_inputs, run=_estimate, key=settings_key),
         *report_steps(run),
@@ -343,9 +391,13 @@ def run_wave(
     run = WaveRun(study, wave, lang or study.default_language)
     started = time.perf_counter()
     steps = [*wave_steps(run), *extra_steps]
-    records = run_steps(steps, state_dir=run.work, context=run, force=force, stream=stream, base=study.root)
+    records = run_steps(
+        steps, state_dir=run.work, context=run, force=force, stream=stream, base=study.root
+    )
     blocking = any(r.blocking for r in records)
-    inputs = hash_files([p for _, p in _instruments_present(run)] + [run.raw / "corrections.csv"], base=study.root)
+    inputs = hash_files(
+        [p for _, p in _instruments_present(run)] + [run.raw / "corrections.csv"], base=study.root
+    )
     from ..instrument import load_instrument
 
     manifest = {
@@ -372,13 +424,17 @@ def run_wave(
         "blocking": blocking,
     }
     manifest_path = run.out / MANIFEST_NAME
-    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    manifest_path.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
     (run.work / "run-log.json").write_text(
         json.dumps(
             {
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "seconds": round(time.perf_counter() - started, 2),
-                "steps": {r.name: {"seconds": round(r.seconds, 2), "skipped": r.skipped} for r in records},
+                "steps": {
+                    r.name: {"seconds": round(r.seconds, 2), "skipped": r.skipped} for r in records
+                },
             },
             indent=1,
         ),

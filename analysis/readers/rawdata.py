@@ -70,6 +70,7 @@ import pandas as pd
 
 from .issues import empty_issues
 
+
 # RawData is cached between pipeline steps with pickle; read-only mappings pickle as
 # read-only mappings.
 def _read_only(mapping: dict) -> MappingProxyType:
