@@ -339,6 +339,19 @@ def _text(series: pd.Series) -> pd.Series:
     return series.fillna("").astype("str") if series.dtype != "str" else series.fillna("")
 
 
+def _coded(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """``(codes, distinct values)`` of a text column as :func:`_text` would give it.
+
+    A category column keeps its categories (the dtype is returned in place of the
+    distinct values); any other column is coded via its distinct values as text.
+    """
+    series = _text(series)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.cat.codes.to_numpy(), series.dtype
+    codes, uniques = pd.factorize(series)
+    return codes, pd.Index(uniques, dtype="str")
+
+
 def assemble(found: Found, records: Records) -> pd.DataFrame:
     """Findings with their records filled in, sorted, in the columns of ISSUE_COLUMNS.
 
@@ -349,6 +362,10 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     if frame.empty:
         return empty_issues()
     n = len(frame)
+    # the long text columns as codes into their distinct values until the end (a text
+    # column of millions of rows is not held twice while the others are built)
+    coded = {name: _coded(frame.pop(name)) for name in ("value", "message")}
+    pa.default_memory_pool().release_unused()
     tables = _text(frame["table"])
     positions = frame["position"].to_numpy(dtype=np.int64)
     table_order = {t: i for i, t in enumerate(records.tables)}
@@ -389,6 +406,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     names = list(table_order)
     sorted_pos = positions[order]
     pieces: dict[str, list[pd.Series]] = {"record": [], "key": []}
+    joined: dict[str, pd.Series] = {}
     main_enumerators = records.main.enumerator
     categories = [*map(str, main_enumerators.cat.categories)]
     if "" not in categories:
@@ -399,20 +417,27 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     for a, b in pairwise(bounds):
         rank = sorted_ranks[a]
         table = records.tables[names[rank]] if rank < len(names) else None
-        pos = sorted_pos[a:b]
-        ok = pos >= 0
-        for name, parts in pieces.items():
+        if table is not None and len(table):
+            pos = sorted_pos[a:b]
+            codes_here = table.enumerator.cat.codes.to_numpy()[np.maximum(pos, 0)]
+            enumerator_codes[a:b] = np.where((pos >= 0) & (codes_here >= 0), codes_here, blank)
+    # one text column at a time: its pieces are joined and freed before the next is built
+    for name, parts in pieces.items():
+        for a, b in pairwise(bounds):
+            rank = sorted_ranks[a]
+            table = records.tables[names[rank]] if rank < len(names) else None
             if table is None or not len(table):
                 parts.append(pd.Series([""] * (b - a), dtype="str"))
                 continue
+            pos = sorted_pos[a:b]
+            ok = pos >= 0
             taken = getattr(table, name).take(np.maximum(pos, 0)).reset_index(drop=True)
             parts.append(taken if ok.all() else taken.where(ok, ""))
-        if table is not None and len(table):
-            codes_here = table.enumerator.cat.codes.to_numpy()[np.maximum(pos, 0)]
-            enumerator_codes[a:b] = np.where(ok & (codes_here >= 0), codes_here, blank)
-    record, key = (pd.concat(pieces[c], ignore_index=True) for c in ("record", "key"))
+        joined[name] = pd.concat(parts, ignore_index=True)
+        parts.clear()
+        pa.default_memory_pool().release_unused()
+    record, key = joined.pop("record"), joined.pop("key")
     del pieces
-    pa.default_memory_pool().release_unused()
     if "reader_record" in frame.columns:
         given = frame["reader_record"].notna().to_numpy()[order] & (sorted_pos < 0)
         if given.any():
@@ -423,6 +448,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     has = override.notna().to_numpy()
     if has.any():
         key = key.where(~has, _text(override))
+    del override
     override = frame["enumerator"].take(order).reset_index(drop=True)
     has = np.flatnonzero(override.notna().to_numpy())
     for i, value in zip(has, override.iloc[has].astype("str"), strict=True):
@@ -457,7 +483,14 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
         columns[name] = columns[name].astype("category")
     # the long text columns last, each source column freed as soon as it is reordered
     for name in ("value", "message"):
-        columns[name] = _text(frame.pop(name)).take(order).reset_index(drop=True)
+        codes_of, uniques = coded.pop(name)
+        # few distinct texts: a category, not millions of texts
+        dtype = uniques if isinstance(uniques, pd.CategoricalDtype) else None
+        categories = None if dtype is not None else uniques
+        columns[name] = pd.Series(
+            pd.Categorical.from_codes(codes_of[order], categories=categories, dtype=dtype)
+        )
+        del codes_of, uniques
         pa.default_memory_pool().release_unused()
     return pd.DataFrame({c: columns[c] for c in ISSUE_COLUMNS}, copy=False)
 
@@ -512,6 +545,36 @@ class _Results:
     empty: set[tuple[str, int]]
     minutes: pd.Series | None
     missing: pd.DataFrame | None
+
+
+def _compact(value: Any) -> Any:
+    """A task's result with the text columns of its findings as categories.
+
+    Run in the worker: what comes back to the parent is codes and distinct texts, not
+    millions of texts (a duplicate search repeats few messages and values many times).
+    """
+    if isinstance(value, tuple):
+        return tuple(_compact(v) for v in value)
+    if isinstance(value, Found) and len(value.frame):
+        frame = value.frame
+        names = [
+            n
+            for n in ("value", "message")
+            if n in frame.columns and not isinstance(frame[n].dtype, pd.CategoricalDtype)
+        ]
+        if names:
+            frame = frame.assign(**{n: _text(frame[n]).astype("category") for n in names})
+            return Found(frame)
+    return value
+
+
+def _compacted(task: Callable[[], Any]) -> Callable[[], Any]:
+    """The task, its findings compacted (see :func:`_compact`) before they are returned."""
+
+    def run() -> Any:
+        return _compact(task())
+
+    return run
 
 
 def _guarded(task: Callable[[], Any]) -> Callable[[], Any]:
@@ -591,7 +654,7 @@ def _run_checks(
         named.append(("pii", lambda: check_pii(records, cfg.pii, lang)))
     if cfg.runs("settings"):
         named.append(("settings", lambda: _settings_variables(records, cfg, lang)))
-    done = run_tasks([fn for _, fn in named], cfg.workers(len(records.main)))
+    done = run_tasks([_compacted(fn) for _, fn in named], cfg.workers(len(records.main)))
     out = _Results([], None, 0.0, None, set(), None, None)
     blocks: list[Any] = []
     for (name, _), (value, seconds) in zip(named, done, strict=True):
@@ -731,7 +794,7 @@ def validate(
         if skipped and len(kept):
             fam = kept["code"].map(_FAMILY).fillna("read")
             kept = kept[~fam.isin(skipped).to_numpy()]
-        parts[i] = Found(kept)
+        parts[i] = _compact(Found(kept))  # category texts: joined without a copy as text
     frame = Found.concat(parts).frame
     parts.clear()  # the findings now live in one frame only
     pa.default_memory_pool().release_unused()  # what the parts held goes back
