@@ -31,46 +31,6 @@ PASSWORD = "bench-password"
 WAVE = "bench"
 
 
-def questionnaire(number: int) -> dict:
-    """A complete, valid household questionnaire for paper ``number``."""
-    members = [
-        {
-            "values": {
-                "m_name": f"成员{number}-{i}",
-                "m_sex": str(1 + i % 2),
-                "m_age": str(20 + (number + i) % 60),
-            }
-        }
-        for i in range(1 + number % 4)
-    ]
-    return {
-        "values": {
-            "village_id": str(1 + number % 100),
-            "hh_id": f"H{number:03d}",
-            "head_name": f"户主{number}",
-            "ethnicity": str(1 + number % 3),
-            "hh_size": str(len(members)),
-            "has_tv": "1" if number % 3 else "2",
-            "tv_count": "1" if number % 3 else "",
-            "info_sources": "1 3" if number % 2 else "9",
-            "info_other": "" if number % 2 else "集市",
-            "satisfaction": str(1 + number % 5),
-            "problems": f"问题{number}",
-        },
-        "repeats": {"members": members},
-    }
-
-
-def plan(clerks: int, per_clerk: int) -> dict[str, list[int]]:
-    half = per_clerk // 2
-    out = {}
-    for c in range(clerks):
-        own = [c * half + j for j in range(half)]
-        neighbour = [((c - 1) % clerks) * half + j for j in range(half)]
-        out[f"clerk{c + 1}"] = [n for pair in zip(own, neighbour, strict=True) for n in pair]
-    return out
-
-
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -82,7 +42,7 @@ def _percentile(values: list[float], q: float) -> float:
 def main() -> dict[str, float]:
     """Run the load, check nothing was lost or duplicated, print and return the figures."""
     from analysis.entry.auth import hash_password
-    from analysis.entry.client import EntryClient
+    from analysis.entry.client import EntryClient, questionnaire, workload
     from analysis.entry.store import EntryStore
 
     folder = Path(tempfile.mkdtemp(prefix="bench-entry-"))
@@ -160,7 +120,8 @@ def main() -> dict[str, float]:
         alone.close()
         started = time.perf_counter()
         threads = [
-            threading.Thread(target=clerk, args=item) for item in plan(CLERKS, PER_CLERK).items()
+            threading.Thread(target=clerk, args=item)
+            for item in workload(CLERKS, PER_CLERK).items()
         ]
         for thread in threads:
             thread.start()

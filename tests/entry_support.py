@@ -12,6 +12,7 @@ from pathlib import Path
 
 from analysis.entry.app import EntrySite, FormSpec, create_app
 from analysis.entry.auth import hash_password
+from analysis.entry.client import questionnaire, workload  # noqa: F401  (used by the tests)
 from analysis.entry.store import EntryStore
 from analysis.instrument import load_instrument
 
@@ -122,48 +123,3 @@ class Server:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-def questionnaire(number: int) -> dict:
-    """A complete, valid household questionnaire (answers JSON) for paper number ``number``."""
-    members = [
-        {
-            "values": {
-                "m_name": f"成员{number}-{i}",
-                "m_sex": str(1 + i % 2),
-                "m_age": str(20 + (number + i) % 60),
-            }
-        }
-        for i in range(1 + number % 4)
-    ]
-    return {
-        "values": {
-            "village_id": str(1 + number % 100),
-            "hh_id": f"H{number:03d}",
-            "head_name": f"户主{number}",
-            "ethnicity": str(1 + number % 3),
-            "hh_size": str(len(members)),
-            "has_tv": "1" if number % 3 else "2",
-            "tv_count": "1" if number % 3 else "",
-            "info_sources": "1 3" if number % 2 else "9",
-            "info_other": "" if number % 2 else "集市",
-            "satisfaction": str(1 + number % 5),
-            "problems": f"问题{number}",
-        },
-        "repeats": {"members": members},
-    }
-
-
-def workload(clerks: int, per_clerk: int) -> dict[str, list[int]]:
-    """Which paper numbers each clerk types: half first typings, half second typings of a
-    neighbour's questionnaires, interleaved, so that both typings of a paper often race.
-    ``per_clerk`` must be even: every paper is typed exactly twice."""
-    assert per_clerk % 2 == 0, "per_clerk must be even"
-    half = per_clerk // 2
-    plan: dict[str, list[int]] = {}
-    for c in range(clerks):
-        own = [c * half + j for j in range(half)]
-        neighbour = [((c - 1) % clerks) * half + j for j in range(half)]
-        order = [n for pair in zip(own, neighbour, strict=True) for n in pair]
-        plan[f"clerk{c + 1}"] = order
-    return plan

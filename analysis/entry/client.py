@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 from .answers import Answers
 
-__all__ = ["EntryClient", "Reply"]
+__all__ = ["EntryClient", "Reply", "questionnaire", "workload"]
 
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -156,3 +156,49 @@ class EntryClient:
         """What the entry screen would show for these answers."""
         payload = {"answers": answers.to_json() if isinstance(answers, Answers) else answers}
         return self.post_json(f"/api/forms/{form}/check", payload)
+
+
+# ---------------------------------------------------------------- scripted load
+def questionnaire(number: int) -> dict:
+    """A complete, valid household questionnaire (answers JSON) for paper number ``number``."""
+    members = [
+        {
+            "values": {
+                "m_name": f"成员{number}-{i}",
+                "m_sex": str(1 + i % 2),
+                "m_age": str(20 + (number + i) % 60),
+            }
+        }
+        for i in range(1 + number % 4)
+    ]
+    return {
+        "values": {
+            "village_id": str(1 + number % 100),
+            "hh_id": f"H{number:03d}",
+            "head_name": f"户主{number}",
+            "ethnicity": str(1 + number % 3),
+            "hh_size": str(len(members)),
+            "has_tv": "1" if number % 3 else "2",
+            "tv_count": "1" if number % 3 else "",
+            "info_sources": "1 3" if number % 2 else "9",
+            "info_other": "" if number % 2 else "集市",
+            "satisfaction": str(1 + number % 5),
+            "problems": f"问题{number}",
+        },
+        "repeats": {"members": members},
+    }
+
+
+def workload(clerks: int, per_clerk: int) -> dict[str, list[int]]:
+    """Which paper numbers each clerk types: half first typings, half second typings of a
+    neighbour's questionnaires, interleaved, so that both typings of a paper often race.
+    ``per_clerk`` must be even: every paper is typed exactly twice."""
+    assert per_clerk % 2 == 0, "per_clerk must be even"
+    half = per_clerk // 2
+    plan: dict[str, list[int]] = {}
+    for c in range(clerks):
+        own = [c * half + j for j in range(half)]
+        neighbour = [((c - 1) % clerks) * half + j for j in range(half)]
+        order = [n for pair in zip(own, neighbour, strict=True) for n in pair]
+        plan[f"clerk{c + 1}"] = order
+    return plan

@@ -266,7 +266,7 @@ def _write(run: WaveRun) -> StepOutcome:
         receipt = write_tables(
             result.data, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt
         )
-        outputs.extend(Path(f.path) if hasattr(f, "path") else Path(f) for f in receipt.files)
+        outputs.extend(receipt.paths())
         quarantined = {t: len(q) for t, q in result.quarantine.items()}
         for table, frame in result.quarantine.items():
             if len(frame):
