@@ -48,6 +48,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command() -> int:
+    """The ``baicun`` console command: :func:`main` with one memory allocator for numpy
+    and pyarrow (see :mod:`analysis.memory`)."""
+    from .memory import use_one_allocator
+
+    use_one_allocator()
+    return main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``baicun``; returns the exit status (0 ok, 1 blocking problems found, 2 error)."""
     parser = build_parser()
@@ -69,4 +78,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(command())

@@ -9,9 +9,12 @@ to assemble). ``validate`` then runs every check, with the village data for the
 consistency checks and wave demo-2025 as the previous wave (panel checks).
 
 Measured in a child process so the figures are validation's own: wall time, CPU time,
-peak resident memory (Linux ``VmHWM``, reset after the data is built) and the resident
-memory of the data alone; plus the slowest checks. Goal: 30 s and 4 GiB on the 2-core
-development machine.
+and peak memory two ways: of all the processes together while validate runs (the child
+and its forked workers; the sum of their proportional set sizes, so pages the workers
+share with the parent count once; sampled from outside every 0.25 s), and of the child
+alone (Linux ``VmHWM``, reset after the data is built); the resident memory of the data
+alone; plus the slowest checks. Goal: 30 s and 4 GiB on the 2-core development machine,
+the memory goal judged on the larger of the two peaks.
 
 Run: ``python -m benchmarks.bench_validate [N] [JOBS]``. When the demo data is not in
 ``data/raw/``, it is generated into a temporary folder first (about a minute).
@@ -77,6 +80,9 @@ def _replicate(raw, n: int):
 def _child(
     raw_dir: str, previous_dir: str, surveys: str, study_root: str, n: int, jobs: int
 ) -> None:
+    from analysis.memory import use_one_allocator
+
+    use_one_allocator()  # as the baicun command does (ARROW_DEFAULT_MEMORY_POOL overrides)
     import pyarrow as pa
 
     from analysis.instrument import load_instrument
@@ -100,6 +106,9 @@ def _child(
     data_gib = _status("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     load = os.getloadavg()[0]
+    marker = Path(os.environ.get("BENCH_VALIDATE_MARKER", os.devnull))
+    if marker != Path(os.devnull):
+        marker.write_text("start")
     wall = time.perf_counter()
     cpu = time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -114,6 +123,8 @@ def _child(
     )
     wall = time.perf_counter() - wall
     cpu = time.process_time() - cpu
+    if marker != Path(os.devnull):
+        marker.write_text("end")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
     timings = (
@@ -143,6 +154,53 @@ def _child(
             }
         )
     )
+
+
+_SAMPLE_S = 0.25
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and all its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _pss_gib(pids: list[int]) -> float:
+    """Physical memory of the processes together (shared pages counted once), in GiB."""
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total / 1024**2
+
+
+def _watch(child: subprocess.Popen, marker: Path) -> float:
+    """The peak memory of the child's process tree while it validates, in GiB.
+
+    The child writes ``start`` to ``marker`` just before calling validate and ``end``
+    just after; the tree (the child and its worker processes) is sampled in between.
+    """
+    peak = 0.0
+    while child.poll() is None:
+        state = marker.read_text() if marker.is_file() else ""
+        if state == "start":
+            peak = max(peak, _pss_gib(_tree(child.pid)))
+        time.sleep(_SAMPLE_S if state == "start" else 0.05)
+    child.wait()
+    return peak
 
 
 def _demo(tmp: Path) -> Path:
@@ -181,17 +239,28 @@ def main(n: int = 1_000_000, jobs: int = 2) -> dict:
             str(n),
             str(jobs),
         ]
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"validation benchmark failed:\n{done.stderr[-4000:]}")
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
-    goal = "met" if figures["validate_s"] <= 30 and figures["peak_GiB"] <= 4 else "NOT met"
+        marker = Path(tmp) / "validating"
+        env = {**os.environ, "BENCH_VALIDATE_MARKER": str(marker)}
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            child = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, text=True, env=env)
+            tree_peak = _watch(child, marker)
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"validation benchmark failed:\n{stderr[-4000:]}")
+    figures = json.loads(stdout.strip().splitlines()[-1])
+    figures["tree_peak_GiB"] = round(tree_peak, 2)
+    peak = max(figures["peak_GiB"], figures["tree_peak_GiB"])
+    goal = "met" if figures["validate_s"] <= 30 and peak <= 4 else "NOT met"
     print(
         f"validate: {figures['households']:,} households + {figures['roster_rows']:,} roster rows, "
         f"every check in {figures['validate_s']} s (CPU {figures['cpu_s']} s, jobs={jobs}, "
-        f"load average {figures['load']}), peak {figures['peak_GiB']} GiB (process with the data "
-        f"before validating {figures['data_GiB']} GiB, the frames {figures['frames_GiB']} GiB; largest worker {figures['worker_peak_GiB']} GiB, mostly pages "
-        f"shared with the parent); goal 30 s / 4 GiB {goal}"
+        f"load average {figures['load']}); peak memory of all processes (parent and workers, "
+        f"proportional set size sampled every {_SAMPLE_S} s) {figures['tree_peak_GiB']} GiB, "
+        f"of the parent alone {figures['peak_GiB']} GiB (with the data before validating "
+        f"{figures['data_GiB']} GiB, the frames {figures['frames_GiB']} GiB); "
+        f"goal 30 s / 4 GiB {goal}"
     )
     print("validate: slowest checks (check, s, issues):", figures["slowest"])
     print("validate: issues by check:", figures["issues_by_check"])

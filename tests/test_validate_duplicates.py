@@ -69,3 +69,41 @@ def test_records_with_few_answers_are_not_compared(tmp_path):
     instrument = form(tmp_path, md)
     sparse = [{"q0": 1, "q1": 2}, {"q0": 1, "q1": 3}]
     assert issues_of(validate(raw(sparse), instrument, name="f"), "VAL133").empty
+
+
+def test_text_duplicates_are_exact_even_when_hashes_collide(monkeypatch):
+    """Keys are grouped by a hash of their bytes and then compared exactly: texts
+    whose hashes collide but differ are not duplicates; equal texts, Chinese or long
+    (across the 8-byte words the hash reads), are; '' is no key."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.validate import duplicates
+
+    values = pd.Series(
+        [
+            "ab" * 600,
+            "ab" * 599 + "ba",
+            "户主甲",
+            "户主甲",
+            "",
+            "",
+            "x" * 5001,
+            "x" * 5001,
+            "y",
+            None,
+        ],
+        dtype="str",
+    )
+    expected = values.where(values != "").duplicated(keep=False) & values.notna() & (values != "")
+    hashes = duplicates._text_hashes(values.array.__arrow_array__().chunk(0))
+    assert hashes[2] == hashes[3] and hashes[6] == hashes[7]
+    assert len(set(hashes[[0, 1, 2, 6, 8]].tolist())) == 5
+    for colliding in (False, True):
+        if colliding:  # every text hashes alike: only the exact comparison is left
+            monkeypatch.setattr(
+                duplicates, "_text_hashes", lambda arrow: np.zeros(len(arrow), dtype=np.uint64)
+            )
+        codes = duplicates._codes(values, blank_missing=True)
+        assert np.array_equal(codes >= 0, expected.to_numpy())
+        assert codes[2] == codes[3] and codes[6] == codes[7] and codes[2] != codes[6]

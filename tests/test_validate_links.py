@@ -116,3 +116,27 @@ def test_no_previous_wave_no_panel_issues(study):
     result = validate(_village(), load_instrument(study.form_path("village")), study=study)
     assert issues_of(result, check="panel").empty
     assert isinstance(result.issues, pd.DataFrame)
+
+
+def test_keys_and_records_of_many_issues_stay_with_their_units(study):
+    """Hundreds of records with issues and hundreds of panel units gone: every issue
+    carries its own unit's key and record (keys of records and keys of absent units
+    are kept as one category column; no code overflows past 127 or 32,767)."""
+    from analysis.instrument import load_instrument
+
+    form_ = load_instrument(study.form_path("village"))
+    now_ids = [f"2{i:05d}" for i in range(40_000)]
+    gone_ids = [f"9{i:05d}" for i in range(300)]
+    now = _village(tuple(now_ids), ("东川",) * len(now_ids))
+    now.data["_key"] = [f"uuid:{i}" for i in range(len(now_ids))]
+    before = _village(tuple(gone_ids), ("东川",) * len(gone_ids))
+    result = validate(now, form_, study=study, previous=before, lang="en")
+    issues = result.issues
+    gone = issues[issues["code"] == "VAL184"]
+    assert sorted(gone["key"].astype(str)) == gone_ids
+    assert set(gone["record"].astype(str)) == {""}
+    new = issues[issues["code"] == "VAL185"]
+    assert len(new) == len(now_ids)
+    row = new["source_row"].to_numpy(dtype=int) - 2  # header = row 1
+    assert new["key"].astype(str).tolist() == [now_ids[i] for i in row]
+    assert new["record"].astype(str).tolist() == [f"uuid:{i}" for i in row]

@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from ..instrument.model import METADATA_TYPES
 from ..readers.rawdata import MAIN
-from .issues import Found, join_text, number_text, say
+from .issues import Found, join_distinct, join_text, number_text, say
 from .records import Records, RecordTable, question_type, value_codes
 from .settings import NearDuplicateSettings
 
@@ -67,22 +67,108 @@ def compared_questions(records: Records, settings: NearDuplicateSettings) -> lis
 # ---------------------------------------------------------------------------- keys
 
 
-def _codes(values: np.ndarray | pd.Series) -> np.ndarray:
-    """Integer codes of values (-1 for missing ones); text through arrow's dictionary."""
+_HASH_ROWS = 1 << 14  # rows hashed at a time (bounds the per-word arrays to a few MB)
+_K1 = np.uint64(0x9E3779B97F4A7C15)
+_K2 = np.uint64(0xBF58476D1CE4E5B9)
+_K3 = np.uint64(0x94D049BB133111EB)
+
+
+def _text_hashes(arrow: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each text of a ``large_string`` array, read from its buffers.
+
+    Each text is read eight bytes at a time; every word is mixed with its place in the
+    text (splitmix64's finaliser) and the words are summed. Equal texts always hash
+    alike; different texts almost never do (and every match is checked exactly
+    afterwards). Nothing but a block of rows is copied at a time.
+    """
+    n = len(arrow)
+    offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset : arrow.offset + n + 1]
+    data = arrow.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    out = np.empty(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for start in range(0, n, _HASH_ROWS):
+            stop = min(n, start + _HASH_ROWS)
+            lo, hi = int(offsets[start]), int(offsets[stop])
+            padded = np.zeros(hi - lo + 8, dtype=np.uint8)
+            padded[: hi - lo] = data[lo:hi]
+            # the 8 bytes from every byte position, as one little-endian word each
+            words_at = np.ndarray((hi - lo + 1,), dtype=np.uint64, buffer=padded, strides=(1,))
+            lengths = np.diff(offsets[start : stop + 1])
+            count = (lengths + 7) // 8
+            first = np.cumsum(count) - count
+            place = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
+            words = words_at[np.repeat(offsets[start:stop] - lo, count) + 8 * place]
+            left = np.repeat(lengths, count) - 8 * place  # bytes of the text in the word
+            tail = left < 8
+            words[tail] &= (np.uint64(1) << (np.uint64(8) * left[tail].astype(np.uint64))) - 1
+            mixed = (words ^ (place.astype(np.uint64) * _K1)) * _K2
+            mixed ^= mixed >> np.uint64(29)
+            mixed *= _K3
+            mixed ^= mixed >> np.uint64(32)
+            hashes = np.zeros(stop - start, dtype=np.uint64)
+            filled = count > 0
+            if filled.any():
+                hashes[filled] = np.add.reduceat(mixed, first[filled])
+            out[start:stop] = hashes ^ (lengths.astype(np.uint64) * _K1)
+    return out
+
+
+def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
+    """Codes of texts that occur more than once (-1 for every other row).
+
+    Rows are hashed in place (:func:`_text_hashes`); only rows whose hash repeats are
+    compared exactly, so a million distinct keys are neither copied nor held in a hash
+    table of texts.
+    """
+    arrow = values.array.__arrow_array__()
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    chunks = [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
+    arrow = chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+    hashes = _text_hashes(arrow)
+    missing = arrow.is_null().to_numpy(zero_copy_only=False)
+    if blank_missing:
+        missing |= (
+            np.diff(
+                np.frombuffer(arrow.buffers()[1], dtype=np.int64)[
+                    arrow.offset : arrow.offset + len(arrow) + 1
+                ]
+            )
+            == 0
+        )
+    codes, _ = pd.factorize(hashes)
+    codes[missing] = -1
+    counts = np.bincount(codes[codes >= 0], minlength=max(codes.max() + 1, 1) if len(codes) else 1)
+    maybe = np.flatnonzero((codes >= 0) & (counts[np.maximum(codes, 0)] > 1))
+    out = np.full(len(arrow), -1, dtype=np.int64)
+    if len(maybe):
+        exact = pc.dictionary_encode(arrow.take(pa.array(maybe)))
+        found = exact.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        again = np.bincount(found, minlength=len(exact.dictionary))[found] > 1
+        out[maybe[again]] = found[again]  # same hash, different text: no duplicate
+    return out
+
+
+def _codes(values: np.ndarray | pd.Series, *, blank_missing: bool = False) -> np.ndarray:
+    """Integer codes of values; -1 for missing ones, and for '' with ``blank_missing``.
+
+    Text gets codes only where it occurs more than once (all that a search for
+    duplicates needs).
+    """
     if isinstance(values, pd.Series) and values.dtype == "str":
-        encoded = pc.dictionary_encode(pa.array(values.array))
-        if isinstance(encoded, pa.ChunkedArray):
-            encoded = encoded.combine_chunks()
-        return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return pd.factorize(values)[0]
+        return _text_codes(values, blank_missing=blank_missing)
+    codes = pd.factorize(values)[0]
+    if blank_missing:
+        codes[(np.asarray(values, dtype=object) == "") & (codes >= 0)] = -1
+    return codes
 
 
 def _group_refs(
-    values: np.ndarray | pd.Series, rows: np.ndarray
+    values: np.ndarray | pd.Series, rows: np.ndarray, *, blank_missing: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For rows sharing a value: positions, group size, and the row of another member."""
-    codes = _codes(values)
-    counts = np.bincount(codes[codes >= 0], minlength=codes.max() + 1 if len(codes) else 0)
+    codes = _codes(values, blank_missing=blank_missing)
+    counts = np.bincount(codes[codes >= 0], minlength=max(codes.max() + 1, 1) if len(codes) else 1)
     dup = (codes >= 0) & (counts[np.maximum(codes, 0)] > 1)
     pos = np.flatnonzero(dup)
     if not len(pos):
@@ -103,17 +189,18 @@ def _group_refs(
 def _key_duplicates(
     table: RecordTable, values: pd.Series, code: str, name: str, lang: str
 ) -> Found:
-    pos, sizes, other_rows = _group_refs(values.where(values != ""), table.source_row)
+    pos, sizes, other_rows = _group_refs(values, table.source_row, blank_missing=True)
     if not len(pos):
         return Found.none()
-    shown = values.iloc[pos].reset_index(drop=True)
-    message = join_text(
+    # few distinct texts when many records share few keys: categories (join_distinct)
+    shown = join_distinct(values.iloc[pos].reset_index(drop=True))
+    message = join_distinct(
         say(lang, f"{name} “", f"{name} '"),
         shown,
         say(lang, "” 共出现 ", "' is used by "),
-        number_text(sizes),
+        sizes,
         say(lang, " 次（另见第 ", " records (see also row "),
-        number_text(other_rows),
+        other_rows,
         say(lang, " 行）", ")"),
     )
     return Found.of(table.name, pos, name, code, shown, message, f"unique {name}")
@@ -250,12 +337,12 @@ def check_duplicates(
     fp = _fingerprints(main, names, n_bands)
     pos, sizes, other_rows = _group_refs(fp.full, main.source_row)
     if len(pos):
-        sizes_text = number_text(sizes)
-        message = join_text(
+        sizes_text = join_distinct(sizes)
+        message = join_distinct(
             say(lang, "全部答案与另外 ", "every answer is the same as in "),
-            number_text(sizes - 1),
+            sizes - 1,
             say(lang, " 条记录相同（例如第 ", " other record(s) (e.g. row "),
-            number_text(other_rows),
+            other_rows,
             say(lang, " 行），疑似重复提交", "): a duplicate submission?"),
         )
         parts.append(

@@ -39,6 +39,9 @@ from .settings import ValidateSettings
 
 __all__ = ["check_duration", "interview_minutes"]
 
+#: Main records per block when ``when`` is evaluated on the engine's data.
+_BLOCK = 50_000
+
 
 def _moment(records: Records, qtype: str) -> pd.Series | None:
     for q in records.instrument.questions:
@@ -72,9 +75,20 @@ def _applies(
     n = len(records.main)
     if not when or form_data is None:
         return np.ones(n, dtype=bool), Found.none()
+    # the engine's data a block at a time (what the form-rule checks do), or given whole
+    blocks = (
+        (form_data.block(a, b) for a, b in form_data.ranges(_BLOCK))
+        if hasattr(form_data, "block")
+        else iter([form_data])
+    )
     try:
-        verdict = evaluate(
-            when, form_data, instrument=records.instrument, context=context, repeat=None
+        verdict = np.concatenate(
+            [
+                evaluate(when, part, instrument=records.instrument, context=context, repeat=None)
+                .astype(bool)
+                .to_numpy(dtype=bool)
+                for part in blocks
+            ]
         )
     except BadExpression as err:
         message = say(
@@ -85,7 +99,7 @@ def _applies(
         return np.ones(n, dtype=bool), Found.table_level(
             MAIN, "duration", "VAL190", "", message, when
         )
-    return verdict.astype(bool).to_numpy(dtype=bool), Found.none()
+    return verdict, Found.none()
 
 
 def check_duration(

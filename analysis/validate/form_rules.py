@@ -57,20 +57,47 @@ _PARENT = "__parent"
 
 @dataclass(frozen=True)
 class EngineData:
-    """The data as the expression engine reads it, split into blocks of records."""
+    """The data as the expression engine reads it, a block of records at a time.
 
-    frames: dict[str, pd.DataFrame]
+    Nothing is copied up front: each block's frames are taken from the records' own
+    tables when the block is evaluated (in the worker that evaluates it), under the
+    question names, with the row positions as keys.
+    """
+
+    #: table -> (its frame, question name -> column of the frame)
+    sources: dict[str, tuple[pd.DataFrame, dict[str, str]]]
     parents: dict[str, str | None]
+    #: repeat -> position of each row's parent row in the parent table (-1: orphan)
+    parent_position: dict[str, np.ndarray]
     #: repeat -> row positions sorted by main record (orphans left out)
     order: dict[str, np.ndarray]
     #: repeat -> main record of each row in ``order``
     owner: dict[str, np.ndarray]
 
+    def frame(self, name: str, rows: slice | np.ndarray | None = None) -> pd.DataFrame:
+        """Rows of a table (all by default) under question names, keyed by position."""
+        source, columns = self.sources[name]
+        at = source.columns.get_indexer(list(columns.values()))
+        if rows is None:
+            rows = slice(0, len(source))
+        if isinstance(rows, slice):  # a view, with a range index
+            start, stop, _ = rows.indices(len(source))
+            index: pd.Index = pd.RangeIndex(start, stop)
+            positions = np.arange(start, stop, dtype=np.int64)
+        else:
+            positions = np.asarray(rows, dtype=np.int64)
+            index = pd.Index(positions)
+        part = source.iloc[rows, at].set_axis(list(columns), axis=1).set_axis(index, axis=0)
+        extra = {_POS: positions}
+        if name in self.parent_position:
+            extra[_PARENT] = self.parent_position[name][positions]
+        return part.assign(**extra)
+
     def form_data(
         self, main: pd.DataFrame | None = None, repeats: dict[str, pd.DataFrame] | None = None
     ) -> FormData:
-        main = self.frames[MAIN] if main is None else main
-        repeats = repeats if repeats is not None else {r: self.frames[r] for r in self.parents}
+        main = self.frame(MAIN) if main is None else main
+        repeats = repeats if repeats is not None else {r: self.frame(r) for r in self.parents}
         return FormData(
             main,
             {
@@ -82,7 +109,7 @@ class EngineData:
 
     def ranges(self, size: int) -> list[tuple[int, int]]:
         """``(start, stop)`` of the blocks of main records."""
-        n = len(self.frames[MAIN])
+        n = len(self.sources[MAIN][0])
         return [(start, min(start + size, n)) for start in range(0, max(n, 1), size)]
 
     def block(self, start: int, stop: int) -> FormData:
@@ -90,24 +117,22 @@ class EngineData:
         repeats = {}
         for name in self.parents:
             lo, hi = np.searchsorted(self.owner[name], [start, stop])
-            repeats[name] = self.frames[name].iloc[self.order[name][lo:hi]]
-        return self.form_data(self.frames[MAIN].iloc[start:stop], repeats)
+            repeats[name] = self.frame(name, self.order[name][lo:hi])
+        return self.form_data(self.frame(MAIN, slice(start, stop)), repeats)
 
 
 def engine_data(records: Records) -> EngineData:
-    """Question columns under their question names, with position keys (see module doc)."""
-    frames: dict[str, pd.DataFrame] = {}
-    parents: dict[str | None, str | None] = {}
+    """The records as the engine reads them (see :class:`EngineData`)."""
+    sources: dict[str, tuple[pd.DataFrame, dict[str, str]]] = {}
+    parents: dict[str, str | None] = {}
+    parent_position: dict[str, np.ndarray] = {}
     order: dict[str, np.ndarray] = {}
     owner: dict[str, np.ndarray] = {}
     for name, table in records.tables.items():
         cols = {q.name: table.columns[q.name] for q in table.questions if q.name in table.columns}
-        frame = table.frame[list(cols.values())].copy(deep=False)
-        frame.columns = list(cols)
-        frame.index = pd.RangeIndex(len(frame))
-        frame[_POS] = np.arange(len(frame), dtype=np.int64)
+        sources[name] = (table.frame, cols)
         if name != MAIN:
-            frame[_PARENT] = table.parent_position
+            parent_position[name] = table.parent_position
             parent = records.parent_table(name)
             parents[name] = None if parent == MAIN else parent
             main_pos = table.main_position
@@ -115,8 +140,7 @@ def engine_data(records: Records) -> EngineData:
             sort = sort[main_pos[sort] >= 0]
             order[name] = sort
             owner[name] = main_pos[sort]
-        frames[name] = frame
-    return EngineData(frames, parents, order, owner)  # type: ignore[arg-type]
+    return EngineData(sources, parents, parent_position, order, owner)
 
 
 def relevance_text(records: Records, q: Question) -> str:

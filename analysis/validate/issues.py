@@ -49,6 +49,7 @@ __all__ = [
     "Found",
     "IssueCode",
     "empty_issues",
+    "join_distinct",
     "join_text",
     "number_text",
     "say",
@@ -338,6 +339,47 @@ def join_text(*parts: Any) -> pd.Series:
     return pd.Series(pd.array(out, dtype="str"))
 
 
+def join_distinct(*parts: Any) -> pd.Series:
+    """:func:`join_text` as a category column: each distinct row of pieces joined once.
+
+    Pieces are text (a scalar, repeated), text columns, or integer arrays (written as
+    numbers). Millions of rows with few distinct texts (the members of a duplicate
+    group) make few texts, not a text each.
+
+    >>> found = join_distinct("见第 ", np.array([3, 3, 12]), " 行")
+    >>> found.tolist(), found.cat.categories.tolist()
+    (['见第 3 行', '见第 3 行', '见第 12 行'], ['见第 3 行', '见第 12 行'])
+    """
+    columns = [p for p in parts if not isinstance(p, str)]
+    if not columns:
+        return join_text(*parts).astype("category")
+    n = len(columns[0])
+    row_key = np.zeros(n, dtype=np.int64)
+    for part in columns:
+        if isinstance(part, np.ndarray) and part.dtype.kind in "iu":
+            distinct, codes = np.unique(part, return_inverse=True)
+            size = len(distinct)
+        else:
+            encoded = pc.dictionary_encode(text_of(part))
+            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            size = len(encoded.dictionary)
+        # renumbered after each piece, so the combined key stays below n * size
+        row_key = np.unique(row_key * max(size, 1) + codes, return_inverse=True)[1]
+    _, first, inverse = np.unique(row_key, return_index=True, return_inverse=True)
+    pieces = [
+        p
+        if isinstance(p, str)
+        else number_text(p[first])
+        if isinstance(p, np.ndarray) and p.dtype.kind in "iu"
+        else text_of(p).take(pa.array(first))
+        for p in parts
+    ]
+    codes, texts = pd.factorize(join_text(*pieces))
+    return pd.Series(
+        pd.Categorical.from_codes(codes[inverse], categories=pd.Index(texts, dtype="str"))
+    )
+
+
 @dataclass(frozen=True)
 class Found:
     """Issues found by one check, located by table and row position (see module doc)."""
@@ -376,6 +418,11 @@ class Found:
                 )
             if isinstance(value, pd.Series):
                 series = value.reset_index(drop=True)
+                if (
+                    isinstance(series.dtype, pd.CategoricalDtype)
+                    and series.cat.categories.dtype == "str"
+                ):
+                    return series  # texts as a category stay one (see join_distinct)
             else:
                 series = pd.Series(
                     list(value) if not isinstance(value, np.ndarray) else value, dtype=object
@@ -390,11 +437,11 @@ class Found:
 
         frame = pd.DataFrame(
             {
-                "table": table,
+                "table": column(table),
                 "position": pos,
                 "variable": category(variable),
-                "code": code,
-                "severity": severity or ISSUE_CODES[code].severity,
+                "code": column(code),
+                "severity": column(severity or ISSUE_CODES[code].severity),
                 "value": column(values) if values is not None else "",
                 "message": column(message),
                 "rule": category(rule),
@@ -449,14 +496,26 @@ class Found:
         columns = {}
         names = list(dict.fromkeys(c for f in frames for c in f.columns))
         for name in names:
-            pieces = [
-                f[name] if name in f.columns else pd.Series([None] * len(f), dtype=object)
-                for f in frames
-            ]
+            present = [f[name] for f in frames if name in f.columns]
+            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in present):
+                # a column some findings lack: missing values of a category column (one
+                # byte a row, not an object per row)
+                empty = pd.CategoricalDtype(pd.Index([], dtype="str"))
+                pieces = [
+                    f[name]
+                    if name in f.columns
+                    else pd.Series(
+                        pd.Categorical.from_codes(np.full(len(f), -1, dtype=np.int8), dtype=empty)
+                    )
+                    for f in frames
+                ]
+            else:
+                pieces = [
+                    f[name] if name in f.columns else pd.Series([None] * len(f), dtype=object)
+                    for f in frames
+                ]
             if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
-                columns[name] = pd.Series(
-                    union_categoricals([p.array for p in pieces], ignore_order=True)
-                )
+                columns[name] = pd.Series(_union([p.array for p in pieces]))
             elif name == "position":
                 columns[name] = np.concatenate([p.to_numpy(dtype=np.int64) for p in pieces])
             else:
@@ -471,10 +530,13 @@ class Found:
         return len(self.frame)
 
 
-#: Issue columns with few distinct values, kept as categories (small and fast to group).
+#: Issue columns kept as categories: few distinct values, or (key, record) a text per
+#: record concerned rather than per issue (small, and fast to group).
 CATEGORY_COLUMNS = (
     "instrument",
     "table",
+    "key",
+    "record",
     "enumerator",
     "variable",
     "check",
@@ -482,6 +544,28 @@ CATEGORY_COLUMNS = (
     "severity",
     "rule",
 )
+
+
+def _union(pieces: list[pd.Categorical]) -> pd.Categorical:
+    """One category column of several, whatever the type of their categories.
+
+    Pieces without categories (all missing) take the others' type; categories of
+    different types are made text.
+    """
+    kinds = {str(p.categories.dtype) for p in pieces if len(p.categories)}
+    if len(kinds) > 1:
+        pieces = [p.rename_categories(p.categories.astype("str")) for p in pieces]
+        kinds = {"str"}
+    target = (
+        next(p.categories[:0] for p in pieces if len(p.categories))
+        if kinds
+        else pd.Index([], dtype="str")
+    )
+    pieces = [
+        p if len(p.categories) else pd.Categorical.from_codes(p.codes, categories=target)
+        for p in pieces
+    ]
+    return union_categoricals(pieces, ignore_order=True)
 
 
 def empty_issues() -> pd.DataFrame:

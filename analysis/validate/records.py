@@ -250,6 +250,12 @@ class RecordTable:
             self._answered[key] = count
         return self._answered[key]
 
+    def forget_answers(self) -> None:
+        """Drop the answers converted so far (numbers, texts, counts): memory back."""
+        self._numbers.clear()
+        self._texts.clear()
+        self._answered.clear()
+
     def remember_answered(self, names: list[str] | tuple[str, ...], counts: np.ndarray) -> None:
         """Keep answered counts computed elsewhere (e.g. while fingerprinting records)."""
         self._answered[tuple(names)] = counts
@@ -301,6 +307,16 @@ class RecordTable:
             return pd.Series([""] * len(self), dtype="str")
         out = values.take(np.maximum(pos, 0)).reset_index(drop=True)
         return out.where(pos >= 0, "")
+
+    def key_at(self, positions: np.ndarray) -> pd.Series:
+        """The study key of the rows at ``positions`` (without building the whole column)."""
+        if self.name == MAIN or "key" in self.__dict__:
+            return self.key.take(positions).reset_index(drop=True)
+        pos = self.main_position[positions]
+        keys = self.records.main.key
+        if not len(keys):
+            return pd.Series([""] * len(pos), dtype="str")
+        return keys.take(np.maximum(pos, 0)).reset_index(drop=True).where(pos >= 0, "")
 
     @cached_property
     def key(self) -> pd.Series:

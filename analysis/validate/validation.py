@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import ValidationError
 from ..expressions import EvaluationContext
@@ -49,7 +50,7 @@ from .pii import check_pii
 from .records import Records
 from .settings import CHECKS, ValidateSettings
 from .value_types import READER_CHECKS, check_types, reader_issues
-from .workers import run_tasks
+from .workers import release_memory, run_tasks
 
 __all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "instrument_name", "validate"]
 
@@ -335,8 +336,27 @@ def _ranks(values: pd.Series, order: Mapping[str, int]) -> np.ndarray:
 
 def _text(series: pd.Series) -> pd.Series:
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series if not series.isna().any() else series.astype("str").fillna("")
+        if not series.isna().any():
+            return series
+        categories = series.cat.categories
+        if categories.dtype == "str":  # still a category: "" joins the categories
+            if "" not in categories:
+                series = series.cat.add_categories([""])
+            return series.fillna("")
+        return series.astype("str").fillna("")
     return series.fillna("").astype("str") if series.dtype != "str" else series.fillna("")
+
+
+def _families(codes: pd.Series) -> pd.Series:
+    """The check family of each issue code (a category column in, a category column out)."""
+    families = [_FAMILY.get(str(c), "read") for c in codes.cat.categories]
+    distinct = sorted(set(families))
+    index = np.array([distinct.index(f) for f in families], dtype=np.int32)
+    at = codes.cat.codes.to_numpy()
+    out = np.where(at >= 0, index[np.maximum(at, 0)] if len(index) else -1, -1)
+    return pd.Series(
+        pd.Categorical.from_codes(out.astype(np.int32), categories=pd.Index(distinct, dtype="str"))
+    )
 
 
 def _coded(series: pd.Series) -> tuple[np.ndarray, Any]:
@@ -350,6 +370,84 @@ def _coded(series: pd.Series) -> tuple[np.ndarray, Any]:
         return series.cat.codes.to_numpy(), series.dtype
     codes, uniques = pd.factorize(series)
     return codes, pd.Index(uniques, dtype="str")
+
+
+def _override(
+    frame: pd.DataFrame, name: str, order: np.ndarray, where: np.ndarray | None = None
+) -> pd.Categorical | None:
+    """Column ``name`` of the findings in sorted order, as a category (None: absent)."""
+    if name not in frame.columns:
+        return None
+    column = frame[name]
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("str").astype("category")
+    out = column.array.take(order)
+    if where is not None:
+        out = pd.Categorical.from_codes(np.where(where, out.codes, -1), dtype=out.dtype)
+    return out
+
+
+def _arrow_text(values: pd.Series | pd.Index) -> pa.ChunkedArray:
+    """A text column as pyarrow strings, shared with pandas (not copied) where it can be."""
+    if values.dtype != "str":
+        values = values.astype("str")
+    arrow = values.array.__arrow_array__()
+    if not isinstance(arrow, pa.ChunkedArray):
+        arrow = pa.chunked_array([arrow])
+    if arrow.type != pa.large_string():
+        arrow = arrow.cast(pa.large_string())
+    return pc.fill_null(arrow, "") if arrow.null_count else arrow
+
+
+def _record_texts(
+    segments: Sequence[tuple[int, int, Any]],
+    positions: np.ndarray,
+    texts_of: Callable[[Any, np.ndarray], pa.ChunkedArray],
+    override: pd.Categorical | None,
+) -> pd.Categorical:
+    """A text of each finding's record (``''`` for none), as a category.
+
+    ``segments``: ``(start, stop, table)`` of the sorted findings of each table;
+    ``texts_of(table, rows)`` gives the texts of some rows of a table. Only the
+    distinct rows concerned are taken, and made distinct in pyarrow, so millions of findings about
+    fewer records make neither a text each nor a Python object each. ``override`` (a
+    category, missing where not given) wins.
+    """
+    n = len(positions)
+    codes = np.full(n, -1, dtype=np.int64)
+    sources: list[pa.ChunkedArray] = [pa.chunked_array([pa.array([""], pa.large_string())])]
+    offset = 1  # code 0: no record
+    for a, b, table in segments:
+        if table is None or not len(table):
+            continue
+        pos = positions[a:b]
+        at = np.flatnonzero(pos >= 0)
+        if not len(at):
+            continue
+        rows, inverse = np.unique(pos[at], return_inverse=True)
+        sources.append(texts_of(table, rows))
+        codes[a + at] = offset + inverse
+        offset += len(rows)
+    if override is not None:
+        has = np.flatnonzero(override.codes >= 0)
+        if len(has):
+            sources.append(_arrow_text(override.categories))
+            codes[has] = offset + override.codes[has].astype(np.int64)
+    codes[codes < 0] = 0
+    # one dictionary over all pieces (pyarrow's hash kernels share it across chunks)
+    encoded = pc.dictionary_encode(pa.chunked_array([c for s in sources for c in s.chunks]))
+    del sources
+    distinct = np.concatenate(
+        [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
+    ).astype(np.int32)
+    categories = pd.Index(encoded.chunk(0).dictionary.to_pandas(), dtype="str")
+    del encoded
+    final = distinct[codes]
+    blank = int(distinct[0])
+    if not (final == blank).any():  # "" only where a finding has no record
+        categories = categories.delete(blank)
+        final[final > blank] -= 1
+    return pd.Categorical.from_codes(final, categories=categories)
 
 
 def assemble(found: Found, records: Records) -> pd.DataFrame:
@@ -380,7 +478,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
         given = frame["reader_row"].notna().to_numpy() & (positions < 0)
         if given.any():
             reader_rows = (
-                pd.to_numeric(frame["reader_row"][given], errors="coerce")
+                pd.to_numeric(frame["reader_row"][given].astype(object), errors="coerce")
                 .fillna(-1)
                 .to_numpy(dtype=np.int64)
             )
@@ -388,9 +486,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     codes = _text(frame["code"])
     if not isinstance(codes.dtype, pd.CategoricalDtype):
         codes = codes.astype("category")
-    check = codes.map(_FAMILY)
-    if check.isna().any():
-        check = check.astype("str").fillna("read")
+    check = _families(codes)
     variable = _text(frame["variable"])
     var_rank = {q.name: i for i, q in enumerate(records.instrument.questions)}
     order = np.lexsort(
@@ -405,8 +501,6 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     sorted_ranks = table_rank[order]
     names = list(table_order)
     sorted_pos = positions[order]
-    pieces: dict[str, list[pd.Series]] = {"record": [], "key": []}
-    joined: dict[str, pd.Series] = {}
     main_enumerators = records.main.enumerator
     categories = [*map(str, main_enumerators.cat.categories)]
     if "" not in categories:
@@ -421,34 +515,22 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
             pos = sorted_pos[a:b]
             codes_here = table.enumerator.cat.codes.to_numpy()[np.maximum(pos, 0)]
             enumerator_codes[a:b] = np.where((pos >= 0) & (codes_here >= 0), codes_here, blank)
-    # one text column at a time: its pieces are joined and freed before the next is built
-    for name, parts in pieces.items():
-        for a, b in pairwise(bounds):
-            rank = sorted_ranks[a]
-            table = records.tables[names[rank]] if rank < len(names) else None
-            if table is None or not len(table):
-                parts.append(pd.Series([""] * (b - a), dtype="str"))
-                continue
-            pos = sorted_pos[a:b]
-            ok = pos >= 0
-            taken = getattr(table, name).take(np.maximum(pos, 0)).reset_index(drop=True)
-            parts.append(taken if ok.all() else taken.where(ok, ""))
-        joined[name] = pd.concat(parts, ignore_index=True)
-        parts.clear()
-        pa.default_memory_pool().release_unused()
-    record, key = joined.pop("record"), joined.pop("key")
-    del pieces
-    if "reader_record" in frame.columns:
-        given = frame["reader_record"].notna().to_numpy()[order] & (sorted_pos < 0)
-        if given.any():
-            record = record.where(
-                ~given, _text(frame["reader_record"]).take(order).reset_index(drop=True)
-            )
-    override = frame["key"].take(order).reset_index(drop=True)
-    has = override.notna().to_numpy()
-    if has.any():
-        key = key.where(~has, _text(override))
-    del override
+    segments = [
+        (a, b, records.tables[names[sorted_ranks[a]]] if sorted_ranks[a] < len(names) else None)
+        for a, b in pairwise(bounds)
+    ]
+    record = _record_texts(
+        segments,
+        sorted_pos,
+        lambda table, rows: _arrow_text(table.record).take(pa.array(rows)),
+        _override(frame, "reader_record", order, sorted_pos < 0),
+    )
+    key = _record_texts(
+        segments,
+        sorted_pos,
+        lambda table, rows: _arrow_text(table.key_at(rows)),
+        _override(frame, "key", order),
+    )
     override = frame["enumerator"].take(order).reset_index(drop=True)
     has = np.flatnonzero(override.notna().to_numpy())
     for i, value in zip(has, override.iloc[has].astype("str"), strict=True):
@@ -468,8 +550,8 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
             )
         ),
         "table": tables.take(order).reset_index(drop=True),
-        "key": key,
-        "record": record,
+        "key": pd.Series(key),
+        "record": pd.Series(record),
         "source_row": source_row,
         "enumerator": enumerator,
         "variable": variable.take(order).reset_index(drop=True),
@@ -559,20 +641,30 @@ def _compact(value: Any) -> Any:
         frame = value.frame
         names = [
             n
-            for n in ("value", "message")
-            if n in frame.columns and not isinstance(frame[n].dtype, pd.CategoricalDtype)
+            for n in frame.columns
+            if n != "position" and not isinstance(frame[n].dtype, pd.CategoricalDtype)
         ]
         if names:
-            frame = frame.assign(**{n: _text(frame[n]).astype("category") for n in names})
+            texts = {n: _text(frame[n]) for n in names if n in ("value", "message")}
+            others = {n: frame[n].astype("category") for n in names if n not in texts}
+            frame = frame.assign(**{n: s.astype("category") for n, s in texts.items()}, **others)
             return Found(frame)
     return value
 
 
-def _compacted(task: Callable[[], Any]) -> Callable[[], Any]:
-    """The task, its findings compacted (see :func:`_compact`) before they are returned."""
+def _compacted(task: Callable[[], Any], records: Records, *, release: bool) -> Callable[[], Any]:
+    """The task, its findings compacted (see :func:`_compact`) before they are returned,
+    and the answers it converted forgotten (a worker does not carry one check's columns
+    into the next); with ``release``, the memory it freed given back to the system."""
 
     def run() -> Any:
-        return _compact(task())
+        try:
+            return _compact(task())
+        finally:
+            for table in records.tables.values():
+                table.forget_answers()
+            if release:
+                release_memory()
 
     return run
 
@@ -633,9 +725,7 @@ def _run_checks(
 
     def timing() -> Any:
         if cfg.runs("duration"):
-            found, minutes = check_duration(
-                records, cfg, lang, form_data=engine.form_data(), context=context
-            )
+            found, minutes = check_duration(records, cfg, lang, form_data=engine, context=context)
         else:
             found, minutes = Found.none(), interview_minutes(records)
         flags = (
@@ -654,7 +744,11 @@ def _run_checks(
         named.append(("pii", lambda: check_pii(records, cfg.pii, lang)))
     if cfg.runs("settings"):
         named.append(("settings", lambda: _settings_variables(records, cfg, lang)))
-    done = run_tasks([_compacted(fn) for _, fn in named], cfg.workers(len(records.main)))
+    done = run_tasks(
+        # blocks of the form rules reuse each other's memory; other checks give it back
+        [_compacted(fn, records, release=name != "form_rules") for name, fn in named],
+        cfg.workers(len(records.main)),
+    )
     out = _Results([], None, 0.0, None, set(), None, None)
     blocks: list[Any] = []
     for (name, _), (value, seconds) in zip(named, done, strict=True):
@@ -792,7 +886,7 @@ def validate(
         if len(kept):
             kept = _drop_overlaps(kept, absent_set, empty_set, typed=typed)
         if skipped and len(kept):
-            fam = kept["code"].map(_FAMILY).fillna("read")
+            fam = kept["code"].astype("str").map(_FAMILY).fillna("read")
             kept = kept[~fam.isin(skipped).to_numpy()]
         parts[i] = _compact(Found(kept))  # category texts: joined without a copy as text
     frame = Found.concat(parts).frame
@@ -823,9 +917,10 @@ def _duplicated_records(frame: pd.DataFrame, records: Records) -> pd.Series:
     """Main records in a duplicate group, counted per enumerator."""
     if frame.empty:
         return pd.Series(dtype="int64")
-    mask = (frame["table"].astype("str") == MAIN).to_numpy() & frame["code"].astype("str").isin(
+    # compared as categories: no text per finding is made
+    mask = (frame["table"] == MAIN).to_numpy(dtype=bool, na_value=False) & frame["code"].isin(
         ["VAL130", "VAL131", "VAL132", "VAL133"]
-    ).to_numpy()
+    ).to_numpy(dtype=bool)
     pos = np.unique(frame["position"].to_numpy(dtype=np.int64)[mask])
     pos = pos[pos >= 0]
     if not len(pos):
