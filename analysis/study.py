@@ -284,3 +284,9 @@ class Study:
         raw = self._dir("raw")
         found = sorted(p.name for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []
         return tuple(dict.fromkeys([*declared, *found]))
+
+    def wave_before(self, wave: str) -> str | None:
+        """The wave before ``wave`` in :attr:`waves` (None for the first or an unknown wave)."""
+        waves = list(self.waves)
+        i = waves.index(wave) if wave in waves else 0
+        return waves[i - 1] if i > 0 else None

@@ -130,3 +130,52 @@ def test_wave_problems_are_coded_errors(ran, tmp_path):
         text=True,
     )
     assert proc.returncode == 2 and "[STU030]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_panel_instruments_are_checked_against_the_previous_wave(repo_root, tmp_path):
+    """[validate.panel.village]: wave demo-2025's villages are checked against demo-2024's
+    cleaned villages once that wave has run; before that, the run says they were not."""
+    import csv
+
+    root = tmp_path / "study"
+    root.mkdir()
+    for name in ("study.toml", "surveys"):
+        (shutil.copytree if (repo_root / name).is_dir() else shutil.copy2)(
+            repo_root / name, root / name
+        )
+    for wave in ("demo-2024", "demo-2025"):  # the village exports only: a quick run
+        (root / "data" / "raw" / wave).mkdir(parents=True)
+        shutil.copy2(
+            repo_root / "data" / "raw" / wave / "village.csv", root / "data" / "raw" / wave
+        )
+    path = root / "data" / "raw" / "demo-2025" / "village.csv"
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    gone = frame.loc[1, "grp_id/village_id"]
+    renamed = frame.loc[0, "grp_id/village_id"]
+    frame.loc[0, "grp_id/village_name"] = frame.loc[0, "grp_id/village_name"] + "新村"
+    frame.drop(index=1).to_csv(path, sep=";", index=False, quoting=csv.QUOTE_ALL)
+    study = Study.load(root)
+
+    def panel_issues():
+        issues = pd.read_csv(
+            study.processed_dir("demo-2025") / "validation_issues.csv", dtype=str
+        ).fillna("")
+        return issues[issues["check"] == "panel"]
+
+    first = run_wave(study, "demo-2025")
+    facts = json.loads(first.manifest.read_text(encoding="utf-8"))["steps"]["validate"]
+    assert "NOT checked against demo-2024" in facts["facts"]["panel"]["village"]
+    assert "baicun run --wave demo-2024" in facts["summary"]
+    assert panel_issues().empty
+
+    run_wave(study, "demo-2024")
+    second = run_wave(study, "demo-2025")
+    validate_step = next(s for s in second.steps if s.name == "validate")
+    assert not validate_step.skipped  # the previous wave's data is one of its inputs
+    facts = json.loads(second.manifest.read_text(encoding="utf-8"))["steps"]["validate"]
+    assert facts["facts"]["panel"] == {"village": "checked against demo-2024"}
+    found = panel_issues()
+    assert found.loc[found["code"] == "VAL184", "key"].tolist() == [gone]
+    changed = found[found["code"] == "VAL186"]
+    assert changed["key"].tolist() == [renamed]
+    assert changed["variable"].tolist() == ["village_name"]

@@ -207,21 +207,54 @@ def _clean_inputs(run: WaveRun) -> list[Path]:
     return [run.work / f"clean-{n}.pkl" for n, _ in _instruments_present(run)]
 
 
+def _panel_previous(run: WaveRun) -> dict[str, Path]:
+    """The previous wave's cleaned data of each panel instrument of this wave.
+
+    Panel instruments are those with a ``[validate.panel.<instrument>]`` section in
+    study.toml (the same units wave after wave, e.g. the villages); their records are
+    checked against the previous wave's (units gone, units new, stable fields changed).
+    """
+    before = run.study.wave_before(run.wave)
+    panel = run.study.setting("validate", "panel", default={}) or {}
+    if before is None or not panel:
+        return {}
+    previous = WaveRun(run.study, before, run.lang)
+    present = {n for n, _ in _instruments_present(run)}
+    return {n: previous.work / f"clean-{n}.pkl" for n in panel if n in present}
+
+
+def _validate_inputs(run: WaveRun) -> list[Path]:
+    return _clean_inputs(run) + [p for p in _panel_previous(run).values() if p.is_file()]
+
+
 def _validate(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..validate import validate, write_report
 
     cleaned = {n: _load(run.work / f"clean-{n}.pkl") for n, _ in _instruments_present(run)}
     datasets = {n: r.data for n, r in cleaned.items()}
+    panel = _panel_previous(run)
+    before = run.study.wave_before(run.wave)
+    panel_facts: dict[str, str] = {}
     results = []
     for name, result in cleaned.items():
         others = {k: v for k, v in datasets.items() if k != name}
+        previous = None
+        if name in panel:
+            if panel[name].is_file():
+                previous = _load(panel[name]).data
+                panel_facts[name] = f"checked against {before}"
+            else:  # said in the summary and the manifest, not skipped silently
+                panel_facts[name] = (
+                    f"NOT checked against {before}: run `baicun run --wave {before}` first"
+                )
         results.append(
             validate(
                 result.data,
                 load_instrument(run.form(name)),
                 study=run.study,
                 others=others,
+                previous=previous,
                 name=name,
                 confirmed=result.confirmed,
                 lang=run.lang,
@@ -240,12 +273,15 @@ def _validate(run: WaveRun) -> StepOutcome:
     summary = ", ".join(f"{v} {k}s" for k, v in sorted(by_severity.items())) or "no issues"
     if len(blocking):
         summary += f"; {len(blocking)} BLOCKING ({', '.join(sorted(set(blocking['check'])))})"
+    if panel_facts:
+        summary += "; panel: " + ", ".join(f"{n} {v}" for n, v in panel_facts.items())
     return StepOutcome(
         outputs=[*paths.values(), issues_path],
         summary=summary,
         facts={
             "issues": {k: int(v) for k, v in by_severity.items()},
             "blocking_issues": len(blocking),
+            "panel": panel_facts,
         },
         blocking=bool(len(blocking)),
     )
@@ -368,7 +404,7 @@ def wave_steps(run: WaveRun) -> list[Step]:
         ),
         Step(
             "validate",
-            inputs=lambda r: _clean_inputs(r) + forms(r),
+            inputs=lambda r: _validate_inputs(r) + forms(r),
             run=_validate,
             key=settings_key,
         ),

@@ -59,7 +59,7 @@ a threshold must not switch a check off silently). The full layout:
     same = { county = "county", village_hh_total = "households" }   # child = parent
     count = "hh_sampled"         # records per parent should equal this child column
 
-    [validate.panel.village]     # with a previous wave
+    [validate.panel.village]     # a panel: baicun run checks it against the previous wave
     stable = ["county", "township", "village_name"]
 
 Examples
