@@ -77,6 +77,20 @@ def _replicate(raw, n: int):
     return RawData(main, repeats, raw.metadata)
 
 
+def _reference_seconds() -> float:
+    """Seconds this machine takes, right now, to sort 20M random numbers (one core).
+
+    Shared machines change speed from hour to hour; the figure puts a run's times in
+    context (compare runs by their ratio to it, not only by their seconds).
+    """
+    import numpy as np
+
+    values = np.random.default_rng(0).random(20_000_000)
+    start = time.perf_counter()
+    np.sort(values)
+    return time.perf_counter() - start
+
+
 def _child(
     raw_dir: str, previous_dir: str, surveys: str, study_root: str, n: int, jobs: int
 ) -> None:
@@ -106,6 +120,7 @@ def _child(
     data_gib = _status("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to the current RSS
     load = os.getloadavg()[0]
+    reference = _reference_seconds()
     marker = Path(os.environ.get("BENCH_VALIDATE_MARKER", os.devnull))
     if marker != Path(os.devnull):
         marker.write_text("start")
@@ -141,6 +156,7 @@ def _child(
                 "validate_s": round(wall, 1),
                 "cpu_s": round(cpu + workers, 1),
                 "load": round(load, 1),
+                "reference_s": round(reference, 2),
                 "worker_peak_GiB": round(after.ru_maxrss / 1024**2, 2),
                 "peak_GiB": round(_status("VmHWM"), 2),
                 "data_GiB": round(data_gib, 2),
@@ -256,7 +272,7 @@ def main(n: int = 1_000_000, jobs: int = 2) -> dict:
     print(
         f"validate: {figures['households']:,} households + {figures['roster_rows']:,} roster rows, "
         f"every check in {figures['validate_s']} s (CPU {figures['cpu_s']} s, jobs={jobs}, "
-        f"load average {figures['load']}); peak memory of all processes (parent and workers, "
+        f"load average {figures['load']}, reference sort {figures['reference_s']} s); peak memory of all processes (parent and workers, "
         f"proportional set size sampled every {_SAMPLE_S} s) {figures['tree_peak_GiB']} GiB, "
         f"of the parent alone {figures['peak_GiB']} GiB (with the data before validating "
         f"{figures['data_GiB']} GiB, the frames {figures['frames_GiB']} GiB); "

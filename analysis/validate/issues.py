@@ -497,6 +497,14 @@ class Found:
         names = list(dict.fromkeys(c for f in frames for c in f.columns))
         for name in names:
             present = [f[name] for f in frames if name in f.columns]
+            if name != "position" and _mostly_categories(present):
+                # text pieces join the categories (rather than millions of category
+                # rows becoming text)
+                frames = [
+                    f.assign(**{name: _text_category(f[name])}) if name in f.columns else f
+                    for f in frames
+                ]
+                present = [f[name] for f in frames if name in f.columns]
             if all(isinstance(p.dtype, pd.CategoricalDtype) for p in present):
                 # a column some findings lack: missing values of a category column (one
                 # byte a row, not an object per row)
@@ -544,6 +552,23 @@ CATEGORY_COLUMNS = (
     "severity",
     "rule",
 )
+
+
+def _mostly_categories(pieces: list[pd.Series]) -> bool:
+    """Whether category pieces hold at least as many rows as the other (text) pieces."""
+    rows = [(isinstance(p.dtype, pd.CategoricalDtype), len(p)) for p in pieces]
+    text = all(
+        p.dtype in ("str", object) for p in pieces if not isinstance(p.dtype, pd.CategoricalDtype)
+    )
+    categorical = sum(n for c, n in rows if c)
+    return text and 0 < categorical >= sum(n for c, n in rows if not c)
+
+
+def _text_category(column: pd.Series) -> pd.Series:
+    """A column as a category (text where it is not one already; missing stays missing)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column
+    return column.astype("str").astype("category")
 
 
 def _union(pieces: list[pd.Categorical]) -> pd.Categorical:

@@ -399,6 +399,15 @@ def _arrow_text(values: pd.Series | pd.Index) -> pa.ChunkedArray:
     return pc.fill_null(arrow, "") if arrow.null_count else arrow
 
 
+def _distinct_rows(positions: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(positions, return_inverse=True)`` for positions in ``range(size)``,
+    without sorting (a mark per row of the table)."""
+    marked = np.zeros(size, dtype=bool)
+    marked[positions] = True
+    rank = np.cumsum(marked) - 1
+    return np.flatnonzero(marked), rank[positions]
+
+
 def _record_texts(
     segments: Sequence[tuple[int, int, Any]],
     positions: np.ndarray,
@@ -424,7 +433,7 @@ def _record_texts(
         at = np.flatnonzero(pos >= 0)
         if not len(at):
             continue
-        rows, inverse = np.unique(pos[at], return_inverse=True)
+        rows, inverse = _distinct_rows(pos[at], len(table))
         sources.append(texts_of(table, rows))
         codes[a + at] = offset + inverse
         offset += len(rows)
@@ -852,6 +861,7 @@ def validate(
     absent, absent_set = _absent(records, lang)
     parts.append(absent)
     engine = engine_data(records)
+    _identify(records)
     results = _run_checks(records, engine, cfg, context, lang, study, others, previous)
     parts.extend(f for name, f, _ in results.found)
     timings.extend((name, seconds, len(f)) for name, f, seconds in results.found)
@@ -913,14 +923,31 @@ def validate(
     )
 
 
+def _identify(records: Records) -> None:
+    """Work out who every row is before the checks start in worker processes, so the
+    workers share it with this process instead of each working it out again."""
+    _ = records.main.key  # a repeat's keys are its main records' (looked up when needed)
+    for table in records.tables.values():
+        if len(table):
+            _ = table.record, table.enumerator, table.source_row
+
+
+def _in_categories(column: pd.Series, values: list[str]) -> np.ndarray:
+    """``column.isin(values)`` as a bool array, through the categories of a category."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        return column.isin(values).to_numpy(dtype=bool)
+    wanted = np.r_[column.cat.categories.isin(values), False]  # code -1: missing
+    return wanted[column.cat.codes.to_numpy()]
+
+
 def _duplicated_records(frame: pd.DataFrame, records: Records) -> pd.Series:
     """Main records in a duplicate group, counted per enumerator."""
     if frame.empty:
         return pd.Series(dtype="int64")
-    # compared as categories: no text per finding is made
-    mask = (frame["table"] == MAIN).to_numpy(dtype=bool, na_value=False) & frame["code"].isin(
-        ["VAL130", "VAL131", "VAL132", "VAL133"]
-    ).to_numpy(dtype=bool)
+    # decided per category, then looked up by code: no text per finding is made
+    mask = _in_categories(frame["table"], [MAIN]) & _in_categories(
+        frame["code"], ["VAL130", "VAL131", "VAL132", "VAL133"]
+    )
     pos = np.unique(frame["position"].to_numpy(dtype=np.int64)[mask])
     pos = pos[pos >= 0]
     if not len(pos):
