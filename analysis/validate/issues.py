@@ -356,21 +356,31 @@ def join_distinct(*parts: Any) -> pd.Series:
     n = len(columns[0])
     row_key = np.zeros(n, dtype=np.int64)
     for part in columns:
-        if isinstance(part, np.ndarray) and part.dtype.kind in "iu":
-            distinct, codes = np.unique(part, return_inverse=True)
+        if isinstance(part, pd.Series) and isinstance(part.dtype, pd.CategoricalDtype):
+            codes = part.cat.codes.to_numpy().astype(np.int64) + 1  # missing: 0
+            size = len(part.cat.categories) + 1
+        elif isinstance(part, np.ndarray) and part.dtype.kind in "iu":
+            codes, distinct = pd.factorize(part)
             size = len(distinct)
         else:
             encoded = pc.dictionary_encode(text_of(part))
-            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-            size = len(encoded.dictionary)
-        # renumbered after each piece, so the combined key stays below n * size
-        row_key = np.unique(row_key * max(size, 1) + codes, return_inverse=True)[1]
-    _, first, inverse = np.unique(row_key, return_index=True, return_inverse=True)
+            codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+            codes = codes.astype(np.int64) + 1
+            size = len(encoded.dictionary) + 1
+        # renumbered after each piece (hashing, not sorting), so the key stays below n * size
+        row_key = pd.factorize(row_key * max(size, 1) + codes)[0]
+    inverse = pd.factorize(row_key)[0]
+    # codes come in order of first appearance: a row is first where its code exceeds
+    # every code before it
+    seen = np.maximum.accumulate(inverse)
+    first = np.flatnonzero(np.r_[True, inverse[1:] > seen[:-1]])
     pieces = [
         p
         if isinstance(p, str)
         else number_text(p[first])
         if isinstance(p, np.ndarray) and p.dtype.kind in "iu"
+        else text_of(p.iloc[first])
+        if isinstance(p, pd.Series)
         else text_of(p).take(pa.array(first))
         for p in parts
     ]
