@@ -225,6 +225,26 @@ def test_choice_lists_and_filters():
     assert ok["main_crop"].tolist() == [True, False, True]
 
 
+def test_choice_membership_of_answers_with_odd_spacing_and_no_answer():
+    """One answer per row is looked up per distinct answer; several answers are split
+    on spaces (runs of spaces and spaces at the ends make no empty choice)."""
+    lists = {"crop": ChoiceList("crop", (Choice("rice"), Choice("maize"), Choice("1")))}
+    inst = form(
+        Question("main_crop", "select_one", list_name="crop"),
+        Question("crops", "select_multiple", list_name="crop"),
+        lists=lists,
+    )
+    data = pd.DataFrame(
+        {
+            "main_crop": ["rice", "bean", "", None, "1", "rice ", "maize"],
+            "crops": [" rice  maize ", "rice bean", "", None, "1", "  ", "maize\trice"],
+        }
+    )
+    ok = check_form(inst, data).choice_ok
+    assert ok["main_crop"].tolist() == [True, False, True, True, True, False, True]
+    assert ok["crops"].tolist() == [True, False, True, True, True, True, False]
+
+
 def test_form_expressions_lists_every_rule():
     inst, _ = repeat_form()
     found = {(owner, column) for owner, column, _ in form_expressions(inst)}

@@ -649,13 +649,24 @@ def _choices_ok(
     choices = instrument.choices(q)
     multiple = q.is_multiple
     if multiple:
-        tokens = pc.split_pattern(
-            pc.utf8_trim(pc.replace_substring_regex(text, " +", " "), " "), " "
-        )
+        # empty tokens (runs of spaces, leading or trailing ones) are dropped below
+        tokens = pc.split_pattern(text, " ")
         flat = pc.list_flatten(tokens)
         owner = np.asarray(pc.list_parent_indices(tokens).to_numpy(zero_copy_only=False))
         keep = np.asarray(pc.binary_length(flat).to_numpy(zero_copy_only=False)) > 0
         flat, owner = flat.filter(pa.array(keep)), owner[keep]
+    elif not (q.choice_filter and str(q.choice_filter).strip()):
+        # one answer per row, no filter: each distinct answer is looked up once
+        encoded = pc.dictionary_encode(text)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        answers = encoded.dictionary
+        listed = pc.is_in(answers, value_set=pa.array(list(choices.codes), answers.type))
+        unknown = np.asarray(listed.to_numpy(zero_copy_only=False), dtype=bool) == False  # noqa: E712
+        unknown &= np.asarray(pc.binary_length(answers).to_numpy(zero_copy_only=False)) > 0
+        at = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
+        bad = np.r_[unknown, False][at]  # -1 (no answer): not bad
+        return ~(bad & relevant)
     else:
         flat, owner = text, np.arange(n)
         keep = np.asarray(pc.binary_length(text).to_numpy(zero_copy_only=False)) > 0
