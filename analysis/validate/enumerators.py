@@ -148,7 +148,10 @@ def enumerator_summary(
     if not len(main):
         return pd.DataFrame({c: [] for c in ENUMERATOR_COLUMNS})
     base = pd.DataFrame(
-        {"enumerator": main.enumerator.astype("str").to_numpy(), "day": records.day.to_numpy()}
+        {
+            "enumerator": main.enumerator.astype("str").reset_index(drop=True),
+            "day": records.day.to_numpy(),
+        }
     )
     base["minutes"] = minutes.to_numpy() if minutes is not None else np.nan
     base["short"] = base["minutes"] < settings.duration.min_minutes

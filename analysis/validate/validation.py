@@ -948,8 +948,8 @@ def _duplicated_records(frame: pd.DataFrame, records: Records) -> pd.Series:
     mask = _in_categories(frame["table"], [MAIN]) & _in_categories(
         frame["code"], ["VAL130", "VAL131", "VAL132", "VAL133"]
     )
-    pos = np.unique(frame["position"].to_numpy(dtype=np.int64)[mask])
-    pos = pos[pos >= 0]
+    pos = frame["position"].to_numpy(dtype=np.int64)[mask]
+    pos = _distinct_rows(pos[pos >= 0], len(records.main))[0]
     if not len(pos):
         return pd.Series(dtype="int64")
     counts = records.main.enumerator.take(pos).value_counts()
