@@ -168,26 +168,29 @@ def run_svy(df: pd.DataFrame, tmp: Path, repeats: int) -> dict | str:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_r(df: pd.DataFrame, tmp: Path, repeats: int) -> dict | str:
+def run_rscript(script: str, df: pd.DataFrame, tmp: Path, *args: str) -> dict | str:
+    """Run an R script on ``df`` (written as CSV; its path is the first argument) and
+    return the JSON it prints last, or why it could not run."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return "skipped: Rscript is not installed"
     path = tmp / "sample.csv"
     df.to_csv(path, index=False)
-    script = tmp / "bench.R"
-    script.write_text(R_SCRIPT, encoding="utf-8")
+    file = tmp / "bench.R"
+    file.write_text(script, encoding="utf-8")
     proc = subprocess.run(
-        [rscript, str(script), str(path), str(repeats)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [rscript, str(file), str(path), *args], capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
         return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _max_rel_diff(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
+def run_r(df: pd.DataFrame, tmp: Path, repeats: int) -> dict | str:
+    return run_rscript(R_SCRIPT, df, tmp, str(repeats))
+
+
+def max_rel_diff(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
     worst = 0.0
     for key, values in a.items():
         x = np.asarray(values, dtype=float)
@@ -218,7 +221,7 @@ def main(n_rows: int = N_ROWS) -> dict[str, float]:
             runs_peer = peer["runs"] if isinstance(peer["runs"], list) else [peer["runs"]]
             their = min(runs_peer)
             ratio = their / best
-            diff = _max_rel_diff(ours, peer["result"])
+            diff = max_rel_diff(ours, peer["result"])
             goal = GOALS[label]
             verdict = "meets" if ratio >= goal else "MISSES"
             print(

@@ -21,8 +21,6 @@ Run with ``python -m benchmarks models`` or ``python -m benchmarks.bench_models 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +35,7 @@ from analysis.models import linear_regression, logistic_regression
 from analysis.tables import chisq_test
 from analysis.weighting import rake
 
-from .bench_estimate import N_ROWS, make_sample
+from .bench_estimate import N_ROWS, make_sample, max_rel_diff, run_rscript
 
 REPEATS = 3
 
@@ -95,32 +93,8 @@ cat(jsonlite::toJSON(list(version = as.character(packageVersion("survey")), runs
 
 
 def run_r(df: pd.DataFrame, pops: dict, tmp: Path, repeats: int) -> dict | str:
-    rscript = shutil.which("Rscript")
-    if rscript is None:
-        return "skipped: Rscript is not installed"
-    path = tmp / "sample.csv"
-    df.to_csv(path, index=False)
-    script = tmp / "bench.R"
-    script.write_text(R_SCRIPT, encoding="utf-8")
     pops_json = json.dumps({k: {str(a): b for a, b in v.items()} for k, v in pops.items()})
-    proc = subprocess.run(
-        [rscript, str(script), str(path), str(repeats), pops_json],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _max_rel_diff(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
-    worst = 0.0
-    for key, values in a.items():
-        x = np.asarray(values, dtype=float)
-        y = np.asarray(b[key], dtype=float)
-        worst = max(worst, float(np.max(np.abs(x - y) / np.maximum(np.abs(y), 1e-300))))
-    return worst
+    return run_rscript(R_SCRIPT, df, tmp, str(repeats), pops_json)
 
 
 def main(n_rows: int = N_ROWS) -> dict[str, float]:
@@ -147,7 +121,7 @@ def main(n_rows: int = N_ROWS) -> dict[str, float]:
         print(f"  R survey      {peer}")
         return figures
     their = min(peer["runs"]) if isinstance(peer["runs"], list) else float(peer["runs"])
-    diff = _max_rel_diff(ours, peer["result"])
+    diff = max_rel_diff(ours, peer["result"])
     print(
         f"  R survey {peer['version']:<5}{their:8.3f} s   -> baicun is {their / best:.1f}x faster; "
         f"results agree to {diff:.1e} (max relative difference)"

@@ -103,19 +103,8 @@ class CleaningLog:
 
     def check_instruments(self, names: Iterable[str]) -> None:
         """Raise ``COR011`` for a row naming an instrument not in ``names``."""
-        names = list(names)
         problems = _Problems(self.path)
-        for row in self.rows.itertuples(index=False):
-            if row.instrument not in names:
-                problems.add(
-                    "COR011",
-                    f"unknown instrument '{row.instrument}'",
-                    row=row.csv_row,
-                    column="instrument",
-                    expected=", ".join(names),
-                    found=row.instrument,
-                    hint="Use the instrument names of study.toml ([instruments.<name>]).",
-                )
+        _unknown_instruments(problems, self.rows, list(names))
         problems.raise_first()
 
 
@@ -303,18 +292,7 @@ def read_corrections(
     )
     _duplicates(frame, problems)
     if study is not None:
-        names = list(study.instrument_names)
-        for row in frame.itertuples(index=False):
-            if row.instrument and row.instrument not in names:
-                problems.add(
-                    "COR011",
-                    f"unknown instrument '{row.instrument}'",
-                    row=row.csv_row,
-                    column="instrument",
-                    expected=", ".join(names),
-                    found=row.instrument,
-                    hint="Use the instrument names of study.toml ([instruments.<name>]).",
-                )
+        _unknown_instruments(problems, frame, list(study.instrument_names), skip_empty=True)
     problems.raise_first()
     return CleaningLog(frame, where, used)
 
@@ -425,3 +403,20 @@ def _duplicates(frame: pd.DataFrame, problems: _Problems) -> None:
                 )
         else:
             seen[k] = (row.csv_row, row.new_value)
+
+
+def _unknown_instruments(
+    problems: _Problems, rows: pd.DataFrame, names: list[str], *, skip_empty: bool = False
+) -> None:
+    """``COR011`` for every row naming an instrument not in ``names``."""
+    for row in rows.itertuples(index=False):
+        if (row.instrument or not skip_empty) and row.instrument not in names:
+            problems.add(
+                "COR011",
+                f"unknown instrument '{row.instrument}'",
+                row=row.csv_row,
+                column="instrument",
+                expected=", ".join(names),
+                found=row.instrument,
+                hint="Use the instrument names of study.toml ([instruments.<name>]).",
+            )

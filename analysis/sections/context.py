@@ -173,8 +173,7 @@ def previous_wave(study: Study, wave: str) -> str | None:
             found=wave,
             hint="Pass one of the study's waves (data/raw/<wave>/ or [waves] list in study.toml).",
         )
-    i = waves.index(wave)
-    return waves[i - 1] if i > 0 else None
+    return study.wave_before(wave)
 
 
 _YEAR = re.compile(r"(\d{4})$")

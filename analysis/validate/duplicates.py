@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 
 from ..instrument.model import METADATA_TYPES
 from ..readers.rawdata import MAIN
-from .issues import Found, join_distinct, join_text, number_text, say
+from .issues import Found, join_distinct, join_text, number_text, say, text_of
 from .records import Records, RecordTable, question_type, value_codes
 from .settings import NearDuplicateSettings
 
@@ -121,21 +121,11 @@ def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     compared exactly, so a million distinct keys are neither copied nor held in a hash
     table of texts.
     """
-    arrow = values.array.__arrow_array__()
-    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
-    chunks = [c if c.type == pa.large_string() else c.cast(pa.large_string()) for c in chunks]
-    arrow = chunks[0] if len(chunks) == 1 else pa.concat_arrays(chunks)
+    arrow = text_of(values)  # missing values as '', shared with pandas (not copied)
     hashes = _text_hashes(arrow)
-    missing = arrow.is_null().to_numpy(zero_copy_only=False)
+    missing = values.isna().to_numpy(dtype=bool, copy=True)
     if blank_missing:
-        missing |= (
-            np.diff(
-                np.frombuffer(arrow.buffers()[1], dtype=np.int64)[
-                    arrow.offset : arrow.offset + len(arrow) + 1
-                ]
-            )
-            == 0
-        )
+        missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
     codes, _ = pd.factorize(hashes)
     codes[missing] = -1
     counts = np.bincount(codes[codes >= 0], minlength=max(codes.max() + 1, 1) if len(codes) else 1)

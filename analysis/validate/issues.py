@@ -301,18 +301,20 @@ _LARGE = pa.large_string()
 
 
 def text_of(part: Any) -> pa.Array:
-    """A column of text as one pyarrow ``large_string`` array (missing values as '')."""
+    """A column of text as one pyarrow ``large_string`` array (missing values as '').
+
+    A text column of one chunk is shared with pandas, not copied.
+    """
+    if isinstance(part, pd.Index):
+        part = pd.Series(part)
+    if not isinstance(part, (pa.Array, pa.ChunkedArray)):
+        s = part if isinstance(part, pd.Series) else pd.Series(part, dtype=object)
+        part = pa.array((s if s.dtype == "str" else s.astype("str")).array)
     if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
-    if isinstance(part, pa.Array):
-        return pc.fill_null(part.cast(_LARGE), "")
-    s = part if isinstance(part, pd.Series) else pd.Series(part, dtype=object)
-    if s.dtype != "str":
-        s = s.astype("str")
-    arr = pa.array(s.fillna("").array)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    return arr.cast(_LARGE)
+        part = part.chunk(0) if part.num_chunks == 1 else part.combine_chunks()
+    if part.type != _LARGE:
+        part = part.cast(_LARGE)
+    return pc.fill_null(part, "") if part.null_count else part
 
 
 def number_text(values: Any) -> pd.Series:
@@ -506,42 +508,36 @@ class Found:
         columns = {}
         names = list(dict.fromkeys(c for f in frames for c in f.columns))
         for name in names:
-            present = [f[name] for f in frames if name in f.columns]
-            if name != "position" and _mostly_categories(present):
+            pieces = [f[name] if name in f.columns else None for f in frames]
+            if name != "position" and _mostly_categories([p for p in pieces if p is not None]):
                 # text pieces join the categories (rather than millions of category
                 # rows becoming text)
-                frames = [
-                    f.assign(**{name: _text_category(f[name])}) if name in f.columns else f
-                    for f in frames
-                ]
-                present = [f[name] for f in frames if name in f.columns]
-            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in present):
+                pieces = [None if p is None else _text_category(p) for p in pieces]
+            if all(p is None or isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
                 # a column some findings lack: missing values of a category column (one
                 # byte a row, not an object per row)
-                empty = pd.CategoricalDtype(pd.Index([], dtype="str"))
-                pieces = [
-                    f[name]
-                    if name in f.columns
-                    else pd.Series(
-                        pd.Categorical.from_codes(np.full(len(f), -1, dtype=np.int8), dtype=empty)
+                columns[name] = pd.Series(
+                    _union(
+                        [
+                            p.array if p is not None else _missing_category(len(f))
+                            for p, f in zip(pieces, frames, strict=True)
+                        ]
                     )
-                    for f in frames
-                ]
-            else:
-                pieces = [
-                    f[name] if name in f.columns else pd.Series([None] * len(f), dtype=object)
-                    for f in frames
-                ]
-            if all(isinstance(p.dtype, pd.CategoricalDtype) for p in pieces):
-                columns[name] = pd.Series(_union([p.array for p in pieces]))
+                )
             elif name == "position":
                 columns[name] = np.concatenate([p.to_numpy(dtype=np.int64) for p in pieces])
             else:
-                pieces = [
-                    p.astype("str") if isinstance(p.dtype, pd.CategoricalDtype) else p
-                    for p in pieces
-                ]
-                columns[name] = pd.concat(pieces, ignore_index=True)
+                columns[name] = pd.concat(
+                    [
+                        pd.Series([None] * len(f), dtype=object)
+                        if p is None
+                        else p.astype("str")
+                        if isinstance(p.dtype, pd.CategoricalDtype)
+                        else p
+                        for p, f in zip(pieces, frames, strict=True)
+                    ],
+                    ignore_index=True,
+                )
         return Found(pd.DataFrame(columns))
 
     def __len__(self) -> int:
@@ -562,6 +558,13 @@ CATEGORY_COLUMNS = (
     "severity",
     "rule",
 )
+
+
+def _missing_category(n: int) -> pd.Categorical:
+    """``n`` missing values of a text category column."""
+    return pd.Categorical.from_codes(
+        np.full(n, -1, dtype=np.int8), dtype=pd.CategoricalDtype(pd.Index([], dtype="str"))
+    )
 
 
 def _mostly_categories(pieces: list[pd.Series]) -> bool:

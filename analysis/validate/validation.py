@@ -43,7 +43,15 @@ from .duplicates import check_duplicates, compared_questions
 from .duration import check_duration, interview_minutes
 from .enumerators import ENUMERATOR_COLUMNS, check_enumerators, enumerator_summary
 from .form_rules import block_tasks, engine_data, rule_failure, rules_from_hits
-from .issues import CATEGORY_COLUMNS, ISSUE_CODES, ISSUE_COLUMNS, Found, empty_issues, say
+from .issues import (
+    CATEGORY_COLUMNS,
+    ISSUE_CODES,
+    ISSUE_COLUMNS,
+    Found,
+    empty_issues,
+    say,
+    text_of,
+)
 from .missing_codes import check_missing_codes
 from .outliers import check_outliers
 from .pii import check_pii
@@ -387,18 +395,6 @@ def _override(
     return out
 
 
-def _arrow_text(values: pd.Series | pd.Index) -> pa.ChunkedArray:
-    """A text column as pyarrow strings, shared with pandas (not copied) where it can be."""
-    if values.dtype != "str":
-        values = values.astype("str")
-    arrow = values.array.__arrow_array__()
-    if not isinstance(arrow, pa.ChunkedArray):
-        arrow = pa.chunked_array([arrow])
-    if arrow.type != pa.large_string():
-        arrow = arrow.cast(pa.large_string())
-    return pc.fill_null(arrow, "") if arrow.null_count else arrow
-
-
 def _distinct_rows(positions: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(positions, return_inverse=True)`` for positions in ``range(size)``,
     without sorting (a mark per row of the table)."""
@@ -411,7 +407,7 @@ def _distinct_rows(positions: np.ndarray, size: int) -> tuple[np.ndarray, np.nda
 def _record_texts(
     segments: Sequence[tuple[int, int, Any]],
     positions: np.ndarray,
-    texts_of: Callable[[Any, np.ndarray], pa.ChunkedArray],
+    texts_of: Callable[[Any, np.ndarray], pa.Array],
     override: pd.Categorical | None,
 ) -> pd.Categorical:
     """A text of each finding's record (``''`` for none), as a category.
@@ -424,7 +420,7 @@ def _record_texts(
     """
     n = len(positions)
     codes = np.full(n, -1, dtype=np.int64)
-    sources: list[pa.ChunkedArray] = [pa.chunked_array([pa.array([""], pa.large_string())])]
+    sources: list[pa.Array] = [pa.array([""], pa.large_string())]
     offset = 1  # code 0: no record
     for a, b, table in segments:
         if table is None or not len(table):
@@ -440,11 +436,11 @@ def _record_texts(
     if override is not None:
         has = np.flatnonzero(override.codes >= 0)
         if len(has):
-            sources.append(_arrow_text(override.categories))
+            sources.append(text_of(override.categories))
             codes[has] = offset + override.codes[has].astype(np.int64)
     codes[codes < 0] = 0
     # one dictionary over all pieces (pyarrow's hash kernels share it across chunks)
-    encoded = pc.dictionary_encode(pa.chunked_array([c for s in sources for c in s.chunks]))
+    encoded = pc.dictionary_encode(pa.chunked_array(sources))
     del sources
     distinct = np.concatenate(
         [c.indices.to_numpy(zero_copy_only=False) for c in encoded.chunks]
@@ -531,13 +527,13 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     record = _record_texts(
         segments,
         sorted_pos,
-        lambda table, rows: _arrow_text(table.record).take(pa.array(rows)),
+        lambda table, rows: text_of(table.record).take(pa.array(rows)),
         _override(frame, "reader_record", order, sorted_pos < 0),
     )
     key = _record_texts(
         segments,
         sorted_pos,
-        lambda table, rows: _arrow_text(table.key_at(rows)),
+        lambda table, rows: text_of(table.key_at(rows)),
         _override(frame, "key", order),
     )
     override = frame["enumerator"].take(order).reset_index(drop=True)
