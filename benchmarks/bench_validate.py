@@ -235,8 +235,36 @@ def _demo(tmp: Path) -> Path:
     return tmp
 
 
+def _run_child(command: list[str], marker: Path | None) -> tuple[dict, float]:
+    """Run the child; its figures, and with ``marker`` the peak memory of its tree."""
+    env = dict(os.environ)
+    env.pop("BENCH_VALIDATE_MARKER", None)
+    if marker is not None:
+        env["BENCH_VALIDATE_MARKER"] = str(marker)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, text=True, env=env)
+        if marker is None:
+            child.wait()
+            tree_peak = float("nan")
+        else:
+            tree_peak = _watch(child, marker)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode != 0:
+        raise RuntimeError(f"validation benchmark failed:\n{stderr[-4000:]}")
+    return json.loads(stdout.strip().splitlines()[-1]), tree_peak
+
+
 def main(n: int = 1_000_000, jobs: int = 2) -> dict:
-    """Validate n household records in a child process; print and return the figures."""
+    """Validate n household records in a child process, twice; print and return the figures.
+
+    The first run is timed with nothing else running. The second measures the memory
+    of all processes: reading their proportional set sizes makes the kernel walk
+    every page table, about 0.2 s of CPU per sample at this size, so the sampled run
+    is slower (on 2 cores the sampler takes CPU from the workers) and only its memory
+    figure is used.
+    """
     from analysis.study import Study
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -255,26 +283,21 @@ def main(n: int = 1_000_000, jobs: int = 2) -> dict:
             str(n),
             str(jobs),
         ]
-        marker = Path(tmp) / "validating"
-        env = {**os.environ, "BENCH_VALIDATE_MARKER": str(marker)}
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-            child = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, text=True, env=env)
-            tree_peak = _watch(child, marker)
-            out.seek(0)
-            err.seek(0)
-            stdout, stderr = out.read(), err.read()
-    if child.returncode != 0:
-        raise RuntimeError(f"validation benchmark failed:\n{stderr[-4000:]}")
-    figures = json.loads(stdout.strip().splitlines()[-1])
+        figures, _ = _run_child(command, None)
+        sampled, tree_peak = _run_child(command, Path(tmp) / "validating")
     figures["tree_peak_GiB"] = round(tree_peak, 2)
+    figures["sampled_validate_s"] = sampled["validate_s"]
+    figures["peak_GiB"] = max(figures["peak_GiB"], sampled["peak_GiB"])
     peak = max(figures["peak_GiB"], figures["tree_peak_GiB"])
     goal = "met" if figures["validate_s"] <= 30 and peak <= 4 else "NOT met"
     print(
         f"validate: {figures['households']:,} households + {figures['roster_rows']:,} roster rows, "
         f"every check in {figures['validate_s']} s (CPU {figures['cpu_s']} s, jobs={jobs}, "
-        f"load average {figures['load']}, reference sort {figures['reference_s']} s); peak memory of all processes (parent and workers, "
-        f"proportional set size sampled every {_SAMPLE_S} s) {figures['tree_peak_GiB']} GiB, "
-        f"of the parent alone {figures['peak_GiB']} GiB (with the data before validating "
+        f"load average {figures['load']}, reference sort {figures['reference_s']} s); "
+        f"peak memory of all processes (parent and workers, proportional set size sampled "
+        f"every {_SAMPLE_S} s in a second run, which took {sampled['validate_s']} s with "
+        f"the sampler) {figures['tree_peak_GiB']} GiB, of the parent alone "
+        f"{figures['peak_GiB']} GiB (with the data before validating "
         f"{figures['data_GiB']} GiB, the frames {figures['frames_GiB']} GiB); "
         f"goal 30 s / 4 GiB {goal}"
     )
