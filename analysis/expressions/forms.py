@@ -30,8 +30,9 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -226,11 +227,26 @@ def calculation_order(instrument: Any) -> tuple[str, ...]:
 # ---------------------------------------------------------------------------- applying
 
 
-@dataclass(frozen=True)
+#: The rules a FormCheck holds a mask for, by attribute name.
+RULES = (
+    "relevant",
+    "constraint_ok",
+    "required_ok",
+    "answered_not_relevant",
+    "calculation_differs",
+    "choice_ok",
+)
+
+
+@dataclass(frozen=True, eq=False)
 class FormCheck:
     """The result of applying an instrument to data. Each table attribute is a DataFrame
     indexed like the data (for a FormData: a dict of scope -> DataFrame, with ``None``
     for the main form and the repeat names for the repeats).
+
+    The tables are built when first read; :meth:`flagged` and :meth:`value` read the
+    underlying masks and values without building them (what a validation of millions
+    of rows needs).
 
     Attributes
     ----------
@@ -248,15 +264,82 @@ class FormCheck:
     """
 
     instrument: Any
-    relevant: Any
-    values: Any
-    constraint_ok: Any
-    required_ok: Any
-    answered_not_relevant: Any
-    calculation_differs: Any
+    #: rule (see RULES) -> scope -> question -> one bool per row
+    masks: Mapping[str, Mapping[str | None, Mapping[str, np.ndarray]]]
+    #: scope -> question -> its value as the form sees it (an engine vector)
+    vectors: Mapping[str | None, Mapping[str, Vec]]
+    #: scope -> the index of the scope's rows
+    indexes: Mapping[str | None, pd.Index]
     repeat_count_ok: Any
-    choice_ok: Any = None
     language: str | None = None
+    #: the data was one DataFrame (tables are DataFrames, not dicts of them)
+    single: bool = False
+    clock: Any = None
+
+    def _tables(self, make: Any) -> Any:
+        frames = {
+            scope: pd.DataFrame(make(scope), index=index) for scope, index in self.indexes.items()
+        }
+        return frames[MAIN] if self.single else frames
+
+    def _rule(self, rule: str) -> Any:
+        masks = self.masks[rule]
+        return self._tables(
+            lambda scope: {
+                name: pd.Series(mask, index=self.indexes[scope])
+                for name, mask in masks[scope].items()
+            }
+        )
+
+    @cached_property
+    def relevant(self) -> Any:
+        return self._rule("relevant")
+
+    @cached_property
+    def values(self) -> Any:
+        return self._tables(
+            lambda scope: {name: self.value(scope, name) for name in self.vectors[scope]}
+        )
+
+    @cached_property
+    def constraint_ok(self) -> Any:
+        return self._rule("constraint_ok")
+
+    @cached_property
+    def required_ok(self) -> Any:
+        return self._rule("required_ok")
+
+    @cached_property
+    def answered_not_relevant(self) -> Any:
+        return self._rule("answered_not_relevant")
+
+    @cached_property
+    def calculation_differs(self) -> Any:
+        return self._rule("calculation_differs")
+
+    @cached_property
+    def choice_ok(self) -> Any:
+        return self._rule("choice_ok")
+
+    def value(self, scope: str | None, name: str) -> pd.Series:
+        """One question's values (a column of :attr:`values`)."""
+        return to_series(self.vectors[scope][name], self.indexes[scope], self.clock)
+
+    def flagged(self, rule: str, bad_when: bool) -> Iterator[tuple[str | None, np.ndarray, str]]:
+        """``(scope, index labels, question)`` of the rows where a rule's mask is
+        ``bad_when``, one question at a time (questions with no such row left out)."""
+        for scope, masks in self.masks[rule].items():
+            labels = self.indexes[scope]
+            for name, mask in masks.items():
+                if bad_when:
+                    if not mask.any():
+                        continue
+                    rows = np.flatnonzero(mask)
+                else:
+                    if mask.all():
+                        continue
+                    rows = np.flatnonzero(~mask)
+                yield scope, labels[rows].to_numpy(), name
 
     def issues(self) -> pd.DataFrame:
         """One tidy row per problem: record, variable, rule, severity, value, message,
@@ -554,7 +637,7 @@ def check_form(
         value = session.overrides[q.name]
         empty = _empty_mask(value, n)
         out_rel[scope][q.name] = relevant
-        out_val[scope][q.name] = to_series(value, frame.index, session.clock)
+        out_val[scope][q.name] = value
         if q.constraint and str(q.constraint).strip():
             res = run(q, "constraint", q.constraint, scope, q.name)
             out_con[scope][q.name] = ~(relevant & ~empty) | _bool_of(res, n)  # type: ignore[arg-type]
@@ -603,32 +686,23 @@ def check_form(
         frame.attrs["scope"] = parent
         counts[g.name] = frame
 
-    def assemble(parts: Mapping[str | None, Mapping[str, Any]]) -> Any:
-        frames = {}
-        for scope in fd.scopes:
-            index = fd.frame(scope).index
-            cols = {
-                k: (
-                    v
-                    if isinstance(v, pd.Series)
-                    else pd.Series(np.asarray(v, dtype=bool), index=index)
-                )
-                for k, v in parts[scope].items()
-            }
-            frames[scope] = pd.DataFrame(cols, index=index)
-        return frames if isinstance(data, FormData) else frames[MAIN]
-
     return FormCheck(
         instrument=instrument,
-        relevant=assemble(out_rel),
-        values=assemble(out_val),
-        constraint_ok=assemble(out_con),
-        required_ok=assemble(out_req),
-        answered_not_relevant=assemble(out_anr),
-        calculation_differs=assemble(out_calc),
+        masks={
+            rule: {
+                scope: {name: np.asarray(mask, dtype=bool) for name, mask in by_name.items()}
+                for scope, by_name in masks.items()
+            }
+            for rule, masks in zip(
+                RULES, (out_rel, out_con, out_req, out_anr, out_calc, out_choice), strict=True
+            )
+        },
+        vectors=out_val,
+        indexes={scope: fd.frame(scope).index for scope in fd.scopes},
         repeat_count_ok=counts,
-        choice_ok=assemble(out_choice),
         language=context.language,
+        single=not isinstance(data, FormData),
+        clock=session.clock,
     )
 
 

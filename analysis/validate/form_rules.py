@@ -25,7 +25,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -171,21 +171,12 @@ def _form_message(texts, lang: str) -> str | None:
     return None
 
 
-def _cells(frame_by_scope, bad_when: bool) -> Iterator[tuple[str, np.ndarray, str]]:
+def _cells(check: FormCheck, rule: str, bad_when: bool) -> list[tuple[str, np.ndarray, str]]:
     """(table, positions, variable) of the cells where a FormCheck mask is ``bad_when``."""
-    for scope, frame in frame_by_scope.items():
-        if frame is None or frame.empty or not len(frame.columns):
-            continue
-        arr = frame.to_numpy(dtype=bool)
-        if not bad_when:
-            arr = ~arr
-        rows, cols = np.nonzero(arr)
-        if not len(rows):
-            continue
-        index = frame.index.to_numpy()
-        table = MAIN if scope is None else scope
-        for c in np.unique(cols):
-            yield table, index[rows[cols == c]], str(frame.columns[c])
+    return [
+        (MAIN if scope is None else scope, positions, name)
+        for scope, positions, name in check.flagged(rule, bad_when)
+    ]
 
 
 @dataclass
@@ -202,9 +193,9 @@ class Hits:
 
 def _hits(check: FormCheck) -> Hits:
     calc = []
-    for table, pos, var in _cells(check.calculation_differs, True):
+    for table, pos, var in _cells(check, "calculation_differs", True):
         scope = None if table == MAIN else table
-        recomputed = check.values[scope][var].loc[pos]
+        recomputed = check.value(scope, var).loc[pos]
         calc.append((table, pos, var, recomputed.reset_index(drop=True)))
     counts = []
     for name, frame in (check.repeat_count_ok or {}).items():
@@ -221,12 +212,12 @@ def _hits(check: FormCheck) -> Hits:
                 )
             )
     return Hits(
-        list(_cells(check.constraint_ok, False)),
-        list(_cells(check.required_ok, False)),
-        list(_cells(check.answered_not_relevant, True)),
+        _cells(check, "constraint_ok", False),
+        _cells(check, "required_ok", False),
+        _cells(check, "answered_not_relevant", True),
         calc,
         counts,
-        list(_cells(check.choice_ok, False)) if check.choice_ok is not None else [],
+        _cells(check, "choice_ok", False),
     )
 
 
