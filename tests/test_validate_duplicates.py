@@ -107,3 +107,23 @@ def test_text_duplicates_are_exact_even_when_hashes_collide(monkeypatch):
         codes = duplicates._codes(values, blank_missing=True)
         assert np.array_equal(codes >= 0, expected.to_numpy())
         assert codes[2] == codes[3] and codes[6] == codes[7] and codes[2] != codes[6]
+
+
+def test_text_hashes_do_not_depend_on_a_texts_neighbours():
+    """Texts are hashed a block of rows at a time and one 8-byte place at a time: the
+    same text hashes alike wherever it sits and whatever the lengths around it."""
+    import numpy as np
+    import pyarrow as pa
+
+    from analysis.validate import duplicates
+
+    rng = np.random.default_rng(7)
+    filler = ["z" * int(k) for k in rng.integers(0, 40, duplicates._HASH_ROWS + 50)]
+    probe = "村民小组-第三户-户主甲/members[12]"
+    texts = [probe, *filler[:-1], probe, "", probe[:-1]]
+    hashes = duplicates._text_hashes(pa.array(texts, pa.large_string()))
+    first, again, short = 0, len(filler), len(texts) - 1
+    assert again > duplicates._HASH_ROWS  # in another block
+    assert hashes[first] == hashes[again] != hashes[short]
+    alone = duplicates._text_hashes(pa.array([probe], pa.large_string()))
+    assert alone[0] == hashes[first]

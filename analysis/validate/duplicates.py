@@ -67,7 +67,7 @@ def compared_questions(records: Records, settings: NearDuplicateSettings) -> lis
 # ---------------------------------------------------------------------------- keys
 
 
-_HASH_ROWS = 1 << 14  # rows hashed at a time (bounds the per-word arrays to a few MB)
+_HASH_ROWS = 1 << 16  # rows hashed at a time (bounds the per-word arrays to a few MB)
 _K1 = np.uint64(0x9E3779B97F4A7C15)
 _K2 = np.uint64(0xBF58476D1CE4E5B9)
 _K3 = np.uint64(0x94D049BB133111EB)
@@ -79,7 +79,8 @@ def _text_hashes(arrow: pa.Array) -> np.ndarray:
     Each text is read eight bytes at a time; every word is mixed with its place in the
     text (splitmix64's finaliser) and the words are summed. Equal texts always hash
     alike; different texts almost never do (and every match is checked exactly
-    afterwards). Nothing but a block of rows is copied at a time.
+    afterwards). Nothing but a block of rows is copied at a time, and the words are
+    taken one place at a time (the first word of every text, then the second, ...).
     """
     n = len(arrow)
     offsets = np.frombuffer(arrow.buffers()[1], dtype=np.int64)[arrow.offset : arrow.offset + n + 1]
@@ -94,24 +95,37 @@ def _text_hashes(arrow: pa.Array) -> np.ndarray:
             padded[: hi - lo] = data[lo:hi]
             # the 8 bytes from every byte position, as one little-endian word each
             words_at = np.ndarray((hi - lo + 1,), dtype=np.uint64, buffer=padded, strides=(1,))
+            at = offsets[start:stop] - lo
             lengths = np.diff(offsets[start : stop + 1])
             count = (lengths + 7) // 8
-            first = np.cumsum(count) - count
-            place = np.arange(int(count.sum()), dtype=np.int64) - np.repeat(first, count)
-            words = words_at[np.repeat(offsets[start:stop] - lo, count) + 8 * place]
-            left = np.repeat(lengths, count) - 8 * place  # bytes of the text in the word
-            tail = left < 8
-            words[tail] &= (np.uint64(1) << (np.uint64(8) * left[tail].astype(np.uint64))) - 1
-            mixed = (words ^ (place.astype(np.uint64) * _K1)) * _K2
-            mixed ^= mixed >> np.uint64(29)
-            mixed *= _K3
-            mixed ^= mixed >> np.uint64(32)
             hashes = np.zeros(stop - start, dtype=np.uint64)
-            filled = count > 0
-            if filled.any():
-                hashes[filled] = np.add.reduceat(mixed, first[filled])
+            rows = np.arange(stop - start)
+            for place in range(int(count.max()) if len(count) else 0):
+                if place >= count.min():  # only the texts this long
+                    rows = rows[count[rows] > place]
+                words = words_at[at[rows] + 8 * place]
+                left = lengths[rows] - 8 * place  # bytes of the text in the word
+                tail = np.flatnonzero(left < 8)
+                words[tail] &= (np.uint64(1) << (np.uint64(8) * left[tail].astype(np.uint64))) - 1
+                mixed = (words ^ (np.uint64(place) * _K1)) * _K2
+                mixed ^= mixed >> np.uint64(29)
+                mixed *= _K3
+                mixed ^= mixed >> np.uint64(32)
+                hashes[rows] += mixed
             out[start:stop] = hashes ^ (lengths.astype(np.uint64) * _K1)
     return out
+
+
+def _repeated(hashes: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Positions of the rows (not missing) whose hash another such row shares."""
+    present = hashes[~missing]
+    ordered = np.sort(present)
+    again = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(again):
+        return np.zeros(0, dtype=np.int64)
+    again = np.unique(again)
+    at = np.minimum(np.searchsorted(again, hashes), len(again) - 1)
+    return np.flatnonzero((again[at] == hashes) & ~missing)
 
 
 def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
@@ -122,14 +136,10 @@ def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     table of texts.
     """
     arrow = text_of(values)  # missing values as '', shared with pandas (not copied)
-    hashes = _text_hashes(arrow)
     missing = values.isna().to_numpy(dtype=bool, copy=True)
     if blank_missing:
         missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
-    codes, _ = pd.factorize(hashes)
-    codes[missing] = -1
-    counts = np.bincount(codes[codes >= 0], minlength=max(codes.max() + 1, 1) if len(codes) else 1)
-    maybe = np.flatnonzero((codes >= 0) & (counts[np.maximum(codes, 0)] > 1))
+    maybe = _repeated(_text_hashes(arrow), missing)
     out = np.full(len(arrow), -1, dtype=np.int64)
     if len(maybe):
         exact = pc.dictionary_encode(arrow.take(pa.array(maybe)))
