@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis.expressions import EvaluationContext, FormData, Repeat, evaluate, parse
+from analysis.expressions.errors import BadExpression
 from analysis.expressions.forms import (
     calculate,
     calculation_order,
@@ -223,6 +224,57 @@ def test_choice_lists_and_filters():
     assert ok["town"].tolist() == [True, False, False]  # filtered out; not in the list
     assert ok["crops"].tolist() == [True, False, True]  # 'bean' is no choice
     assert ok["main_crop"].tolist() == [True, False, True]
+
+
+def test_choice_filter_on_all_rows_at_once_matches_choice_by_choice(monkeypatch):
+    """A select_one's choice_filter is evaluated once with each row's own choice; the
+    result is the one of evaluating every choice on its own. A choice without the
+    column the filter reads is still reported (EXP012), not read as blank."""
+    from analysis.expressions import forms
+
+    towns = [
+        Choice(f"{c}{t:02d}", extra={"county": c, "size": str(t)})
+        for c in ("11", "12", "13")
+        for t in range(1, 8)
+    ]
+    inst = form(
+        Question("county", "select_one", list_name="county"),
+        Question(
+            "town",
+            "select_one",
+            list_name="town",
+            choice_filter="county = ${county} and number(size) <= ${limit}",
+        ),
+        Question("limit", "integer"),
+        lists={
+            "county": ChoiceList("county", tuple(Choice(c) for c in ("11", "12", "13"))),
+            "town": ChoiceList("town", tuple(towns)),
+        },
+    )
+    rng = np.random.default_rng(3)
+    n = 400
+    data = pd.DataFrame(
+        {
+            "county": rng.choice(["11", "12", "13"], n),
+            "town": rng.choice([t.name for t in towns] + ["", "9901"], n),
+            "limit": rng.integers(1, 8, n),
+        }
+    )
+    at_once = check_form(inst, data).choice_ok["town"].tolist()
+    monkeypatch.setattr(forms, "_row_items", lambda *args: None)  # choice by choice
+    one_by_one = check_form(inst, data).choice_ok["town"].tolist()
+    assert at_once == one_by_one
+    assert 0 < at_once.count(False) < n
+    monkeypatch.undo()
+
+    towns[4] = Choice(towns[4].name, extra={"county": "11"})  # no size
+    inst = form(
+        *inst.questions,
+        lists={"county": inst.choice_lists["county"], "town": ChoiceList("town", tuple(towns))},
+    )
+    with pytest.raises(BadExpression) as err:
+        check_form(inst, data.assign(town=towns[4].name))
+    assert err.value.code == "EXP012" and "size" in err.value.message
 
 
 def test_choice_membership_of_answers_with_odd_spacing_and_no_answer():

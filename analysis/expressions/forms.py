@@ -752,6 +752,17 @@ def _choices_ok(
     if q.choice_filter and str(q.choice_filter).strip():
         expr = _parse(instrument, q, "choice_filter", q.choice_filter)
         index = np.asarray(pc.index_in(flat, value_set=codes).to_numpy(zero_copy_only=False))
+        if not multiple:
+            item = _row_items(list(choices), index, owner, n)
+            if item is not None:  # each row's own choice: one evaluation for all rows
+                env = Env(session, scope, expr.text, current=q.name, item=item)  # type: ignore[union-attr]
+                try:
+                    allowed = _bool_of(env.value(expr.tree), n)  # type: ignore[union-attr]
+                except BadExpression as err:
+                    raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
+                rows = owner[known]
+                bad[rows] |= ~allowed[rows]
+                return ~(bad & relevant)
         for i, choice in enumerate(choices):
             rows = owner[index == i]
             if not len(rows):
@@ -767,6 +778,39 @@ def _choices_ok(
                 raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
             bad[rows] |= ~allowed[rows]
     return ~(bad & relevant)
+
+
+def _row_items(
+    choices: list[Any], index: np.ndarray, owner: np.ndarray, n: int
+) -> dict[str, Vec] | None:
+    """The choice-list columns of each row's own answer (one answer per row), for a
+    choice_filter evaluated on all rows at once.
+
+    ``index``: the position in ``choices`` of each answer (NaN: not in the list);
+    ``owner``: its row. None when the answered choices do not all fill the same
+    columns (then each choice is evaluated on its own, which reports a missing one).
+    Rows without a listed answer get the first choice's columns; their result is not
+    used.
+    """
+    listed = ~np.isnan(index)
+    if not listed.any():
+        return None
+    at = index[listed].astype(np.int64)
+    present = np.unique(at)
+    fields = {str(k) for k, v in choices[present[0]].extra.items() if v is not None}
+    for i in present[1:]:
+        if {str(k) for k, v in choices[i].extra.items() if v is not None} != fields:
+            return None
+    rows = np.zeros(n, dtype=np.int64)
+    rows[owner[listed]] = at
+    take = pa.array(rows)
+    columns = {"name": [c.name for c in choices]}
+    for k in fields:
+        columns[k] = [str(c.extra.get(k)) if c.extra.get(k) is not None else "" for c in choices]
+    return {
+        name: Values(STRING, pa.array(texts, pa.string()).take(take))
+        for name, texts in columns.items()
+    }
 
 
 def relevance(
