@@ -37,6 +37,7 @@ from .values import (
     constant,
     equal,
     gather,
+    select,
     take,
     to_boolean,
     to_number,
@@ -104,6 +105,15 @@ class Session:
         self._columns: dict[str, Vec] = {}
         #: Values that replace data columns (calculations, masked non-relevant answers).
         self.overrides: dict[str, Vec] = {}
+        #: Answers to empty where their question is not relevant, done when first read:
+        #: name -> (relevant, value, rows).
+        self._hidden: dict[str, tuple[np.ndarray, Vec, int]] = {}
+
+    def hide(self, name: str, relevant: np.ndarray, value: Vec) -> None:
+        """Let ``name`` read as ``value`` where ``relevant`` and as ``''`` elsewhere (the
+        masked column is made only if an expression reads it)."""
+        self.overrides.pop(name, None)
+        self._hidden[name] = (relevant, value, len(relevant))
 
     # ------------------------------------------------------------------ names
     def question(self, name: str) -> Any:
@@ -163,6 +173,11 @@ class Session:
         """The values of field ``name`` on the rows of its own scope."""
         if name in self.overrides:
             return self.overrides[name]
+        if name in self._hidden:
+            relevant, value, n = self._hidden.pop(name)
+            masked = select([(relevant, value), (None, Values(STRING, ""))], n)
+            self.overrides[name] = masked
+            return masked
         if name in self._columns:
             return self._columns[name]
         frame = self.data.frame(scope)

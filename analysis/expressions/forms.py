@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -266,8 +266,9 @@ class FormCheck:
     instrument: Any
     #: rule (see RULES) -> scope -> question -> one bool per row
     masks: Mapping[str, Mapping[str | None, Mapping[str, np.ndarray]]]
-    #: scope -> question -> its value as the form sees it (an engine vector)
-    vectors: Mapping[str | None, Mapping[str, Vec]]
+    #: scope -> question -> its value as the form sees it (an engine vector, or a
+    #: function making it)
+    vectors: Mapping[str | None, Mapping[str, Any]]
     #: scope -> the index of the scope's rows
     indexes: Mapping[str | None, pd.Index]
     repeat_count_ok: Any
@@ -323,7 +324,10 @@ class FormCheck:
 
     def value(self, scope: str | None, name: str) -> pd.Series:
         """One question's values (a column of :attr:`values`)."""
-        return to_series(self.vectors[scope][name], self.indexes[scope], self.clock)
+        vector = self.vectors[scope][name]
+        if callable(vector):  # made when first read
+            vector = vector()
+        return to_series(vector, self.indexes[scope], self.clock)
 
     def flagged(self, rule: str, bad_when: bool) -> Iterator[tuple[str | None, np.ndarray, str]]:
         """``(scope, index labels, question)`` of the rows where a rule's mask is
@@ -615,9 +619,10 @@ def check_form(
         else:
             value = session.column(name, scope)
         raw[name] = value
-        if not relevant.all():
-            value = select([(relevant, value), (None, Values(STRING, ""))], n)
-        session.overrides[name] = value
+        if relevant.all():
+            session.overrides[name] = value
+        else:
+            session.hide(name, relevant, value)
 
     # ------------------------------------------------------------------ rules
     out_rel: dict[str | None, dict[str, Any]] = {s: {} for s in fd.scopes}
@@ -634,10 +639,12 @@ def check_form(
         frame = fd.frame(scope)
         n = len(frame)
         relevant = rel[q.name]
-        value = session.overrides[q.name]
-        empty = _empty_mask(value, n)
+        # what the form shows: the answer where relevant, '' elsewhere (made when read)
+        shown = partial(session.column, q.name, scope)
+        unanswered = _empty_mask(raw[q.name], n)
+        empty = unanswered | ~relevant
         out_rel[scope][q.name] = relevant
-        out_val[scope][q.name] = value
+        out_val[scope][q.name] = shown
         if q.constraint and str(q.constraint).strip():
             res = run(q, "constraint", q.constraint, scope, q.name)
             out_con[scope][q.name] = ~(relevant & ~empty) | _bool_of(res, n)  # type: ignore[arg-type]
@@ -650,20 +657,20 @@ def check_form(
             )  # type: ignore[union-attr,arg-type]
             out_req[scope][q.name] = ~(relevant & need & empty)
         if q.name in frame.columns and not q.calculation:
-            answered = ~_empty_mask(raw[q.name], n)
-            out_anr[scope][q.name] = ~relevant & answered
+            out_anr[scope][q.name] = ~relevant & ~unanswered
         if q.calculation and q.name in frame.columns:
             expr = parse(str(q.calculation))
             if not (expr.functions & _VOLATILE):
                 stored = column_values(frame[q.name], STRING, session.clock)
-                recomputed = to_string(value, n)
+                recomputed = to_string(shown(), n)
                 old = to_string(stored, n)
                 same = equal(Values(STRING, recomputed.data), Values(STRING, old.data), n).data
                 out_calc[scope][q.name] = ~np.broadcast_to(np.asarray(same, dtype=bool), (n,))
 
         if q.is_select and q.list_name and instrument.choices(q) is not None:
+            # the answer as given: where it is not relevant, no code counts as bad
             out_choice[scope][q.name] = _choices_ok(
-                session, instrument, q, scope, value, relevant, run
+                session, instrument, q, scope, raw[q.name], relevant, run
             )
 
     counts: dict[str, pd.DataFrame] = {}
