@@ -19,6 +19,7 @@ False
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,7 @@ from .issues import (
     ISSUE_CODES,
     ISSUE_COLUMNS,
     Found,
+    distinct_category,
     empty_issues,
     say,
     text_of,
@@ -452,7 +454,26 @@ def _record_texts(
     if not (final == blank).any():  # "" only where a finding has no record
         categories = categories.delete(blank)
         final[final > blank] -= 1
-    return pd.Categorical.from_codes(final, categories=categories)
+    return distinct_category(final, categories)  # distinct: a dictionary encoding's
+
+
+def _sort_order(*keys: np.ndarray) -> np.ndarray:
+    """The stable order of rows by ``keys`` (most significant first, each >= 0).
+
+    One sort of the keys combined into one integer where they fit in 62 bits (one
+    sort, not one per key as ``np.lexsort``).
+
+    >>> _sort_order(np.array([1, 0, 1, 0]), np.array([0, 5, 0, 2])).tolist()
+    [3, 1, 0, 2]
+    """
+    sizes = [int(k.max(initial=0)) + 1 for k in keys]
+    if math.prod(sizes) >= 2**62:
+        return np.lexsort(keys[::-1])
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key, size in zip(keys, sizes, strict=True):
+        combined *= size
+        combined += key
+    return np.argsort(combined, kind="stable")
 
 
 def assemble(found: Found, records: Records) -> pd.DataFrame:
@@ -494,14 +515,12 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     check = _families(codes)
     variable = _text(frame["variable"])
     var_rank = {q.name: i for i, q in enumerate(records.instrument.questions)}
-    order = np.lexsort(
-        (
-            np.where(rows >= 0, rows, np.iinfo(np.int64).max),
-            _ranks(codes, {c: i for i, c in enumerate(sorted(set(map(str, codes.unique()))))}),
-            _ranks(variable, var_rank),
-            table_rank,
-            _ranks(check, {c: i for i, c in enumerate(CHECKS)}),
-        )
+    order = _sort_order(
+        _ranks(check, {c: i for i, c in enumerate(CHECKS)}),
+        table_rank,
+        _ranks(variable, var_rank),
+        _ranks(codes, {c: i for i, c in enumerate(sorted(set(map(str, codes.unique()))))}),
+        np.where(rows >= 0, rows, rows.max(initial=0) + 1),
     )
     sorted_ranks = table_rank[order]
     names = list(table_order)
