@@ -55,14 +55,16 @@ ENUMERATOR_COLUMNS = (
 
 
 def _per_day(records: Records) -> pd.DataFrame:
+    """Interviews per enumerator and day (the enumerator a category, in text order)."""
     frame = pd.DataFrame(
         {
-            "enumerator": records.main.enumerator.astype("str").to_numpy(),
+            "enumerator": records.main.enumerator.reset_index(drop=True),
             "day": records.day.to_numpy(),
         }
     )
     frame = frame[frame["day"].notna()]
-    return frame.groupby(["enumerator", "day"], sort=True).size().rename("n").reset_index()
+    by = frame.groupby(["enumerator", "day"], sort=True, observed=True)
+    return by.size().rename("n").reset_index()
 
 
 def check_enumerators(
@@ -97,7 +99,7 @@ def check_enumerators(
     if minutes is not None and len(minutes):
         frame = pd.DataFrame(
             {
-                "enumerator": records.main.enumerator.astype("str").to_numpy(),
+                "enumerator": records.main.enumerator.reset_index(drop=True),
                 "minutes": minutes.to_numpy(),
             }
         )
@@ -106,7 +108,9 @@ def check_enumerators(
         ]
         if len(frame):
             overall = float(frame["minutes"].median())
-            by = frame.groupby("enumerator", sort=True)["minutes"].agg(["median", "size"])
+            by = frame.groupby("enumerator", sort=True, observed=True)["minutes"].agg(
+                ["median", "size"]
+            )
             short = by[
                 (by["size"] >= cfg.min_interviews) & (by["median"] < cfg.short_factor * overall)
             ]
@@ -147,24 +151,23 @@ def enumerator_summary(
     main = records.main
     if not len(main):
         return pd.DataFrame({c: [] for c in ENUMERATOR_COLUMNS})
+    # grouped by the enumerator category (its categories are in text order)
     base = pd.DataFrame(
-        {
-            "enumerator": main.enumerator.astype("str").reset_index(drop=True),
-            "day": records.day.to_numpy(),
-        }
+        {"enumerator": main.enumerator.reset_index(drop=True), "day": records.day.to_numpy()}
     )
     base["minutes"] = minutes.to_numpy() if minutes is not None else np.nan
     base["short"] = base["minutes"] < settings.duration.min_minutes
-    by = base.groupby("enumerator", sort=True)
+    by = base.groupby("enumerator", sort=True, observed=True)
     out = pd.DataFrame({"interviews": by.size()})
     out["days"] = by["day"].nunique()
-    per_day = _per_day(records).groupby("enumerator")["n"]
+    per_day = _per_day(records).groupby("enumerator", observed=True)["n"]
     out["interviews_per_day"] = (out["interviews"] / out["days"].where(out["days"] > 0)).round(2)
     out["most_in_a_day"] = per_day.max().reindex(out.index)
     out["first_day"] = by["day"].min().dt.strftime("%Y-%m-%d")
     out["last_day"] = by["day"].max().dt.strftime("%Y-%m-%d")
     out["median_minutes"] = by["minutes"].median().round(1)
     out["short_interviews"] = by["short"].sum().astype(int)
+    out.index = pd.Index(out.index.astype("str"), name="enumerator")
     if missing is not None and len(missing):
         out["missing_code_rate"] = (
             missing.set_index("enumerator")["missing_code_rate"].reindex(out.index).round(4)

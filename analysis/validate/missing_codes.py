@@ -138,13 +138,15 @@ def check_missing_codes(
     main = records.main
     rates = pd.DataFrame(
         {
-            "enumerator": main.enumerator.astype("str").to_numpy(),
+            "enumerator": main.enumerator.reset_index(drop=True),  # categories in text order
             "answered": answered_total,
             "missing_codes": code_total,
         }
     )
-    by = rates.groupby("enumerator", sort=True)[["answered", "missing_codes"]].sum()
-    by["interviews"] = rates.groupby("enumerator", sort=True).size()
+    grouped = rates.groupby("enumerator", sort=True, observed=True)
+    by = grouped[["answered", "missing_codes"]].sum()
+    by["interviews"] = grouped.size()
+    by.index = pd.Index(by.index.astype("str"), name="enumerator")
     overall = by["missing_codes"].sum() / max(by["answered"].sum(), 1)
     limit = max(cfg.enumerator_factor * overall, overall + cfg.enumerator_min_gap)
     rate = by["missing_codes"] / by["answered"].where(by["answered"] > 0)
