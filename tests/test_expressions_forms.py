@@ -351,3 +351,40 @@ def test_household_form_on_synthetic_exports(household_form):
     issues = result.issues()
     assert {"record", "variable", "rule", "severity", "value", "message"} <= set(issues.columns)
     assert {"constraint", "required", "choice"} <= set(issues["rule"])
+
+
+def test_flagged_cells_and_values_agree_with_the_tables(household_form):
+    """What the validation reads (``flagged``, ``value``: no table built) is what the
+    tables say; a question its relevance hides shows '' there, its answer elsewhere."""
+    data = synthetic(household_form, 200, members=600, seed=11)
+    ctx = EvaluationContext(timezone="Asia/Shanghai", now=dt.datetime(2024, 6, 1, 12, 0))
+    result = check_form(household_form, data, context=ctx)
+    for rule, bad_when in (
+        ("constraint_ok", False),
+        ("required_ok", False),
+        ("answered_not_relevant", True),
+        ("calculation_differs", True),
+        ("choice_ok", False),
+    ):
+        tables = getattr(result, rule)
+        from_tables = {
+            (scope, name, tuple(frame.index[frame[name].to_numpy() == bad_when]))
+            for scope, frame in tables.items()
+            for name in frame.columns
+            if (frame[name].to_numpy() == bad_when).any()
+        }
+        flagged = {(s, name, tuple(rows)) for s, rows, name in result.flagged(rule, bad_when)}
+        assert flagged == from_tables, rule
+    assert any(True for _ in result.flagged("constraint_ok", False))
+    hidden = [
+        (scope, name)
+        for scope, frame in result.relevant.items()
+        for name in frame.columns
+        if not frame[name].all() and name in data.frame(scope).columns
+    ]
+    assert hidden
+    for scope, name in hidden:
+        shown = result.value(scope, name)
+        pd.testing.assert_series_equal(shown, result.values[scope][name])
+        off = ~result.relevant[scope][name].to_numpy()
+        assert shown[off].isna().all() or (shown[off].astype("str") == "").all(), name

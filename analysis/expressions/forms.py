@@ -327,7 +327,7 @@ class FormCheck:
         vector = self.vectors[scope][name]
         if callable(vector):  # made when first read
             vector = vector()
-        return to_series(vector, self.indexes[scope], self.clock)
+        return to_series(vector, self.indexes[scope], self.clock).rename(name)
 
     def flagged(self, rule: str, bad_when: bool) -> Iterator[tuple[str | None, np.ndarray, str]]:
         """``(scope, index labels, question)`` of the rows where a rule's mask is
