@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from validate_support import issues_of, raw
@@ -108,6 +110,53 @@ def test_panel_against_the_previous_wave(study):
     changed = found[found["code"] == "VAL186"]
     assert changed["key"].tolist() == ["110102"]
     assert changed["message"].iloc[0] == "county = 南坪, previous wave: 东川"
+
+
+def test_a_stable_field_the_previous_wave_lacks_is_said_not_skipped(study):
+    """A stable field renamed by a new form version: without a harmonisation map it is
+    reported as not compared (VAL188, info); with the map the change is found."""
+    from analysis.instrument import load_instrument
+    from analysis.instrument.harmonise import Harmonisation, harmonise
+
+    form_ = load_instrument(study.form_path("village"))
+    old = _village(("110101", "110102"), ("东川", "东川"))
+    old = replace(old, data=old.data.rename(columns={"county": "county_name"}))
+    now = _village(("110101", "110102"), ("东川", "南坪"))
+    found = issues_of(validate(now, form_, study=study, previous=old, lang="en"), check="panel")
+    assert found["code"].tolist() == ["VAL188"]
+    assert found["severity"].tolist() == ["info"] and found["variable"].tolist() == ["county"]
+    assert "[harmonise]" in found["message"].iloc[0]
+    lined_up = replace(
+        old, data=harmonise(old.data, Harmonisation("village", rename={"county_name": "county"}))
+    )
+    found = issues_of(validate(now, form_, study=study, previous=lined_up), check="panel")
+    assert found["code"].tolist() == ["VAL186"] and found["key"].tolist() == ["110102"]
+
+
+def test_the_pipeline_harmonises_the_previous_waves_panel_data(tmp_path):
+    """`baicun run` lines the previous wave's data up with this wave's form before the
+    panel checks, when that wave was collected with an older version."""
+    from analysis.pipeline.wave import WaveRun, _panel_data
+
+    (tmp_path / "surveys").mkdir()
+    (tmp_path / "surveys" / "village.md").write_text(VILLAGE, encoding="utf-8")
+    old_form = VILLAGE.replace("| text | county | County |", "| text | county_name | County |")
+    (tmp_path / "surveys" / "village-w1.md").write_text(old_form, encoding="utf-8")
+    (tmp_path / "study.toml").write_text(
+        '[instruments.village]\nform = "surveys/village.md"\nkey = "village_id"\n'
+        '[waves]\nlist = ["w1", "w2"]\n'
+        '[waves.forms.w1]\nvillage = "surveys/village-w1.md"\n'
+        '[harmonise.village]\nrename = { county_name = "county" }\n'
+        '[validate.panel.village]\nstable = ["county"]\n',
+        encoding="utf-8",
+    )
+    study_ = Study.load(tmp_path)
+    old = _village(("110101",), ("东川",))
+    old = replace(old, data=old.data.rename(columns={"county": "county_name"}))
+    data, fact = _panel_data(WaveRun(study_, "w2", "en"), "village", old)
+    assert "county" in data.data.columns and "county_name" not in data.data.columns
+    assert fact == "checked against w1, harmonised to this wave's form"
+    assert "county_name" in old.data.columns  # the loaded data is not changed in place
 
 
 def test_no_previous_wave_no_panel_issues(study):

@@ -44,7 +44,7 @@ from ..errors import InstrumentError
 from ..study import STUDY_FILE, Study
 from .load import load_instrument
 
-__all__ = ["Harmonisation", "harmonisation", "harmonise"]
+__all__ = ["Harmonisation", "harmonisation", "harmonise", "maps_between"]
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,29 @@ def harmonisation(study: Study, instrument_name: str) -> Harmonisation:
         if question.is_multiple:
             multiple.add(name)
     return Harmonisation(instrument_name, rename, recode, frozenset(multiple))
+
+
+def maps_between(study: Study, wave: str, older: str) -> dict[str, Harmonisation]:
+    """The harmonisation maps that line ``older``'s data up with ``wave``'s forms.
+
+    A map applies to an instrument when ``wave`` uses its current form, ``older`` was
+    collected with another one and the study declares a non-empty map for it (the
+    report's wave-over-wave comparisons and the panel checks of validation use it).
+
+    Raises
+    ------
+    InstrumentError
+        As :func:`harmonisation`, for a malformed map of an instrument it applies to.
+    """
+    maps: dict[str, Harmonisation] = {}
+    for name in study.instrument_names:
+        current = study.form_path(name)
+        if study.form_path(name, wave) != current or study.form_path(name, older) == current:
+            continue
+        h = harmonisation(study, name)
+        if not h.is_empty:
+            maps[name] = h
+    return maps
 
 
 def harmonise(frame: pd.DataFrame, h: Harmonisation) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import json
 import pickle
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -227,6 +227,20 @@ def _validate_inputs(run: WaveRun) -> list[Path]:
     return _clean_inputs(run) + [p for p in _panel_previous(run).values() if p.is_file()]
 
 
+def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
+    """The previous wave's data of a panel instrument in this wave's terms, and what
+    the step says about it: collected with an older form, it is renamed and recoded by
+    the study's harmonisation map (``[harmonise.<instrument>]``) first."""
+    from ..instrument.harmonise import harmonise, maps_between
+
+    before = run.study.wave_before(run.wave)
+    h = maps_between(run.study, run.wave, before).get(name)
+    if h is None:
+        return previous, f"checked against {before}"
+    data = replace(previous, data=harmonise(previous.data, h))
+    return data, f"checked against {before}, harmonised to this wave's form"
+
+
 def _validate(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..validate import validate, write_report
@@ -242,8 +256,7 @@ def _validate(run: WaveRun) -> StepOutcome:
         previous = None
         if name in panel:
             if panel[name].is_file():
-                previous = _load(panel[name]).data
-                panel_facts[name] = f"checked against {before}"
+                previous, panel_facts[name] = _panel_data(run, name, _load(panel[name]).data)
             else:  # said in the summary and the manifest, not skipped silently
                 panel_facts[name] = (
                     f"NOT checked against {before}: run `baicun run --wave {before}` first"

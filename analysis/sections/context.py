@@ -139,25 +139,6 @@ def load_wave(
     return WaveData(wave, MappingProxyType(frames), MappingProxyType(designs))
 
 
-def _harmonisations(study: Study, wave: str, older: str) -> dict[str, Any]:
-    """The harmonisation maps that line ``older``'s data up with ``wave``'s forms.
-
-    A map applies to an instrument when ``wave`` uses its current form, ``older`` was
-    collected with another one and the study declares a non-empty map for it.
-    """
-    from ..instrument.harmonise import harmonisation
-
-    maps: dict[str, Any] = {}
-    for name in study.instrument_names:
-        current = study.form_path(name)
-        if study.form_path(name, wave) != current or study.form_path(name, older) == current:
-            continue
-        h = harmonisation(study, name)
-        if not h.is_empty:
-            maps[name] = h
-    return maps
-
-
 def previous_wave(study: Study, wave: str) -> str | None:
     """The wave before ``wave`` in ``study.waves`` (``None`` for the first wave).
 
@@ -404,6 +385,7 @@ def load_context(
         ``SEC005`` unknown language.
     """
     from ..instrument import load_instrument
+    from ..instrument.harmonise import maps_between
 
     if not isinstance(study, Study):
         study = Study.load(study)
@@ -434,7 +416,7 @@ def load_context(
     before = None
     if previous is not None:
         try:
-            before = load_wave(study, previous, forms, _harmonisations(study, wave, previous))
+            before = load_wave(study, previous, forms, maps_between(study, wave, previous))
         except SectionError as exc:
             if exc.code != "SEC001":
                 raise

@@ -330,7 +330,19 @@ def check_panel(
     ok = (at >= 0) & (now != "").to_numpy()
     for name in names:
         theirs = column_of(previous, name)
-        if name not in main.columns or theirs is None:
+        if name not in main.columns:
+            continue
+        if theirs is None:  # renamed without a harmonisation map, or not exported
+            message = say(
+                lang,
+                f"上一轮数据中没有 {name}，本轮的 {name} 未与上一轮比较"
+                "（若问卷改了题名，请在 study.toml 的 [harmonise] 中登记）",
+                f"the previous wave's data has no {name}; this wave's {name} was not "
+                "compared (if the form renamed it, declare it in study.toml's [harmonise])",
+            )
+            parts.append(
+                Found.table_level(MAIN, name, "VAL188", "", message, "stable across waves")
+            )
             continue
         mine = main.texts(name).str.strip().to_numpy(dtype=object)
         old = as_text(theirs).str.strip().reset_index(drop=True).to_numpy(dtype=object)

@@ -276,6 +276,13 @@ ISSUE_CODES: dict[str, IssueCode] = _codes(
         "stable attribute changed since the previous wave",
     ),
     ("VAL187", "consistency", "info", "一致性检查无法进行", "consistency check could not run"),
+    (
+        "VAL188",
+        "panel",
+        "info",
+        "固定属性不在上一轮数据中，未比较",
+        "stable attribute not in the previous wave's data; not compared",
+    ),
     ("VAL190", "structure", "error", "问卷逻辑无法计算", "the form's rules could not be evaluated"),
     ("VAL195", "pii", "error", "开放题中有手机号码", "mobile phone number in free text"),
     ("VAL196", "pii", "error", "开放题中有身份证号码", "resident ID number in free text"),
