@@ -398,7 +398,15 @@ def wave_steps(run: WaveRun) -> list[Step]:
             json.dumps(
                 {
                     k: r.study.setting(k)
-                    for k in ("design", "estimates", "validate", "pii", "pipeline", "instruments")
+                    for k in (
+                        "design",
+                        "estimates",
+                        "validate",
+                        "pii",
+                        "pipeline",
+                        "instruments",
+                        "harmonise",  # panel checks line the previous wave up with it
+                    )
                 },
                 sort_keys=True,
                 ensure_ascii=False,
