@@ -260,14 +260,8 @@ def _run_child(command: list[str], marker: Path | None) -> tuple[dict, float]:
 
 
 def main(n: int = 1_000_000, jobs: int = 2) -> dict:
-    """Validate n household records in a child process, twice; print and return the figures.
-
-    The first run is timed with nothing else running. The second measures the memory
-    of all processes: reading their proportional set sizes makes the kernel walk
-    every page table, about 0.2 s of CPU per sample at this size, so the sampled run
-    is slower (on 2 cores the sampler takes CPU from the workers) and only its memory
-    figure is used.
-    """
+    """Validate n household records in a child process, twice (a timed run, then a
+    memory run; see the module doc); print and return the figures."""
     from analysis.study import Study
 
     with tempfile.TemporaryDirectory() as tmp:

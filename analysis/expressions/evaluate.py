@@ -106,14 +106,14 @@ class Session:
         #: Values that replace data columns (calculations, masked non-relevant answers).
         self.overrides: dict[str, Vec] = {}
         #: Answers to empty where their question is not relevant, done when first read:
-        #: name -> (relevant, value, rows).
-        self._hidden: dict[str, tuple[np.ndarray, Vec, int]] = {}
+        #: name -> (relevant, value).
+        self._hidden: dict[str, tuple[np.ndarray, Vec]] = {}
 
     def hide(self, name: str, relevant: np.ndarray, value: Vec) -> None:
         """Let ``name`` read as ``value`` where ``relevant`` and as ``''`` elsewhere (the
         masked column is made only if an expression reads it)."""
         self.overrides.pop(name, None)
-        self._hidden[name] = (relevant, value, len(relevant))
+        self._hidden[name] = (relevant, value)
 
     # ------------------------------------------------------------------ names
     def question(self, name: str) -> Any:
@@ -174,8 +174,8 @@ class Session:
         if name in self.overrides:
             return self.overrides[name]
         if name in self._hidden:
-            relevant, value, n = self._hidden.pop(name)
-            masked = select([(relevant, value), (None, Values(STRING, ""))], n)
+            relevant, value = self._hidden.pop(name)
+            masked = select([(relevant, value), (None, Values(STRING, ""))], len(relevant))
             self.overrides[name] = masked
             return masked
         if name in self._columns:

@@ -238,6 +238,13 @@ RULES = (
 )
 
 
+def _rule_table(rule: str) -> cached_property:
+    """A FormCheck table of one rule, built from its masks when first read."""
+    table = cached_property(lambda check: check._rule(rule))
+    table.__doc__ = f"The {rule} table (see the class docstring)."
+    return table
+
+
 @dataclass(frozen=True, eq=False)
 class FormCheck:
     """The result of applying an instrument to data. Each table attribute is a DataFrame
@@ -292,35 +299,18 @@ class FormCheck:
             }
         )
 
-    @cached_property
-    def relevant(self) -> Any:
-        return self._rule("relevant")
+    relevant = _rule_table("relevant")
+    constraint_ok = _rule_table("constraint_ok")
+    required_ok = _rule_table("required_ok")
+    answered_not_relevant = _rule_table("answered_not_relevant")
+    calculation_differs = _rule_table("calculation_differs")
+    choice_ok = _rule_table("choice_ok")
 
     @cached_property
     def values(self) -> Any:
         return self._tables(
             lambda scope: {name: self.value(scope, name) for name in self.vectors[scope]}
         )
-
-    @cached_property
-    def constraint_ok(self) -> Any:
-        return self._rule("constraint_ok")
-
-    @cached_property
-    def required_ok(self) -> Any:
-        return self._rule("required_ok")
-
-    @cached_property
-    def answered_not_relevant(self) -> Any:
-        return self._rule("answered_not_relevant")
-
-    @cached_property
-    def calculation_differs(self) -> Any:
-        return self._rule("calculation_differs")
-
-    @cached_property
-    def choice_ok(self) -> Any:
-        return self._rule("choice_ok")
 
     def value(self, scope: str | None, name: str) -> pd.Series:
         """One question's values (a column of :attr:`values`)."""
@@ -332,18 +322,17 @@ class FormCheck:
     def flagged(self, rule: str, bad_when: bool) -> Iterator[tuple[str | None, np.ndarray, str]]:
         """``(scope, index labels, question)`` of the rows where a rule's mask is
         ``bad_when``, one question at a time (questions with no such row left out)."""
+        for scope, rows, name in self._flagged_rows(rule, bad_when):
+            yield scope, self.indexes[scope][rows].to_numpy(), name
+
+    def _flagged_rows(
+        self, rule: str, bad_when: bool
+    ) -> Iterator[tuple[str | None, np.ndarray, str]]:
+        """As :meth:`flagged`, with row positions instead of index labels."""
         for scope, masks in self.masks[rule].items():
-            labels = self.indexes[scope]
             for name, mask in masks.items():
-                if bad_when:
-                    if not mask.any():
-                        continue
-                    rows = np.flatnonzero(mask)
-                else:
-                    if mask.all():
-                        continue
-                    rows = np.flatnonzero(~mask)
-                yield scope, labels[rows].to_numpy(), name
+                if mask.any() if bad_when else not mask.all():  # no copy where none is bad
+                    yield scope, np.flatnonzero(mask if bad_when else ~mask), name
 
     def issues(self) -> pd.DataFrame:
         """One tidy row per problem: record, variable, rule, severity, value, message,
@@ -351,51 +340,40 @@ class FormCheck:
         inst = self.instrument
         lang = self.language or inst.default_language
 
-        def frames(obj: Any) -> list[tuple[str | None, pd.DataFrame]]:
-            if isinstance(obj, dict):
-                return list(obj.items())
-            return [(MAIN, obj)]
-
-        values = dict(frames(self.values))
         rules = (
-            ("constraint", self.constraint_ok, False, "error"),
-            ("required", self.required_ok, False, "error"),
-            ("not_relevant", self.answered_not_relevant, True, "warning"),
-            ("calculation", self.calculation_differs, True, "warning"),
-            ("choice", self.choice_ok, False, "error"),
+            ("constraint", "constraint_ok", False, "error"),
+            ("required", "required_ok", False, "error"),
+            ("not_relevant", "answered_not_relevant", True, "warning"),
+            ("calculation", "calculation_differs", True, "warning"),
+            ("choice", "choice_ok", False, "error"),
         )
         chunks: list[pd.DataFrame] = []
-        for rule, obj, bad_when, severity in rules:
-            for scope, frame in frames(obj):
-                for name in frame.columns:
-                    col = frame[name].to_numpy(dtype=bool)
-                    mask = col if bad_when else ~col
-                    if not mask.any():
-                        continue
-                    q = inst[name]
-                    expr = {
-                        "constraint": q.constraint,
-                        "required": q.required,
-                        "not_relevant": _effective_relevant(inst, q),
-                        "calculation": q.calculation,
-                        "choice": q.choice_filter,
-                    }[rule]
-                    shown = values[scope][name] if name in values[scope].columns else None
-                    chunks.append(
-                        pd.DataFrame(
-                            {
-                                "record": frame.index[mask],
-                                "variable": name,
-                                "rule": rule,
-                                "severity": severity,
-                                "value": "" if shown is None else _texts(shown[mask]),
-                                "message": _message(q, rule, lang),
-                                "scope": scope or "",
-                                "expression": expr,
-                                "sheet_row": q.row,
-                            }
-                        )
+        for rule, attribute, bad_when, severity in rules:
+            for scope, rows, name in self._flagged_rows(attribute, bad_when):
+                q = inst[name]
+                expr = {
+                    "constraint": q.constraint,
+                    "required": q.required,
+                    "not_relevant": _effective_relevant(inst, q),
+                    "calculation": q.calculation,
+                    "choice": q.choice_filter,
+                }[rule]
+                shown = self.value(scope, name).iloc[rows] if name in self.vectors[scope] else None
+                chunks.append(
+                    pd.DataFrame(
+                        {
+                            "record": self.indexes[scope][rows],
+                            "variable": name,
+                            "rule": rule,
+                            "severity": severity,
+                            "value": "" if shown is None else _texts(shown),
+                            "message": _message(q, rule, lang),
+                            "scope": scope or "",
+                            "expression": expr,
+                            "sheet_row": q.row,
+                        }
                     )
+                )
         for name, frame in (self.repeat_count_ok or {}).items():
             bad = ~frame["ok"].to_numpy(dtype=bool)
             if not bad.any():
@@ -758,18 +736,20 @@ def _choices_ok(
     bad[owner[~known]] = True
     if q.choice_filter and str(q.choice_filter).strip():
         expr = _parse(instrument, q, "choice_filter", q.choice_filter)
+
+        def allowed(item: dict[str, Vec]) -> np.ndarray:
+            env = Env(session, scope, expr.text, current=q.name, item=item)  # type: ignore[union-attr]
+            try:
+                return _bool_of(env.value(expr.tree), n)  # type: ignore[union-attr]
+            except BadExpression as err:
+                raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
+
         index = np.asarray(pc.index_in(flat, value_set=codes).to_numpy(zero_copy_only=False))
-        if not multiple:
-            item = _row_items(list(choices), index, owner, n)
-            if item is not None:  # each row's own choice: one evaluation for all rows
-                env = Env(session, scope, expr.text, current=q.name, item=item)  # type: ignore[union-attr]
-                try:
-                    allowed = _bool_of(env.value(expr.tree), n)  # type: ignore[union-attr]
-                except BadExpression as err:
-                    raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
-                rows = owner[known]
-                bad[rows] |= ~allowed[rows]
-                return ~(bad & relevant)
+        items = _row_items(list(choices), index, owner, n) if not multiple else None
+        if items is not None:  # each row's own choice: one evaluation for all rows
+            rows = owner[known]
+            bad[rows] |= ~allowed(items)[rows]
+            return ~(bad & relevant)
         for i, choice in enumerate(choices):
             rows = owner[index == i]
             if not len(rows):
@@ -778,12 +758,7 @@ def _choices_ok(
             item.update(
                 {str(k): constant(str(v)) for k, v in choice.extra.items() if v is not None}
             )
-            env = Env(session, scope, expr.text, current=q.name, item=item)  # type: ignore[union-attr]
-            try:
-                allowed = _bool_of(env.value(expr.tree), n)  # type: ignore[union-attr]
-            except BadExpression as err:
-                raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
-            bad[rows] |= ~allowed[rows]
+            bad[rows] |= ~allowed(item)[rows]
     return ~(bad & relevant)
 
 
@@ -813,7 +788,7 @@ def _row_items(
     take = pa.array(rows)
     columns = {"name": [c.name for c in choices]}
     for k in fields:
-        columns[k] = [str(c.extra.get(k)) if c.extra.get(k) is not None else "" for c in choices]
+        columns[k] = [str(v) if (v := c.extra.get(k)) is not None else "" for c in choices]
     return {
         name: Values(STRING, pa.array(texts, pa.string()).take(take))
         for name, texts in columns.items()

@@ -44,7 +44,7 @@ from ..errors import InstrumentError
 from ..study import STUDY_FILE, Study
 from .load import load_instrument
 
-__all__ = ["Harmonisation", "harmonisation", "harmonise", "maps_between"]
+__all__ = ["Harmonisation", "harmonisation", "harmonise", "map_between", "maps_between"]
 
 
 @dataclass(frozen=True)
@@ -188,27 +188,30 @@ def harmonisation(study: Study, instrument_name: str) -> Harmonisation:
     return Harmonisation(instrument_name, rename, recode, frozenset(multiple))
 
 
-def maps_between(study: Study, wave: str, older: str) -> dict[str, Harmonisation]:
-    """The harmonisation maps that line ``older``'s data up with ``wave``'s forms.
+def map_between(study: Study, name: str, wave: str, older: str) -> Harmonisation | None:
+    """The harmonisation map that lines ``older``'s data of instrument ``name`` up with
+    ``wave``'s form, or None when none applies.
 
-    A map applies to an instrument when ``wave`` uses its current form, ``older`` was
+    A map applies when ``wave`` uses the instrument's current form, ``older`` was
     collected with another one and the study declares a non-empty map for it (the
     report's wave-over-wave comparisons and the panel checks of validation use it).
 
     Raises
     ------
     InstrumentError
-        As :func:`harmonisation`, for a malformed map of an instrument it applies to.
+        As :func:`harmonisation`, for a malformed map that applies.
     """
-    maps: dict[str, Harmonisation] = {}
-    for name in study.instrument_names:
-        current = study.form_path(name)
-        if study.form_path(name, wave) != current or study.form_path(name, older) == current:
-            continue
-        h = harmonisation(study, name)
-        if not h.is_empty:
-            maps[name] = h
-    return maps
+    current = study.form_path(name)
+    if study.form_path(name, wave) != current or study.form_path(name, older) == current:
+        return None
+    h = harmonisation(study, name)
+    return None if h.is_empty else h
+
+
+def maps_between(study: Study, wave: str, older: str) -> dict[str, Harmonisation]:
+    """:func:`map_between` for every instrument of the study that has one."""
+    maps = {name: map_between(study, name, wave, older) for name in study.instrument_names}
+    return {name: h for name, h in maps.items() if h is not None}
 
 
 def harmonise(frame: pd.DataFrame, h: Harmonisation) -> pd.DataFrame:

@@ -231,10 +231,10 @@ def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
     """The previous wave's data of a panel instrument in this wave's terms, and what
     the step says about it: collected with an older form, it is renamed and recoded by
     the study's harmonisation map (``[harmonise.<instrument>]``) first."""
-    from ..instrument.harmonise import harmonise, maps_between
+    from ..instrument.harmonise import harmonise, map_between
 
     before = run.study.wave_before(run.wave)
-    h = maps_between(run.study, run.wave, before).get(name)
+    h = map_between(run.study, name, run.wave, before)
     if h is None:
         return previous, f"checked against {before}"
     data = replace(previous, data=harmonise(previous.data, h))

@@ -45,7 +45,10 @@ from .issues import Found, join_distinct, join_text, number_text, say, text_of
 from .records import Records, RecordTable, question_type, value_codes
 from .settings import NearDuplicateSettings
 
-__all__ = ["check_duplicates", "compared_questions"]
+__all__ = ["DUPLICATE_CODES", "check_duplicates", "compared_questions"]
+
+#: The codes of the issues that put a record in a duplicate group.
+DUPLICATE_CODES = ("VAL130", "VAL131", "VAL132", "VAL133")
 
 _PRIME = np.uint64(0x100000001B3)
 _SKIP_TYPES = METADATA_TYPES | {"calculate", "note", "acknowledge", "audit", "hidden"}
@@ -100,8 +103,9 @@ def _text_hashes(arrow: pa.Array) -> np.ndarray:
             count = (lengths + 7) // 8
             hashes = np.zeros(stop - start, dtype=np.uint64)
             rows = np.arange(stop - start)
-            for place in range(int(count.max()) if len(count) else 0):
-                if place >= count.min():  # only the texts this long
+            shortest, longest = (int(count.min()), int(count.max())) if len(count) else (0, 0)
+            for place in range(longest):
+                if place >= shortest:  # only the texts this long
                     rows = rows[count[rows] > place]
                 words = words_at[at[rows] + 8 * place]
                 left = lengths[rows] - 8 * place  # bytes of the text in the word

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN
+from .duplicates import DUPLICATE_CODES
 from .issues import Found, say
 from .records import Records
 from .settings import ValidateSettings
@@ -175,9 +176,7 @@ def enumerator_summary(
     else:
         out["missing_code_rate"] = np.nan
     enumerators = issues["enumerator"]
-    dup_mask = (
-        (issues["table"] == MAIN) & issues["code"].isin(["VAL130", "VAL131", "VAL132", "VAL133"])
-    ).to_numpy()
+    dup_mask = ((issues["table"] == MAIN) & issues["code"].isin(DUPLICATE_CODES)).to_numpy()
     if duplicated is not None:
         dup_counts = duplicated
     elif dup_mask.any():

@@ -299,24 +299,21 @@ class RecordTable:
         up = self.records.table(parent_name).main_position
         return np.where(pos >= 0, up[np.maximum(pos, 0)] if len(up) else -1, -1)
 
-    def _from_main(self, values: pd.Series) -> pd.Series:
+    def _from_main(self, values: pd.Series, rows: np.ndarray | None = None) -> pd.Series:
+        """A main-table column on this table's rows (``rows`` of them; default all)."""
         if self.name == MAIN:
-            return values
-        pos = self.main_position
+            return values if rows is None else values.take(rows).reset_index(drop=True)
+        pos = self.main_position if rows is None else self.main_position[rows]
         if not len(values):
-            return pd.Series([""] * len(self), dtype="str")
+            return pd.Series([""] * len(pos), dtype="str")
         out = values.take(np.maximum(pos, 0)).reset_index(drop=True)
         return out.where(pos >= 0, "")
 
     def key_at(self, positions: np.ndarray) -> pd.Series:
         """The study key of the rows at ``positions`` (without building the whole column)."""
-        if self.name == MAIN or "key" in self.__dict__:
+        if "key" in self.__dict__:
             return self.key.take(positions).reset_index(drop=True)
-        pos = self.main_position[positions]
-        keys = self.records.main.key
-        if not len(keys):
-            return pd.Series([""] * len(pos), dtype="str")
-        return keys.take(np.maximum(pos, 0)).reset_index(drop=True).where(pos >= 0, "")
+        return self._from_main(self.records.main.key, positions)
 
     @cached_property
     def key(self) -> pd.Series:

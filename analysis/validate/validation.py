@@ -40,7 +40,7 @@ from ..readers.issues import ISSUE_CODES as READER_CODES
 from ..readers.rawdata import MAIN, RawData
 from .choices import check_choices, repeated_codes
 from .consistency import check_links, check_panel
-from .duplicates import check_duplicates, compared_questions
+from .duplicates import DUPLICATE_CODES, check_duplicates, compared_questions
 from .duration import check_duration, interview_minutes
 from .enumerators import ENUMERATOR_COLUMNS, check_enumerators, enumerator_summary
 from .form_rules import block_tasks, engine_data, rule_failure, rules_from_hits
@@ -964,7 +964,7 @@ def _duplicated_records(frame: pd.DataFrame, records: Records) -> pd.Series:
         return pd.Series(dtype="int64")
     # decided per category, then looked up by code: no text per finding is made
     mask = _in_categories(frame["table"], [MAIN]) & _in_categories(
-        frame["code"], ["VAL130", "VAL131", "VAL132", "VAL133"]
+        frame["code"], list(DUPLICATE_CODES)
     )
     pos = frame["position"].to_numpy(dtype=np.int64)[mask]
     pos = _distinct_rows(pos[pos >= 0], len(records.main))[0]
