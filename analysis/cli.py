@@ -23,7 +23,7 @@ __all__ = ["build_parser", "main"]
 COMMAND_MODULES: tuple[str, ...] = (
     "analysis.instrument.commands",
     "analysis.pipeline.commands",
-    "analysis.demo",
+    "analysis.demo_study.run",
     "analysis.entry.commands",
 )
 
@@ -50,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command() -> int:
     """The ``baicun`` console command: :func:`main` with one memory allocator for numpy
-    and pyarrow (see :mod:`analysis.memory`)."""
-    from .memory import use_one_allocator
+    and pyarrow (see :mod:`analysis.pipeline.memory`)."""
+    from .pipeline.memory import use_one_allocator
 
     use_one_allocator()
     return main()

@@ -36,6 +36,7 @@ __all__ = [
     "ExpressionError",
     "InstrumentError",
     "ReadError",
+    "ReportError",
     "StudyError",
     "ValidationError",
     "WeightingError",
@@ -205,3 +206,9 @@ class EntryError(BaicunError):
     """Data-entry app problems (codes ``ENT...``)."""
 
     prefix = "ENT"
+
+
+class ReportError(BaicunError):
+    """Report section, narrative and assembly problems (codes ``REP...``)."""
+
+    prefix = "REP"

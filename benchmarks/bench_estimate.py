@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.design import SurveyDesign
-from analysis.estimate import mean, proportion, total
+from analysis.design.survey import SurveyDesign
+from analysis.estimate.estimators import mean, proportion, total
 
 HERE = Path(__file__).resolve().parent
 PEER_PYTHON = HERE / ".env" / "bin" / "python"

@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.design import SurveyDesign
-from analysis.estimate import mean
-from analysis.models import linear_regression, logistic_regression
-from analysis.tables import chisq_test
+from analysis.design.survey import SurveyDesign
+from analysis.estimate.crosstab import chisq_test
+from analysis.estimate.estimators import mean
+from analysis.models.glm import linear_regression, logistic_regression
 from analysis.weighting import rake
 
 from .bench_estimate import N_ROWS, make_sample, max_rel_diff, run_rscript

@@ -97,7 +97,7 @@ def _reference_seconds() -> float:
 def _child(
     raw_dir: str, previous_dir: str, surveys: str, study_root: str, n: int, jobs: int
 ) -> None:
-    from analysis.memory import use_one_allocator
+    from analysis.pipeline.memory import use_one_allocator
 
     use_one_allocator()  # as the baicun command does (ARROW_DEFAULT_MEMORY_POOL overrides)
     import pyarrow as pa

@@ -2,8 +2,8 @@
 
 Draws ``--samples`` (default 200) two-stage samples from the synthetic province with
 the toolkit's own sampling (stratified systematic PPS of 100 villages, 20 households
-per village), estimates the key indicators with ``analysis.design.SurveyDesign`` and
-``analysis.estimate.mean`` (province and each county), and prints how often the 95%
+per village), estimates the key indicators with ``analysis.design.survey.SurveyDesign`` and
+``analysis.estimate.estimators.mean`` (province and each county), and prints how often the 95%
 interval covers the population truth. Goal: 93-97% for the province estimates.
 
 Run from the repository root (slow: about half a second per sample)::

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import weighting
-from analysis.design import SurveyDesign
+from analysis.design.survey import SurveyDesign
 
 REF = Path(__file__).resolve().parent / "reference"
 RTOL = 1e-9

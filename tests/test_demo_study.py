@@ -552,7 +552,7 @@ def test_small_coverage_run_is_near_95_percent(province):
 def test_generate_wires_under_the_existing_demo_command():
     import argparse
 
-    from analysis import demo
+    from analysis.demo_study import run as demo
 
     parser = argparse.ArgumentParser(prog="baicun")
     sub = parser.add_subparsers(dest="command")

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from analysis import estimate as est
-from analysis.design import SurveyDesign
+from analysis.design.survey import SurveyDesign
 from analysis.errors import DesignError, EstimationError
 
 REF = Path(__file__).resolve().parent / "reference"

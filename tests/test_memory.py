@@ -10,7 +10,7 @@ import pytest
 
 PROBE = (
     "import pyarrow as pa\n"
-    "from analysis.memory import use_one_allocator\n"
+    "from analysis.pipeline.memory import use_one_allocator\n"
     "print(use_one_allocator(), pa.default_memory_pool().backend_name)\n"
 )
 

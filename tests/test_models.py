@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from survey_models_support import build, close, design_of, frame, reference
 
-from analysis.design import SurveyDesign
+from analysis.design.survey import SurveyDesign
 from analysis.errors import EstimationError
-from analysis.formulas import r_style_name
-from analysis.models import linear_regression, logistic_regression, regression
+from analysis.models.formulas import r_style_name
+from analysis.models.glm import linear_regression, logistic_regression, regression
 
 CASES = reference()["models"]
 

@@ -13,7 +13,7 @@ from docx.shared import Cm
 from lxml import etree
 
 from analysis.charts import share_bars
-from analysis.docx_style import runs_missing_east_asian_font
+from analysis.office.word import runs_missing_east_asian_font
 from analysis.report import (
     ReportError,
     Section,

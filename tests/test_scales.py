@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from survey_models_support import close, design_of, frame, reference
 
-from analysis.design import SurveyDesign
+from analysis.design.survey import SurveyDesign
 from analysis.errors import EstimationError
-from analysis.scales import composite_score, cronbach_alpha, rank_scores, recode_items
+from analysis.estimate.scales import composite_score, cronbach_alpha, rank_scores, recode_items
 
 CASES = reference()["alpha"]
 

@@ -38,7 +38,7 @@ def waves():
     study = Study.load(ROOT)
     if not (study.raw_dir("demo-2024") / "household.zip").is_file() or not TRUTH.is_file():
         pytest.skip(
-            "the demo waves are not generated (python -m analysis.demo writes data/raw/demo-*)"
+            "the demo waves are not generated (baicun demo generate writes data/raw/demo-*)"
         )
     out = {}
     for wave in ("demo-2024", "demo-2025"):

@@ -7,9 +7,15 @@ import pandas as pd
 import pytest
 from survey_models_support import close, design_of, frame, reference
 
-from analysis.design import SurveyDesign
+from analysis.design.survey import SurveyDesign
 from analysis.errors import EstimationError
-from analysis.waves import CHANGE_COLUMNS, change, change_independent, panel_units, stack_waves
+from analysis.estimate.waves import (
+    CHANGE_COLUMNS,
+    change,
+    change_independent,
+    panel_units,
+    stack_waves,
+)
 
 CASES = reference()["waves"]
 PANEL = {"weights": "w", "strata": "county", "psu": "village", "fpc": [], "nest": True,
@@ -169,7 +175,7 @@ def test_identical_waves_are_no_change_and_not_significant():
     import numpy as np
     import pandas as pd
 
-    from analysis.waves import _finish
+    from analysis.estimate.waves import _finish
 
     table = _finish(
         pd.DataFrame({"variable": ["cable"]}),

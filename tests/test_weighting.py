@@ -11,7 +11,7 @@ from survey_models_support import build, close, design_of, frame, reference
 
 from analysis import estimate as est
 from analysis import weighting
-from analysis.design import SurveyDesign
+from analysis.design.survey import SurveyDesign
 from analysis.errors import WeightingError
 
 CASES = reference()["weighting"]

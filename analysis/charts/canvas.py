@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
 
-from analysis.report.numbers import number, pct
+from analysis.format import number, pct
 
 from .errors import ChartError
 from .style import PRINT_WIDTH_CM, report_style

@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from analysis.report.numbers import number, pct, signed
+from analysis.format import number, pct, signed
 
 from .canvas import category_axis, new_figure, percent_axis, styled, value_axis, words
 from .estimates import require_columns, sorted_labels, wrap_label

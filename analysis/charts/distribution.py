@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from analysis.report.numbers import number
+from analysis.format import number
 
 from .canvas import category_axis, new_figure, styled, words
 from .errors import ChartError
@@ -53,7 +53,7 @@ def _check(data: pd.DataFrame, column: str, by: str | None, weights: str | None)
             expected="numbers (scores)",
             found=str(data[column].dtype),
             column=column,
-            hint="Compute the score first (analysis.scales) or convert the column to numbers.",
+            hint="Compute the score first (analysis.estimate.scales) or convert the column to numbers.",
         )
 
 
@@ -110,7 +110,7 @@ def score_distribution(
             expected="kind='hist' with weights, or kind='box' without",
             found="kind='box', weights=" + repr(weights),
             hint="Use kind='hist' for a weighted distribution; quantiles with intervals come "
-            "from analysis.estimate.",
+            "from analysis.estimate.estimators.",
         )
     w = words(lang)
     d = data.dropna(subset=[column])

@@ -61,7 +61,7 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], *, chart: str) 
     analysis.charts.errors.ChartError: [CHT002] bars needs columns the table does not have: ci_low
       expected: columns estimate, ci_low
       found: columns estimate
-      what to do: Pass an estimate table from analysis.estimate (it has estimate, se, ci_low, ci_high, df, deff, n), or name the column with the chart's arguments.
+      what to do: Pass an estimate table from analysis.estimate.estimators (it has estimate, se, ci_low, ci_high, df, deff, n), or name the column with the chart's arguments.
     """
     if not isinstance(table, pd.DataFrame):
         raise ChartError(
@@ -69,7 +69,7 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], *, chart: str) 
             f"{chart} needs an estimate table (a DataFrame)",
             expected="pandas.DataFrame",
             found=type(table).__name__,
-            hint="Pass the DataFrame returned by an analysis.estimate function.",
+            hint="Pass the DataFrame returned by an analysis.estimate.estimators function.",
         )
     wanted = list(columns)
     missing = [c for c in wanted if c not in table.columns]
@@ -80,7 +80,7 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], *, chart: str) 
             expected="columns " + ", ".join(wanted),
             found="columns " + ", ".join(map(str, table.columns)),
             hint=(
-                "Pass an estimate table from analysis.estimate (it has estimate, se, ci_low, "
+                "Pass an estimate table from analysis.estimate.estimators (it has estimate, se, ci_low, "
                 "ci_high, df, deff, n), or name the column with the chart's arguments."
             ),
         )

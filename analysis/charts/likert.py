@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter
 
-from analysis.report.numbers import pct
+from analysis.format import pct
 
 from .canvas import category_axis, new_figure, styled
 from .errors import ChartError

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.report.numbers import number, pct
+from analysis.format import number, pct
 
 from .canvas import category_axis, new_figure, percent_axis, styled, value_axis, words
 from .estimates import require_columns, sorted_labels, wrap_label

@@ -3,10 +3,10 @@
 Two ways to wire it into the command line:
 
 * :func:`add_subcommands` adds ``generate`` under an existing ``demo`` parser (the one
-  :mod:`analysis.demo` registers), so ``baicun demo`` keeps running the demo and
+  :mod:`analysis.demo_study.run` registers), so ``baicun demo`` keeps running the demo and
   ``baicun demo generate`` regenerates its data;
 * :func:`register` adds a ``demo`` parser with the ``generate`` subcommand, for a
-  command line without :mod:`analysis.demo`.
+  command line without :mod:`analysis.demo_study.run`.
 
 Examples
 --------

@@ -2,9 +2,9 @@
 
 Each replicate draws the demo's two-stage sample with the toolkit's own selection
 (:func:`analysis.demo_study.sample.two_stage_sample`: stratified systematic PPS of
-villages, systematic households), builds an :class:`analysis.design.SurveyDesign`
+villages, systematic households), builds an :class:`analysis.design.survey.SurveyDesign`
 (strata = county, PSU = village, weights = inverse inclusion probabilities), estimates
-the key indicators with :func:`analysis.estimate.mean` (province and each county), and
+the key indicators with :func:`analysis.estimate.estimators.mean` (province and each county), and
 checks whether the 95% interval covers the population truth.
 
 The variance is the with-replacement (ultimate cluster) approximation without a
@@ -27,8 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..design import SurveyDesign
-from ..estimate import mean
+from ..design.survey import SurveyDesign
+from ..estimate.estimators import mean
 from .population import INDICATORS, Province, population_truth
 from .sample import two_stage_sample
 

@@ -35,7 +35,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..docx_style import (
+from ..errors import InstrumentError
+from ..office.word import (
     DEFAULT_FONTS,
     Fonts,
     add_page_numbers,
@@ -49,7 +50,6 @@ from ..docx_style import (
     set_repeat_table_header,
     set_table_borders,
 )
-from ..errors import InstrumentError
 from .load import load_instrument
 from .model import Instrument, Question
 from .wording import (
@@ -417,7 +417,7 @@ def _write_docx(form: Instrument, book: pd.DataFrame, path: Path, lang: str, fon
 
 def _fix_package_bytes(path: Path) -> None:
     """Same inputs, same bytes: fixed zip entry times and document dates."""
-    from ..report.ooxml import normalise_package
+    from ..office.package import normalise_package
 
     path.write_bytes(normalise_package(path.read_bytes()))
 

@@ -21,8 +21,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..docx_style import DEFAULT_FONTS
 from ..errors import InstrumentError, StudyError
+from ..office.word import DEFAULT_FONTS
 from ..study import Study
 
 __all__ = ["register", "resolve_form"]

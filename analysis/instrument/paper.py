@@ -55,7 +55,8 @@ import pandas as pd
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt
 
-from ..docx_style import (
+from ..errors import InstrumentError
+from ..office.word import (
     DEFAULT_FONTS,
     Fonts,
     add_page_numbers,
@@ -70,7 +71,6 @@ from ..docx_style import (
     set_repeat_table_header,
     set_table_borders,
 )
-from ..errors import InstrumentError
 from .load import load_instrument
 from .model import METADATA_TYPES, Group, Instrument, Question
 from .rules import Node, evaluate, parse

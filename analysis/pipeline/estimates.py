@@ -37,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from .. import estimate as est
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from ..errors import StudyError
 from ..study import Study
 

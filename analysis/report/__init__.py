@@ -6,12 +6,7 @@ them; :func:`write_report` numbers everything (一、（一）、图1、表1) an
 ``report.docx``, ``report.html``, ``report.md`` and each figure and table as a file.
 """
 
-from .assemble import write_report
-from .docx import DocxFonts, write_docx
-from .errors import ReportError
-from .html import render_html
-from .markdown import render_markdown
-from .numbers import (
+from ..format import (
     FORMAT_KINDS,
     change_phrase,
     ci,
@@ -24,6 +19,11 @@ from .numbers import (
     pick,
     signed,
 )
+from .assemble import write_report
+from .docx import DocxFonts, write_docx
+from .errors import ReportError
+from .html import render_html
+from .markdown import render_markdown
 from .section import Section, chinese_numeral, heading_number, outline
 from .tables import COLUMN_LABELS, ReportTable, report_table
 

@@ -33,18 +33,18 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from analysis.docx_style import (
+from analysis.office.word import (
     Fonts,
     add_page_numbers,
     apply_east_asian_fonts,
     new_document,
     set_repeat_table_header,
 )
-from analysis.docx_style import set_run_fonts as _set_run_fonts
-from analysis.docx_style import set_style_fonts as _set_style_fonts
+from analysis.office.word import set_run_fonts as _set_run_fonts
+from analysis.office.word import set_style_fonts as _set_style_fonts
 
+from ..office.package import normalise_package
 from .errors import ReportError
-from .ooxml import normalise_package
 from .section import Heading, Item, NumberedFigure, NumberedTable, Paragraph
 from .tables import ReportTable
 
@@ -67,7 +67,7 @@ class DocxFonts:
     latin: str = "Times New Roman"
 
     def base(self) -> Fonts:
-        """The :class:`analysis.docx_style.Fonts` of the document defaults."""
+        """The :class:`analysis.office.word.Fonts` of the document defaults."""
         return Fonts(
             latin=self.latin,
             east_asia=self.body,
@@ -78,12 +78,12 @@ class DocxFonts:
 
 
 def set_style_fonts(style, east_asia: str, latin: str) -> None:
-    """East Asian and Latin fonts of a style (through :mod:`analysis.docx_style`)."""
+    """East Asian and Latin fonts of a style (through :mod:`analysis.office.word`)."""
     _set_style_fonts(style, latin, east_asia)
 
 
 def set_run_fonts(run, east_asia: str, latin: str) -> None:
-    """East Asian and Latin fonts of a run (through :mod:`analysis.docx_style`)."""
+    """East Asian and Latin fonts of a run (through :mod:`analysis.office.word`)."""
     _set_run_fonts(run, latin, east_asia)
 
 

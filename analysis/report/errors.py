@@ -1,7 +1,7 @@
 """The error type of report assembly and narrative (codes ``REP...``).
 
-Kept here until :mod:`analysis.errors` gains it; codes are listed in
-``docs/errors/report.md``.
+Defined in :mod:`analysis.errors` (number formatting in :mod:`analysis.format` raises it
+too); codes are listed in ``docs/errors/report.md``.
 
 Examples
 --------
@@ -12,12 +12,6 @@ Examples
 
 from __future__ import annotations
 
-from analysis.errors import BaicunError
+from analysis.errors import BaicunError, ReportError
 
-__all__ = ["ReportError"]
-
-
-class ReportError(BaicunError):
-    """Report section, narrative and assembly problems (codes ``REP...``)."""
-
-    prefix = "REP"
+__all__ = ["BaicunError", "ReportError"]

@@ -85,7 +85,7 @@ def heading_number(path: tuple[int, ...], lang: str = "zh") -> str:
 
 @dataclass(frozen=True)
 class Paragraph:
-    """A paragraph of narrative (fill numbers with :func:`analysis.report.numbers.fill`)."""
+    """A paragraph of narrative (fill numbers with :func:`analysis.format.fill`)."""
 
     text: str
 

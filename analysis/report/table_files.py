@@ -20,8 +20,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from ..office.package import normalise_package
 from .errors import ReportError
-from .ooxml import normalise_package
 from .tables import ReportTable
 
 __all__ = ["write_table_files"]

@@ -22,8 +22,8 @@ import pandas as pd
 
 from analysis.charts.estimates import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, label_columns
 
+from ..format import ci_range, count, number, p_value, pct, signed
 from .errors import ReportError
-from .numbers import ci_range, count, number, p_value, pct, signed
 
 __all__ = ["COLUMN_LABELS", "ReportTable", "report_table"]
 
@@ -193,7 +193,7 @@ def report_table(
             "report_table needs an estimate table (a DataFrame)",
             expected="pandas.DataFrame",
             found=type(estimates).__name__,
-            hint="Pass the DataFrame an analysis.estimate or analysis.waves function returned.",
+            hint="Pass the DataFrame an analysis.estimate.estimators or analysis.estimate.waves function returned.",
         )
     words = COLUMN_LABELS[lang]
     given = dict(labels or {})

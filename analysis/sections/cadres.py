@@ -6,9 +6,9 @@ Reads the cadre instrument (a census of the cadres on temporary postings):
 * the weighted total of the assessment scores the form computes (``total_score``),
   by posting mode, and the share graded 优秀;
 * a composite index: the five assessment scores standardised (z-scores) and
-  weighted as the form weighs them (:func:`analysis.scales.composite_score`), so a
+  weighted as the form weighs them (:func:`analysis.estimate.scales.composite_score`), so a
   score with a wide spread does not dominate; cadres ranked on it
-  (:func:`analysis.scales.rank_scores`, ties share a rank);
+  (:func:`analysis.estimate.scales.rank_scores`, ties share a rank);
 * sending counties ranked by their cadres' mean total score.
 
 Answers outside a question's choice list (validation flags them) are left out.
@@ -25,8 +25,8 @@ import pandas as pd
 
 from .. import estimate as est
 from ..charts import ranking_dots, score_distribution, share_bars
+from ..estimate.scales import composite_score, rank_scores
 from ..report import ReportTable, Section, count, number, pick
-from ..scales import composite_score, rank_scores
 from .context import SectionContext
 from .indicators import item_means, yes_shares
 

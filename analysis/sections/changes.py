@@ -2,10 +2,10 @@
 
 Villages and households come from the panel of villages surveyed in both waves:
 the two waves are stacked and the change estimated on one design in which a
-village keeps its stratum and PSU (:func:`analysis.waves.change`), so the
+village keeps its stratum and PSU (:func:`analysis.estimate.waves.change`), so the
 covariance between the waves narrows the intervals. Cadres on postings are a new
 group each wave: their change is between independent samples
-(:func:`analysis.waves.change_independent`). A change is said to be a rise or a
+(:func:`analysis.estimate.waves.change_independent`). A change is said to be a rise or a
 fall ("比上年提高X个百分点") only when it is significant; otherwise the text says
 the indicator held steady.
 
@@ -77,7 +77,7 @@ def _with_participation(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _independent(ctx: SectionContext, instrument: str, items: dict[str, str]) -> pd.DataFrame:
-    from ..waves import change_independent
+    from ..estimate.waves import change_independent
 
     old, new = ctx.before.designs[instrument], ctx.designs[instrument]
     t = no_change_is_not_significant(change_independent(old, new, list(items)))
@@ -139,7 +139,7 @@ def _verdicts(ctx: SectionContext, table: pd.DataFrame, kind: str, unit: str = "
 
 
 def _panel_size(ctx: SectionContext) -> dict[str, int] | None:
-    from ..waves import panel_units
+    from ..estimate.waves import panel_units
 
     if not ctx.has_change("village"):
         return None

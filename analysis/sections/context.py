@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from ..study import Study
 from .errors import SectionError
 
@@ -291,7 +291,7 @@ class SectionContext:
 
         Raises ``SEC004`` when either wave lacks the instrument.
         """
-        from ..waves import stack_waves
+        from ..estimate.waves import stack_waves
 
         if self.before is None or instrument not in self.before.frames or not self.has(instrument):
             raise SectionError(
@@ -317,7 +317,7 @@ class SectionContext:
         wave: str = "wave",
         derive: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
     ) -> SurveyDesign:
-        """The design of both waves stacked, for :func:`analysis.waves.change`.
+        """The design of both waves stacked, for :func:`analysis.estimate.waves.change`.
 
         Units keep their stratum and PSU labels across waves, so villages surveyed in
         both waves are linked (a panel). An instrument without PSUs (each unit its own

@@ -24,8 +24,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..charts import likert_bars, share_bars
+from ..estimate.scales import composite_score, cronbach_alpha, recode_items
 from ..report import ReportTable, Section, ci_range, count, number, p_value, pct, pick, report_table
-from ..scales import composite_score, cronbach_alpha, recode_items
 from .context import SectionContext
 from .indicators import item_means, yes_shares
 
@@ -335,7 +335,7 @@ def _scales(ctx: SectionContext, d, section: Section) -> Section:
 
 # ----------------------------------------------------------------------------- groups
 def _groups(ctx: SectionContext, d, frame: pd.DataFrame, section: Section) -> Section:
-    from ..tables import crosstab
+    from ..estimate.crosstab import crosstab
 
     groups = [
         (g, ctx.t(*said), ctx.t(*short))
@@ -403,7 +403,7 @@ def _groups(ctx: SectionContext, d, frame: pd.DataFrame, section: Section) -> Se
 
 # ----------------------------------------------------------------------------- regression
 def _regression(ctx: SectionContext, d, frame: pd.DataFrame, section: Section) -> Section:
-    from ..models import logistic_regression
+    from ..models.glm import logistic_regression
 
     if "v_library" not in frame.columns:
         return section

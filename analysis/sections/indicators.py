@@ -1,6 +1,6 @@
 """Indicator tables the sections state: shares of "yes", means and changes, with item labels.
 
-Each function runs an estimator of :mod:`analysis.estimate` or :mod:`analysis.waves`
+Each function runs an estimator of :mod:`analysis.estimate.estimators` or :mod:`analysis.estimate.waves`
 and adds an ``item`` column holding the indicator's label in the report language,
 so charts (``label="item"``) and report tables read it directly. The estimate
 columns are the estimators' own: every number a section states is a row here.
@@ -8,7 +8,7 @@ columns are the estimators' own: every number a section states is a row here.
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"county": ["A"] * 4 + ["B"] * 4, "w": [1.0] * 8,
 ...                    "lib": ["1", "1", "2", "1", "2", "2", "1", "2"]})
 >>> d = SurveyDesign(df, weights="w", strata="county")
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .. import estimate as est
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 
 __all__ = [
     "change_table",
@@ -116,7 +116,7 @@ def item_means(
 
     Examples
     --------
-    >>> from analysis.design import SurveyDesign
+    >>> from analysis.design.survey import SurveyDesign
     >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 3.0], "y": [2.0, 4.0]}), weights="w")
     >>> item_means(d, {"y": "得分"})[["item", "estimate"]].values.tolist()
     [['得分', 3.5]]
@@ -166,7 +166,7 @@ def change_table(
         ``[*by, item, variable, estimate_old, estimate_new, change, se, ci_low, ci_high,
         df, p_value, significant]``.
     """
-    from ..waves import change
+    from ..estimate.waves import change
 
     b = _by(by)
     t = change(

@@ -1,6 +1,6 @@
 """Weighting: post-stratification, raking, calibration, trimming, nonresponse adjustment.
 
-Every function takes a :class:`~analysis.design.SurveyDesign` and returns a new
+Every function takes a :class:`~analysis.design.survey.SurveyDesign` and returns a new
 design (the input is never changed) whose standard errors account for the
 weighting as R's survey package does (``postStratify``, ``rake``, ``calibrate``,
 ``trimWeights``). Census tables are read as described in
@@ -10,7 +10,7 @@ codes (``docs/errors/weighting.md``).
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> from analysis import estimate as est
 >>> df = pd.DataFrame({"county": ["A", "A", "B", "B"], "village": [1, 2, 3, 4],
 ...                    "w": [10.0, 12, 9, 8], "tv": [1.0, 0, 1, 1]})
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from .calibration import CALIBRATION_FUNCTIONS, calibrate
 from .nonresponse import adjust_nonresponse
 from .population import check_design

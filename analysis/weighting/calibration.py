@@ -10,7 +10,7 @@ regression on those columns (R's ``greg_calibration`` variance).
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"village": [1, 2, 3, 4, 5, 6], "w": [10.0, 12, 11, 9, 8, 10],
 ...                    "members": [3, 5, 4, 6, 2, 4], "y": [1.0, 3, 2, 5, 4, 6]})
 >>> d = SurveyDesign(df, weights="w", psu="village")
@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from ..errors import WeightingError
-from ..formulas import model_frame, r_style_name
+from ..models.formulas import model_frame, r_style_name
 from .population import check_design, column_list
 
 __all__ = ["CALIBRATION_FUNCTIONS", "calibrate"]

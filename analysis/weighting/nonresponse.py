@@ -11,7 +11,7 @@ themselves is not added).
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"county": ["A", "A", "B", "B"], "w": [10.0, 10, 20, 20],
 ...                    "ok": [True, False, True, True], "y": [1.0, None, 3, 5]})
 >>> d = adjust_nonresponse(SurveyDesign(df, weights="w"), "ok", classes="county")
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from ..errors import DesignError, WeightingError
 from ..sampling import adjust_for_nonresponse
 from .population import check_design, column_list

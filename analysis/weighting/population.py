@@ -15,7 +15,7 @@ data column coded ``1`` (or ``1.0``).
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"county": ["A", "A", "B"], "w": [1.0, 1.0, 2.0]})
 >>> d = SurveyDesign(df, weights="w")
 >>> cells = sample_cells(d, ["county"], "post-stratification")
@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from ..errors import WeightingError
 
 __all__ = [

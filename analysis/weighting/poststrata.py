@@ -4,12 +4,12 @@ Both return a new design whose weights add up to the census counts and whose
 standard errors account for the calibration: before the PSU totals are formed,
 the influence values are replaced by their residuals from the post-strata
 (R's ``svyrecvar`` ``postStrata`` step), through
-:meth:`~analysis.design.SurveyDesign.with_calibration`.
+:meth:`~analysis.design.survey.SurveyDesign.with_calibration`.
 
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> from analysis import estimate as est
 >>> df = pd.DataFrame({"county": ["A", "A", "A", "B", "B", "B"],
 ...                    "village": [1, 2, 3, 4, 5, 6],
@@ -32,9 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
+from ..design.variance import group_sum
 from ..errors import WeightingError
-from ..variance import group_sum
 from .population import (
     SampleCells,
     check_design,

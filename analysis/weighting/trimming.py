@@ -11,7 +11,7 @@ keeps its calibration variance (as R keeps ``postStrata``).
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"w": [10.0, 10.0, 10.0, 70.0]})
 >>> t = trim_weights(SurveyDesign(df, weights="w"), upper=40)
 >>> t.weights.tolist()
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..design import SurveyDesign
+from ..design.survey import SurveyDesign
 from ..errors import WeightingError
 from .population import check_design
 

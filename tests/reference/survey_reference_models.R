@@ -15,7 +15,7 @@
 #   postStratify, rake, calibrate, trimWeights      analysis.weighting.*
 #   weights as design weights after a weighting-class nonresponse adjustment
 #                                                   analysis.weighting.adjust_nonresponse
-#   svyglm(gaussian / quasibinomial / quasipoisson) analysis.models.regression
+#   svyglm(gaussian / quasibinomial / quasipoisson) analysis.models.glm
 #   svycralpha                                      analysis.scales.cronbach_alpha
 #   two-wave change: svyratio(covmat = TRUE) + svycontrast on the stacked waves
 #                                                   analysis.waves.change / change_independent

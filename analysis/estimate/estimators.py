@@ -26,7 +26,7 @@ computed when the design was built, and domain codes are cached on the design.
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"county": ["A"] * 4 + ["B"] * 4,
 ...                    "village": [1, 1, 2, 2, 1, 1, 2, 2],
 ...                    "w": [10.0, 10, 12, 12, 8, 8, 9, 9],
@@ -53,9 +53,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import SurveyDesign
-from .domain import DomainRows, column_names, domains
-from .errors import EstimationError
+from ..design.domains import DomainRows, column_names, domains
+from ..design.survey import SurveyDesign
+from ..errors import EstimationError
 from .intervals import PROPORTION_METHODS, proportion_interval, t_interval, t_quantile
 from .levels import is_categorical, level_table, rows_present
 from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
@@ -185,7 +185,7 @@ def total(
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.design import SurveyDesign
+    >>> from analysis.design.survey import SurveyDesign
     >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "w": [2.0, 2.0, 3.0, 3.0],
     ...                    "y": [1.0, 3.0, 2.0, 6.0]})
     >>> total(SurveyDesign(df, weights="w", strata="s"), "y")[["estimate", "se"]]
@@ -244,7 +244,7 @@ def ratio(
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.design import SurveyDesign
+    >>> from analysis.design.survey import SurveyDesign
     >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "w": [2.0, 2.0, 3.0, 3.0],
     ...                    "inc": [10.0, 30.0, 20.0, 60.0], "members": [2, 3, 4, 5]})
     >>> ratio(SurveyDesign(df, weights="w", strata="s"), "inc", "members")[["variable", "estimate"]]
@@ -386,7 +386,7 @@ def quantile(
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.design import SurveyDesign
+    >>> from analysis.design.survey import SurveyDesign
     >>> df = pd.DataFrame({"s": [1] * 5 + [2] * 5, "w": [1.0] * 5 + [2.0] * 5,
     ...                    "y": [1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]})
     >>> quantile(SurveyDesign(df, weights="w", strata="s"), "y", [0.25, 0.5])[

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from .study import Study
+from ..study import Study
 
 __all__ = ["register", "run_demo"]
 
@@ -22,14 +22,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--force", action="store_true", help="re-run every step even when nothing changed"
     )
     parser.set_defaults(func=_cmd_demo)
-    from .demo_study.commands import add_subcommands
+    from .commands import add_subcommands
 
     add_subcommands(parser)
 
 
 def run_demo(study: Study, *, force: bool = False) -> int:
     """Run every wave of the study; returns 1 when a wave has blocking problems."""
-    from .pipeline.wave import run_wave
+    from ..pipeline.wave import run_wave
 
     status = 0
     for wave in study.waves:

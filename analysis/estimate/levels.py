@@ -8,8 +8,8 @@ level totals, of R's logistic fit for ``svyciprop``) is arithmetic on it.
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
->>> from analysis.domain import domains
+>>> from analysis.design.survey import SurveyDesign
+>>> from analysis.design.domains import domains
 >>> df = pd.DataFrame({"s": [1, 1, 1, 2, 2, 2], "w": [1.0, 2, 1, 2, 1, 1],
 ...                    "tv": ["yes", "no", "yes", "yes", "yes", "no"]})
 >>> d = SurveyDesign(df, weights="w", strata="s")
@@ -27,9 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import SurveyDesign
-from .domain import DomainRows, Domains
-from .errors import EstimationError
+from ..design.domains import DomainRows, Domains
+from ..design.stages import factorize
+from ..design.survey import SurveyDesign
+from ..design.variance import UnitTotals, group_sum, stage_variance
+from ..errors import EstimationError
 from .intervals import (
     _linkinv,
     _mu_eta,
@@ -38,9 +40,7 @@ from .intervals import (
     proportion_interval,
     t_interval,
 )
-from .stages import factorize
 from .tidy import safe_div, tidy_table, variable_rows
-from .variance import UnitTotals, group_sum, stage_variance
 
 __all__ = ["is_categorical", "level_codes", "level_table"]
 
@@ -92,7 +92,7 @@ def level_table(
         Confidence level.
     kind : {"proportion", "total"}
     method : str
-        Proportion CI method (see :func:`analysis.intervals.proportion_interval`).
+        Proportion CI method (see :func:`analysis.estimate.intervals.proportion_interval`).
     """
     lev_codes, levels = level_codes(design, name)
     n_lev = len(levels)

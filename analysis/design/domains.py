@@ -7,7 +7,7 @@ the design (as in R's ``svyby``/``subset``); they only get code ``-1``.
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"s": [1, 1, 2, 2], "w": [1.0, 1.0, 2.0, 2.0],
 ...                    "sex": ["f", "m", "m", "f"]})
 >>> d = domains(SurveyDesign(df, weights="w", strata="s"), by="sex")
@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import SurveyDesign
-from .errors import EstimationError
+from ..errors import EstimationError
 from .stages import factorize
+from .survey import SurveyDesign
 
 __all__ = ["RESERVED_COLUMNS", "DomainRows", "Domains", "domain_rows", "domains"]
 

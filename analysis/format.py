@@ -175,7 +175,7 @@ def _flag(significant: Any) -> bool:
         "the 'significant' flag of a comparison row is not true/false",
         expected="True or False (column 'significant' of a wave comparison)",
         found=repr(significant),
-        hint="Pass the comparison table from analysis.waves unchanged.",
+        hint="Pass the comparison table from analysis.estimate.waves unchanged.",
     )
 
 
@@ -276,7 +276,7 @@ def pick(table: pd.DataFrame, /, **where: Any) -> pd.Series:
     >>> pick(t, county="丙县")
     Traceback (most recent call last):
     ...
-    analysis.report.errors.ReportError: [REP004] no row of the table has county='丙县'
+    analysis.errors.ReportError: [REP004] no row of the table has county='丙县'
       expected: exactly one matching row
       found: 0 rows; county takes: 甲县, 乙县
       what to do: Pick with a value the table holds (check the domain labels and level names).
@@ -287,7 +287,7 @@ def pick(table: pd.DataFrame, /, **where: Any) -> pd.Series:
             "pick needs an estimate table (a DataFrame)",
             expected="pandas.DataFrame",
             found=type(table).__name__,
-            hint="Pass the DataFrame returned by an analysis.estimate function.",
+            hint="Pass the DataFrame returned by an analysis.estimate.estimators function.",
         )
     mask = pd.Series(True, index=table.index)
     for col, value in where.items():
@@ -528,7 +528,7 @@ def fill(template: str, /, *, lang: str = "zh", period: str = "上年", **rows: 
     >>> fill("入户率达53.2%", r=cmp)
     Traceback (most recent call last):
     ...
-    analysis.report.errors.ReportError: [REP001] the narrative template has a number typed in: '入户率达53.2%'
+    analysis.errors.ReportError: [REP001] the narrative template has a number typed in: '入户率达53.2%'
       expected: every number as a placeholder bound to a table row
       found: 53.2 in '入户率达53.2%'
       what to do: Replace the number with a placeholder such as {row:pct} and pass the row.

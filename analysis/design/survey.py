@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DesignError
+from ..errors import DesignError
 from .stages import (
     build_stages,
     check_lonely,
@@ -143,7 +143,7 @@ class SurveyDesign:
 
     * :attr:`weights` ``(n,)`` float64; :attr:`psu` ``(n,)`` PSU code per row
       (0..n_psu-1); :attr:`strata` ``(n,)`` stratum code per row (0..n_strata-1).
-    * :attr:`stages`: one :class:`~analysis.variance.SamplingStage` per stage used
+    * :attr:`stages`: one :class:`~analysis.design.variance.SamplingStage` per stage used
       for variance (only stage 1 without fpc), with sampled/population counts.
     * :meth:`variance` returns the covariance of the totals of any per-row
       influence matrix (the engine of means, regression, calibration, chi-square).

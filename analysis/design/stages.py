@@ -1,9 +1,9 @@
 """Sampling stages of a design: unit codes, weights, fpc, and lonely units.
 
-The construction steps of :class:`analysis.design.SurveyDesign`, as functions:
+The construction steps of :class:`analysis.design.survey.SurveyDesign`, as functions:
 integer coding of labels (:func:`factorize`), reading and checking the weights
 (:func:`read_weights`) and the finite population corrections (:func:`fpc_values`),
-building one :class:`~analysis.variance.SamplingStage` per stage (:func:`build_stages`)
+building one :class:`~analysis.design.variance.SamplingStage` per stage (:func:`build_stages`)
 and checking lonely units (:func:`check_lonely`). Errors are ``DesignError`` codes
 listed in ``docs/errors/design.md``.
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DesignError
+from ..errors import DesignError
 from .variance import SamplingStage
 
 __all__ = [

@@ -26,7 +26,7 @@ with ``df`` degrees of freedom; ``significant`` is ``p_value < 0.05``.
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> old = pd.DataFrame({"county": ["A"] * 4 + ["B"] * 4, "village": [1, 1, 2, 2, 3, 3, 4, 4],
 ...                     "w": [10.0] * 8, "tv": [0, 1, 0, 0, 1, 0, 1, 1]})
 >>> new = old.assign(tv=[1, 1, 0, 1, 1, 1, 1, 1])
@@ -46,12 +46,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import SurveyDesign
-from .domain import column_names, domains
-from .errors import EstimationError
-from .estimate import mean as est_mean
-from .estimate import proportion as est_proportion
-from .estimate import total as est_total
+from ..design.domains import column_names, domains
+from ..design.survey import SurveyDesign
+from ..errors import EstimationError
+from .estimators import mean as est_mean
+from .estimators import proportion as est_proportion
+from .estimators import total as est_total
 from .intervals import t_interval
 from .levels import is_categorical, level_codes
 from .tidy import check_design, check_level, numeric_values

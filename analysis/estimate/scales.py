@@ -33,9 +33,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import SurveyDesign
-from .domain import column_names, domains
-from .errors import EstimationError
+from ..design.domains import column_names, domains
+from ..design.survey import SurveyDesign
+from ..errors import EstimationError
 from .tidy import check_design
 
 __all__ = [
@@ -196,7 +196,7 @@ def cronbach_alpha(
     items : list of str
         Two or more numeric item columns (recode them first with :func:`recode_items`).
     by, where : optional
-        Domains, as in :func:`analysis.estimate.mean`.
+        Domains, as in :func:`analysis.estimate.estimators.mean`.
     na_rm : bool
         Leave out rows missing an item (default, R's ``na.rm=TRUE``); False raises
         ``EST303`` when an item is missing.

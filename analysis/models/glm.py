@@ -15,7 +15,7 @@ with R to rounding error, not only to the convergence tolerance.
 Examples
 --------
 >>> import numpy as np, pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> rng = np.random.default_rng(1)
 >>> df = pd.DataFrame({"county": np.repeat(["甲县", "乙县"], 40),
 ...                    "village": np.repeat(np.arange(8), 10),
@@ -41,12 +41,12 @@ import statsmodels.api as sm
 from scipy import linalg, optimize, stats
 from statsmodels.genmod import families
 
-from .design import SurveyDesign
-from .domain import domains
-from .errors import EstimationError
+from ..design.domains import domains
+from ..design.survey import SurveyDesign
+from ..errors import EstimationError
+from ..estimate.intervals import t_interval
+from ..estimate.tidy import check_design, check_level
 from .formulas import model_frame, response_vector
-from .intervals import t_interval
-from .tidy import check_design, check_level
 
 __all__ = [
     "FAMILIES",
@@ -425,7 +425,7 @@ def linear_regression(design: SurveyDesign, formula: str, **kwargs: Any) -> Regr
     Examples
     --------
     >>> import pandas as pd
-    >>> from analysis.design import SurveyDesign
+    >>> from analysis.design.survey import SurveyDesign
     >>> df = pd.DataFrame({"psu": range(6), "w": [1.0, 2, 1, 2, 1, 2],
     ...                    "x": [1.0, 2, 3, 4, 5, 6], "y": [2.0, 4.1, 5.9, 8.2, 9.9, 12.1]})
     >>> linear_regression(SurveyDesign(df, weights="w", psu="psu"), "y ~ x").coefficients[

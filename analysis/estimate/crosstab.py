@@ -15,7 +15,7 @@ pandas Categorical) is an error: the test is undefined.
 Examples
 --------
 >>> import pandas as pd
->>> from analysis.design import SurveyDesign
+>>> from analysis.design.survey import SurveyDesign
 >>> df = pd.DataFrame({"county": ["A"] * 6 + ["B"] * 6,
 ...                    "village": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
 ...                    "w": [10.0, 10, 12, 12, 11, 11, 8, 8, 9, 9, 7, 7],
@@ -40,14 +40,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .design import SurveyDesign
-from .domain import column_names, domains
-from .errors import EstimationError
-from .estimate import proportion
+from ..design.domains import column_names, domains
+from ..design.survey import SurveyDesign
+from ..design.variance import UnitTotals, stage_variance
+from ..errors import EstimationError
+from .estimators import proportion
 from .intervals import t_interval
 from .levels import _level_unit_totals, level_codes
 from .tidy import check_design, check_level, srs_deff
-from .variance import UnitTotals, stage_variance
 
 __all__ = ["CHISQ_STATISTICS", "MAX_CELLS", "Crosstab", "chisq_test", "crosstab"]
 
@@ -454,7 +454,7 @@ def crosstab(
     statistic : {"F", "Chisq"}
         The test (see :func:`chisq_test`).
     method : str
-        Confidence-interval method of the shares, as :func:`analysis.estimate.proportion`.
+        Confidence-interval method of the shares, as :func:`analysis.estimate.estimators.proportion`.
     ci_level : float
         Confidence level.
     empty_cells : {"allow", "fail"}

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .design import SurveyDesign
-from .domain import DomainRows, Domains, domain_rows
-from .errors import EstimationError
+from ..design.domains import DomainRows, Domains, domain_rows
+from ..design.survey import SurveyDesign
+from ..errors import EstimationError
 
 __all__ = [
     "ESTIMATE_COLUMNS",
@@ -167,7 +167,7 @@ def tidy_table(
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> from analysis.domain import Domains
+    >>> from analysis.design.domains import Domains
     >>> dom = Domains(np.zeros(3, dtype=np.intp), pd.DataFrame(index=range(1)), ())
     >>> one = np.array([1.0])
     >>> tidy_table(dom, "y", dict(estimate=one, se=one, ci_low=one, ci_high=one,

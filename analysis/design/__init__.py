@@ -1,0 +1,17 @@
+"""The survey design: weights, strata, sampling stages, domains and Taylor variance.
+
+Modules, from the bottom up:
+
+- :mod:`~analysis.design.variance`: variance from sampling-unit totals (``svyrecvar``);
+- :mod:`~analysis.design.stages`: unit codes, weights, fpc and lonely units of each stage;
+- :mod:`~analysis.design.survey`: :class:`SurveyDesign`, built and checked once;
+- :mod:`~analysis.design.domains`: the rows of each estimation domain.
+
+>>> from analysis.design import SurveyDesign
+>>> SurveyDesign.__module__
+'analysis.design.survey'
+"""
+
+from .survey import LONELY_PSU_POLICIES, SamplingStage, SurveyDesign
+
+__all__ = ["LONELY_PSU_POLICIES", "SamplingStage", "SurveyDesign"]

@@ -1,0 +1,21 @@
+"""Design-based estimates as tidy tables, and what is built on them.
+
+Modules:
+
+- :mod:`~analysis.estimate.estimators`: mean, proportion, total, ratio, quantile;
+- :mod:`~analysis.estimate.tidy`: the tidy estimate columns and shared argument checks;
+- :mod:`~analysis.estimate.levels`: shares and totals of a categorical variable's levels;
+- :mod:`~analysis.estimate.intervals`, :mod:`~analysis.estimate.quantile_rules`: intervals
+  and quantile rules as R's survey package computes them;
+- :mod:`~analysis.estimate.crosstab`: two-way tables and Rao-Scott tests;
+- :mod:`~analysis.estimate.waves`: change between waves;
+- :mod:`~analysis.estimate.scales`: Likert scales, Cronbach's alpha, composite scores.
+
+>>> from analysis import estimate
+>>> sorted(estimate.__all__)[:3]
+['ESTIMATE_COLUMNS', 'mean', 'proportion']
+"""
+
+from .estimators import ESTIMATE_COLUMNS, mean, proportion, quantile, ratio, total
+
+__all__ = ["ESTIMATE_COLUMNS", "mean", "proportion", "quantile", "ratio", "total"]
