@@ -34,7 +34,15 @@ _COLUMN = re.compile(r"the '([^']+)' value|'([^']+)' column|column '([^']+)'", r
 
 @dataclass(frozen=True)
 class _Rule:
+    """A toolkit code for one kind of pyxform error.
+
+    ``pyxform_codes`` are pyxform's own :class:`~pyxform.errors.ErrorCode` names: an error
+    carrying one of them is matched by code. ``pattern`` matches pyxform's wording, for the
+    errors pyxform raises without a code (and gives the value quoted in the message).
+    """
+
     code: str
+    pyxform_codes: tuple[str, ...]
     pattern: re.Pattern[str]
     summary: str
     hint: str
@@ -43,145 +51,161 @@ class _Rule:
     row: int | None = None
 
 
-_RULES = (
-    _Rule(
+# code, pyxform's codes, pyxform's wording, summary, what to do, (sheet, column, row)
+_RULE_TABLE: tuple[
+    tuple[str, tuple[str, ...], str, str, str, tuple[str | None, str | None, int | None]], ...
+] = (
+    (
         "INS004",
-        re.compile(r"must have a sheet named 'survey'", re.I),
+        (),
+        r"must have a sheet named 'survey'",
         "the form has no 'survey' sheet",
         "Name the questions sheet exactly 'survey' (lower case).",
-        sheet="survey",
+        ("survey", None, None),
     ),
-    _Rule(
+    (
         "INS011",
-        re.compile(r"Unknown question type '([^']*)'", re.I),
+        (),
+        r"Unknown question type '([^']*)'",
         "unknown question type",
         "Use an XLSForm type (integer, decimal, text, select_one LIST, select_multiple LIST, date, note, calculate, ...); check the spelling.",
-        sheet="survey",
-        column="type",
+        ("survey", "type", None),
     ),
-    _Rule(
+    (
         "INS013",
-        re.compile(r"List name not in (?:external )?choices sheet:\s*(\S+)", re.I),
+        (),
+        r"List name not in (?:external )?choices sheet:\s*(\S+)",
         "the choice list named in the type column is not on the choices sheet",
         "Add the list to the choices sheet (list_name column) or correct its spelling in the type column.",
-        sheet="survey",
-        column="type",
+        ("survey", "type", None),
     ),
-    _Rule(
+    (
         "INS014",
-        re.compile(
-            r"must be unique within their nearest parent|Repeat names must unique|case-insensitive match to another name",
-            re.I,
-        ),
+        ("NAMES_001", "NAMES_002", "NAMES_003", "NAMES_004", "NAMES_005"),
+        r"must be unique within their nearest parent|Repeat names must unique|case-insensitive match to another name",
         "duplicate question name",
         "Give each question, group and repeat its own name.",
-        sheet="survey",
-        column="name",
+        ("survey", "name", None),
     ),
-    _Rule(
+    (
         "INS015",
-        re.compile(r"Unmatched 'begin_(group|repeat|loop)'", re.I),
+        ("SURVEY_002",),
+        r"Unmatched 'begin_(group|repeat|loop)'",
         "a group or repeat is opened but never closed",
         "Add an 'end group' (or 'end repeat') row after the last question of the group.",
-        sheet="survey",
-        column="type",
+        ("survey", "type", None),
     ),
-    _Rule(
+    (
         "INS016",
-        re.compile(r"Unmatched 'end_(group|repeat|loop)'", re.I),
+        ("SURVEY_001",),
+        r"Unmatched 'end_(group|repeat|loop)'",
         "an end group/end repeat row has no matching begin row",
         "Delete the extra 'end group'/'end repeat' row or add the missing 'begin group' row.",
-        sheet="survey",
-        column="type",
+        ("survey", "type", None),
     ),
-    _Rule(
+    (
         "INS017",
-        re.compile(r"Question or group with no name|Choices must have a name", re.I),
+        ("NAMES_006",),
+        r"Question or group with no name|Choices must have a name",
         "a question, group or choice has no name",
         "Fill in the name column (letters, digits and _; starting with a letter).",
-        column="name",
+        (None, "name", None),
     ),
-    _Rule(
+    (
         "INS018",
-        re.compile(r"Question with no type", re.I),
+        (),
+        r"Question with no type",
         "a question has no type",
         "Fill in the type column, or delete the row if it is a comment.",
-        sheet="survey",
-        column="type",
+        ("survey", "type", None),
     ),
-    _Rule(
+    (
         "INS019",
-        re.compile(
-            r"Names must begin with a letter or underscore|must not begin with two underscores|must not contain a period|must not be 'name' or 'label'",
-            re.I,
-        ),
+        ("NAMES_008", "NAMES_009"),
+        r"Names must begin with a letter or underscore|must not begin with two underscores|must not contain a period|must not be 'name' or 'label'",
         "invalid name",
         "Names start with a letter or _, then letters, digits, _, - or . (no spaces, no Chinese characters).",
+        (None, None, None),
     ),
-    _Rule(
+    (
         "INS023",
-        re.compile(r"Reference variables must contain a name from the 'survey' sheet", re.I),
+        ("PYREF_003",),
+        r"Reference variables must contain a name from the 'survey' sheet",
         "an expression refers to a question that does not exist",
         "Correct the name inside ${...} or add the question it refers to.",
+        (None, None, None),
     ),
-    _Rule(
+    (
         "INS027",
-        re.compile(
-            r"Reference variables must start with|Reference variable lists must have|Reference variables names must be unique",
-            re.I,
-        ),
+        ("PYREF_001", "PYREF_002", "PYREF_004"),
+        r"Reference variables must start with|Reference variable lists must have|Reference variables names must be unique",
         "malformed ${...} reference",
         "Write references as ${question_name}; a question referred to must have a unique name.",
+        (None, None, None),
     ),
-    _Rule(
+    (
         "INS025",
-        re.compile(r"Choice names must be unique", re.I),
+        ("NAMES_007",),
+        r"Choice names must be unique",
         "duplicate choice name in a choice list",
         "Give each choice of a list its own name (code), or add allow_choice_duplicates=yes to settings.",
-        sheet="choices",
-        column="name",
+        ("choices", "name", None),
     ),
-    _Rule(
+    (
         "INS026",
-        re.compile(r"required column headers were not found:\s*(.+?)\.\s", re.I),
+        ("HEADER_003",),
+        r"required column headers were not found:\s*(.+?)\.\s",
         "a required column is missing",
         "Add the missing column header in the first row of the sheet (type, name, label on survey; list_name, name, label on choices).",
-        row=1,
+        (None, None, 1),
     ),
-    _Rule(
+    (
         "INS022",
-        re.compile(
-            r"Headers that are different names for the same column|Duplicate column header", re.I
-        ),
+        ("HEADER_002",),
+        r"Headers that are different names for the same column|Duplicate column header",
         "two columns hold the same thing",
         "Delete or rename one of the two columns.",
-        row=1,
+        (None, None, 1),
     ),
-    _Rule(
+    (
         "INS028",
-        re.compile(r"Choices should have a label", re.I),
+        ("LABEL_001",),
+        r"Choices should have a label",
         "a choice has no label",
         "Fill in the label of the choice (in every language column).",
-        sheet="choices",
-        column="label",
+        ("choices", "label", None),
     ),
-    _Rule(
+    (
         "INS032",
-        re.compile(r"Missing calculation", re.I),
+        (),
+        r"Missing calculation",
         "a calculate question has no calculation",
         "Write the expression in the calculation column, or change the type.",
-        sheet="survey",
-        column="calculation",
+        ("survey", "calculation", None),
     ),
-    _Rule(
+    (
         "INS029",
-        re.compile(r"the 'parameters' value is invalid", re.I),
+        ("SURVEY_004", "SURVEY_005"),
+        r"the 'parameters' value is invalid",
         "invalid parameters",
         "Write parameters as key=value pairs separated by spaces, e.g. start=0 end=10 step=1.",
-        sheet="survey",
-        column="parameters",
+        ("survey", "parameters", None),
     ),
 )
+
+_RULES = tuple(
+    _Rule(code, codes, re.compile(pattern, re.I), summary, hint, *where)
+    for code, codes, pattern, summary, hint, where in _RULE_TABLE
+)
+_BY_PYXFORM_CODE = {name: rule for rule in _RULES for name in rule.pyxform_codes}
+
+
+def _rule_for(exc: PyXFormError | Exception, raw: str) -> _Rule | None:
+    """The rule for an error: by pyxform's own code where it gives one, else by wording."""
+    pyxform_code = getattr(getattr(exc, "code", None), "name", None)
+    if pyxform_code in _BY_PYXFORM_CODE:
+        return _BY_PYXFORM_CODE[pyxform_code]
+    return next((r for r in _RULES if r.pattern.search(raw)), None)
 
 
 def _clean(message: str) -> str:
@@ -203,7 +227,7 @@ def from_pyxform(exc: PyXFormError | Exception, path: str | Path) -> InstrumentE
     raw = str(exc)
     message = _clean(raw)
     context = getattr(exc, "context", None) or {}
-    rule = next((r for r in _RULES if r.pattern.search(raw)), None)
+    rule = _rule_for(exc, raw)
 
     row = context.get("row")
     if row is None:
