@@ -42,6 +42,30 @@ def rows_preview(data: pd.DataFrame, mask: np.ndarray, limit: int = 5) -> str:
     return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
 
 
+def refuse_rows(
+    data: pd.DataFrame,
+    bad: np.ndarray,
+    code: str,
+    what: str,
+    *,
+    column: str,
+    expected: str,
+    found: str,
+    hint: str,
+) -> None:
+    """Raise a :class:`DesignError` naming the rows where ``bad`` holds, if any do."""
+    if bad.any():
+        raise DesignError(
+            code,
+            f"{int(bad.sum())} row(s) {what}",
+            column=column,
+            record=rows_preview(data, bad),
+            expected=expected,
+            found=found,
+            hint=hint,
+        )
+
+
 def labels_missing(values: pd.Series) -> np.ndarray:
     """True where a label (stratum, unit) is missing."""
     return values.isna().to_numpy()
@@ -119,53 +143,47 @@ def read_weights(
             hint="Convert the weights to numbers (check for text such as '1,234' or '--').",
         )
     w = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = np.isnan(w)
-    if bad.any():
-        raise DesignError(
+    checks = (
+        (
+            np.isnan(w),
             "DES003",
-            f"{int(bad.sum())} row(s) have a missing weight",
-            column=weights,
-            record=rows_preview(data, bad),
-            expected="a weight for every row",
-            found="missing values",
-            hint="Compute the weights of these rows (see analysis.sampling), or drop the "
+            "have a missing weight",
+            "a weight for every row",
+            "missing values",
+            "Compute the weights of these rows (see analysis.sampling), or drop the "
             "rows if they were not sampled.",
-        )
-    bad = ~np.isfinite(w)
-    if bad.any():
-        raise DesignError(
+        ),
+        (
+            np.isinf(w),
             "DES006",
-            f"{int(bad.sum())} row(s) have an infinite weight",
-            column=weights,
-            record=rows_preview(data, bad),
-            expected="finite positive weights",
-            found="inf",
-            hint="An infinite weight means a zero inclusion probability: fix the "
+            "have an infinite weight",
+            "finite positive weights",
+            "inf",
+            "An infinite weight means a zero inclusion probability: fix the "
             "selection probabilities of these rows.",
-        )
-    bad = w < 0
-    if bad.any():
-        raise DesignError(
+        ),
+        (
+            w < 0,
             "DES005",
-            f"{int(bad.sum())} row(s) have a negative weight",
-            column=weights,
-            record=rows_preview(data, bad),
-            expected="positive weights",
-            found=f"minimum {w.min():g}",
-            hint="Sampling weights are inverse inclusion probabilities and cannot be "
+            "have a negative weight",
+            "positive weights",
+            f"minimum {np.nanmin(w) if (w < 0).any() else 0:g}",
+            "Sampling weights are inverse inclusion probabilities and cannot be "
             "negative: check the weight computation.",
-        )
-    bad = w == 0
-    if bad.any():
-        raise DesignError(
+        ),
+        (
+            w == 0,
             "DES004",
-            f"{int(bad.sum())} row(s) have a zero weight",
-            column=weights,
-            record=rows_preview(data, bad),
-            expected="positive weights",
-            found="0",
-            hint="Drop rows that are not part of the sample before building the design; "
+            "have a zero weight",
+            "positive weights",
+            "0",
+            "Drop rows that are not part of the sample before building the design; "
             "to analyse a subgroup use by= or where= in the estimators instead.",
+        ),
+    )
+    for bad, code, what, expected, found, hint in checks:
+        refuse_rows(
+            data, bad, code, what, column=weights, expected=expected, found=found, hint=hint
         )
     return w
 
@@ -185,29 +203,27 @@ def fpc_values(data: pd.DataFrame, fpc_cols: list[str]) -> tuple[np.ndarray, boo
                 hint="Convert the fpc column to numbers.",
             )
         v = c.to_numpy(dtype=np.float64, na_value=np.nan)
-        miss = np.isnan(v)
-        if miss.any():
-            raise DesignError(
-                "DES012",
-                f"{int(miss.sum())} row(s) have a missing fpc",
-                column=col,
-                record=rows_preview(data, miss),
-                expected="an fpc for every row",
-                found="missing values",
-                hint="Fill in the population size (or sampling fraction) of the stratum "
-                "of these rows.",
-            )
+        refuse_rows(
+            data,
+            np.isnan(v),
+            "DES012",
+            "have a missing fpc",
+            column=col,
+            expected="an fpc for every row",
+            found="missing values",
+            hint="Fill in the population size (or sampling fraction) of the stratum of these rows.",
+        )
         neg = v < 0
-        if neg.any():
-            raise DesignError(
-                "DES013",
-                f"{int(neg.sum())} row(s) have a negative fpc",
-                column=col,
-                record=rows_preview(data, neg),
-                expected="population sizes (>= 1) or sampling fractions (0..1)",
-                found=f"minimum {v.min():g}",
-                hint="Correct the fpc values.",
-            )
+        refuse_rows(
+            data,
+            neg,
+            "DES013",
+            "have a negative fpc",
+            column=col,
+            expected="population sizes (>= 1) or sampling fractions (0..1)",
+            found=f"minimum {np.nanmin(v) if neg.any() else 0:g}",
+            hint="Correct the fpc values.",
+        )
         mats.append(v)
     fpc = np.column_stack(mats)
     is_popsize = bool((fpc > 1).any())

@@ -60,6 +60,7 @@ from .stages import (
     labels_missing,
     read_weights,
     readonly,
+    refuse_rows,
     rows_preview,
 )
 from .variance import SamplingStage, stage_variance, unit_totals
@@ -267,18 +268,17 @@ class SurveyDesign:
         # ---- strata
         if strata is not None:
             svals = data[strata]
-            miss = labels_missing(svals)
-            if miss.any():
-                raise DesignError(
-                    "DES007",
-                    f"{int(miss.sum())} row(s) have no stratum",
-                    column=strata,
-                    record=rows_preview(data, miss),
-                    expected="a stratum for every row",
-                    found="missing values",
-                    hint="Fill in the stratum (e.g. the county) of these rows, or drop them "
-                    "from the analysis data.",
-                )
+            refuse_rows(
+                data,
+                labels_missing(svals),
+                "DES007",
+                "have no stratum",
+                column=strata,
+                expected="a stratum for every row",
+                found="missing values",
+                hint="Fill in the stratum (e.g. the county) of these rows, or drop them "
+                "from the analysis data.",
+            )
             scodes, slabels = factorize(svals, sort=True)
             n_strata = len(slabels)
         else:
