@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..design.domains import column_names, domains
 from ..design.survey import SurveyDesign
@@ -116,7 +116,7 @@ def _finish(
     lo, hi = t_interval(diff, se, df, level)
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = diff / se
-        p = np.where(df > 0, 2 * stats.t.sf(np.abs(tval), np.where(df > 0, df, 1)), np.nan)
+        p = np.where(df > 0, 2 * special.stdtr(np.where(df > 0, df, 1), -np.abs(tval)), np.nan)
     # no change with no sampling error (e.g. a fixed panel value): certainly not significant
     p = np.where((diff == 0) & (se == 0), 1.0, p)
     table = table.copy()
