@@ -349,3 +349,22 @@ def test_fpc_problems():
     assert err.code == "DES013"
     err = code_of(lambda: SurveyDesign(small(), weights="w", psu="village", fpc=["N", "N"]))
     assert err.code == "DES016"
+
+
+def test_a_psu_column_mixing_numbers_and_text_is_refused():
+    # 1 and '1' are the same village to a person, two PSUs to pandas: refuse, never split
+    data = pd.DataFrame(
+        {"w": [1.0] * 6, "county": ["a"] * 3 + ["b"] * 3, "village": [1, "1", 2, 3, 4, "4"]}
+    )
+    err = code_of(lambda: SurveyDesign(data, weights="w", strata="county", psu="village"))
+    assert err.code == "DES022"
+    assert err.column == "village"
+    assert "mixes numbers and text" in str(err) and "astype(str)" in str(err)
+    fixed = data.assign(village=data["village"].astype(str))
+    assert SurveyDesign(fixed, weights="w", strata="county", psu="village").n_psu == 4
+
+
+def test_a_strata_column_mixing_numbers_and_text_is_refused():
+    data = pd.DataFrame({"w": [1.0] * 4, "county": [11, "11", 12, 12], "village": [1, 2, 3, 4]})
+    err = code_of(lambda: SurveyDesign(data, weights="w", strata="county", psu="village"))
+    assert (err.code, err.column) == ("DES022", "county")

@@ -31,6 +31,8 @@ __all__ = [
     "population_sizes",
     "read_weights",
     "readonly",
+    "refuse_mixed_types",
+    "refuse_rows",
 ]
 
 
@@ -69,6 +71,39 @@ def refuse_rows(
 def labels_missing(values: pd.Series) -> np.ndarray:
     """True where a label (stratum, unit) is missing."""
     return values.isna().to_numpy()
+
+
+def refuse_mixed_types(values: pd.Series, column: str, role: str) -> None:
+    """Refuse a label column that holds numbers and text (``1`` and ``'1'``) together.
+
+    pandas keeps ``1`` and ``'1'`` apart, so such a column would split one village into
+    two sampling units (or strata) without a word, changing the SEs and the df.
+
+    Examples
+    --------
+    >>> refuse_mixed_types(pd.Series([1, "1", 2], dtype=object), "village", "PSU")
+    Traceback (most recent call last):
+    ...
+    analysis.errors.DesignError: [DES022] PSU column 'village' mixes numbers and text ...
+    """
+    if values.dtype != object:
+        return
+    kinds: dict[str, object] = {}
+    for value in pd.unique(values.dropna()):
+        kind = "text" if isinstance(value, str) else "number"
+        kinds.setdefault(kind, value)
+        if len(kinds) == 2:
+            raise DesignError(
+                "DES022",
+                f"{role} column {column!r} mixes numbers and text "
+                f"(e.g. {kinds['number']!r} and {kinds['text']!r}): they would count as "
+                "different units",
+                column=column,
+                expected="one type of label",
+                found="numbers and text",
+                hint=f"Convert the column to one type first, e.g. data[{column!r}] = "
+                f"data[{column!r}].astype(str).",
+            )
 
 
 def factorize(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:

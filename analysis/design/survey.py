@@ -60,6 +60,7 @@ from .stages import (
     labels_missing,
     read_weights,
     readonly,
+    refuse_mixed_types,
     refuse_rows,
     rows_preview,
 )
@@ -279,6 +280,7 @@ class SurveyDesign:
                 hint="Fill in the stratum (e.g. the county) of these rows, or drop them "
                 "from the analysis data.",
             )
+            refuse_mixed_types(svals, strata, "strata")
             scodes, slabels = factorize(svals, sort=True)
             n_strata = len(slabels)
         else:
@@ -307,6 +309,7 @@ class SurveyDesign:
                         found="missing values",
                         hint="Fill in the village/household identifier of these rows.",
                     )
+                refuse_mixed_types(lvals, col, "PSU" if s == 0 else f"stage-{s + 1} unit")
                 lcodes, luniq = factorize(lvals)
                 n_labels = len(luniq)
             else:
