@@ -14,7 +14,8 @@ import pytest
 
 from analysis import Study, StudyError
 from analysis.pipeline.folders import new_wave, wave_status
-from analysis.pipeline.wave import find_raw_file, run_wave
+from analysis.pipeline.inventory import raw_inventory
+from analysis.pipeline.wave import run_wave
 
 pytestmark = pytest.mark.slow
 
@@ -115,14 +116,14 @@ def test_a_new_wave_from_copied_exports_runs(ran):
 def test_wave_problems_are_coded_errors(ran, tmp_path):
     study, _, _ = ran
     with pytest.raises(StudyError) as info:
-        find_raw_file(study, "nope", "household")
+        raw_inventory(study, "nope")
     assert info.value.code == "STU030" and "baicun new-wave nope" in str(info.value)
     folder = study.raw_dir("double")
     folder.mkdir()
     (folder / "household.csv").write_text("a\n1\n", encoding="utf-8")
     (folder / "household.xlsx").write_bytes(b"")
     with pytest.raises(StudyError) as info:
-        find_raw_file(study, "double", "household")
+        raw_inventory(study, "double")
     assert info.value.code == "STU031"
     proc = subprocess.run(
         [sys.executable, "-m", "analysis", "--study", str(study.root), "run", "--wave", "nope"],
@@ -148,6 +149,9 @@ def test_panel_instruments_are_checked_against_the_previous_wave(repo_root, tmp_
         shutil.copy2(
             repo_root / "data" / "raw" / wave / "village.csv", root / "data" / "raw" / wave
         )
+    with (root / "study.toml").open("a", encoding="utf-8") as toml:  # declared, not silent
+        toml.write('\n[waves.optional]\n"demo-2024" = ["household", "cadre"]\n')
+        toml.write('"demo-2025" = ["household", "cadre"]\n')
     path = root / "data" / "raw" / "demo-2025" / "village.csv"
     frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
     gone = frame.loc[1, "grp_id/village_id"]

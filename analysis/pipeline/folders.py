@@ -46,10 +46,19 @@ _README = """# 原始数据 Raw data: wave {wave}
 把本轮调查的原始导出文件原样放在这个文件夹里，不要修改它们。
 Put this wave's field exports here exactly as received; never edit them.
 
-每个调查问卷一个文件（或一个 ODK Central 导出的 zip），文件名以问卷名开头：
-One file (or one ODK Central zip) per instrument, its name starting with the instrument name:
+每个调查问卷一个文件（或一个 ODK Central 导出的 zip）。文件名为问卷名，或以问卷名加 `_`、`-`、`.`
+或空格开头（如 `village_2026.csv`）；其他文件名请在 study.toml 的 `[waves.files.{wave}]` 中写明：
+One file (or one ODK Central zip) per instrument. Its name (without the extension) is the
+instrument's name, or starts with it followed by `_`, `-`, `.` or a space (`village_2026.csv`);
+name any other file in study.toml under `[waves.files.{wave}]` (`village = "村级调查表.csv"`):
 
 {files}
+
+文件夹里的其他文件会使运行停止并报错（STU033），除非在 `[waves] ignore` 中列出；
+缺少某个问卷的文件也会报错（STU034），除非在 `[waves.optional]` 中声明本轮未调查。
+Any other file stops the run with STU033 unless `[waves] ignore` lists it (e.g. `["*.pdf"]`);
+an instrument with no export stops it with STU034 unless `[waves.optional]` declares it not
+fielded in this wave (`"{wave}" = ["cadre"]`).
 
 支持的格式 Accepted formats: ODK Central CSV zip, KoboToolbox CSV/XLSX, CSV (UTF-8, GBK,
 GB18030), XLSX, SPSS .sav/.zsav, Stata .dta.
@@ -100,7 +109,7 @@ def new_wave(study: Study, wave: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "corrections.csv").write_text(",".join(CORRECTIONS_COLUMNS) + "\n", encoding="utf-8")
     names = study.instrument_names
-    files = "\n".join(f"- `{n}.*`  ({n})" for n in names) or "- (no instruments declared)"
+    files = "\n".join(f"- `{n}.*`, `{n}_*.*`  ({n})" for n in names) or "- (no instruments declared)"
     (folder / "README.md").write_text(
         _README.format(wave=wave, files=files, instruments=", ".join(names)), encoding="utf-8"
     )

@@ -29,15 +29,14 @@ from typing import Any, TextIO
 import pandas as pd
 
 from .. import __version__
-from ..errors import BaicunError, StudyError
+from ..errors import BaicunError
 from ..study import Study
 from .folders import MANIFEST_NAME
+from .inventory import raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
 
-__all__ = ["RAW_SUFFIXES", "WaveResult", "WaveRun", "find_raw_file", "run_wave", "wave_steps"]
+__all__ = ["WaveResult", "WaveRun", "run_wave", "wave_steps"]
 
-#: Raw export types, in the order they are preferred when several files match.
-RAW_SUFFIXES = (".zip", ".csv", ".xlsx", ".xls", ".sav", ".zsav", ".dta", ".txt", ".tsv")
 _WORK = ".work"
 
 
@@ -76,48 +75,6 @@ class WaveResult:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def find_raw_file(study: Study, wave: str, instrument: str) -> Path | None:
-    """The raw export of ``instrument`` in ``data/raw/<wave>/`` (``<instrument>.*``).
-
-    Returns ``None`` when the wave has no file for the instrument.
-    """
-    folder = study.raw_dir(wave)
-    if not folder.is_dir():
-        raise StudyError(
-            "STU030",
-            f"wave '{wave}' has no raw folder",
-            file=folder,
-            expected=", ".join(study.waves) or "(no waves yet)",
-            found=wave,
-            hint=f"Create it with `baicun new-wave {wave}` and copy the field exports into it.",
-        )
-    candidates = [
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in RAW_SUFFIXES and _stem(p) == instrument.lower()
-    ]
-    if not candidates:
-        return None
-    candidates.sort(key=lambda p: (RAW_SUFFIXES.index(p.suffix.lower()), p.name))
-    if len(candidates) > 1:
-        raise StudyError(
-            "STU031",
-            f"wave '{wave}' has several exports of instrument '{instrument}'",
-            file=folder,
-            found=", ".join(p.name for p in candidates),
-            hint="Keep one export per instrument in the raw folder (move older exports elsewhere).",
-        )
-    return candidates[0]
-
-
-def _stem(path: Path) -> str:
-    stem = path.name.lower()
-    for suffix in RAW_SUFFIXES:
-        if stem.endswith(suffix):
-            stem = stem[: -len(suffix)]
-    return stem
-
-
 def _dump(obj: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(obj, protocol=5))
@@ -129,20 +86,8 @@ def _load(path: Path) -> Any:
 
 
 def _instruments_present(run: WaveRun) -> list[tuple[str, Path]]:
-    found = []
-    for name in run.study.instrument_names:
-        path = find_raw_file(run.study, run.wave, name)
-        if path is not None:
-            found.append((name, path))
-    if not found:
-        raise StudyError(
-            "STU032",
-            f"wave '{run.wave}' has no export of any instrument",
-            file=run.raw,
-            expected=", ".join(f"{n}.csv/.zip/.xlsx/..." for n in run.study.instrument_names),
-            hint="Name each export after its instrument (e.g. household.zip) and put it in the wave's raw folder.",
-        )
-    return found
+    """Each instrument's export, after every file of the raw folder was accounted for."""
+    return list(raw_inventory(run.study, run.wave).exports.items())
 
 
 # ----------------------------------------------------------------------------- steps
@@ -155,17 +100,28 @@ def _read(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..readers import read_raw
 
+    inventory = raw_inventory(run.study, run.wave)
     outputs, counts, issues = [], {}, 0
-    for name, path in _instruments_present(run):
+    for name, path in inventory.exports.items():
         data = read_raw(path, load_instrument(run.form(name)))
         outputs.append(_dump(data, run.work / f"raw-{name}.pkl"))
         counts[name] = data.counts()
         issues += len(data.issues)
     summary = ", ".join(f"{n} {c.get('main', 0)}" for n, c in counts.items())
+    summary = f"records: {summary}; {issues} reader notes"
+    if inventory.optional_missing:
+        summary += f"; not fielded: {', '.join(inventory.optional_missing)}"
+    if inventory.ignored:
+        summary += f"; ignored: {', '.join(p.name for p in inventory.ignored)}"
     return StepOutcome(
         outputs=outputs,
-        summary=f"records: {summary}; {issues} reader notes",
-        facts={"raw_counts": counts},
+        summary=summary,
+        facts={
+            "raw_counts": counts,
+            "files": {name: path.name for name, path in inventory.exports.items()},
+            "not_fielded": list(inventory.optional_missing),
+            "ignored": [p.relative_to(run.raw).as_posix() for p in inventory.ignored],
+        },
     )
 
 
