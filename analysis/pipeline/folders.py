@@ -109,7 +109,9 @@ def new_wave(study: Study, wave: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "corrections.csv").write_text(",".join(CORRECTIONS_COLUMNS) + "\n", encoding="utf-8")
     names = study.instrument_names
-    files = "\n".join(f"- `{n}.*`, `{n}_*.*`  ({n})" for n in names) or "- (no instruments declared)"
+    files = (
+        "\n".join(f"- `{n}.*`, `{n}_*.*`  ({n})" for n in names) or "- (no instruments declared)"
+    )
     (folder / "README.md").write_text(
         _README.format(wave=wave, files=files, instruments=", ".join(names)), encoding="utf-8"
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,7 @@ import pandas as pd
 from .. import __version__
 from ..errors import BaicunError
 from ..study import Study
+from .atomic import complete_or_restore, remove_stale
 from .folders import MANIFEST_NAME
 from .inventory import raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
@@ -402,6 +404,15 @@ def run_wave(
 ) -> WaveResult:
     """Run the wave pipeline; returns what happened, with ``blocking`` for the exit status."""
     run = WaveRun(study, wave, lang or study.default_language)
+    raw_inventory(study, wave)  # every raw file accounted for before anything is touched
+    with complete_or_restore([run.out, study.reports_dir(wave)], stream=stream):
+        return _run_steps_and_manifest(run, force=force, stream=stream, extra_steps=extra_steps)
+
+
+def _run_steps_and_manifest(
+    run: WaveRun, *, force: bool, stream: TextIO | None, extra_steps: Sequence[Step]
+) -> WaveResult:
+    study, wave = run.study, run.wave
     started = time.perf_counter()
     steps = [*wave_steps(run), *extra_steps]
     records = run_steps(
@@ -440,6 +451,18 @@ def run_wave(
     manifest_path.write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
     )
+    # nothing of an older run survives: every file left is in this run's manifest
+    keep = [manifest_path] + [study.root / name for r in records for name in r.outputs]
+    stale = [
+        path for folder in (run.out, study.reports_dir(wave)) for path in remove_stale(folder, keep)
+    ]
+    if stale:
+        print(
+            f"  removed {len(stale)} file(s) of an older run: "
+            + ", ".join(p.name for p in stale[:5])
+            + (" ..." if len(stale) > 5 else ""),
+            file=stream or sys.stderr,
+        )
     (run.work / "run-log.json").write_text(
         json.dumps(
             {
