@@ -85,8 +85,10 @@ def village_study(repo_root, tmp_path):
     raw = root / "data" / "raw" / "demo-2024"
     raw.mkdir(parents=True)
     shutil.copy2(repo_root / "data" / "raw" / "demo-2024" / "village.csv", raw)
+    log = (repo_root / "data" / "raw" / "demo-2024" / "corrections.csv").read_text(encoding="utf-8")
+    lines = log.splitlines(keepends=True)
     (raw / "corrections.csv").write_text(
-        "instrument,key,variable,old_value,new_value,action,reason,who,date\n", encoding="utf-8"
+        "".join([lines[0], *(x for x in lines[1:] if x.startswith("village,"))]), encoding="utf-8"
     )
     with (root / "study.toml").open("a", encoding="utf-8") as toml:
         toml.write('\n[waves.optional]\n"demo-2024" = ["household", "cadre"]\n')
@@ -114,3 +116,69 @@ def test_a_wave_run_replaces_its_outputs_whole(village_study):
         run_wave(study, "demo-2024", stream=io.StringIO())
     assert _digests(out) == complete
     assert not set_aside_path(out).exists()
+
+
+@pytest.mark.slow
+def test_errors_block_the_run_and_the_last_line_says_where(village_study):
+    """An unresolved error-level issue exits 1; the last line counts the errors by code and
+    names the report and the cleaning log; confirming it in corrections.csv unblocks."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    study = village_study
+    raw = study.raw_dir("demo-2024") / "village.csv"
+    frame = pd.read_csv(raw, sep=";", dtype=str, keep_default_na=False)
+    column = next(c for c in frame.columns if c.endswith("/natural_villages"))
+    key = frame.loc[0, next(c for c in frame.columns if c.endswith("/village_id"))]
+    frame.loc[0, column] = "77"  # outside the form's 1-50: an error (VAL120)
+    import csv
+
+    frame.to_csv(raw, sep=";", index=False, quoting=csv.QUOTE_ALL)
+
+    def run():
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analysis",
+                "--study",
+                str(study.root),
+                "run",
+                "--wave",
+                "demo-2024",
+            ],
+            capture_output=True,
+            text=True,
+        )
+
+    proc = run()
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert "VAL120 1" in last and "error(s) remain" in last
+    assert "validation.html" in last and "corrections.csv" in last
+
+    with (study.raw_dir("demo-2024") / "corrections.csv").open("a", encoding="utf-8") as log:
+        log.write(f"village,{key},natural_villages,77,,confirm,电话核实,王敏,2026-01-02\n")
+    proc = run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "no errors remain" in proc.stdout.strip().splitlines()[-1]
+
+
+def test_named_checks_can_be_let_through(tmp_path):
+    import pandas as pd
+
+    from analysis.pipeline.wave import blocking_issues
+
+    issues = pd.DataFrame(
+        {"severity": ["error", "error", "warning"], "check": ["pii", "constraint", "range"]}
+    )
+    root = tmp_path
+    (root / "study.toml").write_text(
+        '[pipeline]\nnon_blocking_checks = ["pii"]\n', encoding="utf-8"
+    )
+    study = Study.load(root)
+    assert blocking_issues(issues, study)["check"].tolist() == ["constraint"]
+    (root / "study.toml").write_text("", encoding="utf-8")
+    assert blocking_issues(issues, Study.load(root))["check"].tolist() == ["pii", "constraint"]

@@ -84,6 +84,9 @@ class Problem:
     action: str = ""
     new_value: str = ""
     reason: str = ""
+    #: The record the correction names when the key does not name it alone: an instance
+    #: ID (two records under one key), a repeat row (``<key>/members[1]``), a source row.
+    target: str = ""
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -208,16 +211,21 @@ class _Injector:
         ok = self.consented()
         n_dup = 3 if year == 2024 else 2
         for i in range(n_dup):
-            fix = (
-                {"action": "drop", "reason": "重复上传，保留先收到的一份"} if i < n_dup - 1 else {}
+            reason = (
+                "重复上传，保留先收到的一份" if i < n_dup - 1 else "两份内容相同，删除后收到的一份"
             )
-            self.duplicate("household", **fix)
+            self.duplicate("household", action="drop", reason=reason)
 
         if year == 2024:
             # Two households under one hh_id: hh_no 21 typed as 12.
             idx = self.pick("household", ok & (hh["hh_no"] == "21"))
             if idx is not None:
                 wrong = "12"
+                fix = {
+                    "action": "replace",
+                    "reason": "核对抽样名单：样本户序号应为21",
+                    "target": self.instance_of("household", idx),
+                }
                 self.set(
                     "household",
                     idx,
@@ -225,8 +233,20 @@ class _Injector:
                     wrong,
                     "duplicate_key",
                     "样本户序号21误录为12，与另一户编号重复",
+                    new_value="21",
+                    **fix,
                 )
-                self.t["household"].at[idx, "hh_id"] = hh.at[idx, "village_id"] + wrong
+                true_id = hh.at[idx, "hh_id"]
+                self.set(
+                    "household",
+                    idx,
+                    "hh_id",
+                    hh.at[idx, "village_id"] + wrong,
+                    "duplicate_key",
+                    "户编号随样本户序号一起错",
+                    new_value=true_id,
+                    **fix,
+                )
 
         idx = self.pick("household", ok & (hh["visited_library"] == "2"))
         if idx is not None:
@@ -243,7 +263,17 @@ class _Injector:
             )
         idx = self.pick("household", ok & (hh["watched_film"] == "2"))
         if idx is not None:
-            self.set("household", idx, "film_times", "2", "skip_violation", "没看过电影却填了场次")
+            self.set(
+                "household",
+                idx,
+                "film_times",
+                "2",
+                "skip_violation",
+                "没看过电影却填了场次",
+                action="replace",
+                new_value="",
+                reason="跳问错误：未看过电影，场次应为空",
+            )
         idx = self.pick("household", ok & (hh["attended_lecture"] == "1"))
         if idx is not None:
             self.set(
@@ -253,6 +283,9 @@ class _Injector:
                 "",
                 "skip_violation",
                 "听过宣讲但次数漏填（必答题为空）",
+                action="replace",
+                new_value=hh.at[idx, "lecture_times"],
+                reason="电话回访补填宣讲次数",
             )
 
         idx = self.pick("household", ok & hh["head_age"].str.len().eq(2))
@@ -306,6 +339,9 @@ class _Injector:
                 "350",
                 "out_of_range",
                 "距离多录一位（35公里）",
+                action="replace",
+                new_value=hh.at[idx, "distance_centre_km"],
+                reason="核对纸质问卷，按原填写更正距离",
             )
 
         for _ in range(2):
@@ -365,6 +401,9 @@ class _Injector:
                 "6",
                 "unknown_choice_code",
                 "代码6（投影电视）是调查员自加的",
+                action="replace",
+                new_value="3",
+                reason="核对纸质问卷：调查员自加代码6（投影电视），实为网络电视",
             )
         if year == 2025:
             idx = self.pick("household", ok & hh["info_channels"].str.contains("3", regex=False))
@@ -377,6 +416,9 @@ class _Injector:
                     value,
                     "unknown_choice_code",
                     "代码9（短视频平台）不在2024版选项中",
+                    action="replace",
+                    new_value=hh.at[idx, "info_channels"],
+                    reason="代码9不在选项中：删去，短视频平台记入开放题",
                 )
 
         idx = self.pick("household", ok)
@@ -415,6 +457,9 @@ class _Injector:
                 f"户主身份证号{number}，已核对。",
                 "pii_in_free_text",
                 "调查员备注里写了身份证号",
+                action="replace",
+                new_value=hh.at[idx, "enumerator_notes"],
+                reason="删除调查员备注中的身份证号",
             )
         idx = self.pick("household", ok & hh["suggestions"].ne(""))
         if idx is not None:
@@ -426,6 +471,9 @@ class _Injector:
                 f"{true}联系人电话{phone_number(self.rng)}",
                 "pii_in_free_text",
                 "建议里留了电话",
+                action="replace",
+                new_value=true,
+                reason="删除开放题中的电话号码",
             )
 
         idx = self.pick("household", ok)
@@ -441,17 +489,22 @@ class _Injector:
         clean = members.at[first[0], "member_age"]
         members.at[first[0], "member_age"] = age
         if record:
+            key = self.key_of("household", idx)
             self.problems.append(
                 Problem(
                     self.wave,
                     "household",
-                    self.key_of("household", idx),
+                    key,
                     parent,
                     "members/member_age",
                     "roster_inconsistency",
                     age,
                     clean,
                     "花名册第1人（户主）年龄与户主年龄不一致",
+                    action="replace",
+                    new_value=clean,
+                    reason="核对纸质问卷：户主年龄以户主信息为准",
+                    target=f"{key}/members[1]",
                 )
             )
 
@@ -490,6 +543,9 @@ class _Injector:
                 "99",
                 "missing_code_undeclared",
                 "不知道录成99（超出1-50）",
+                action="replace",
+                new_value=v.at[idx, "natural_villages"],
+                reason="电话回访村委会补填自然村数",
             )
         idx = self.pick("village")
         if idx is not None:
@@ -511,6 +567,9 @@ class _Injector:
                 "6",
                 "unknown_choice_code",
                 "代码6不在选项中（旅游？）",
+                action="replace",
+                new_value=v.at[idx, "main_income_source"],
+                reason="电话核实：主要收入来源按选项重新归类",
             )
         idx = self.pick("village", v["minority_population"].astype(int) > 100)
         if idx is not None:
@@ -536,6 +595,9 @@ class _Injector:
                 f"书记电话{phone_number(self.rng)}，可回访",
                 "pii_in_free_text",
                 "调查员备注里写了电话",
+                action="replace",
+                new_value=v.at[idx, "enumerator_notes"],
+                reason="删除调查员备注中的电话号码",
             )
 
     def cadre(self, year: int) -> None:
@@ -558,12 +620,28 @@ class _Injector:
         idx = self.pick("cadre")
         if idx is not None:
             self.set(
-                "cadre", idx, "posting_mode", "4", "unknown_choice_code", "挂职方式4不在选项中"
+                "cadre",
+                idx,
+                "posting_mode",
+                "4",
+                "unknown_choice_code",
+                "挂职方式4不在选项中",
+                action="replace",
+                new_value=c.at[idx, "posting_mode"],
+                reason="核对组织部选派名单",
             )
         idx = self.pick("cadre", c["posting_mode"] == "3")
         if idx is not None:
             self.set(
-                "cadre", idx, "posting_level", "1", "constraint_violation", "上派却填了乡镇层级"
+                "cadre",
+                idx,
+                "posting_level",
+                "1",
+                "constraint_violation",
+                "上派却填了乡镇层级",
+                action="replace",
+                new_value=c.at[idx, "posting_level"],
+                reason="核对组织部选派名单：挂职单位层级",
             )
         idx = self.pick("cadre")
         if idx is not None:
@@ -577,6 +655,9 @@ class _Injector:
                 f"本人身份证{number}，补助一直没发。",
                 "pii_in_free_text",
                 "开放题里写了身份证号",
+                action="replace",
+                new_value=c.at[idx, "problems"],
+                reason="核对纸质问卷：录入时把身份证号录进了开放题，按原文更正",
             )
         # One cadre typed in twice by two clerks (no instance id to tell them apart).
         idx = self.pick("cadre")
@@ -595,6 +676,8 @@ class _Injector:
                     self.key_of("cadre", idx),
                     "",
                     "同一名干部被两人各录入一次（整行重复）",
+                    action="drop",
+                    reason="同一名干部录入了两次，删除重复的一行",
                 )
             )
         self.problems.append(

@@ -321,8 +321,20 @@ def write_corrections(
         variable, old = p.variable, p.value_in_file
         if p.action == "drop" and p.instance_id:
             variable, old = "instanceID", p.instance_id
+        elif p.action == "drop":  # a record with no instance ID: named by its row
+            variable, old = "", ""
         entries.append(
-            [p.instrument, p.key, variable, old, p.new_value, p.action, p.reason, who, day]
+            [
+                p.instrument,
+                p.target or p.key,
+                variable,
+                old,
+                p.new_value,
+                p.action,
+                p.reason,
+                who,
+                day,
+            ]
         )
     entries.sort(key=lambda row: row[-1])
     text = _csv_text(

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -205,6 +206,8 @@ def _write_wave(
         for j, code in enumerate(enumerators(ci, year), start=1):
             submitters[str(code)] = (str(10 + 5 * ci + j), f"{county.name}调查员{j}")
     review = {p.instance_id: "hasIssues" for p in problems if p.kind == "short_interview"}
+    cadres = tables["cadre"].sort_values("__seq", key=lambda s: s.astype(int))
+    problems = [_name_cadre_row(p, cadres) for p in problems]
     written = [
         write_kobo_csv(
             tables["village"],
@@ -222,7 +225,7 @@ def _write_wave(
             review=review,
         ),
         write_excel_csv(
-            tables["cadre"].sort_values("__seq", key=lambda s: s.astype(int)),
+            cadres,
             instruments["cadre"],
             folder / "cadre.csv",
             trailing_empty_row=True,
@@ -382,3 +385,12 @@ def _write_truth(
         "label::中文 (zh), label::English (en), county):\n\n" + choice_rows() + "\n",
         encoding="utf-8",
     )
+
+
+def _name_cadre_row(problem: Problem, cadres: pd.DataFrame) -> Problem:
+    """A cadre typed in twice has no instance ID: its drop names the second copy's row
+    (``main#row<N>``, the reader's key of a CSV row; the header is row 1)."""
+    if problem.instrument != "cadre" or problem.action != "drop" or problem.instance_id:
+        return problem
+    rows = np.flatnonzero(cadres["cadre_id"].astype(str).to_numpy() == problem.key)
+    return replace(problem, target=f"main#row{int(rows[-1]) + 2}")

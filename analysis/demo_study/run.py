@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(study: Study, *, force: bool = False) -> int:
     """Run every wave of the study; returns 1 when a wave has blocking problems."""
-    from ..pipeline.wave import run_wave
+    from ..pipeline.wave import closing_line, run_wave
 
     status = 0
     for wave in study.waves:
@@ -39,9 +39,8 @@ def run_demo(study: Study, *, force: bool = False) -> int:
         print(
             f"  -> {study.processed_dir(wave).relative_to(study.root)}/ ({time.perf_counter() - started:.1f}s)"
         )
-        if result.blocking:
-            print(f"  wave {wave} has BLOCKING problems: see its validation report")
-            status = 1
+        print(f"  {closing_line(study, result)}")
+        status = max(status, int(result.blocking))
     return status
 
 

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .wave import run_wave
+    from .wave import closing_line, run_wave
 
     study = Study.load(args.study)
     print(f"baicun run: {study.name}, wave {args.wave}")
@@ -47,10 +47,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     seconds = sum(r.seconds for r in result.steps)
     out = study.processed_dir(args.wave).relative_to(study.root)
     print(f"outputs in {out}/ ({seconds:.1f}s); manifest: {result.manifest.name}")
-    if result.blocking:
-        print("the wave has BLOCKING problems: see validation.html in the outputs")
-        return 1
-    return 0
+    print(closing_line(study, result))
+    return 1 if result.blocking else 0
 
 
 def _cmd_new_wave(args: argparse.Namespace) -> int:

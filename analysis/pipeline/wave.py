@@ -37,7 +37,7 @@ from .folders import MANIFEST_NAME
 from .inventory import raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
 
-__all__ = ["WaveResult", "WaveRun", "run_wave", "wave_steps"]
+__all__ = ["WaveResult", "WaveRun", "blocking_issues", "closing_line", "run_wave", "wave_steps"]
 
 _WORK = ".work"
 
@@ -235,11 +235,7 @@ def _validate(run: WaveRun) -> StepOutcome:
     issues = pd.concat([r.issues for r in results], ignore_index=True)
     issues_path = run.out / "validation_issues.csv"
     issues.to_csv(issues_path, index=False, encoding="utf-8")
-    blocking_checks = set(run.study.setting("pipeline", "blocking_checks", default=[]))
-    errors = issues[issues["severity"] == "error"]
-    blocking = (
-        errors[errors["check"].isin(blocking_checks)] if blocking_checks else errors.iloc[0:0]
-    )
+    blocking = blocking_issues(issues, run.study)
     by_severity = issues["severity"].value_counts().to_dict()
     summary = ", ".join(f"{v} {k}s" for k, v in sorted(by_severity.items())) or "no issues"
     if len(blocking):
@@ -252,10 +248,28 @@ def _validate(run: WaveRun) -> StepOutcome:
         facts={
             "issues": {k: int(v) for k, v in by_severity.items()},
             "blocking_issues": len(blocking),
+            "blocking_codes": {
+                str(k): int(v) for k, v in sorted(blocking["code"].value_counts().items()) if v
+            },
             "panel": panel_facts,
         },
         blocking=bool(len(blocking)),
     )
+
+
+def blocking_issues(issues: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The issues that stop a wave (exit status 1): every error-level issue by default.
+
+    An issue confirmed in ``corrections.csv`` is no longer an error. A study may let named
+    checks through (``[pipeline] non_blocking_checks = ["pii"]``), or block only named
+    checks (``[pipeline] blocking_checks = [...]``).
+    """
+    errors = issues[issues["severity"] == "error"]
+    only = study.setting("pipeline", "blocking_checks", default=None)
+    if only:
+        errors = errors[errors["check"].isin(list(only))]
+    let_through = list(study.setting("pipeline", "non_blocking_checks", default=[]) or [])
+    return errors[~errors["check"].isin(let_through)]
 
 
 def _write(run: WaveRun) -> StepOutcome:
@@ -391,6 +405,23 @@ def wave_steps(run: WaveRun) -> list[Step]:
         Step("estimate", inputs=_clean_inputs, run=_estimate, key=settings_key),
         *report_steps(run),
     ]
+
+
+def closing_line(study: Study, result: WaveResult) -> str:
+    """The last line of a run: how many errors remain and where to read and resolve them."""
+    wave = result.wave
+    facts = json.loads(result.manifest.read_text(encoding="utf-8"))["steps"]
+    codes = facts.get("validate", {}).get("facts", {}).get("blocking_codes", {})
+    report = (study.processed_dir(wave) / "validation.html").relative_to(study.root)
+    if not result.blocking:
+        return f"wave {wave}: no errors remain (warnings and notes: {report})"
+    count = sum(codes.values())
+    listed = ", ".join(f"{code} {n}" for code, n in codes.items())
+    log = (study.raw_dir(wave) / "corrections.csv").relative_to(study.root)
+    return (
+        f"wave {wave}: {count} error(s) remain ({listed}): read {report}; "
+        f"correct or confirm them in {log}"
+    )
 
 
 def run_wave(
