@@ -322,9 +322,7 @@ def read_csv_table(
         headers, body, rows = parse_csv_text(text, delimiter, log=log, label=label, file=file)
         frame, rows_array = columns_frame(body, len(headers)), np.asarray(rows, dtype="int64")
     frame, rows_array = drop_repeated_headers(headers, frame, rows_array, log=log, label=label)
-    locate_undecodable(
-        headers, frame, rows_array, decoded.bad, used, text, log=log, label=label
-    )
+    locate_undecodable(headers, frame, rows_array, decoded.bad, used, text, log=log, label=label)
     if not len(frame):
         log.add("RD146", "the file has a header but no records", table=label)
     return SourceTable(

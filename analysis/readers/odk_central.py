@@ -35,8 +35,8 @@ from pathlib import Path
 from ..errors import ReadError
 from ..instrument.model import Instrument
 from .csv import read_csv_table, sniff_delimiter
-from .entry_export import restore_entry_export
 from .encoding import decode_text
+from .entry_export import restore_entry_export
 from .issues import IssueLog
 from .table import SourceTable
 
