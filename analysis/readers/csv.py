@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ReadError
-from .encoding import decode_text
+from .encoding import decode_marked, looks_utf16
+from .faults import drop_repeated_headers, locate_undecodable
 from .issues import IssueLog
 from .table import SourceTable, columns_frame
 
@@ -294,7 +295,7 @@ def read_csv_table(
             found=f"{len(raw)} byte(s), none of them data",
             hint="Export the data again; check the download or copy finished.",
         )
-    if b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in raw[:4096] and not looks_utf16(raw):
         raise ReadError(
             "RD019",
             "the file is binary, not CSV text",
@@ -302,8 +303,9 @@ def read_csv_table(
             found=f"first bytes {raw[:8]!r}",
             hint="Check the file type: an Excel, SPSS or zip file renamed .csv is read by its own extension.",
         )
-    text, used, notes = decode_text(raw, encoding, file=file)
-    for code, message in notes:
+    decoded = decode_marked(raw, encoding, file=file)
+    text, used = decoded.text, decoded.encoding
+    for code, message in decoded.notes:
         log.add(code, message, table=label)
     delimiter = sniff_delimiter(text)
     endings = {k: v for k, v in _line_endings(text).items() if v}
@@ -319,6 +321,8 @@ def read_csv_table(
     else:
         headers, body, rows = parse_csv_text(text, delimiter, log=log, label=label, file=file)
         frame, rows_array = columns_frame(body, len(headers)), np.asarray(rows, dtype="int64")
+    frame, rows_array = drop_repeated_headers(headers, frame, rows_array, log=log, label=label)
+    locate_undecodable(headers, frame, rows_array, decoded.bad, used, text, log=log, label=label)
     if not len(frame):
         log.add("RD146", "the file has a header but no records", table=label)
     return SourceTable(

@@ -31,6 +31,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import ReadError
+from .encoding import decode_marked, looks_utf16
 
 __all__ = ["FORMATS", "detect_format", "sniff_kind"]
 
@@ -78,13 +79,9 @@ def sniff_kind(head: bytes, path: Path) -> str | None:
 
 def _header_line(path: Path) -> str:
     raw = path.read_bytes()[:65536]
-    for enc in ("utf-8-sig", "gb18030", "cp1252"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 with errors
+    try:
+        text = decode_marked(raw).text
+    except ReadError:  # no known encoding: the CSV reader says so
         text = raw.decode("cp1252", errors="replace")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return next((line for line in lines if line.strip()), "")
@@ -176,7 +173,7 @@ def detect_format(path: Path | str, declared: str | None = None) -> str:
             found=f"first bytes {head[:12]!r}",
             hint="The file is damaged, truncated, or another kind of file renamed; export it again.",
         )  # fmt: skip
-    if suffix in _TEXT_SUFFIXES or suffix == "" or b"\x00" not in head:
+    if suffix in _TEXT_SUFFIXES or suffix == "" or b"\x00" not in head or looks_utf16(head):
         return _text_format(_header_line(path))
     raise ReadError(
         "RD002",

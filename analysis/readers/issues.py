@@ -69,16 +69,22 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
     "RD145": ("info", "blank rows skipped"),
     "RD146": ("warning", "file has a header but no records"),
     "RD147": ("warning", "delimiter doubtful: one column only, or rows split differently"),
+    "RD148": ("warning", "header line repeated inside the file (dropped, not read as a record)"),
     "RD150": ("warning", "encoding guessed (not UTF-8, not GBK/GB18030)"),
     "RD151": ("warning", "UTF-8 byte-order mark on a file that is not UTF-8"),
     "RD152": ("warning", "lines in different encodings (each line decoded on its own)"),
     "RD153": ("info", "'n/a' placeholders read as empty"),
     "RD154": ("warning", "declared encoding differs from what the bytes look like"),
+    "RD155": ("warning", "another plausible encoding reads the bytes as other text"),
+    "RD156": ("error", "bytes that are not text in the file's encoding (replaced by U+FFFD)"),
     "RD160": ("info", "file extension does not match the content (read by content)"),
     "RD161": ("error", "ODK Central submission without data (encrypted or missing)"),
     "RD162": ("info", "files of the zip that are not data tables (ignored)"),
     "RD163": ("info", "file holds a repeat table only; its parent table is elsewhere"),
     "RD164": ("info", "user-missing values kept as values"),
+    "RD165": ("info", "zip member downloaded twice ('x (1).csv'), identical copies: read once"),
+    "RD166": ("info", "macOS metadata members of the zip (__MACOSX/, ._*) ignored"),
+    "RD167": ("warning", "repeat of the form without its CSV in the zip (table left empty)"),
 }
 
 

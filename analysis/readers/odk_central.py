@@ -36,6 +36,7 @@ from ..errors import ReadError
 from ..instrument.model import Instrument
 from .csv import read_csv_table, sniff_delimiter
 from .encoding import decode_text
+from .entry_export import restore_entry_export
 from .issues import IssueLog
 from .table import SourceTable
 
@@ -69,11 +70,14 @@ def read_odk_central(
             table.table = _repeat_name(path.stem, None, instrument)
         else:
             table.table = "main"
+            restore_entry_export([table])
         return [table]
     try:
         archive = zipfile.ZipFile(path)
         members = [m for m in archive.infolist() if not m.is_dir()]
-        contents = {
+        apple = [m.filename for m in members if _macos_metadata(m.filename)]
+        members = [m for m in members if not _macos_metadata(m.filename)]
+        found = {
             m.filename: archive.read(m)
             for m in members
             if m.filename.lower().endswith(".csv") and not m.filename.startswith("media/")
@@ -85,7 +89,14 @@ def read_odk_central(
             file=path,
             hint="The download is probably incomplete: export the submissions from ODK Central again.",
         ) from None
-    others = [m.filename for m in members if m.filename not in contents]
+    if apple:
+        log.add(
+            "RD166",
+            f"{len(apple)} macOS metadata member(s) of the zip ignored (e.g. {apple[0]!r})",
+            table="main",
+        )
+    contents, sources = _one_copy_each(found, path, log)
+    others = [m.filename for m in members if m.filename not in found]
     if others:
         log.add(
             "RD162",
@@ -116,16 +127,18 @@ def read_odk_central(
     base = Path(main).stem
     tables: list[SourceTable] = []
     first = read_csv_table(
-        path, log=log, encoding=encoding, raw=contents[main], member=main, label=f"file:{main}"
-    )
+        path, log=log, encoding=encoding, raw=contents[main], member=sources[main],
+        label=f"file:{sources[main]}",
+    )  # fmt: skip
     first.table = "main"
     tables.append(first)
     for name in sorted(contents):
         if name == main:
             continue
         table = read_csv_table(
-            path, log=log, encoding=encoding, raw=contents[name], member=name, label=f"file:{name}"
-        )
+            path, log=log, encoding=encoding, raw=contents[name], member=sources[name],
+            label=f"file:{sources[name]}",
+        )  # fmt: skip
         repeat = _repeat_name(Path(name).stem, base, instrument)
         known = instrument is not None and repeat in {g.name for g in instrument.repeats}
         if "PARENT_KEY" in headers[name] or "PARENT_KEY" in table.headers or known:
@@ -134,11 +147,71 @@ def read_odk_central(
             table.table = Path(name).stem
             log.add(
                 "RD135",
-                f"{name!r} is a second table without PARENT_KEY; kept as table {table.table!r}",
-                table=f"file:{name}",
+                f"{sources[name]!r} is a second table without PARENT_KEY; kept as table {table.table!r}",
+                table=f"file:{sources[name]}",
             )
         tables.append(table)
+    if instrument is not None:
+        present = {t.table for t in tables}
+        for group in instrument.repeats:
+            if group.name not in present:
+                log.add(
+                    "RD167",
+                    f"repeat {group.name!r} of the form has no CSV in the zip (expected "
+                    f"'{base}-{group.name}.csv'): its table is empty",
+                    table=group.name,
+                )
+    restore_entry_export(tables)
     return tables
+
+
+_COPY = re.compile(r" \((\d+)\)(?=\.csv$)", re.IGNORECASE)
+
+
+def _macos_metadata(name: str) -> bool:
+    """Members macOS adds when it zips a folder: ``__MACOSX/...`` and ``._<name>``."""
+    return name.startswith("__MACOSX/") or name.rsplit("/", 1)[-1].startswith("._")
+
+
+def _one_copy_each(
+    found: dict[str, bytes], path: Path, log: IssueLog
+) -> tuple[dict[str, bytes], dict[str, str]]:
+    """One member per table: ``x (1).csv`` (downloaded twice) is ``x.csv``.
+
+    Returns ``({table file name: bytes}, {table file name: member read})``.
+
+    Raises
+    ------
+    ReadError
+        ``RD023`` when two copies of one table differ.
+    """
+    groups: dict[str, list[str]] = {}
+    for name in found:
+        groups.setdefault(_COPY.sub("", name), []).append(name)
+    contents: dict[str, bytes] = {}
+    sources: dict[str, str] = {}
+    for canonical, names in groups.items():
+        names.sort(key=lambda n: (n != canonical, len(n), n))
+        first = names[0]
+        for other in names[1:]:
+            if found[other] != found[first]:
+                raise ReadError(
+                    "RD023",
+                    f"the zip holds two different copies of one table: {first!r} and {other!r}",
+                    file=path,
+                    expected="one CSV per table",
+                    found=f"{first} ({len(found[first])} bytes), {other} ({len(found[other])} bytes)",
+                    hint="A file was downloaded twice; keep the right copy, delete the other, "
+                    "and zip the export again.",
+                )
+            log.add(
+                "RD165",
+                f"{other!r} is an identical copy of {first!r} (downloaded twice); read once",
+                table="main",
+            )
+        contents[canonical] = found[first]
+        sources[canonical] = first
+    return contents, sources
 
 
 def _repeat_name(stem: str, base: str | None, instrument: Instrument | None) -> str:

@@ -126,6 +126,8 @@ def read_stat_file(path: Path | str, *, log: IssueLog, encoding: str | None = No
             found=len(frame),
             hint="The file is probably truncated: save or export it again.",
         )
+    if reader is pyreadstat.read_por:
+        _refuse_undecoded_por(path, frame, meta)
     headers = [str(c) for c in frame.columns]
     missing_ranges = getattr(meta, "missing_ranges", {}) or {}
     missing_user = getattr(meta, "missing_user_values", {}) or {}
@@ -167,6 +169,46 @@ def read_stat_file(path: Path | str, *, log: IssueLog, encoding: str | None = No
         label="file:" + path.name,
         file_label=getattr(meta, "file_label", None) or None,
     )
+
+
+def _refuse_undecoded_por(path: Path, frame: pd.DataFrame, meta: Any) -> None:
+    """Raise ``RD022`` when pyreadstat replaced text of a .por file by U+FFFD.
+
+    The portable format has its own 256-character table and no encoding: text in
+    another script (Chinese) comes back as U+FFFD, which is refused rather than read.
+    """
+    places: list[tuple[str | None, int | None, str]] = []
+    labels = getattr(meta, "column_names_to_labels", {}) or {}
+    for name in frame.columns:
+        if "\ufffd" in str(name) or "\ufffd" in str(labels.get(name) or ""):
+            places.append((str(name), None, f"name or label {labels.get(name) or name!r}"))
+        for value_label in (
+            (getattr(meta, "variable_value_labels", {}) or {}).get(name, {}).values()
+        ):
+            if "\ufffd" in str(value_label):
+                places.append((str(name), None, f"value label {value_label!r}"))
+                break
+        values = frame[name]
+        if values.dtype == object or values.dtype == "str":
+            hit = values.map(lambda v: isinstance(v, str) and "\ufffd" in v).to_numpy(dtype=bool)
+            if hit.any():
+                first = int(hit.argmax())
+                places.append((str(name), first + 1, f"value {values.iloc[first]!r}"))
+    if "\ufffd" in str(getattr(meta, "file_label", "") or ""):
+        places.append((None, None, "the file label"))
+    if places:
+        column, row, what = places[0]
+        raise ReadError(
+            "RD022",
+            f"the text of the SPSS portable file cannot be decoded ({len(places)} place(s); "
+            f"first: {what})",
+            file=path,
+            column=column,
+            row=row,
+            expected="text in the portable format's character set (ASCII)",
+            found="characters outside it, returned as U+FFFD",
+            hint="SPSS portable (.por) files cannot hold Chinese: save the data as .sav instead.",
+        )
 
 
 def _tidy(values: pd.Series) -> pd.Series:
