@@ -112,13 +112,13 @@ def fast_parse(text: str, delimiter: str) -> tuple[list[str], pd.DataFrame, np.n
     """Parse a well-formed CSV with pyarrow; ``None`` when anything is unusual.
 
     Unusual (then :func:`parse_csv_text` parses it and reports what it finds): an odd
-    number of double quotes, blank lines, a row whose field count differs from the
+    number of double quotes, no line break at the end, blank lines, a row whose field count differs from the
     header's, a single-column file, anything pyarrow rejects.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    if text.count('"') % 2 or not text.strip():
+    if text.count('"') % 2 or not text.strip() or not text.endswith(("\n", "\r")):
         return None
     header = next(csv.reader(io.StringIO(_first_record(text), newline=""), delimiter=delimiter), [])
     width = len(header)
@@ -236,6 +236,16 @@ def parse_csv_text(
                     table=label,
                     row=index,
                 )
+    if ends_open and rows and not (short_rows and short_rows[-1][0] == rows[-1]):
+        # Excel, ODK and Kobo end a file with a line break: one that stops without it may
+        # have been cut inside its last record's last value (a truncated download or copy)
+        log.add(
+            "RD149",
+            "the file does not end with a line break: its last record may be cut off "
+            "(check that the download or copy finished)",
+            table=label,
+            row=rows[-1],
+        )
     if text.count('"') % 2 == 1:
         # An unclosed quote swallows the rest of the file into one field: find it.
         for index, record in zip(rows[::-1], body[::-1], strict=True):

@@ -70,6 +70,7 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
     "RD146": ("warning", "file has a header but no records"),
     "RD147": ("warning", "delimiter doubtful: one column only, or rows split differently"),
     "RD148": ("warning", "header line repeated inside the file (dropped, not read as a record)"),
+    "RD149": ("warning", "file does not end with a line break: the last record may be cut off"),
     "RD150": ("warning", "encoding guessed (not UTF-8, not GBK/GB18030)"),
     "RD151": ("warning", "UTF-8 byte-order mark on a file that is not UTF-8"),
     "RD152": ("warning", "lines in different encodings (each line decoded on its own)"),
