@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 WAVE   ?= demo-2025
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast lint format bench instruments clean
+.PHONY: help install demo test test-fast fuzz lint format bench instruments clean
 
 help: ## List every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: $(STAMP) ## Run the whole test suite (tests and doctests)
 
 test-fast: $(STAMP) ## Run the tests without the slow end-to-end ones
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
+
+fuzz: $(STAMP) ## Read 520 mutated demo exports: no crash, no Chinese text changed silently
+	BAICUN_FUZZ=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_readers_fuzz.py
 
 lint: $(STAMP) ## Check style with ruff and that surveys/*.xlsx match their .md sources
 	$(BIN)/ruff check analysis tests benchmarks
