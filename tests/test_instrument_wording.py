@@ -6,7 +6,7 @@ import pytest
 from instrument_forms import ALL_TYPES, SKIPS, write_form
 
 from analysis.instrument import load_instrument
-from analysis.instrument.rules import UNKNOWN, evaluate, parse, references
+from analysis.instrument.logic import UNKNOWN, evaluate, references, rule
 from analysis.instrument.wording import (
     calculation_in_words,
     condition_in_words,
@@ -161,12 +161,12 @@ def test_other_choice_of_or_other_is_named_in_chinese(all_types):
 
 
 def test_three_valued_evaluation():
-    tree = parse("${a} = '1' and ${b} > 2")
+    tree = rule("${a} = '1' and ${b} > 2").tree
     assert evaluate(tree, {"a": "2"}) is False
     assert evaluate(tree, {"a": "1"}) is UNKNOWN
     assert evaluate(tree, {"a": "1", "b": "3"}) is True
-    assert evaluate(parse("${a} = '1' or ${b} > 2"), {"a": "1"}) is True
-    assert evaluate(parse("selected(${m}, 'x')"), {"m": "y x"}) is True
-    assert evaluate(parse("not(${a} = '')"), {"a": ""}) is False
-    assert evaluate(parse(". >= 0 and . <= 120 or . = 98"), {".": "98"}) is True
+    assert evaluate(rule("${a} = '1' or ${b} > 2").tree, {"a": "1"}) is True
+    assert evaluate(rule("selected(${m}, 'x')").tree, {"m": "y x"}) is True
+    assert evaluate(rule("not(${a} = '')").tree, {"a": ""}) is False
+    assert evaluate(rule(". >= 0 and . <= 120 or . = 98").tree, {".": "98"}) is True
     assert references("${a} + ../b > /data/g/c") == ("a", "b", "c")
