@@ -6,7 +6,8 @@ record). Anything else between ``${`` and ``}`` is a malformed reference: pyxfor
 the form, ``${ name }`` with spaces included, so loading such a form fails with INS027.
 Here a malformed reference is not a reference: it is listed nowhere and kept as written.
 This is the one place of the toolkit that finds ``${...}`` in text; the expression lexer
-reads ``${name}`` tokens with the same rule (:func:`analysis.expressions.lexer.is_name`).
+reads ``${name}`` tokens with the same name rule (:func:`analysis.expressions.lexer.is_name`)
+but cannot evaluate ``${last-saved#name}`` (EXP006).
 
 Examples
 --------
