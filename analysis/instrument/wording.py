@@ -246,7 +246,7 @@ class _Words:
                 text = self.condition(arg)
                 if text is None:
                     return None
-                if _logical(arg, "and", "or") and arg.op != node.op:  # type: ignore[attr-defined]
+                if isinstance(arg, Binary) and arg.op in ("and", "or") and arg.op != node.op:
                     text = f"（{text}）" if self.lang == "zh" else f"({text})"
                 parts.append(text)
             joiner = {"zh": {"and": "且", "or": "或"}, "en": {"and": " and ", "or": " or "}}
@@ -268,14 +268,15 @@ class _Words:
         if not isinstance(left, Field) and isinstance(right, Field):
             left, right, op = right, left, _FLIP[op]
         if (
-            is_call(left, "count-selected")
-            and len(left.args) == 1  # type: ignore[attr-defined]
-            and isinstance(left.args[0], Field)  # type: ignore[attr-defined]
+            isinstance(left, Call)
+            and left.name == "count-selected"
+            and len(left.args) == 1
+            and isinstance(left.args[0], Field)
         ):
             n = self.literal(right)
             if n is None:
                 return None
-            who = self.name(left.args[0].name)  # type: ignore[attr-defined]
+            who = self.name(left.args[0].name)
             if self.lang == "zh":
                 return f"{who}选了{_COUNT['zh'][op]} {n} 项".replace("了 ", "了")
             return f"{who} has {_COUNT['en'][op]} {n} choices selected"
@@ -343,8 +344,8 @@ class _Words:
             args = self.operands(node)
             main, codes = [], []
             for arg in args:
-                if is_comparison(arg) and arg.op == "=" and isinstance(arg.left, Current):  # type: ignore[attr-defined]
-                    value = self.literal(arg.right)  # type: ignore[attr-defined]
+                if isinstance(arg, Binary) and arg.op == "=" and isinstance(arg.left, Current):
+                    value = self.literal(arg.right)
                     if value is None:
                         return None
                     codes.append(value)
@@ -393,13 +394,13 @@ class _Words:
         low = high = None
         for index, arg in enumerate(args):
             if (
-                is_comparison(arg)
-                and isinstance(arg.left, Current)  # type: ignore[attr-defined]
-                and isinstance(arg.right, Number)  # type: ignore[attr-defined]
+                isinstance(arg, Binary)
+                and isinstance(arg.left, Current)
+                and isinstance(arg.right, Number)
             ):
-                if arg.op == ">=" and low is None:  # type: ignore[attr-defined]
+                if arg.op == ">=" and low is None:
                     low = index
-                elif arg.op == "<=" and high is None:  # type: ignore[attr-defined]
+                elif arg.op == "<=" and high is None:
                     high = index
         return (low, high) if low is not None and high is not None else None
 
@@ -437,9 +438,10 @@ class _Words:
         if not isinstance(left, Current) and isinstance(right, Current):
             left, right, op = right, left, _FLIP[op]
         if (
-            is_call(left, "string-length")
-            and left.args  # type: ignore[attr-defined]
-            and isinstance(left.args[0], Current)  # type: ignore[attr-defined]
+            isinstance(left, Call)
+            and left.name == "string-length"
+            and left.args
+            and isinstance(left.args[0], Current)
         ):
             n = self.literal(right)
             if n is None:
@@ -454,9 +456,10 @@ class _Words:
                 else f"length {_SELF_OPS['en'][op]} {n} characters"
             )
         if (
-            is_call(left, "count-selected")
-            and left.args  # type: ignore[attr-defined]
-            and isinstance(left.args[0], Current)  # type: ignore[attr-defined]
+            isinstance(left, Call)
+            and left.name == "count-selected"
+            and left.args
+            and isinstance(left.args[0], Current)
         ):
             n = self.literal(right)
             if n is None:
@@ -511,7 +514,11 @@ class _Words:
                 and a.args
                 and isinstance(a.args[0], Current)
             ]
-            cnt = [a for a in inner if is_comparison(a) and is_call(a.left, "count-selected")]  # type: ignore[attr-defined]
+            cnt = [
+                a
+                for a in inner
+                if isinstance(a, Binary) and is_comparison(a) and is_call(a.left, "count-selected")
+            ]
             if len(inner) == 2 and sel and cnt and len(sel[0].args) == 2:
                 code = self.literal(sel[0].args[1]) or ""
                 label = self.choice(self.self_name, code) if self.self_name else f"“{code}”"
