@@ -132,6 +132,21 @@ def test_unknown_references_in_an_instrument_built_by_hand(tmp_path):
     assert "did you mean 'has_tv'" in row["message"]
 
 
+def test_references_to_the_last_saved_record_are_known(tmp_path):
+    form = write_form(
+        tmp_path,
+        "last",
+        """
+| survey |
+| | type | name | label | relevant |
+| | integer | age | Age (last time: ${last-saved#age}) | |
+| | integer | n | How many? | ${last-saved#age} = '' |
+""",
+    )
+    found = check_instrument(form, xform=False)
+    assert not (found["severity"] == "error").any(), found.to_string()
+
+
 def test_unreadable_form_is_one_error_row(tmp_path):
     path = write_form(
         tmp_path, "bad", "| survey |\n| | type | name | label |\n| | intgr | a | A |\n"

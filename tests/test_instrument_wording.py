@@ -6,7 +6,7 @@ import pytest
 from instrument_forms import ALL_TYPES, SKIPS, write_form
 
 from analysis.instrument import load_instrument
-from analysis.instrument.rules import UNKNOWN, evaluate, parse, references
+from analysis.instrument.logic import UNKNOWN, evaluate, references, rule
 from analysis.instrument.wording import (
     calculation_in_words,
     condition_in_words,
@@ -161,12 +161,53 @@ def test_other_choice_of_or_other_is_named_in_chinese(all_types):
 
 
 def test_three_valued_evaluation():
-    tree = parse("${a} = '1' and ${b} > 2")
+    tree = rule("${a} = '1' and ${b} > 2").tree
     assert evaluate(tree, {"a": "2"}) is False
     assert evaluate(tree, {"a": "1"}) is UNKNOWN
     assert evaluate(tree, {"a": "1", "b": "3"}) is True
-    assert evaluate(parse("${a} = '1' or ${b} > 2"), {"a": "1"}) is True
-    assert evaluate(parse("selected(${m}, 'x')"), {"m": "y x"}) is True
-    assert evaluate(parse("not(${a} = '')"), {"a": ""}) is False
-    assert evaluate(parse(". >= 0 and . <= 120 or . = 98"), {".": "98"}) is True
+    assert evaluate(rule("${a} = '1' or ${b} > 2").tree, {"a": "1"}) is True
+    assert evaluate(rule("selected(${m}, 'x')").tree, {"m": "y x"}) is True
+    assert evaluate(rule("not(${a} = '')").tree, {"a": ""}) is False
+    assert evaluate(rule(". >= 0 and . <= 120 or . = 98").tree, {".": "98"}) is True
     assert references("${a} + ../b > /data/g/c") == ("a", "b", "c")
+
+
+@pytest.mark.parametrize(
+    ("expression", "zh"),
+    [
+        (
+            "(${hh_size} >= 2 and ${hh_size} <= 5) and ${has_tv} = '1'",
+            "若“家里有几口人？”在 2–5 之间且“家里有电视吗？”选“是”",
+        ),
+        (
+            "${hh_size} >= 2 and ${hh_size} <= 5 and ${has_tv} = '1'",
+            "若“家里有几口人？”不小于 2且“家里有几口人？”不大于 5且“家里有电视吗？”选“是”",
+        ),
+        (
+            "${has_tv} = '1' and (${hh_size} >= 2 and ${hh_size} <= 5)",
+            "若“家里有电视吗？”选“是”且“家里有几口人？”在 2–5 之间",
+        ),
+        (
+            "(${has_tv} = '1' or ${hh_size} > 2) and ${consent} = '1'",
+            "若（“家里有电视吗？”选“是”或“家里有几口人？”大于 2）且“同意接受访问吗？”选“是”",
+        ),
+        ("((${hh_size} >= 2) and (${hh_size} <= 5))", "若“家里有几口人？”在 2–5 之间"),
+        ("${hh_size} < ${has_tv} < 3", "${hh_size} < ${has_tv} < 3"),
+        ("${hh_size} = 1 = 1", "${hh_size} = 1 = 1"),
+    ],
+)
+def test_and_or_chains_are_read_as_written(form, expression, zh):
+    """``a and b and c`` has three operands, ``(a and b) and c`` two; chained comparisons stay raw."""
+    assert condition_in_words(expression, form, "zh") == zh
+
+
+def test_rules_read_by_the_expression_engine():
+    assert rule("${a} > ") is None
+    assert rule("pulldata('x', 'y', 'z', ${a}) = 1") is None  # the engine cannot read it
+    assert references("pulldata('x', 'y', 'z', ${a}) = 1") == ("a",)
+    assert references("${last-saved#a} = ''") == ("a",)  # pyxform's, not the engine's
+    assert references("current()/../b > 1 or ${c}") == ("b", "c")
+    parsed = rule("${a} = 1 or (${b} = 2 or ${c} = 3) or ${d} = 4")
+    assert len(parsed.operands(parsed.tree)) == 3
+    assert evaluate(rule("${a} * 2 > 3 and ${b} = 1").tree, {"a": "1"}) is False
+    assert evaluate(rule("${a} * 2 > 3 and ${b} = 1").tree, {"a": "2"}) is UNKNOWN

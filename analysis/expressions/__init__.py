@@ -31,9 +31,11 @@ from .forms import (
     form_expressions,
     relevance,
 )
+from .references import LAST_SAVED, Reference, field_references, find_references, replace_references
 
 __all__ = [
     "CODES",
+    "LAST_SAVED",
     "BadExpression",
     "Clock",
     "Env",
@@ -41,6 +43,7 @@ __all__ = [
     "Expression",
     "FormCheck",
     "FormData",
+    "Reference",
     "Repeat",
     "Session",
     "calculate",
@@ -50,9 +53,12 @@ __all__ = [
     "dependencies",
     "evaluate",
     "evaluation_order",
+    "field_references",
+    "find_references",
     "form_expressions",
     "parse",
     "relevance",
+    "replace_references",
     "session_for",
     "to_series",
 ]

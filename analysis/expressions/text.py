@@ -34,6 +34,7 @@ from .library import (
     _via_dictionary,
     function,
 )
+from .references import find_references
 from .tree import Call, Field, Text
 from .values import (
     STRING,
@@ -329,9 +330,9 @@ def _choice_name(env: Env, node: Call) -> Vec:
             "Write jr:choice-name(${q}, '${q}').",
         )
     name = target.name if isinstance(target, Field) else target.value.strip()
-    m = re.fullmatch(r"\$\{([^}]+)\}", name)
-    if m:
-        name = m.group(1)
+    refs = find_references(name)
+    if len(refs) == 1 and (refs[0].start, refs[0].end) == (0, len(name)):
+        name = refs[0].name
     elif "/" in name:
         name = name.rstrip("/").rsplit("/", 1)[-1]
     if name not in inst:

@@ -56,9 +56,10 @@ from typing import Any
 import pandas as pd
 
 from ..errors import InstrumentError
+from ..expressions import field_references
 from .load import load_instrument
+from .logic import UNKNOWN, evaluate, references, rule
 from .model import METADATA_TYPES, Instrument, Question
-from .rules import UNKNOWN, evaluate, parse, references
 
 __all__ = ["COLUMNS", "PII_VALUES", "ROLES", "check_instrument"]
 
@@ -430,11 +431,7 @@ def _expressions(form: Instrument) -> Iterator[dict[str, Any]]:
     known = set(form.names) | {g.name for g in form.groups}
     order = {q.name: i for i, q in enumerate(form.questions)}
     for column, expression, element, _kind in _expression_cells(form):
-        refs = (
-            references(expression)
-            if column != "label"
-            else tuple(re.findall(r"\$\{([^}\s]+)\}", expression))
-        )
+        refs = references(expression) if column != "label" else field_references(expression)
         for ref in refs:
             if ref not in known:
                 close = difflib.get_close_matches(ref, sorted(known), n=1)
@@ -489,9 +486,10 @@ def _missing_codes(form: Instrument) -> Iterator[dict[str, Any]]:
                         column="missing_codes",
                         name=q.name,
                     )
-        tree = parse(q.constraint) if q.constraint else None
-        if tree is None:
+        parsed = rule(q.constraint)
+        if parsed is None:
             continue
+        tree = parsed.tree
         for code, meaning in q.missing_codes.items():
             if evaluate(tree, {".": code}) is False:
                 yield _issue(

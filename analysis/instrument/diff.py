@@ -49,6 +49,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..expressions import LAST_SAVED, Reference, replace_references
 from .model import Instrument, Question
 
 __all__ = ["CHANGES", "diff_instruments"]
@@ -199,7 +200,6 @@ def _text(labels: Mapping[str, str]) -> str:
     return " / ".join(labels[lang] for lang in _langs(labels, {}) if labels.get(lang))
 
 
-_REF = re.compile(r"\$\{\s*([^}\s]+)\s*\}")
 #: Whitespace outside quoted strings (quoted strings are kept as they stand).
 _SPACE = re.compile(r"('[^']*'|\"[^\"]*\")|\s+")
 
@@ -208,5 +208,11 @@ def _expression(text: str | None, renamed_to: Mapping[str, str]) -> str:
     """The expression with renames applied and spaces outside quotes removed, for comparison."""
     if not text:
         return ""
-    text = _REF.sub(lambda m: "${" + renamed_to.get(m.group(1), m.group(1)) + "}", text)
+    text = replace_references(text, lambda ref: _renamed(ref, renamed_to))
     return _SPACE.sub(lambda m: m.group(1) or "", text)
+
+
+def _renamed(ref: Reference, renamed_to: Mapping[str, str]) -> str:
+    """A ``${name}`` reference with the question's new name."""
+    prefix = LAST_SAVED if ref.last_saved else ""
+    return "${" + prefix + renamed_to.get(ref.name, ref.name) + "}"

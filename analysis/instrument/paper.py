@@ -45,9 +45,8 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +55,8 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt
 
 from ..errors import InstrumentError
+from ..expressions import Reference, field_references, replace_references
+from ..expressions.tree import Binary, Current, Node, Number, walk
 from ..office.word import (
     DEFAULT_FONTS,
     Fonts,
@@ -72,8 +73,8 @@ from ..office.word import (
     set_table_borders,
 )
 from .load import load_instrument
+from .logic import evaluate, fields, is_call, is_comparison, rule
 from .model import METADATA_TYPES, Group, Instrument, Question
-from .rules import Node, evaluate, parse
 from .wording import conditions_in_words, constraint_in_words, plain_label
 
 __all__ = ["paper_document", "question_numbers", "skip_instructions", "write_paper"]
@@ -213,9 +214,9 @@ def question_numbers(form: str | Path | Instrument) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- skip logic
-@lru_cache(maxsize=4096)
 def _tree(expression: str) -> Node | None:
-    return parse(expression)
+    parsed = rule(expression)
+    return parsed.tree if parsed else None
 
 
 def _conditions(form: Instrument, q: Question) -> list[str]:
@@ -248,7 +249,7 @@ class _Skip:
 
 
 def _depends_on(form: Instrument, q: Question, name: str) -> bool:
-    return any(name in {n.value for n in _walk(_tree(c))} for c in _conditions(form, q))
+    return any(name in set(fields(_tree(c))) for c in _conditions(form, q))
 
 
 def _skips(form: Instrument, lang: str) -> list[_Skip]:
@@ -457,20 +458,20 @@ class _Writer:
         for q in self.form.questions:
             if q.relevant:
                 node = _tree(q.relevant)
-                refs = {n.value for n in _walk(node)} if node is not None else set()
-                if refs and refs <= sources and node is not None and node.op in ("cmp", "call"):
+                refs = set(fields(node))
+                if refs and refs <= sources and (is_comparison(node) or is_call(node)):
                     explained.add(q.name)
         return explained
 
     # ---------------------------------------------------------------- small helpers
     def label(self, q: Question | Group) -> str:
         text = plain_label(q.labels.get(self.label_lang) or q.label(self.label_lang))
-        return re.sub(r"\$\{([^}\s]+)\}", self.piped, text)
+        return replace_references(text, self.piped)
 
-    def piped(self, match: re.Match[str]) -> str:
+    def piped(self, ref: Reference) -> str:
         """A ``${name}`` inside a label: the question it refers to, or a blank to fill in."""
-        name = match.group(1)
-        if name in self.numbers:
+        name = ref.name
+        if name in self.numbers and not ref.last_saved:
             return (
                 f"（第{self.numbers[name]}题）" if self.lang == "zh" else f"(Q{self.numbers[name]})"
             )
@@ -792,7 +793,7 @@ class _Writer:
         rows = self.roster_rows
         if re.fullmatch(r"\s*\d+\s*", count):
             rows = min(int(count), 30)
-        refs = re.findall(r"\$\{([^}]+)\}", count)
+        refs = field_references(count)
         if refs and refs[0] in self.numbers:
             self.small(
                 self.text["roster_rows"].format(label=label, n=self.numbers[refs[0]]),
@@ -921,15 +922,6 @@ def _roster_unit(q: Question, lang: str) -> str:
     return ""
 
 
-def _walk(node: Node | None) -> Iterator[Node]:
-    if node is None:
-        return
-    if node.op == "ref":
-        yield node
-    for arg in node.args:
-        yield from _walk(arg)
-
-
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
@@ -938,26 +930,18 @@ def _digits(q: Question) -> int | None:
     """Digit boxes for a number question: the digits of its largest allowed value or code."""
     node = _tree(q.constraint) if q.constraint else None
     highs = [float(code) for code in q.missing_codes if re.fullmatch(r"\d+", code)]
-    for n in _walk_all(node):
+    for n in walk(node) if node is not None else ():
         if (
-            n.op == "cmp"
-            and n.value in ("<=", "<")
-            and n.args[0].op == "self"
-            and n.args[1].op == "num"
+            isinstance(n, Binary)
+            and n.op in ("<=", "<")
+            and isinstance(n.left, Current)
+            and isinstance(n.right, Number)
         ):
-            highs.append(n.args[1].value)
+            highs.append(n.right.value)
     if not highs:
         return None
     digits = len(str(int(max(highs))))
     return digits if digits <= 8 else None
-
-
-def _walk_all(node: Node | None) -> Iterator[Node]:
-    if node is None:
-        return
-    yield node
-    for arg in node.args:
-        yield from _walk_all(arg)
 
 
 def paper_document(

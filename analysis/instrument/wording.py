@@ -31,8 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from ..expressions.tree import Binary, Call, Current, Field, Negate, Node, Number, Text
+from .logic import ARITHMETIC, Rule, is_call, is_comparison, rule
 from .model import Instrument, Question
-from .rules import Node, parse
 
 __all__ = [
     "calculation_in_words",
@@ -185,42 +186,47 @@ class _Words:
         return f"“{text}”" if self.lang == "zh" else f'"{text}"'
 
     def literal(self, node: Node) -> str | None:
-        if node.op == "num":
+        if isinstance(node, Number):
             value = node.value
             return str(int(value)) if float(value).is_integer() else f"{value:g}"
-        if node.op == "str":
+        if isinstance(node, Text):
             return node.value
-        if node.op == "neg" and node.args[0].op == "num":
-            inner = self.literal(node.args[0])
+        if isinstance(node, Negate) and isinstance(node.operand, Number):
+            inner = self.literal(node.operand)
             return f"-{inner}"
-        if node.op == "call" and node.value in ("today", "now") and not node.args:
+        if is_call(node, "today", "now") and not node.args:
             return "今天" if self.lang == "zh" else "today"
-        if node.op == "call" and node.value == "date" and len(node.args) == 1:
+        if is_call(node, "date") and len(node.args) == 1:
             return self.literal(node.args[0])
         return None
 
     def operand(self, node: Node) -> str | None:
-        if node.op == "ref":
-            return self.name(node.value)
+        if isinstance(node, Field):
+            return self.name(node.name)
         return self.literal(node)
+
+    def operands(self, node: Node) -> tuple[Node, ...]:
+        """The operands of an and/or chain as written (see :meth:`Rule.operands`)."""
+        return self.rule.operands(node) if self.rule else (node,)
 
     # ---------------------------------------------------------------- conditions
     def between(self, node: Node) -> str | None:
         """``${x} >= a and ${x} <= b`` -> “x”在 a–b 之间."""
-        if node.op != "and" or len(node.args) != 2:
+        args = self.operands(node)
+        if not _logical(node, "and") or len(args) != 2:
             return None
         bounds: dict[str, str] = {}
         names = set()
-        for arg in node.args:
-            if arg.op != "cmp":
+        for arg in args:
+            if not is_comparison(arg):
                 return None
-            op, (left, right) = arg.value, arg.args
-            if left.op != "ref" and right.op == "ref":
+            op, left, right = _sides(arg)
+            if not isinstance(left, Field) and isinstance(right, Field):
                 left, right, op = right, left, _FLIP[op]
             value = self.literal(right)
-            if left.op != "ref" or op not in (">=", "<=") or value is None:
+            if not isinstance(left, Field) or op not in (">=", "<=") or value is None:
                 return None
-            names.add(left.value)
+            names.add(left.name)
             bounds[op] = value
         if len(names) != 1 or len(bounds) != 2:
             return None
@@ -233,56 +239,57 @@ class _Words:
         between = self.between(node)
         if between:
             return between
-        if node.op in ("and", "or"):
+        if _logical(node, "and", "or"):
+            assert isinstance(node, Binary)
             parts = []
-            for arg in node.args:
+            for arg in self.operands(node):
                 text = self.condition(arg)
                 if text is None:
                     return None
-                if arg.op in ("and", "or") and arg.op != node.op:
+                if isinstance(arg, Binary) and arg.op in ("and", "or") and arg.op != node.op:
                     text = f"（{text}）" if self.lang == "zh" else f"({text})"
                 parts.append(text)
             joiner = {"zh": {"and": "且", "or": "或"}, "en": {"and": " and ", "or": " or "}}
             return joiner[self.lang][node.op].join(parts)
-        if node.op == "cmp":
+        if is_comparison(node):
             return self.comparison(node)
-        if node.op == "call":
+        if isinstance(node, Call):
             return self.call(node)
-        if node.op == "ref":  # a bare reference is true when answered
+        if isinstance(node, Field):  # a bare reference is true when answered
             return (
-                f"{self.name(node.value)}已回答"
+                f"{self.name(node.name)}已回答"
                 if self.lang == "zh"
-                else f"{self.name(node.value)} is answered"
+                else f"{self.name(node.name)} is answered"
             )
         return None
 
     def comparison(self, node: Node) -> str | None:
-        op, (left, right) = node.value, node.args
-        if left.op != "ref" and right.op == "ref":
+        op, left, right = _sides(node)
+        if not isinstance(left, Field) and isinstance(right, Field):
             left, right, op = right, left, _FLIP[op]
         if (
-            left.op == "call"
-            and left.value == "count-selected"
+            isinstance(left, Call)
+            and left.name == "count-selected"
             and len(left.args) == 1
-            and left.args[0].op == "ref"
+            and isinstance(left.args[0], Field)
         ):
             n = self.literal(right)
             if n is None:
                 return None
-            who = self.name(left.args[0].value)
+            who = self.name(left.args[0].name)
             if self.lang == "zh":
                 return f"{who}选了{_COUNT['zh'][op]} {n} 项".replace("了 ", "了")
             return f"{who} has {_COUNT['en'][op]} {n} choices selected"
-        if left.op != "ref":
+        if not isinstance(left, Field):
             return None
-        name = left.value
+        name = left.name
         q = self.question(name)
-        if right.op == "str" and right.value == "" and op in ("=", "!="):
+        if isinstance(right, Text) and right.value == "" and op in ("=", "!="):
             answered = op == "!="
             if self.lang == "zh":
                 return f"{self.name(name)}{'已回答' if answered else '未回答'}"
             return f"{self.name(name)} is {'answered' if answered else 'not answered'}"
-        if q is not None and q.is_select and right.op in ("str", "num") and op in ("=", "!="):
+        if q is not None and q.is_select and isinstance(right, Text | Number) and op in ("=", "!="):
             code = self.literal(right) or ""
             if self.lang == "zh":
                 return f"{self.name(name)}{'选' if op == '=' else '未选'}{self.choice(name, code)}"
@@ -293,20 +300,20 @@ class _Words:
         if self.lang == "zh":
             return (
                 f"{self.name(name)}{_OPS['zh'][op]} {value}"
-                if right.op != "ref"
+                if not isinstance(right, Field)
                 else f"{self.name(name)}{_OPS['zh'][op]}{value}"
             )
         return f"{self.name(name)} {_OPS['en'][op]} {value}"
 
-    def call(self, node: Node) -> str | None:
-        name, args = node.value, node.args
+    def call(self, node: Call) -> str | None:
+        name, args = node.name, node.args
         if (
             name == "selected"
             and len(args) == 2
-            and args[0].op == "ref"
-            and args[1].op in ("str", "num")
+            and isinstance(args[0], Field)
+            and isinstance(args[1], Text | Number)
         ):
-            q, code = args[0].value, self.literal(args[1]) or ""
+            q, code = args[0].name, self.literal(args[1]) or ""
             multiple = (self.question(q) or Question(q, "select_one")).is_multiple
             if self.lang == "zh":
                 return f"{self.name(q)}{'选了' if multiple else '选'}{self.choice(q, code)}"
@@ -314,12 +321,12 @@ class _Words:
         if name == "not" and len(args) == 1:
             inner = args[0]
             if (
-                inner.op == "call"
-                and inner.value == "selected"
+                isinstance(inner, Call)
+                and inner.name == "selected"
                 and len(inner.args) == 2
-                and inner.args[0].op == "ref"
+                and isinstance(inner.args[0], Field)
             ):
-                q, code = inner.args[0].value, self.literal(inner.args[1]) or ""
+                q, code = inner.args[0].name, self.literal(inner.args[1]) or ""
                 if self.lang == "zh":
                     return f"{self.name(q)}未选{self.choice(q, code)}"
                 multiple = (self.question(q) or Question(q, "select_one")).is_multiple
@@ -332,12 +339,13 @@ class _Words:
 
     # ---------------------------------------------------------------- constraints
     def constraint(self, node: Node) -> str | None:
-        if node.op == "or":
+        if _logical(node, "or"):
             # range or listed codes: (. >= 0 and . <= 120) or . = 98 or . = 99
+            args = self.operands(node)
             main, codes = [], []
-            for arg in node.args:
-                if arg.op == "cmp" and arg.value == "=" and arg.args[0].op == "self":
-                    value = self.literal(arg.args[1])
+            for arg in args:
+                if isinstance(arg, Binary) and arg.op == "=" and isinstance(arg.left, Current):
+                    value = self.literal(arg.right)
                     if value is None:
                         return None
                     codes.append(value)
@@ -352,20 +360,20 @@ class _Words:
                     if self.lang == "zh"
                     else f"{text}, or {', '.join(codes)}"
                 )
-            parts = [self.constraint(arg) for arg in node.args]
+            parts = [self.constraint(arg) for arg in args]
             if any(p is None for p in parts):
                 return None
             return ("；或".join(parts)) if self.lang == "zh" else "; or ".join(parts)  # type: ignore[arg-type]
-        if node.op == "and":
-            bounds = self.range(node)
+        if _logical(node, "and"):
+            args = list(self.operands(node))
+            bounds = self.range(args)
             if bounds:
                 return bounds
-            args = list(node.args)
             parts: list[str] = []
             pair = self.range_pair(args)
             if pair is not None:
                 i, j = pair
-                parts.append(self.range(Node("and", None, (args[i], args[j]))) or "")
+                parts.append(self.range([args[i], args[j]]) or "")
                 args = [a for k, a in enumerate(args) if k not in (i, j)]
             for arg in args:
                 text = self.constraint(arg)
@@ -375,9 +383,9 @@ class _Words:
                     text = text[2:]
                 parts.append(text)
             return ("，且".join(parts)) if self.lang == "zh" else "; and ".join(parts)
-        if node.op == "cmp":
+        if is_comparison(node):
             return self.self_comparison(node)
-        if node.op == "call":
+        if isinstance(node, Call):
             return self.self_call(node)
         return None
 
@@ -385,24 +393,29 @@ class _Words:
         """Indexes of a ``. >= a`` and a ``. <= b`` among ``and`` operands (numbers only)."""
         low = high = None
         for index, arg in enumerate(args):
-            if arg.op == "cmp" and arg.args[0].op == "self" and arg.args[1].op == "num":
-                if arg.value == ">=" and low is None:
+            if (
+                isinstance(arg, Binary)
+                and isinstance(arg.left, Current)
+                and isinstance(arg.right, Number)
+            ):
+                if arg.op == ">=" and low is None:
                     low = index
-                elif arg.value == "<=" and high is None:
+                elif arg.op == "<=" and high is None:
                     high = index
         return (low, high) if low is not None and high is not None else None
 
-    def range(self, node: Node) -> str | None:
-        if len(node.args) != 2:
+    def range(self, args: list[Node]) -> str | None:
+        """``. >= a and . <= b`` (the two operands of an ``and``) -> 取值 a–b."""
+        if len(args) != 2:
             return None
         low = high = None
-        for arg in node.args:
-            if arg.op != "cmp":
+        for arg in args:
+            if not is_comparison(arg):
                 return None
-            op, (left, right) = arg.value, arg.args
-            if left.op != "self" and right.op == "self":
+            op, left, right = _sides(arg)
+            if not isinstance(left, Current) and isinstance(right, Current):
                 left, right, op = right, left, _FLIP[op]
-            if left.op != "self" or op not in (">=", "<="):
+            if not isinstance(left, Current) or op not in (">=", "<="):
                 return None
             value = self.operand(right)
             if value is None:
@@ -421,14 +434,14 @@ class _Words:
         return f"between {low} and {high}"
 
     def self_comparison(self, node: Node) -> str | None:
-        op, (left, right) = node.value, node.args
-        if left.op != "self" and right.op == "self":
+        op, left, right = _sides(node)
+        if not isinstance(left, Current) and isinstance(right, Current):
             left, right, op = right, left, _FLIP[op]
         if (
-            left.op == "call"
-            and left.value == "string-length"
+            isinstance(left, Call)
+            and left.name == "string-length"
             and left.args
-            and left.args[0].op == "self"
+            and isinstance(left.args[0], Current)
         ):
             n = self.literal(right)
             if n is None:
@@ -443,10 +456,10 @@ class _Words:
                 else f"length {_SELF_OPS['en'][op]} {n} characters"
             )
         if (
-            left.op == "call"
-            and left.value == "count-selected"
+            isinstance(left, Call)
+            and left.name == "count-selected"
             and left.args
-            and left.args[0].op == "self"
+            and isinstance(left.args[0], Current)
         ):
             n = self.literal(right)
             if n is None:
@@ -466,37 +479,45 @@ class _Words:
                 ">": f"more than {n} choices",
             }
             return (zh if self.lang == "zh" else en).get(op)
-        if left.op != "self":
+        if not isinstance(left, Current):
             return None
         value = self.operand(right)
         if value is None:
             return None
         if self.lang == "zh":
-            sep = "" if right.op == "ref" or re.search(r"[\u4e00-\u9fff]", value) else " "
+            sep = "" if isinstance(right, Field) or re.search(r"[\u4e00-\u9fff]", value) else " "
             return f"取值{_SELF_OPS['zh'][op]}{sep}{value}"
         return f"{_SELF_OPS['en'][op]} {value}"
 
-    def self_call(self, node: Node) -> str | None:
-        name, args = node.value, node.args
-        if name == "regex" and len(args) == 2 and args[0].op == "self" and args[1].op == "str":
+    def self_call(self, node: Call) -> str | None:
+        name, args = node.name, node.args
+        if (
+            name == "regex"
+            and len(args) == 2
+            and isinstance(args[0], Current)
+            and isinstance(args[1], Text)
+        ):
             pattern = args[1].value
             digits = re.fullmatch(r"\^?(?:\[0-9\]|\\d)\{(\d+)\}\$?", pattern)
             if digits:
                 n = digits.group(1)
                 return f"{n} 位数字" if self.lang == "zh" else f"{n} digits"
             return f"符合格式 {pattern}" if self.lang == "zh" else f"matching the pattern {pattern}"
-        if name == "not" and len(args) == 1 and args[0].op == "and":
+        if name == "not" and len(args) == 1 and _logical(args[0], "and"):
             # not(selected(., 'x') and count-selected(.) > 1): "x" is exclusive
-            inner = args[0].args
+            inner = self.operands(args[0])
             sel = [
                 a
                 for a in inner
-                if a.op == "call" and a.value == "selected" and a.args and a.args[0].op == "self"
+                if isinstance(a, Call)
+                and a.name == "selected"
+                and a.args
+                and isinstance(a.args[0], Current)
             ]
             cnt = [
                 a
                 for a in inner
-                if a.op == "cmp" and a.args[0].op == "call" and a.args[0].value == "count-selected"
+                if isinstance(a, Binary) and is_comparison(a) and is_call(a.left, "count-selected")
             ]
             if len(inner) == 2 and sel and cnt and len(sel[0].args) == 2:
                 code = self.literal(sel[0].args[1]) or ""
@@ -509,40 +530,59 @@ class _Words:
         return None
 
     self_name: str | None = None
+    rule: Rule | None = None
 
     # ---------------------------------------------------------------- calculations
     def calculation(self, node: Node) -> str | None:
-        if node.op == "arith":
+        if isinstance(node, Binary) and node.op in ARITHMETIC:
             symbols = {"+": "+", "-": "−", "*": "×", "div": "÷", "mod": "mod"}
             parts = []
-            for arg in node.args:
+            for arg in (node.left, node.right):
                 text = self.calculation(arg)
                 if text is None:
                     return None
-                if arg.op == "arith" and symbols[arg.value] in "+−" and node.value in ("*", "div"):
+                if (
+                    isinstance(arg, Binary)
+                    and arg.op in ARITHMETIC
+                    and symbols[arg.op] in "+−"
+                    and node.op in ("*", "div")
+                ):
                     text = f"({text})"
                 parts.append(text)
-            return f" {symbols[node.value]} ".join(parts)
-        if node.op == "ref":
-            return self.name(node.value)
+            return f" {symbols[node.op]} ".join(parts)
+        if isinstance(node, Field):
+            return self.name(node.name)
         if (
-            node.op == "call"
-            and node.value in ("sum", "count", "max", "min")
+            isinstance(node, Call)
+            and node.name in ("sum", "count", "max", "min")
             and len(node.args) == 1
-            and node.args[0].op == "ref"
+            and isinstance(node.args[0], Field)
         ):
             words = {
                 "zh": {"sum": "合计", "count": "个数", "max": "最大值", "min": "最小值"},
                 "en": {"sum": "sum of", "count": "count of", "max": "largest", "min": "smallest"},
             }
-            word = words[self.lang][node.value]
-            target = self.name(node.args[0].value)
+            word = words[self.lang][node.name]
+            target = self.name(node.args[0].name)
             return f"{target}{word}" if self.lang == "zh" else f"{word} {target}"
         return self.literal(node)
 
 
-def _words(form: Instrument, lang: str, numbers: Mapping[str, int] | None) -> _Words:
-    return _Words(form, lang, numbers)
+def _logical(node: Node, *ops: str) -> bool:
+    """True for an ``and``/``or`` node whose operator is one of ``ops``."""
+    return isinstance(node, Binary) and node.op in ops
+
+
+def _sides(node: Node) -> tuple[str, Node, Node]:
+    """Operator, left and right operand of a binary node."""
+    assert isinstance(node, Binary)
+    return node.op, node.left, node.right
+
+
+def _words(form: Instrument, lang: str, numbers: Mapping[str, int] | None, parsed: Rule) -> _Words:
+    words = _Words(form, lang, numbers)
+    words.rule = parsed
+    return words
 
 
 def condition_in_words(
@@ -567,8 +607,8 @@ def condition_in_words(
     """
     if not expression:
         return ""
-    node = parse(expression)
-    text = _words(form, lang, numbers).condition(node) if node else None
+    parsed = rule(expression)
+    text = _words(form, lang, numbers, parsed).condition(parsed.tree) if parsed else None
     if text is None:
         return str(expression)
     return f"若{text}" if _lang(lang) == "zh" else f"if {text}"
@@ -624,10 +664,12 @@ def constraint_in_words(
     """
     if not expression:
         return ""
-    node = parse(expression)
-    words = _words(form, lang, numbers)
+    parsed = rule(expression)
+    if parsed is None:
+        return str(expression)
+    words = _words(form, lang, numbers, parsed)
     words.self_name = question
-    text = (words.constraint(node) or words.condition(node)) if node else None
+    text = words.constraint(parsed.tree) or words.condition(parsed.tree)
     return str(expression) if text is None else text
 
 
@@ -651,6 +693,6 @@ def calculation_in_words(
     """
     if not expression:
         return ""
-    node = parse(expression)
-    text = _words(form, lang, numbers).calculation(node) if node else None
+    parsed = rule(expression)
+    text = _words(form, lang, numbers, parsed).calculation(parsed.tree) if parsed else None
     return str(expression) if text is None else text
