@@ -43,6 +43,7 @@ CASES: list[tuple[str, str, object]] = [
     ("integer", "1,234", 1234),
     ("integer", "1.0E3", 1000),
     ("integer", "12.5", None),
+    ("integer", "9007199254740993", None),  # 2**53 + 1 cannot be held exactly
     ("integer", "1,5", None),
     ("integer", "1_000", None),
     ("integer", "十二", None),
@@ -56,6 +57,7 @@ CASES: list[tuple[str, str, object]] = [
     ("decimal", ".5", 0.5),
     ("decimal", "1,234.5", 1234.5),
     ("decimal", "1.0E7", 1e7),
+    ("decimal", "0.30000000000000004", 0.30000000000000004),
     ("decimal", "NA", None),
     ("decimal", "nan", None),
     ("decimal", "-inf", None),

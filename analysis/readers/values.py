@@ -61,8 +61,10 @@ _ISO_DATETIME = (
     _ISO_DATE + r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?"
     r"(?P<offset>Z|[+-](?:0[0-9]|1[0-4]):?[0-5][0-9])?"
 )
+_OFFSET_AT_END = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
 _DAY_MONTH = r"[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}"
-_ORDER_NAMES = {"dmy": "day/month/year", "mdy": "month/day/year"}
+#: Numbers needing no normalisation (float() gives what parse_decimal gives).
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 @dataclass
@@ -96,20 +98,28 @@ def blank(values: pd.Series) -> pd.Series:
 def _number_cells(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Numbers of the cells (float64, NaN where none), empty cells, tolerated forms."""
     s = text_values(values)
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    nums = np.full(len(uniques) + 1, np.nan)
-    adjusted = np.zeros(len(uniques) + 1, dtype=bool)
-    for i, text in enumerate(uniques):
-        value = parse_number(text)
-        if value is not None:
-            nums[i] = float(value)
-            adjusted[i] = plain(text).replace(",", "") != text.strip()
-    pick = np.where(codes < 0, len(uniques), codes)
     index = values.index
+    nums = np.full(len(s), np.nan)
+    adjusted = np.zeros(len(s), dtype=bool)
+    fast = s.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+    if fast.any():  # nothing to normalise: Python's float() of each text, in C
+        nums[fast] = s[fast].to_numpy(dtype=object).astype("float64")
+    rest = ~fast & s.notna().to_numpy(dtype=bool)
+    if rest.any():
+        codes, uniques = pd.factorize(s[rest])
+        found = np.full(len(uniques), np.nan)
+        tolerated = np.zeros(len(uniques), dtype=bool)
+        for i, text in enumerate(uniques):
+            value = parse_number(text)
+            if value is not None:
+                found[i] = float(value)
+                tolerated[i] = plain(text).replace(",", "") != text.strip()
+        nums[rest] = found[codes]
+        adjusted[rest] = tolerated[codes]
     return (
-        pd.Series(nums[pick], index=index),
-        pd.Series(codes < 0, index=index),
-        pd.Series(adjusted[pick], index=index),
+        pd.Series(nums, index=index),
+        pd.Series(s.isna().to_numpy(dtype=bool), index=index),
+        pd.Series(adjusted, index=index),
     )
 
 
@@ -233,11 +243,14 @@ def to_datetime(
     fast = s.str.fullmatch(_ISO_DATETIME).fillna(False).astype(bool)
     if fast.any():  # canonical ODK text, vectorised
         text = s[fast]
-        written = text.str.extract(_ISO_DATETIME)["offset"]
-        stripped = text.str.replace(r"(?:Z|[+-][0-9]{2}:?[0-9]{2})$", "", regex=True)
-        core = text.where(written.isna(), stripped)
+        written = text.str.extract(_OFFSET_AT_END, expand=False)
+        core = text.str.slice(0, -6).where(written.str.len() == 6, text)
+        other = written.notna() & (written.str.len() != 6)
+        if other.any():  # Z, +0800: rare
+            core[other] = text[other].str.replace(_OFFSET_AT_END + "$", "", regex=True)
         out[fast] = pd.to_datetime(core, format="ISO8601", errors="coerce").astype("datetime64[us]")
-        minutes[fast] = written.map(utc_offset, na_action="ignore").astype("float64")
+        offsets = {o: utc_offset(o) for o in written.dropna().unique()}
+        minutes[fast] = written.map(offsets).astype("float64")
     rest = s.notna() & ~fast
     if rest.any():
         walls, offsets = _moments(s[rest], lambda t: parse_datetime(t, order=order))

@@ -63,7 +63,8 @@ def _integers(table: RecordTable, q: str, lang: str) -> Found:
         return Found.none()
     empty = table.empty(q)
     num = table.numbers(q)
-    bad = ~empty & (np.isnan(num) | (np.isfinite(num) & (num != np.round(num))))
+    # as parse_integer: a whole number below 2**53 (larger ones are not held exactly)
+    bad = ~empty & ~(np.isfinite(num) & (num == np.round(num)) & (np.abs(num) < 2**53))
     if not bad.any():
         return Found.none()
     pos = np.flatnonzero(bad)
