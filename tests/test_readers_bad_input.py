@@ -275,10 +275,23 @@ def test_excel_date_serials_are_converted(tmp_path):
     assert "RD114" in codes(raw)
 
 
-def test_ambiguous_day_month_order_is_reported(tmp_path):
-    raw = read_raw(_csv(tmp_path, "village,info/visit_date\nA,6/1/2024\nB,6/2/2024\n"), FORM())
-    assert raw.data["visit_date"].dt.month.tolist() == [6, 6]
-    assert "RD115" in codes(raw)
+def test_day_month_dates_are_refused_without_a_declared_order(tmp_path):
+    path = _csv(tmp_path, "village,info/visit_date\nA,6/1/2024\nB,13/2/2024\n")
+    raw = read_raw(path, FORM())
+    assert raw.data["visit_date"].isna().all()
+    assert "RD115" in codes(raw) and issues_of(raw, "RD112")["value"].tolist() == [
+        "6/1/2024",
+        "13/2/2024",
+    ]
+    declared = read_raw(path, FORM(), date_order="dmy")
+    assert declared.data["visit_date"].dt.month.tolist() == [1, 2]
+    assert "RD115" not in codes(declared) and "RD112" not in codes(declared)
+
+
+def test_an_unknown_date_order_is_a_coded_error(tmp_path):
+    with pytest.raises(ReadError) as err:
+        read_raw(_csv(tmp_path, "village\nA\n"), FORM(), date_order="ymd")
+    assert err.value.code == "RD024"
 
 
 def test_date_times_with_different_offsets_become_utc(tmp_path):

@@ -103,9 +103,13 @@ def test_date_formats(text):
     assert to_date(pd.Series([text], dtype="str")).values.tolist() == [pd.Timestamp("2024-03-05")]
 
 
-def test_day_first_inferred_from_the_column():
-    typed = to_date(pd.Series(["25/12/2023", "05/01/2024"], dtype="str"))
-    assert typed.values.dt.month.tolist() == [12, 1] and "order" not in typed.notes
+def test_day_and_month_first_dates_need_a_declared_order():
+    text = pd.Series(["25/12/2023", "05/01/2024"], dtype="str")
+    refused = to_date(text)
+    assert refused.bad.tolist() == [True, True] and "order" in refused.notes
+    typed = to_date(text, order="dmy")
+    assert typed.values.dt.month.tolist() == [12, 1] and not typed.bad.any()
+    assert to_date(text, order="mdy").bad.tolist() == [True, False]
 
 
 def test_datetime_keeps_wall_clock_of_a_single_offset():

@@ -1,5 +1,10 @@
 """Comparing a correction's old value with the data, and typing its new value.
 
+Text is read by the one grammar of :mod:`analysis.readers.answers`: a date written
+``05/01/2024`` is refused (no order is declared for corrections), a UTC offset written
+after a date-time is dropped (the data holds wall clocks), and ``1,3`` is the
+select_multiple answer ``1 3``.
+
 The old value is compared the way a person reads the cell: ``156`` matches an integer
 156, ``4.10`` matches 4.1, ``2024/9/3`` matches the date 2024-09-03, ``3 1`` matches the
 select_multiple answer ``1 3``, and an empty old value matches an empty cell.
@@ -21,6 +26,8 @@ import unicodedata
 from typing import Any
 
 import pandas as pd
+
+from ..readers.answers import parse_datetime, parse_decimal, parse_integer, split_codes
 
 __all__ = ["BadValue", "display", "is_empty", "same_value", "typed_value"]
 
@@ -67,19 +74,10 @@ def display(value: Any) -> str:
     return str(value)
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(unicodedata.normalize("NFKC", text).strip().replace(",", ""))
-    except ValueError:
-        return None
-
-
 def _moment(text: str) -> pd.Timestamp | None:
-    from ..validate.value_types import parse_dates
-
-    parsed = parse_dates(pd.Series([text], dtype="str"))
-    value = parsed.iloc[0]
-    return None if pd.isna(value) else pd.Timestamp(value)
+    """The wall clock written (a UTC offset is dropped, as the readers keep wall clocks)."""
+    moment = parse_datetime(text)
+    return None if moment is None else pd.Timestamp(moment.wall)
 
 
 def same_value(current: Any, old: str, qtype: str | None) -> bool:
@@ -90,7 +88,7 @@ def same_value(current: Any, old: str, qtype: str | None) -> bool:
     if old == "":
         return False
     if qtype in _NUMBER or (qtype is None and isinstance(current, int | float)):
-        x = _number(old)
+        x = parse_decimal(old)
         try:
             y = float(current)
         except (TypeError, ValueError):
@@ -105,7 +103,7 @@ def same_value(current: Any, old: str, qtype: str | None) -> bool:
             return when.normalize() == now.normalize()
         return when == now
     if qtype in _MULTIPLE:
-        return sorted(str(current).split()) == sorted(old.split())
+        return sorted(str(current).split()) == sorted(split_codes(old))
     return unicodedata.normalize("NFC", str(current).strip()) == unicodedata.normalize("NFC", old)
 
 
@@ -115,12 +113,12 @@ def typed_value(new: str, qtype: str | None, codes: tuple[str, ...] | None) -> A
     if new == "":
         return None
     if qtype in ("integer", "int"):
-        x = _number(new)
-        if x is None or x != round(x):
+        n = parse_integer(new)
+        if n is None:
             raise BadValue("an integer")
-        return round(x)
+        return n
     if qtype in ("decimal", "range"):
-        x = _number(new)
+        x = parse_decimal(new)
         if x is None:
             raise BadValue("a number")
         return x
@@ -132,7 +130,7 @@ def typed_value(new: str, qtype: str | None, codes: tuple[str, ...] | None) -> A
             )
         return when.normalize() if qtype in _DATE else when
     if codes is not None:
-        tokens = new.split() if qtype in _MULTIPLE else [new]
+        tokens = split_codes(new) if qtype in _MULTIPLE else [new]
         unknown = [t for t in tokens if t not in codes]
         if unknown:
             shown = ", ".join(codes[:15]) + (" ..." if len(codes) > 15 else "")

@@ -1,10 +1,13 @@
 """Canonical answer values per question type, as typed by a clerk.
 
 Every answer is stored as text, exactly as ODK stores it: integers without leading
-zeros, decimals without trailing zeros, dates ``YYYY-MM-DD``, select_multiple codes
-space-separated in choice-list order. Full-width digits and punctuation typed with a
-Chinese input method are accepted (``１２`` is ``12``). :func:`canonical` returns the
-canonical text and, when the text cannot be an answer of that type, a bilingual message.
+zeros, decimals without trailing zeros, dates ``YYYY-MM-DD``, times ``HH:MM:SS``,
+date-times ``YYYY-MM-DDTHH:MM:SS`` (with the UTC offset when one was typed),
+select_multiple codes space-separated in choice-list order. What a typed text means is
+decided by the one grammar of :mod:`analysis.readers.answers` (full-width digits from a
+Chinese input method are accepted, ``1.0`` is the integer 1, ``05/01/2024`` is refused
+as ambiguous). :func:`canonical` returns the canonical text and, when the text cannot
+be an answer of that type, a bilingual message.
 
 Examples
 --------
@@ -23,11 +26,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from ..instrument.model import METADATA_TYPES, Question
+from ..readers.answers import (
+    decimal_text,
+    parse_date,
+    parse_datetime,
+    parse_integer,
+    parse_time,
+    split_codes,
+)
+from ..readers.answers import (
+    plain as _plain,
+)
 
 __all__ = [
     "ENTERED_TYPES",
@@ -77,8 +90,6 @@ ENTERED_TYPES = frozenset(
 )
 
 _INT = re.compile(r"[+-]?\d+")
-_DEC = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
-_CODE_SEP = re.compile(r"[\s,;、，；]+")
 
 
 def message(zh: str, en: str) -> Message:
@@ -86,79 +97,41 @@ def message(zh: str, en: str) -> Message:
     return {"zh": zh, "en": en}
 
 
-def _plain(text: str) -> str:
-    """NFKC (full-width digits and signs to ASCII), trimmed."""
-    return unicodedata.normalize("NFKC", text).strip()
-
-
-def split_codes(text: str) -> list[str]:
-    """Codes of a select_multiple answer typed with spaces, commas or 、.
-
-    Examples
-    --------
-    >>> split_codes("1 3，5、2")
-    ['1', '3', '5', '2']
-    """
-    return [c for c in _CODE_SEP.split(_plain(text)) if c]
-
-
-def _number(text: str, integer: bool) -> str | None:
-    text = _plain(text)
-    if integer:
-        return str(int(text)) if _INT.fullmatch(text) else None
-    if not _DEC.fullmatch(text):
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-        return None
-    out = format(value.normalize(), "f")
-    if "." in out:
-        out = out.rstrip("0").rstrip(".")
-    return "0" if out in ("-0", "+0", "") else out
-
-
-_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
-_TIME = re.compile(r"(\d{1,2})[:：时](\d{2})(?:[:：分](\d{2}))?秒?")
+def _integer(text: str) -> str | None:
+    value = parse_integer(text)
+    return None if value is None else str(value)
 
 
 def _date(text: str) -> str | None:
-    text = _plain(text)
-    match = _DATE.fullmatch(text)
-    if not match:
-        return None
-    year, month, day = (
-        (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
-    )
-    try:
-        return dt.date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        return None
+    value = parse_date(text)
+    return None if value is None else value.isoformat()
+
+
+def _clock_text(clock: dt.time, offset: int | None) -> str:
+    text = clock.isoformat(timespec="milliseconds" if clock.microsecond else "seconds")
+    if offset is not None:
+        sign = "-" if offset < 0 else "+"
+        text += f"{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+    return text
 
 
 def _time(text: str) -> str | None:
-    match = _TIME.fullmatch(_plain(text))
-    if not match:
-        return None
-    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    return f"{hour:02d}:{minute:02d}:{second:02d}"
+    found = parse_time(text)
+    return None if found is None else _clock_text(*found)
 
 
 def _datetime(text: str) -> str | None:
-    parts = re.split(r"[T\s]+", _plain(text), maxsplit=1)
-    if len(parts) != 2:
+    moment = parse_datetime(text)
+    if moment is None:
         return None
-    day, clock = _date(parts[0]), _time(parts[1])
-    return f"{day}T{clock}" if day and clock else None
+    return f"{moment.wall.date().isoformat()}T{_clock_text(moment.wall.time(), moment.offset)}"
 
 
 def _geopoint(text: str) -> str | None:
     parts = _plain(text).replace(",", " ").split()
     if len(parts) not in (2, 3, 4):
         return None
-    numbers = [_number(p, integer=False) for p in parts]
+    numbers = [decimal_text(p) for p in parts]
     if any(n is None for n in numbers):
         return None
     lat, lon = float(numbers[0]), float(numbers[1])  # type: ignore[arg-type]
@@ -201,12 +174,12 @@ def canonical(
         return "", None
     plain = _plain(text)
     if qtype == "integer" or (qtype == "range" and _is_integer_range(question)):
-        value = _number(plain, integer=True)
+        value = _integer(plain)
         if value is None:
             return plain, message("请输入整数。", "Enter a whole number.")
         return value, _range_message(question, value)
     if qtype in ("decimal", "range"):
-        value = _number(plain, integer=False)
+        value = decimal_text(plain)
         if value is None:
             return plain, message("请输入数字。", "Enter a number.")
         return value, _range_message(question, value)

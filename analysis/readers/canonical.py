@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..instrument.model import Instrument, Question
+from .answers import DateOrder
 from .choices import ChoiceBook
 from .columns import GEOPOINT_PARTS, Resolution, clean_header, question_type
 from .issues import IssueLog
@@ -142,8 +143,17 @@ def native_as_text(values: pd.Series) -> pd.Series:
 class _Context:
     """What the conversion of one table needs: log, table, rows, naming."""
 
-    def __init__(self, table: str, rows: np.ndarray, log: IssueLog, *, placeholders: bool) -> None:
+    def __init__(
+        self,
+        table: str,
+        rows: np.ndarray,
+        log: IssueLog,
+        *,
+        placeholders: bool,
+        date_order: DateOrder | None = None,
+    ) -> None:
         self.table = table
+        self.date_order = date_order
         self.rows = rows
         self.log = log
         self.placeholders = placeholders
@@ -216,7 +226,7 @@ def _report_typed(ctx: _Context, typed: Typed, raw: pd.Series, column: str, qtyp
             )
     if "order" in typed.notes:
         ctx.log.add(
-            "RD115", f"dates read as {typed.notes['order']}", table=ctx.table, column=column
+            "RD115", f"dates written {typed.notes['order']}", table=ctx.table, column=column
         )
     if typed.notes.get("timezone") == "UTC":
         ctx.log.add(
@@ -296,13 +306,12 @@ def _question(
             if qtype in _DATE
             else "datetime"
         )
-        convert = {
-            "integer": to_integer,
-            "decimal": to_decimal,
-            "date": to_date,
-            "datetime": to_datetime,
-        }[kind]
-        typed = convert(raw)
+        if kind == "integer":
+            typed = to_integer(raw)
+        elif kind == "decimal":
+            typed = to_decimal(raw)
+        else:
+            typed = (to_date if kind == "date" else to_datetime)(raw, order=ctx.date_order)
         _report_typed(ctx, typed, raw, name, kind)
         info["timezone"] = typed.notes.get("timezone")
         if kind in ("integer", "decimal") and q.missing_codes:
@@ -564,6 +573,7 @@ def build_table(
     *,
     placeholders: bool = False,
     questions: tuple[Question, ...] | None = None,
+    date_order: DateOrder | None = None,
 ) -> BuiltTable:
     """The canonical columns of one source table (keys are added by the linking step).
 
@@ -572,7 +582,7 @@ def build_table(
     """
     n = len(src)
     frame = src.frame.reset_index(drop=True)
-    ctx = _Context(table, src.rows, log, placeholders=placeholders)
+    ctx = _Context(table, src.rows, log, placeholders=placeholders, date_order=date_order)
     ctx.taken.update({"_key", "_parent_key", ROW})
     ctx.reserved.update(q.name for q in questions or ())
     built = BuiltTable(table=table, columns={}, infos={}, rows=src.rows, source=src)

@@ -46,7 +46,7 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
     "RD112": ("error", "value is not a date (typed value empty; source text in 'value')"),
     "RD113": ("error", "value is not a date-time (typed value empty; source text in 'value')"),
     "RD114": ("info", "Excel date serial number converted to a date"),
-    "RD115": ("warning", "day/month order of dates guessed"),
+    "RD115": ("warning", "dates written day or month first, no date order declared (refused)"),
     "RD116": ("error", "geopoint is not 'latitude longitude [altitude accuracy]'"),
     "RD117": ("info", "date-times with different UTC offsets converted to UTC"),
     "RD118": ("error", "select_multiple 0/1 column holds something else than 0/1"),

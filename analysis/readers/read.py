@@ -24,6 +24,7 @@ import pandas as pd
 from ..errors import BaicunError, ReadError
 from ..instrument.load import load_instrument
 from ..instrument.model import Instrument
+from .answers import DATE_ORDERS, DateOrder
 from .canonical import PLATFORM_LABELS, BuiltTable, build_table
 from .columns import HeaderResolver, Resolution
 from .detect import FORMATS, detect_format, sniff_kind
@@ -59,6 +60,7 @@ def read_raw(
     *,
     format: str | None = None,
     encoding: str | None = None,
+    date_order: DateOrder | None = None,
 ) -> RawData:
     """Read a field export into the canonical layout (see :mod:`analysis.readers`).
 
@@ -75,6 +77,10 @@ def read_raw(
         stata``) instead of detecting it.
     encoding : str, optional
         Force the text encoding of CSV files instead of detecting it.
+    date_order : {"dmy", "mdy"}, optional
+        How the export writes dates that start with the day or the month
+        (``05/01/2024``). Without it such dates are not read (``RD112``, ``RD115``):
+        see :mod:`analysis.readers.answers`.
 
     Returns
     -------
@@ -88,6 +94,14 @@ def read_raw(
         A coded error (``RD0xx``) when the file cannot be read at all.
     """
     path = Path(path)
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise ReadError(
+            "RD024",
+            f"unknown date order {date_order!r}",
+            expected=" or ".join(DATE_ORDERS),
+            found=str(date_order),
+            hint="Pass date_order='dmy' (05/01/2024 is 5 January) or 'mdy' (1 May).",
+        )
     if not path.exists():
         raise ReadError(
             "RD001",
@@ -129,7 +143,7 @@ def read_raw(
             "RD160", f"the file is named {suffix} but holds {fmt} data; read as {fmt}", table=MAIN
         )
     try:
-        return _assemble(path, fmt, tables, form, log, digest, size)
+        return _assemble(path, fmt, tables, form, log, digest, size, date_order)
     except BaicunError:
         raise
     except Exception as exc:
@@ -242,6 +256,7 @@ def _assemble(
     log: IssueLog,
     digest: str,
     size: int,
+    date_order: DateOrder | None = None,
 ) -> RawData:
     resolver = HeaderResolver(form)
     repeat_names = [g.name for g in form.repeats] if form is not None else []
@@ -298,6 +313,7 @@ def _assemble(
             derived, src_kept, res_kept = [], src, resolutions
         built = build_table(
             src_kept, table, res_kept, form, log, placeholders=placeholders, questions=tuple(questions.get(table, ())),
+            date_order=date_order,
         )  # fmt: skip
         part = _Part(built, src_kept, parent_part)
         parts.setdefault(table, []).append(part)

@@ -1,4 +1,8 @@
-"""Typing text answers: integers, numbers, dates, date-times, 0/1 flags, geopoints.
+"""Typing text columns: integers, numbers, dates, date-times, 0/1 flags, geopoints.
+
+The grammar of each type is :mod:`analysis.readers.answers` (one text at a time); the
+functions here apply it to whole columns, once per distinct text, with a vectorised
+path for canonical ISO dates and date-times that gives the same values.
 
 Every function takes a text Series (``""`` or NA for an empty cell) and returns the
 typed Series plus boolean masks: ``bad`` marks non-empty cells that could not be
@@ -13,15 +17,30 @@ Examples
 ([12, 13, 12, <NA>, <NA>], [False, False, False, True, False])
 >>> to_date(pd.Series(["2024-03-05", "2024/3/6", "45357"], dtype="str")).values.dt.day.tolist()
 [5, 6, 6]
+>>> to_date(pd.Series(["05/01/2024"], dtype="str")).bad.tolist()
+[True]
+>>> to_date(pd.Series(["05/01/2024"], dtype="str"), order="dmy").values.dt.month.tolist()
+[1]
 """
 
 from __future__ import annotations
 
-import re
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from .answers import (
+    DateOrder,
+    Moment,
+    excel_serial,
+    parse_datetime,
+    parse_number,
+    plain,
+    utc_offset,
+)
 
 __all__ = [
     "Typed",
@@ -36,14 +55,16 @@ __all__ = [
     "to_integer",
 ]
 
-#: Excel serial day numbers accepted as dates (1954-10-03 .. 2119-01-11).
-SERIAL_RANGE = (20000, 80000)
-_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
-_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
-_NUMBER = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
-_DATE_YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-_DATE_DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?:$|[ T])"
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+#: Canonical ODK date-times, typed by pandas in one pass (the grammar gives the same).
+_ISO_DATETIME = (
+    _ISO_DATE + r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?)?"
+    r"(?P<offset>Z|[+-](?:0[0-9]|1[0-4]):?[0-5][0-9])?"
+)
+_OFFSET_AT_END = r"(Z|[+-][0-9]{2}:?[0-9]{2})$"
+_DAY_MONTH = r"[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}"
+#: Numbers needing no normalisation (float() gives what parse_decimal gives).
+_PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 
 
 @dataclass
@@ -74,34 +95,50 @@ def blank(values: pd.Series) -> pd.Series:
     return s.isna() | (s.str.strip() == "")
 
 
-def _numbers(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _number_cells(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Numbers of the cells (float64, NaN where none), empty cells, tolerated forms."""
     s = text_values(values)
-    empty = s.isna()
-    wide = ~s.str.isascii().fillna(True).astype(bool)
-    norm = s.str.strip()
-    if wide.any():  # full-width digits typed with a Chinese IME: normalise those cells only
-        norm = norm.where(~wide, s[wide].str.normalize("NFKC").str.strip())
-    thousands = norm.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
-    norm = norm.where(~thousands, norm.str.replace(",", "", regex=False))
-    ok = norm.str.fullmatch(_NUMBER).fillna(False).astype(bool)
-    num = pd.to_numeric(norm.where(ok), errors="coerce").astype("float64")
-    adjusted = (norm != s.str.strip()).fillna(False).astype(bool) & ok
-    return num, empty, adjusted
+    index = values.index
+    nums = np.full(len(s), np.nan)
+    adjusted = np.zeros(len(s), dtype=bool)
+    fast = s.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+    if fast.any():  # nothing to normalise: Python's float() of each text, in C
+        nums[fast] = s[fast].to_numpy(dtype=object).astype("float64")
+    rest = ~fast & s.notna().to_numpy(dtype=bool)
+    if rest.any():
+        codes, uniques = pd.factorize(s[rest])
+        found = np.full(len(uniques), np.nan)
+        tolerated = np.zeros(len(uniques), dtype=bool)
+        for i, text in enumerate(uniques):
+            value = parse_number(text)
+            if value is not None:
+                found[i] = float(value)
+                tolerated[i] = plain(text).replace(",", "") != text.strip()
+        nums[rest] = found[codes]
+        adjusted[rest] = tolerated[codes]
+    return (
+        pd.Series(nums, index=index),
+        pd.Series(s.isna().to_numpy(dtype=bool), index=index),
+        pd.Series(adjusted, index=index),
+    )
 
 
 def to_integer(values: pd.Series) -> Typed:
-    """Whole numbers (``12``, ``12.0``, ``１２``, ``1,234``) as ``Int64``."""
-    num, empty, adjusted = _numbers(values)
-    integral = num.notna() & np.isfinite(num) & (num == np.floor(num)) & (num.abs() < 2**53)
+    """Whole numbers (``12``, ``12.0``, ``１２``, ``1,234``) as ``Int64``.
+
+    The grammar is :func:`~analysis.readers.answers.parse_integer`'s.
+    """
+    num, empty, adjusted = _number_cells(values)
+    integral = np.isfinite(num) & (num == np.floor(num)) & (num.abs() < 2**53)
     bad = ~empty & ~integral
     out = num.where(integral).round().astype("Int64")
     return Typed(out, bad, adjusted & integral)
 
 
 def to_decimal(values: pd.Series) -> Typed:
-    """Numbers as ``float64``."""
-    num, empty, adjusted = _numbers(values)
-    ok = num.notna() & np.isfinite(num)
+    """Numbers as ``float64`` (the grammar of :func:`~analysis.readers.answers.parse_decimal`)."""
+    num, empty, adjusted = _number_cells(values)
+    ok = pd.Series(np.isfinite(num), index=num.index)
     return Typed(num.where(ok), ~empty & ~ok, adjusted & ok)
 
 
@@ -129,154 +166,123 @@ def to_flag(values: pd.Series) -> Typed:
     return Typed(mapped, bad)
 
 
-def _from_parts(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
-    frame = pd.DataFrame(
-        {"year": pd.to_numeric(year), "month": pd.to_numeric(month), "day": pd.to_numeric(day)}
-    )
-    return pd.to_datetime(frame, errors="coerce").astype("datetime64[us]")
+def _moments(s: pd.Series, parse: Callable[[str], Moment | None]) -> tuple[pd.Series, pd.Series]:
+    """``parse`` once per distinct text: wall clocks (NaT where None) and offsets (NaN)."""
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    walls = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[us]")
+    offsets = np.full(len(uniques) + 1, np.nan)
+    for i, text in enumerate(uniques):
+        moment = parse(text)
+        if moment is not None:
+            walls[i] = np.datetime64(moment.wall, "us")
+            if moment.offset is not None:
+                offsets[i] = moment.offset
+    pick = np.where(codes < 0, len(uniques), codes)
+    return pd.Series(walls[pick], index=s.index), pd.Series(offsets[pick], index=s.index)
 
 
-def _serials(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    num = pd.to_numeric(s.where(s.str.fullmatch(r"\d+(\.\d+)?").fillna(False)), errors="coerce")
-    ok = num.between(*SERIAL_RANGE)
-    days = num.where(ok)
-    stamps = _EXCEL_ORIGIN + pd.to_timedelta(days, unit="D")
-    return stamps.astype("datetime64[us]"), ok.fillna(False).astype(bool)
+def _serial_cells(s: pd.Series) -> pd.Series:
+    """Date-times of Excel serial day numbers (NaT elsewhere)."""
+    return _moments(s, lambda t: _as_moment(excel_serial(t)))[0]
 
 
-def _dates(s: pd.Series, notes: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """Calendar dates of text values (NaT where not a date); mask of Excel serials."""
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    iso = s.str.match(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
-    if iso.any():  # the common case, vectorised
-        out[iso] = pd.to_datetime(s[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
-    rest = out.isna() & s.notna()
-    if rest.any():
-        ymd = s.where(rest).str.extract(_DATE_YMD)
-        hit = ymd[0].notna()
-        if hit.any():
-            out[hit] = _from_parts(ymd.loc[hit, 0], ymd.loc[hit, 1], ymd.loc[hit, 2])
-    rest = out.isna() & s.notna()
-    eight = rest & s.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
-    if eight.any():
-        t = s[eight]
-        out[eight] = _from_parts(t.str[:4], t.str[4:6], t.str[6:8])
-    rest = out.isna() & s.notna()
-    dmy = s.where(rest).str.extract(_DATE_DMY)
-    hit = dmy[0].notna()
-    if hit.any():
-        a = pd.to_numeric(dmy.loc[hit, 0])
-        b = pd.to_numeric(dmy.loc[hit, 1])
-        year = pd.to_numeric(dmy.loc[hit, 2])
-        year = year.where(year >= 100, year + 2000 - 100 * (year >= 69))
-        if (a > 12).any() and not (b > 12).any():
-            order = "day/month/year"
-        else:
-            order = "month/day/year"
-            if not (b > 12).any():
-                ambiguous = ((a <= 12) & (b <= 12) & (a != b)).any()
-                if ambiguous:
-                    notes["order"] = "month/day/year (Excel's US order; no day above 12 to tell)"
-        month, day = (b, a) if order == "day/month/year" else (a, b)
-        out[hit] = _from_parts(year, month, day)
-        notes.setdefault("order_used", order)
-    rest = out.isna() & s.notna()
-    if rest.any():
-        t = s[rest]
-        for fmt in ("%d-%b-%y", "%d-%b-%Y", "%d %b %Y", "%b %d, %Y", "%d %B %Y", "%B %d, %Y"):
-            parsed = pd.to_datetime(t, format=fmt, errors="coerce")
-            fill = parsed.notna() & out[rest].isna()
-            if fill.any():
-                out.loc[fill[fill].index] = parsed[fill].astype("datetime64[us]")
-    rest = out.isna() & s.notna()
-    serial = pd.Series(False, index=s.index)
-    if rest.any():
-        stamps, ok = _serials(s.where(rest))
-        serial = ok & rest
-        out[serial] = stamps[serial]
-    return out, serial
+def _as_moment(value: dt.datetime | None) -> Moment | None:
+    return None if value is None else Moment(value, None)
 
 
-def to_date(values: pd.Series) -> Typed:
-    """Dates (ISO ``2024-03-05``, ``2024/3/5``, ``2024年3月5日``, ``20240305``,
-    ``5/3/2024`` with the day/month order inferred per column, ``05-Mar-24``, Excel
-    serial numbers) as ``datetime64[us]`` at midnight. A time part is ignored."""
-    s = text_values(values).str.strip()
-    notes: dict[str, str] = {}
-    out, serial = _dates(s, notes)
-    out = out.dt.normalize()
-    bad = s.notna() & out.isna()
-    return Typed(out, bad, serial, notes)
+def _day_month_notes(s: pd.Series, bad: pd.Series, order: DateOrder | None) -> dict[str, str]:
+    """RD115's note: dates written day or month first, refused for want of an order."""
+    if order is not None or not bad.any():
+        return {}
+    refused = bad & s.str.fullmatch(_DAY_MONTH + r"(?:[T ].*)?").fillna(False).astype(bool)
+    if not refused.any():
+        return {}
+    return {"order": "day or month first: refused, no date order declared (05/01/2024 ?)"}
 
 
-def to_datetime(values: pd.Series) -> Typed:
-    """Date-times as naive ``datetime64[us]``.
+def to_date(values: pd.Series, *, order: DateOrder | None = None, serials: bool = True) -> Typed:
+    """Dates as ``datetime64[us]`` at midnight, by :func:`~analysis.readers.answers.parse_date`.
 
-    ISO 8601 values (``2024-03-05T08:30:00.000+08:00``) keep their wall-clock time
-    when the column has a single UTC offset (``notes["timezone"]`` says which); a
-    column mixing offsets is converted to UTC (``notes["timezone"] == "UTC"``). Dates
-    without a time are midnight; Excel serial numbers are converted (``adjusted``).
+    ``order`` is the declared order of dates written day or month first (``"dmy"``,
+    ``"mdy"``); without it they are bad. With ``serials`` (spreadsheet exports), Excel
+    serial day numbers are converted too (``adjusted``). A time part is ignored.
     """
     s = text_values(values).str.strip()
-    notes: dict[str, str] = {}
-    has_offset = s.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
-    offsets = s.str.replace(r"^.*?" + _OFFSET.pattern, r"\1", regex=True).where(has_offset)
-    core = s.str.replace(_OFFSET.pattern, "", regex=True)
-    iso = core.str.fullmatch(r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?").fillna(
-        False
-    )
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    if iso.any():
-        out[iso] = pd.to_datetime(core[iso], format="ISO8601", errors="coerce").astype(
-            "datetime64[us]"
-        )
-    found = offsets[iso & offsets.notna()].unique()
-    distinct = sorted({_offset_text(o) for o in found})
-    if len(distinct) == 1:
-        notes["timezone"] = distinct[0]
-    elif len(distinct) > 1:
-        minutes = offsets.map({o: _offset_minutes(o) for o in found}).astype("float64").fillna(0)
-        out = out - pd.to_timedelta(minutes.where(iso, 0), unit="min")
-        notes["timezone"] = "UTC"
-        notes["offsets"] = ", ".join(distinct)
-    rest = out.isna() & s.notna()
-    serial = pd.Series(False, index=s.index)
+    iso = s.str.fullmatch(_ISO_DATE).fillna(False).astype(bool)
+    if iso.any():  # the common case, vectorised
+        out[iso] = pd.to_datetime(s[iso], format="%Y-%m-%d", errors="coerce")
+    rest = s.notna() & ~iso
     if rest.any():
-        other = core.where(rest)
-        ymd = other.str.extract(_DATE_YMD + r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$")
-        hit = ymd[0].notna()
-        if hit.any():
-            day = _from_parts(ymd.loc[hit, 0], ymd.loc[hit, 1], ymd.loc[hit, 2])
-            clock = pd.to_timedelta(
-                pd.to_numeric(ymd.loc[hit, 3]).fillna(0) * 3600
-                + pd.to_numeric(ymd.loc[hit, 4]).fillna(0) * 60
-                + pd.to_numeric(ymd.loc[hit, 5]).fillna(0),
-                unit="s",
-            )
-            out[hit] = (day + clock).astype("datetime64[us]")
-        rest = out.isna() & s.notna()
-        stamps, ok = _serials(s.where(rest))
-        serial = ok & rest
-        out[serial] = stamps[serial]
+        out[rest] = _moments(s[rest], lambda t: parse_datetime(t, order=order))[0]
+    serial = pd.Series(False, index=s.index)
+    rest = s.notna() & out.isna()
+    if serials and rest.any():
+        stamps = _serial_cells(s[rest])
+        serial = (rest & stamps.reindex(s.index).notna()).astype(bool)
+        out[serial] = stamps[serial[rest]]
+    out = out.dt.normalize()
     bad = s.notna() & out.isna()
+    return Typed(out, bad, serial, _day_month_notes(s, bad, order))
+
+
+def to_datetime(
+    values: pd.Series, *, order: DateOrder | None = None, serials: bool = True
+) -> Typed:
+    """Date-times as naive ``datetime64[us]``, by :func:`~analysis.readers.answers.parse_datetime`.
+
+    The wall clock is kept when the column has a single UTC offset
+    (``notes["timezone"]`` says which); a column mixing offsets is converted to UTC
+    (``notes["timezone"] == "UTC"``, a value without an offset taken as UTC). Dates
+    without a time are midnight; with ``serials``, Excel serial numbers are converted
+    (``adjusted``).
+    """
+    s = text_values(values).str.strip()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    minutes = pd.Series(np.nan, index=s.index)
+    fast = s.str.fullmatch(_ISO_DATETIME).fillna(False).astype(bool)
+    if fast.any():  # canonical ODK text, vectorised
+        text = s[fast]
+        written = text.str.extract(_OFFSET_AT_END, expand=False)
+        core = text.str.slice(0, -6).where(written.str.len() == 6, text)
+        other = written.notna() & (written.str.len() != 6)
+        if other.any():  # Z, +0800: rare
+            core[other] = text[other].str.replace(_OFFSET_AT_END + "$", "", regex=True)
+        out[fast] = pd.to_datetime(core, format="ISO8601", errors="coerce").astype("datetime64[us]")
+        offsets = {o: utc_offset(o) for o in written.dropna().unique()}
+        minutes[fast] = written.map(offsets).astype("float64")
+    rest = s.notna() & ~fast
+    if rest.any():
+        walls, offsets = _moments(s[rest], lambda t: parse_datetime(t, order=order))
+        out[rest] = walls
+        minutes[rest] = offsets
+    minutes = minutes.where(out.notna())
+    notes: dict[str, str] = {}
+    distinct = sorted(minutes.dropna().unique().tolist())
+    if len(distinct) == 1:
+        notes["timezone"] = _offset_text(distinct[0])
+    elif len(distinct) > 1:
+        out = out - pd.to_timedelta(minutes.fillna(0), unit="min")
+        notes["timezone"] = "UTC"
+        notes["offsets"] = ", ".join(sorted(_offset_text(m) for m in distinct))
+    serial = pd.Series(False, index=s.index)
+    rest = s.notna() & out.isna()
+    if serials and rest.any():
+        stamps = _serial_cells(s[rest])
+        serial = (rest & stamps.reindex(s.index).notna()).astype(bool)
+        out[serial] = stamps[serial[rest]]
+    bad = s.notna() & out.isna()
+    notes.update(_day_month_notes(s, bad, order))
     return Typed(out, bad, serial, notes)
 
 
-def _offset_minutes(text: object) -> float:
-    if not isinstance(text, str):
-        return float("nan")
-    if text == "Z":
-        return 0.0
-    sign = -1 if text[0] == "-" else 1
-    digits = text[1:].replace(":", "")
-    return sign * (int(digits[:2]) * 60 + int(digits[2:4]))
-
-
-def _offset_text(text: str) -> str:
-    if text == "Z":
+def _offset_text(minutes: float) -> str:
+    """``+08:00`` for 480 minutes; ``UTC`` for 0."""
+    if minutes == 0:
         return "UTC"
-    digits = text[1:].replace(":", "")
-    return f"{text[0]}{digits[:2]}:{digits[2:4]}"
+    sign = "-" if minutes < 0 else "+"
+    hours, rest = divmod(abs(int(minutes)), 60)
+    return f"{sign}{hours:02d}:{rest:02d}"
 
 
 def split_geopoint(values: pd.Series) -> tuple[pd.DataFrame, pd.Series]:

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from ..instrument.model import Instrument, Question
 from ..readers.rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
+from ..readers.values import to_decimal
 from .issues import Found
 
 __all__ = [
@@ -195,8 +196,8 @@ class RecordTable:
             elif pd.api.types.is_numeric_dtype(col.dtype):
                 out = col.to_numpy(dtype="float64", na_value=np.nan)
             else:
-                text = col.astype("str").str.strip().str.normalize("NFKC")
-                out = pd.to_numeric(text, errors="coerce").to_numpy(
+                # the readers' grammar: full-width digits, 1,234 and 1.0E7 are numbers
+                out = to_decimal(col.astype("str")).values.to_numpy(
                     dtype="float64", na_value=np.nan
                 )
             self._numbers[question] = out

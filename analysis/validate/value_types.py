@@ -6,6 +6,8 @@ logged (``RD110``-``RD113``, ``RD116``, ``RD118``) with the source text, and tho
 through :func:`reader_issues`. This module checks what the reader could not have seen:
 columns still holding text (data read without the instrument, or built by hand, or
 replaced by a correction), integers with decimals, serial numbers stored as numbers.
+Text is typed by the readers' grammar (:mod:`analysis.readers.answers`), so a value the
+reader would refuse is reported here and a value it accepts is not.
 
 Examples
 --------
@@ -27,14 +29,11 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN
+from ..readers.values import to_date, to_datetime
 from .issues import Found, join_text, say
 from .records import DATE_TYPES, DATETIME_TYPES, Records, RecordTable, as_text, question_type
 
-__all__ = ["READER_CHECKS", "SERIAL_RANGE", "check_types", "parse_dates", "reader_issues"]
-
-#: Excel serial day numbers read as dates (1954-10-03 .. 2119-01-11), as the readers do.
-SERIAL_RANGE = (20000, 80000)
-_EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
+__all__ = ["READER_CHECKS", "check_types", "reader_issues"]
 
 #: Reader issue codes and the check family they belong to; codes absent here are
 #: covered by a validation check of their own (RD120 choices, RD130 duplicate keys,
@@ -64,7 +63,8 @@ def _integers(table: RecordTable, q: str, lang: str) -> Found:
         return Found.none()
     empty = table.empty(q)
     num = table.numbers(q)
-    bad = ~empty & (np.isnan(num) | (np.isfinite(num) & (num != np.round(num))))
+    # as parse_integer: a whole number below 2**53 (larger ones are not held exactly)
+    bad = ~empty & ~(np.isfinite(num) & (num == np.round(num)) & (np.abs(num) < 2**53))
     if not bad.any():
         return Found.none()
     pos = np.flatnonzero(bad)
@@ -94,23 +94,6 @@ def _decimals(table: RecordTable, q: str, lang: str) -> Found:
     return Found.of(table.name, pos, q, "VAL102", values, message, "decimal")
 
 
-def parse_dates(text: pd.Series) -> pd.Series:
-    """Text dates (ISO, y/m/d, y.m.d, 年月日) as datetime64; NaT where not a date."""
-    codes, uniques = pd.factorize(text)
-    u = pd.Series(uniques, dtype="str").str.strip()
-    norm = u.str.replace(
-        r"^(\d{4})\s*[年/.]\s*(\d{1,2})\s*[月/.]\s*(\d{1,2})\s*日?", r"\1-\2-\3", regex=True
-    )
-    parsed = pd.to_datetime(norm, errors="coerce", format="ISO8601", utc=True)
-    rest = parsed.isna() & norm.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}.*").fillna(False)
-    if rest.any():
-        parsed[rest] = pd.to_datetime(norm[rest], errors="coerce", format="mixed", utc=True)
-    parsed = parsed.dt.tz_localize(None)
-    out = parsed.to_numpy()[np.maximum(codes, 0)]
-    out[codes < 0] = np.datetime64("NaT")
-    return pd.Series(out, index=text.index)
-
-
 def _dates(table: RecordTable, q: str, qtype: str, lang: str) -> Found:
     col = table.column(q)
     if col is None or pd.api.types.is_datetime64_any_dtype(col.dtype):
@@ -118,13 +101,10 @@ def _dates(table: RecordTable, q: str, qtype: str, lang: str) -> Found:
     empty = table.empty(q)
     if not (~empty).any():
         return Found.none()
-    num = table.numbers(q)
-    serial = ~empty & (num >= SERIAL_RANGE[0]) & (num <= SERIAL_RANGE[1])
-    if _text_column(col):
-        parsed = parse_dates(col.reset_index(drop=True).astype("str").where(~empty, ""))
-        bad = ~empty & ~serial & parsed.isna().to_numpy()
-    else:
-        bad = ~empty & ~serial
+    # numbers as their text (45474.0 -> "45474"), then the readers' grammar: one typing
+    typed = (to_date if qtype in DATE_TYPES else to_datetime)(table.texts(q))
+    bad = typed.bad.to_numpy(dtype=bool) & ~empty
+    serial = typed.adjusted.to_numpy(dtype=bool) & ~empty
     parts = []
     code, what_zh, what_en = (
         ("VAL103", "日期", "a date")
@@ -142,8 +122,7 @@ def _dates(table: RecordTable, q: str, qtype: str, lang: str) -> Found:
         parts.append(Found.of(table.name, pos, q, code, values, message, qtype))
     if serial.any():
         pos = np.flatnonzero(serial)
-        days = num[pos]
-        dates = (_EXCEL_ORIGIN + pd.to_timedelta(np.floor(days), unit="D")).strftime("%Y-%m-%d")
+        dates = typed.values.iloc[pos].dt.strftime("%Y-%m-%d").to_numpy()
         values = table.texts_at(q, pos)
         message = join_text(
             say(lang, f"{q} 是Excel日期序号 ", f"{q} holds the Excel date serial "),
