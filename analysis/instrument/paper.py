@@ -56,6 +56,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.shared import Cm, Pt
 
 from ..errors import InstrumentError
+from ..office.package import document_bytes
 from ..office.word import (
     DEFAULT_FONTS,
     Fonts,
@@ -1017,7 +1018,7 @@ def write_paper(
     document = paper_document(instrument, lang, fonts=fonts, roster_rows=roster_rows, title=title)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        document.save(str(out))
+        out.write_bytes(document_bytes(document))
     except OSError as exc:
         raise InstrumentError(
             "INS051",
