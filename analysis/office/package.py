@@ -2,7 +2,7 @@
 
 python-docx and openpyxl stamp zip entries and document properties with the time
 of writing; a file re-written from unchanged inputs should give unchanged bytes, so
-the zip entries are rewritten with a fixed time and in a fixed order. This is the one
+the zip entries are rewritten with a fixed time (in the order they were written). This is the one
 place that does it: the codebook, the paper questionnaire, the generated XLSForms, the
 validation report, the report and its table files all go through it.
 
@@ -56,9 +56,8 @@ def normalise_package(data: bytes, *, document_date: str | None = DOCUMENT_DATE)
     Returns
     -------
     bytes
-        The package with every entry dated :data:`FIXED_TIME`, deflated, mode 0600.
-        ``[Content_Types].xml`` stays first, as Office expects; the other entries keep
-        their order.
+        The package with every entry dated :data:`FIXED_TIME`, deflated, mode 0600,
+        in the order the writer gave them.
     """
     stamp = None if document_date is None else rb"\g<1>" + document_date.encode() + rb"\g<2>"
     src = zipfile.ZipFile(io.BytesIO(data))
