@@ -32,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DesignError
+from .office.package import normalise_package
 
 __all__ = [
     "adjust_for_nonresponse",
@@ -235,11 +237,40 @@ def design_weights(*stage_probabilities: pd.Series | np.ndarray) -> np.ndarray:
 def adjust_for_nonresponse(
     data: pd.DataFrame, *, weight: str, responded: str, classes: str | list[str] | None = None
 ) -> pd.Series:
-    """Weighting-class nonresponse adjustment.
+    """Weighting-class nonresponse adjustment of a frame's weight column.
 
     Within each class, respondents' weights are multiplied by (sum of the weights of
     all sampled units) / (sum of the weights of respondents), and non-respondents get
     weight 0, so every class keeps its weighted total.
+
+    This is the one implementation of the adjustment.
+    :func:`analysis.weighting.adjust_nonresponse` is the same adjustment of a
+    :class:`~analysis.design.survey.SurveyDesign` (it checks the indicator and the
+    classes, calls this function and returns a design with the adjusted weights):
+    ``adjust_nonresponse(SurveyDesign(data, weights=weight), responded,
+    classes=classes).weights`` equals ``adjust_for_nonresponse(data, weight=weight,
+    responded=responded, classes=classes)``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per sampled unit, respondents and nonrespondents.
+    weight : str
+        Column of the weights before the adjustment (e.g. design weights).
+    responded : str
+        Column that is true (1) for respondents.
+    classes : str or list of str, optional
+        Adjustment classes; default: one class.
+
+    Returns
+    -------
+    Series
+        The adjusted weights, named ``weight``, on ``data``'s index.
+
+    Raises
+    ------
+    DesignError
+        ``DES105`` when a class has no respondents.
 
     Examples
     --------
@@ -272,12 +303,15 @@ def write_field_lists(villages: pd.DataFrame, households: pd.DataFrame | None, p
     """Write the lists a field team takes to the field as one XLSX workbook.
 
     Sheets: ``村庄名单`` (selected villages, in field order, with their replacements)
-    and, when given, ``农户名单`` (selected households per village).
+    and, when given, ``农户名单`` (selected households per village). The same lists give
+    the same bytes (:func:`analysis.office.package.normalise_package`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         villages.to_excel(writer, sheet_name="村庄名单", index=False)
         if households is not None:
             households.to_excel(writer, sheet_name="农户名单", index=False)
+    path.write_bytes(normalise_package(buffer.getvalue()))
     return path

@@ -160,6 +160,33 @@ def test_nonresponse_adjustment_keeps_class_totals(clus1):
     assert est.mean(adj, "api00")["n"].iloc[0] == ok.sum()
 
 
+@pytest.mark.parametrize("classes", [None, "stype", ["stype", "sch.wide"]])
+def test_both_public_nonresponse_adjustments_give_the_same_weights(clus1, classes):
+    """analysis.adjust_nonresponse (a design) and analysis.adjust_for_nonresponse (a frame)."""
+    from analysis import adjust_for_nonresponse, adjust_nonresponse
+
+    data = clus1.data.assign(w=clus1.weights, ok=(clus1.data["snum"] % 3 != 0).to_numpy())
+    on_design = adjust_nonresponse(clus1, data["ok"].to_numpy(), classes=classes)
+    on_frame = adjust_for_nonresponse(data, weight="w", responded="ok", classes=classes)
+    assert np.array_equal(on_design.weights, on_frame.to_numpy())
+    assert on_frame.name == "w" and on_frame.index.equals(data.index)
+    by_name = adjust_nonresponse(SurveyDesign(data, weights="w"), "ok", classes=classes)
+    assert np.array_equal(by_name.weights, on_frame.to_numpy())
+
+
+def test_both_nonresponse_adjustments_refuse_a_class_without_respondents(clus1):
+    from analysis.errors import DesignError
+    from analysis.sampling import adjust_for_nonresponse
+
+    ok = (clus1.data["stype"] != "H").to_numpy()
+    err = code_of(lambda: weighting.adjust_nonresponse(clus1, ok, classes="stype"))
+    assert err.code == "WGT013"
+    data = clus1.data.assign(w=clus1.weights, ok=ok)
+    with pytest.raises(DesignError) as info:
+        adjust_for_nonresponse(data, weight="w", responded="ok", classes="stype")
+    assert info.value.code == "DES105" and "H" in str(info.value)
+
+
 def test_weight_summary(clus1):
     ps = weighting.post_stratify(clus1, "stype", POP_TYPES)
     s = weighting.weight_summary(ps).iloc[0]

@@ -10,7 +10,7 @@ and SVG with deterministic bytes. Intervals are read from the table
 from .change import change_arrows
 from .distribution import score_distribution
 from .errors import ChartError
-from .estimates import COMPARISON_COLUMNS, ESTIMATE_COLUMNS
+from .estimates import CHANGE_COLUMNS, ESTIMATE_COLUMNS
 from .likert import likert_bars
 from .ranking import ranking_dots
 from .save import figure_bytes, save_figure
@@ -18,7 +18,7 @@ from .shares import domain_bars, share_bars
 from .style import apply_style, find_cjk_font, report_rc, report_style
 
 __all__ = [
-    "COMPARISON_COLUMNS",
+    "CHANGE_COLUMNS",
     "ESTIMATE_COLUMNS",
     "ChartError",
     "apply_style",

@@ -1,9 +1,9 @@
 """Reading estimate tables for charts: required columns, label columns, sort order.
 
-Estimate tables are tidy frames with the fixed columns ``estimate, se, ci_low,
-ci_high, df, deff, n`` after the domain (``by``) columns and, for categorical
-variables, ``level``. Wave comparisons carry ``estimate_old, estimate_new,
-change, se, ci_low, ci_high, p_value, significant``. Charts only read them.
+Estimate tables are tidy frames with the fixed columns
+:data:`~analysis.estimate.tidy.ESTIMATE_COLUMNS` after the domain (``by``) columns
+and, for categorical variables, ``level``; wave comparisons carry
+:data:`~analysis.estimate.tidy.CHANGE_COLUMNS`. Charts only read them.
 
 Examples
 --------
@@ -23,10 +23,11 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from ..estimate.tidy import CHANGE_COLUMNS, ESTIMATE_COLUMNS
 from .errors import ChartError
 
 __all__ = [
-    "COMPARISON_COLUMNS",
+    "CHANGE_COLUMNS",
     "ESTIMATE_COLUMNS",
     "label_columns",
     "require_columns",
@@ -34,20 +35,7 @@ __all__ = [
     "wrap_label",
 ]
 
-#: Fixed columns of an estimate table (after the ``by`` columns and ``level``).
-ESTIMATE_COLUMNS: tuple[str, ...] = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
-#: Fixed columns of a wave comparison table (after the ``by`` columns).
-COMPARISON_COLUMNS: tuple[str, ...] = (
-    "estimate_old",
-    "estimate_new",
-    "change",
-    "se",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "significant",
-)
-_FIXED = frozenset(ESTIMATE_COLUMNS) | frozenset(COMPARISON_COLUMNS)
+_FIXED = frozenset(ESTIMATE_COLUMNS) | frozenset(CHANGE_COLUMNS)
 
 
 def require_columns(table: pd.DataFrame, columns: Iterable[str], *, chart: str) -> None:
@@ -80,8 +68,8 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], *, chart: str) 
             expected="columns " + ", ".join(wanted),
             found="columns " + ", ".join(map(str, table.columns)),
             hint=(
-                "Pass an estimate table from analysis.estimate.estimators (it has estimate, se, ci_low, "
-                "ci_high, df, deff, n), or name the column with the chart's arguments."
+                "Pass an estimate table from analysis.estimate.estimators (it has "
+                f"{', '.join(ESTIMATE_COLUMNS)}), or name the column with the chart's arguments."
             ),
         )
     if len(table) == 0:

@@ -1,13 +1,16 @@
 """Tidy estimate tables, and the argument checks every estimator shares.
 
 Every estimate table has the ``by`` columns, ``variable``, an optional ``level``
-or ``quantile`` column, then :data:`ESTIMATE_COLUMNS`. Charts and report text
-only read these columns.
+or ``quantile`` column, then :data:`ESTIMATE_COLUMNS`; a comparison of two waves
+(:mod:`analysis.estimate.waves`) has :data:`CHANGE_COLUMNS` instead. Charts and
+report text only read these columns, and take their names from here.
 
 Examples
 --------
 >>> ESTIMATE_COLUMNS
 ('estimate', 'se', 'ci_low', 'ci_high', 'df', 'deff', 'n')
+>>> CHANGE_COLUMNS[:3]
+('estimate_old', 'estimate_new', 'change')
 """
 
 from __future__ import annotations
@@ -23,9 +26,12 @@ from ..design.survey import SurveyDesign
 from ..errors import EstimationError
 
 __all__ = [
+    "CHANGE_COLUMNS",
     "ESTIMATE_COLUMNS",
     "check_design",
+    "check_fraction",
     "check_level",
+    "label_frame",
     "numeric_values",
     "tidy_table",
     "variable_rows",
@@ -33,6 +39,19 @@ __all__ = [
 
 #: The fixed columns of every estimate table, after the by/variable/level columns.
 ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+
+#: The fixed columns of a comparison of two waves, after the by/variable/level columns.
+CHANGE_COLUMNS = (
+    "estimate_old",
+    "estimate_new",
+    "change",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "p_value",
+    "significant",
+)
 
 
 def check_design(design: Any) -> SurveyDesign:
@@ -48,21 +67,38 @@ def check_design(design: Any) -> SurveyDesign:
     return design
 
 
+def check_fraction(value: Any, code: str, what: str, *, example: str, hint: str) -> float:
+    """``value`` as a float strictly between 0 and 1, or the error ``code``.
+
+    Examples
+    --------
+    >>> check_fraction("0.9", "EST010", "the confidence level", example="0.95", hint="")
+    0.9
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not 0 < number < 1:
+        raise EstimationError(
+            code,
+            f"{what} must be between 0 and 1",
+            expected=f"e.g. {example}",
+            found=repr(value),
+            hint=hint,
+        )
+    return number
+
+
 def check_level(ci_level: Any) -> float:
     """The confidence level as a float in (0, 1), or ``EST010``."""
-    try:
-        level = float(ci_level)
-    except (TypeError, ValueError):
-        level = float("nan")
-    if not 0 < level < 1:
-        raise EstimationError(
-            "EST010",
-            "the confidence level must be between 0 and 1",
-            expected="e.g. 0.95",
-            found=repr(ci_level),
-            hint="Pass ci_level=0.95 for 95% intervals (not 95).",
-        )
-    return level
+    return check_fraction(
+        ci_level,
+        "EST010",
+        "the confidence level",
+        example="0.95",
+        hint="Pass ci_level=0.95 for 95% intervals (not 95).",
+    )
 
 
 def numeric_values(design: SurveyDesign, name: str, estimator: str) -> np.ndarray:
@@ -93,13 +129,18 @@ def numeric_values(design: SurveyDesign, name: str, estimator: str) -> np.ndarra
             "EST011",
             f"{name!r} has {int(inf.sum())} infinite value(s)",
             column=name,
-            record=", ".join(str(design.data.index[i]) for i in np.flatnonzero(inf)[:5]),
+            record=_first_records(design, inf),
             expected="finite numbers",
             found="inf",
             hint="Infinite values usually come from a division by zero upstream; recode them "
             "as missing (NaN) or correct them.",
         )
     return y
+
+
+def _first_records(design: SurveyDesign, mask: np.ndarray) -> str:
+    """The index labels of the first five rows where ``mask`` holds, for messages."""
+    return ", ".join(str(design.data.index[i]) for i in np.flatnonzero(mask)[:5])
 
 
 def variable_rows(
@@ -126,7 +167,7 @@ def variable_rows(
                 "EST003",
                 f"{name!r} has {int(missing.sum())} missing value(s) in the analysed rows",
                 column=name,
-                record=", ".join(str(design.data.index[i]) for i in np.flatnonzero(missing)[:5]),
+                record=_first_records(design, missing),
                 expected="no missing values (na_rm=False)",
                 found="missing values",
                 hint="Use na_rm=True (the default) to leave them out while keeping the "
@@ -143,6 +184,31 @@ def variable_rows(
                 hint="Check the variable (is it all missing?) and the where= condition.",
             )
     return domain_rows(design, dom, codes)
+
+
+def label_frame(
+    dom: Domains, variable: str, extra: tuple[str, Sequence[Any]] | None = None
+) -> pd.DataFrame:
+    """The label columns of a tidy table: ``[*by, variable, (level or quantile)]``.
+
+    One row per domain, or per domain and extra value (domains outer).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from analysis.design.domains import Domains
+    >>> dom = Domains(np.zeros(3, dtype=np.intp), pd.DataFrame({"county": ["A"]}), ("county",))
+    >>> label_frame(dom, "tv", ("level", ["yes", "no"])).values.tolist()
+    [['A', 'tv', 'yes'], ['A', 'tv', 'no']]
+    """
+    g = dom.n_domains
+    m = 1 if extra is None else len(extra[1])
+    out = dom.table.loc[np.repeat(np.arange(g), m)].reset_index(drop=True)
+    out["variable"] = variable
+    if extra is not None:
+        kind = object if extra[0] == "level" else float
+        out[extra[0]] = pd.Series(list(extra[1]) * g, dtype=kind)
+    return out
 
 
 def tidy_table(
@@ -174,13 +240,8 @@ def tidy_table(
     ...                           df=[2], deff=one, n=[3])).columns.tolist()
     ['variable', 'estimate', 'se', 'ci_low', 'ci_high', 'df', 'deff', 'n']
     """
-    g = dom.n_domains
     m = 1 if extra is None else len(extra[1])
-    out = dom.table.loc[np.repeat(np.arange(g), m)].reset_index(drop=True)
-    out["variable"] = variable
-    if extra is not None:
-        kind = object if extra[0] == "level" else float
-        out[extra[0]] = pd.Series(list(extra[1]) * g, dtype=kind)
+    out = label_frame(dom, variable, extra)
     for col in ("estimate", "se", "ci_low", "ci_high"):
         out[col] = np.asarray(stats[col], dtype=np.float64).reshape(-1)
     out["df"] = np.repeat(np.asarray(stats["df"], dtype=np.int64), m)

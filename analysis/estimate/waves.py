@@ -54,7 +54,15 @@ from .estimators import proportion as est_proportion
 from .estimators import total as est_total
 from .intervals import t_interval
 from .levels import is_categorical, level_codes
-from .tidy import check_design, check_level, numeric_values
+from .tidy import (
+    CHANGE_COLUMNS,
+    check_design,
+    check_fraction,
+    check_level,
+    concat,
+    label_frame,
+    numeric_values,
+)
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -64,19 +72,6 @@ __all__ = [
     "panel_units",
     "stack_waves",
 ]
-
-#: The columns after ``[*by, variable, (level)]`` of a comparison table.
-CHANGE_COLUMNS = (
-    "estimate_old",
-    "estimate_new",
-    "change",
-    "se",
-    "ci_low",
-    "ci_high",
-    "df",
-    "p_value",
-    "significant",
-)
 
 #: What is compared: means (numeric), shares of every level (categorical), or totals.
 CHANGE_KINDS = ("auto", "mean", "proportion", "total")
@@ -133,19 +128,13 @@ def _finish(
 
 
 def _check_alpha(alpha: Any) -> float:
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        a = float("nan")
-    if not 0 < a < 1:
-        raise EstimationError(
-            "EST402",
-            "the significance level must be between 0 and 1",
-            expected="e.g. 0.05",
-            found=repr(alpha),
-            hint="Pass alpha=0.05 for 'significant at 5%'.",
-        )
-    return a
+    return check_fraction(
+        alpha,
+        "EST402",
+        "the significance level",
+        example="0.05",
+        hint="Pass alpha=0.05 for 'significant at 5%'.",
+    )
 
 
 def _wave_masks(design: SurveyDesign, wave: str, old: Any, new: Any) -> tuple:
@@ -268,10 +257,7 @@ def change(
             ]
         )
         _, df = design.domain_sizes(codes, g)
-        out = dom.table.loc[np.repeat(np.arange(g), m)].reset_index(drop=True)
-        out["variable"] = name
-        if levels is not None:
-            out["level"] = pd.Series(list(levels) * g, dtype=object)
+        out = label_frame(dom, name, None if levels is None else ("level", levels))
         tables.append(
             _finish(
                 out,
@@ -283,7 +269,7 @@ def change(
                 alpha,
             )
         )
-    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    return concat(tables)
 
 
 def change_independent(
@@ -364,7 +350,7 @@ def change_independent(
                 alpha,
             )
         )
-    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    return concat(tables)
 
 
 def stack_waves(frames: Mapping[Any, pd.DataFrame], *, wave: str = "wave") -> pd.DataFrame:

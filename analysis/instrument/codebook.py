@@ -30,12 +30,14 @@ Examples
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import InstrumentError
+from ..office.package import document_bytes, normalise_package
 from ..office.word import (
     DEFAULT_FONTS,
     Fonts,
@@ -311,7 +313,8 @@ def _write_xlsx(form: Instrument, book: pd.DataFrame, path: Path, lang: str) -> 
                 ) or (c.label() if language == "default" else "")
             value_rows.append(row)
     values = pd.DataFrame(value_rows)
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         book.to_excel(writer, sheet_name="codebook", index=False)
         values.to_excel(writer, sheet_name="value_labels", index=False)
         wrap = Alignment(wrap_text=True, vertical="top")
@@ -329,7 +332,7 @@ def _write_xlsx(form: Instrument, book: pd.DataFrame, path: Path, lang: str) -> 
                     for cell in column[1:]:
                         cell.alignment = wrap
 
-    _fix_package_bytes(path)
+    path.write_bytes(normalise_package(buffer.getvalue()))
 
 
 def _write_docx(form: Instrument, book: pd.DataFrame, path: Path, lang: str, fonts: Fonts) -> None:
@@ -411,15 +414,7 @@ def _write_docx(form: Instrument, book: pd.DataFrame, path: Path, lang: str, fon
         document, fonts, template="第 {page} 页" if _lang(lang) == "zh" else "Page {page}"
     )
     apply_east_asian_fonts(document, fonts)
-    document.save(str(path))
-    _fix_package_bytes(path)
-
-
-def _fix_package_bytes(path: Path) -> None:
-    """Same inputs, same bytes: fixed zip entry times and document dates."""
-    from ..office.package import normalise_package
-
-    path.write_bytes(normalise_package(path.read_bytes()))
+    path.write_bytes(document_bytes(document))
 
 
 def write_codebook(

@@ -42,7 +42,6 @@ import datetime as dt
 import io
 import sys
 import unicodedata
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -52,11 +51,11 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.writer.excel import ExcelWriter
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import md_table_to_workbook, md_to_dict, xlsx_to_dict
 
 from ..errors import BaicunError, InstrumentError
+from ..office.package import workbook_bytes
 
 __all__ = ["DRIFT_COLUMNS", "main", "markdown_to_xlsx", "source_drift"]
 
@@ -65,8 +64,6 @@ DRIFT_COLUMNS = ("sheet", "row", "column", "markdown", "xlsx")
 
 #: Document dates written into every generated workbook (keeps the bytes reproducible).
 _FIXED_DATE = dt.datetime(2024, 1, 1)
-#: Zip entry timestamp of every part of a generated workbook.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
@@ -119,7 +116,7 @@ def markdown_to_xlsx(md_path: str | Path, xlsx_path: str | Path | None = None) -
             hint="Give the output a .xlsx name, or leave it out to write beside the markdown.",
         )
     workbook = _styled(_pyxform_workbook(md_path))
-    data = _reproducible_bytes(workbook)
+    data = workbook_bytes(workbook, document_date=None)  # keeps _FIXED_DATE
     tmp = xlsx_path.with_name(f".{xlsx_path.name}.tmp")
     try:
         xlsx_path.parent.mkdir(parents=True, exist_ok=True)
@@ -381,22 +378,6 @@ def _styled(workbook: Workbook) -> Workbook:
 def _display_width(text: str) -> int:
     """Width in Latin characters: East Asian wide and full-width characters count twice."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _reproducible_bytes(workbook: Workbook) -> bytes:
-    """Save without the wall-clock dates openpyxl stamps on the file and on each zip entry."""
-    first = io.BytesIO()
-    with zipfile.ZipFile(first, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).write_data()
-    first.seek(0)
-    final = io.BytesIO()
-    with zipfile.ZipFile(first) as src, zipfile.ZipFile(final, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, src.read(info.filename))
-    return final.getvalue()
 
 
 if __name__ == "__main__":  # pragma: no cover

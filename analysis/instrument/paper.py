@@ -57,6 +57,7 @@ from docx.shared import Cm, Pt
 from ..errors import InstrumentError
 from ..expressions import Reference, field_references, replace_references
 from ..expressions.tree import Binary, Current, Node, Number, walk
+from ..office.package import document_bytes
 from ..office.word import (
     DEFAULT_FONTS,
     Fonts,
@@ -1001,7 +1002,7 @@ def write_paper(
     document = paper_document(instrument, lang, fonts=fonts, roster_rows=roster_rows, title=title)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        document.save(str(out))
+        out.write_bytes(document_bytes(document))
     except OSError as exc:
         raise InstrumentError(
             "INS051",

@@ -1,8 +1,10 @@
 """Office Open XML packages (.docx, .xlsx) with the same bytes on every run.
 
 python-docx and openpyxl stamp zip entries and document properties with the time
-of writing; a report re-run on unchanged inputs should give unchanged files, so
-the zip entries are rewritten with a fixed time and in a fixed order.
+of writing; a file re-written from unchanged inputs should give unchanged bytes, so
+the zip entries are rewritten with a fixed time (in the order they were written). This is the one
+place that does it: the codebook, the paper questionnaire, the generated XLSForms, the
+validation report, the report and its table files all go through it.
 
 Examples
 --------
@@ -13,6 +15,9 @@ Examples
 >>> out = normalise_package(buf.getvalue())
 >>> zipfile.ZipFile(io.BytesIO(out)).infolist()[0].date_time
 (1980, 1, 1, 0, 0, 0)
+>>> from openpyxl import Workbook
+>>> workbook_bytes(Workbook()) == workbook_bytes(Workbook())
+True
 """
 
 from __future__ import annotations
@@ -20,28 +25,87 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from typing import Any
 
-__all__ = ["FIXED_TIME", "normalise_package"]
+__all__ = [
+    "DOCUMENT_DATE",
+    "FIXED_TIME",
+    "document_bytes",
+    "normalise_package",
+    "workbook_bytes",
+]
 
+#: Time of every zip entry (the earliest a zip file can hold).
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+#: Created and modified date written into ``docProps/core.xml``.
+DOCUMENT_DATE = "2000-01-01T00:00:00Z"
 _STAMP = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
 
 
-def normalise_package(data: bytes) -> bytes:
+def normalise_package(data: bytes, *, document_date: str | None = DOCUMENT_DATE) -> bytes:
     """Rewrite a zip package with fixed entry times and fixed document dates.
 
-    ``[Content_Types].xml`` stays first, as Office expects; the other entries keep
-    their order.
+    Parameters
+    ----------
+    data : bytes
+        The package as python-docx or openpyxl saved it.
+    document_date : str or None
+        The created/modified date written into ``docProps/core.xml``; ``None`` keeps
+        the dates the package holds (for a writer that sets its own fixed dates).
+
+    Returns
+    -------
+    bytes
+        The package with every entry dated :data:`FIXED_TIME`, deflated, mode 0600,
+        in the order the writer gave them.
     """
+    stamp = None if document_date is None else rb"\g<1>" + document_date.encode() + rb"\g<2>"
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             blob = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                blob = _STAMP.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", blob)
+            if stamp is not None and info.filename == "docProps/core.xml":
+                blob = _STAMP.sub(stamp, blob)
             fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
             dst.writestr(fixed, blob)
     return out.getvalue()
+
+
+def workbook_bytes(workbook: Any, *, document_date: str | None = DOCUMENT_DATE) -> bytes:
+    """An openpyxl ``Workbook`` as deterministic XLSX bytes.
+
+    Parameters
+    ----------
+    workbook : openpyxl.Workbook
+        The workbook (a write-only workbook can be saved once).
+    document_date : str or None
+        As in :func:`normalise_package`. With ``None`` the workbook's own
+        ``properties.created``/``modified`` are kept: it is written without the
+        save-time stamp ``Workbook.save`` puts on ``modified``.
+    """
+    buffer = io.BytesIO()
+    if document_date is None:
+        from openpyxl.writer.excel import ExcelWriter
+
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            ExcelWriter(workbook, archive).write_data()
+    else:
+        workbook.save(buffer)
+    return normalise_package(buffer.getvalue(), document_date=document_date)
+
+
+def document_bytes(document: Any) -> bytes:
+    """A python-docx ``Document`` as deterministic DOCX bytes.
+
+    Examples
+    --------
+    >>> from docx import Document
+    >>> document_bytes(Document()) == document_bytes(Document())
+    True
+    """
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return normalise_package(buffer.getvalue())

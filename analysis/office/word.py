@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -47,10 +47,12 @@ __all__ = [
     "add_symbol",
     "add_text",
     "apply_east_asian_fonts",
+    "get_or_add",
     "has_cjk",
     "new_document",
     "qn",
     "runs_missing_east_asian_font",
+    "set_borders",
     "set_cell_background",
     "set_cell_margins",
     "set_column_widths",
@@ -102,16 +104,29 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text or ""))
 
 
-def _rfonts(rpr: Any) -> Any:
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        rfonts = OxmlElement("w:rFonts")
-        rpr.insert(0, rfonts)
-    return rfonts
+def get_or_add(parent: Any, tag: str, *, first: bool = False) -> Any:
+    """The child ``tag`` (e.g. ``"w:tblW"``) of an XML element, added when missing.
+
+    A new child goes last, or first with ``first=True``.
+
+    Examples
+    --------
+    >>> ppr = OxmlElement("w:pPr")
+    >>> get_or_add(ppr, "w:ind") is get_or_add(ppr, "w:ind"), len(ppr)
+    (True, 1)
+    """
+    node = parent.find(qn(tag))
+    if node is None:
+        node = OxmlElement(tag)
+        if first:
+            parent.insert(0, node)
+        else:
+            parent.append(node)
+    return node
 
 
 def _set_rfonts(rpr: Any, latin: str, east_asia: str, *, hint: bool = False) -> None:
-    rfonts = _rfonts(rpr)
+    rfonts = get_or_add(rpr, "w:rFonts", first=True)
     for attr in _THEME_ATTRS:
         key = qn(attr)
         if key in rfonts.attrib:
@@ -150,24 +165,10 @@ def set_style_fonts(
 
 
 def _set_document_defaults(document: Any, fonts: Fonts) -> None:
-    styles = document.styles.element
-    defaults = styles.find(qn("w:docDefaults"))
-    if defaults is None:
-        defaults = OxmlElement("w:docDefaults")
-        styles.insert(0, defaults)
-    rpr_default = defaults.find(qn("w:rPrDefault"))
-    if rpr_default is None:
-        rpr_default = OxmlElement("w:rPrDefault")
-        defaults.insert(0, rpr_default)
-    rpr = rpr_default.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = OxmlElement("w:rPr")
-        rpr_default.append(rpr)
+    defaults = get_or_add(document.styles.element, "w:docDefaults", first=True)
+    rpr = get_or_add(get_or_add(defaults, "w:rPrDefault", first=True), "w:rPr")
     _set_rfonts(rpr, fonts.latin, fonts.east_asia)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
+    lang = get_or_add(rpr, "w:lang")
     lang.set(qn("w:eastAsia"), "zh-CN")
 
 
@@ -355,11 +356,7 @@ def add_paragraph(
 
 def set_cell_background(cell: Any, hex_color: str) -> None:
     """Shade a table cell (``"D9D9D9"``)."""
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shading = tc_pr.find(qn("w:shd"))
-    if shading is None:
-        shading = OxmlElement("w:shd")
-        tc_pr.append(shading)
+    shading = get_or_add(cell._tc.get_or_add_tcPr(), "w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), hex_color)
@@ -369,51 +366,50 @@ def set_cell_margins(
     table: Any, *, top: float = 0.05, bottom: float = 0.05, left: float = 0.1, right: float = 0.1
 ) -> None:
     """Inner cell margins of a whole table, in cm."""
-    tbl_pr = table._tbl.tblPr
-    margins = tbl_pr.find(qn("w:tblCellMar"))
-    if margins is None:
-        margins = OxmlElement("w:tblCellMar")
-        tbl_pr.append(margins)
+    margins = get_or_add(table._tbl.tblPr, "w:tblCellMar")
     for side, value in (("top", top), ("bottom", bottom), ("left", left), ("right", right)):
-        node = margins.find(qn(f"w:{side}"))
-        if node is None:
-            node = OxmlElement(f"w:{side}")
-            margins.append(node)
+        node = get_or_add(margins, f"w:{side}")
         node.set(qn("w:w"), str(int(value * 567)))
         node.set(qn("w:type"), "dxa")
 
 
+def set_borders(borders: Any, edges: Mapping[str, int | None], *, color: str = "000000") -> None:
+    """Set edges of a ``w:tblBorders`` or ``w:tcBorders`` element.
+
+    ``edges`` maps an edge (``top``, ``left``, ``bottom``, ``right``, ``insideH``,
+    ``insideV``) to a single line of that size in 1/8 pt, or to ``None`` for no line.
+
+    Examples
+    --------
+    >>> borders = OxmlElement("w:tcBorders")
+    >>> set_borders(borders, {"top": 12, "left": None})
+    >>> [(b.get(qn("w:val")), b.get(qn("w:sz"))) for b in borders]
+    [('single', '12'), ('nil', None)]
+    """
+    for edge, size in edges.items():
+        node = get_or_add(borders, f"w:{edge}")
+        if size is None:
+            node.set(qn("w:val"), "nil")
+        else:
+            node.set(qn("w:val"), "single")
+            node.set(qn("w:sz"), str(size))
+            node.set(qn("w:space"), "0")
+            node.set(qn("w:color"), color)
+
+
 def set_table_borders(table: Any, *, size: int = 4, color: str = "000000") -> None:
     """Single-line borders on every edge and inner line of a table (``size`` in 1/8 pt)."""
-    tbl_pr = table._tbl.tblPr
-    borders = tbl_pr.find(qn("w:tblBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tblBorders")
-        tbl_pr.append(borders)
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        node = borders.find(qn(f"w:{edge}"))
-        if node is None:
-            node = OxmlElement(f"w:{edge}")
-            borders.append(node)
-        node.set(qn("w:val"), "single")
-        node.set(qn("w:sz"), str(size))
-        node.set(qn("w:space"), "0")
-        node.set(qn("w:color"), color)
+    borders = get_or_add(table._tbl.tblPr, "w:tblBorders")
+    edges = ("top", "left", "bottom", "right", "insideH", "insideV")
+    set_borders(borders, dict.fromkeys(edges, size), color=color)
 
 
 def set_column_widths(table: Any, widths_cm: list[float]) -> None:
     """Fixed column widths (cm), written to the grid and to every cell (Word and LibreOffice)."""
     table.autofit = False
     tbl_pr = table._tbl.tblPr
-    layout = tbl_pr.find(qn("w:tblLayout"))
-    if layout is None:
-        layout = OxmlElement("w:tblLayout")
-        tbl_pr.append(layout)
-    layout.set(qn("w:type"), "fixed")
-    width = tbl_pr.find(qn("w:tblW"))
-    if width is None:
-        width = OxmlElement("w:tblW")
-        tbl_pr.append(width)
+    get_or_add(tbl_pr, "w:tblLayout").set(qn("w:type"), "fixed")
+    width = get_or_add(tbl_pr, "w:tblW")
     width.set(qn("w:w"), str(int(sum(widths_cm) * 567)))
     width.set(qn("w:type"), "dxa")
     grid = table._tbl.tblGrid
@@ -478,10 +474,7 @@ def apply_east_asian_fonts(document: Any, fonts: Fonts = DEFAULT_FONTS) -> int:
     changed = 0
     for root in _parts(document):
         for run in root.iter(qn("w:r")):
-            rpr = run.find(qn("w:rPr"))
-            if rpr is None:
-                rpr = OxmlElement("w:rPr")
-                run.insert(0, rpr)
+            rpr = get_or_add(run, "w:rPr", first=True)
             rfonts = rpr.find(qn("w:rFonts"))
             text = "".join(t.text or "" for t in run.iter(qn("w:t")))
             if rfonts is None or not rfonts.get(qn("w:eastAsia")):

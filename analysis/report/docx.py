@@ -33,17 +33,19 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from analysis.office.word import (
+from ..office.package import document_bytes
+from ..office.widths import text_width
+from ..office.word import (
     Fonts,
     add_page_numbers,
     apply_east_asian_fonts,
+    get_or_add,
     new_document,
+    set_borders,
     set_repeat_table_header,
+    set_run_fonts,
+    set_style_fonts,
 )
-from analysis.office.word import set_run_fonts as _set_run_fonts
-from analysis.office.word import set_style_fonts as _set_style_fonts
-
-from ..office.package import normalise_package
 from .errors import ReportError
 from .section import Heading, Item, NumberedFigure, NumberedTable, Paragraph
 from .tables import ReportTable
@@ -77,16 +79,6 @@ class DocxFonts:
         )
 
 
-def set_style_fonts(style, east_asia: str, latin: str) -> None:
-    """East Asian and Latin fonts of a style (through :mod:`analysis.office.word`)."""
-    _set_style_fonts(style, latin, east_asia)
-
-
-def set_run_fonts(run, east_asia: str, latin: str) -> None:
-    """East Asian and Latin fonts of a run (through :mod:`analysis.office.word`)."""
-    _set_run_fonts(run, latin, east_asia)
-
-
 _STYLE_TITLE = "Report Title"
 _STYLE_SUBTITLE = "Report Subtitle"
 _STYLE_TABLE = "Table Text"
@@ -97,10 +89,7 @@ _STYLE_FIGURE = "Figure"
 def _indent(style_or_par_format, chars: int, size_pt: float) -> None:
     """First-line indent in characters (Word's w:firstLineChars) with a twips fallback."""
     ppr = style_or_par_format
-    ind = ppr.find(qn("w:ind"))
-    if ind is None:
-        ind = OxmlElement("w:ind")
-        ppr.append(ind)
+    ind = get_or_add(ppr, "w:ind")
     ind.set(qn("w:firstLineChars"), str(chars * 100))
     ind.set(qn("w:firstLine"), str(int(chars * size_pt * 20)))
 
@@ -127,7 +116,7 @@ def _black(style) -> None:
 
 def _setup_styles(doc, fonts: DocxFonts) -> None:
     normal = doc.styles["Normal"]
-    set_style_fonts(normal, fonts.body, fonts.latin)
+    set_style_fonts(normal, fonts.latin, fonts.body)
     normal.font.size = Pt(12)
     lang = OxmlElement("w:lang")
     lang.set(qn("w:val"), "en-US")
@@ -147,7 +136,7 @@ def _setup_styles(doc, fonts: DocxFonts) -> None:
     }
     for name, (font, size, bold, before, after) in spec.items():
         st = doc.styles[name]
-        set_style_fonts(st, font, fonts.latin)
+        set_style_fonts(st, fonts.latin, font)
         st.font.size = Pt(size)
         st.font.bold = bold
         st.font.italic = False
@@ -160,7 +149,7 @@ def _setup_styles(doc, fonts: DocxFonts) -> None:
         _indent(st.element.get_or_add_pPr(), 0, size)
 
     title = _paragraph_style(doc, _STYLE_TITLE)
-    set_style_fonts(title, fonts.title, fonts.latin)
+    set_style_fonts(title, fonts.latin, fonts.title)
     title.font.size = Pt(18)
     title.font.bold = True
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -168,14 +157,14 @@ def _setup_styles(doc, fonts: DocxFonts) -> None:
     _indent(title.element.get_or_add_pPr(), 0, 18)
 
     sub = _paragraph_style(doc, _STYLE_SUBTITLE)
-    set_style_fonts(sub, fonts.heading2, fonts.latin)
+    set_style_fonts(sub, fonts.latin, fonts.heading2)
     sub.font.size = Pt(12)
     sub.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub.paragraph_format.space_after = Pt(12)
     _indent(sub.element.get_or_add_pPr(), 0, 12)
 
     cap = doc.styles["Caption"]
-    set_style_fonts(cap, fonts.caption, fonts.latin)
+    set_style_fonts(cap, fonts.latin, fonts.caption)
     cap.font.size = Pt(10.5)
     cap.font.bold = False
     cap.font.italic = False
@@ -193,27 +182,28 @@ def _setup_styles(doc, fonts: DocxFonts) -> None:
     fig.paragraph_format.keep_with_next = True
     _indent(fig.element.get_or_add_pPr(), 0, 12)
 
-    table = _paragraph_style(doc, _STYLE_TABLE)
-    set_style_fonts(table, fonts.body, fonts.latin)
-    table.font.size = Pt(10.5)
-    table.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    table.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    table.paragraph_format.space_before = Pt(1.5)
-    table.paragraph_format.space_after = Pt(1.5)
-    _indent(table.element.get_or_add_pPr(), 0, 10.5)
+    _single_spaced(doc, _STYLE_TABLE, fonts, 10.5, WD_ALIGN_PARAGRAPH.CENTER, before=1.5, after=1.5)
+    _single_spaced(doc, _STYLE_NOTE, fonts, 9, WD_ALIGN_PARAGRAPH.LEFT, after=8)
 
-    note = _paragraph_style(doc, _STYLE_NOTE)
-    set_style_fonts(note, fonts.body, fonts.latin)
-    note.font.size = Pt(9)
-    note.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    note.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    note.paragraph_format.space_after = Pt(8)
-    _indent(note.element.get_or_add_pPr(), 0, 9)
+
+def _single_spaced(
+    doc, name: str, fonts: DocxFonts, size: float, align, *, after: float, before=None
+) -> None:
+    """A body-font, single-spaced, unindented paragraph style (table cells, notes)."""
+    style = _paragraph_style(doc, name)
+    set_style_fonts(style, fonts.latin, fonts.body)
+    style.font.size = Pt(size)
+    style.paragraph_format.alignment = align
+    style.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    if before is not None:
+        style.paragraph_format.space_before = Pt(before)
+    style.paragraph_format.space_after = Pt(after)
+    _indent(style.element.get_or_add_pPr(), 0, size)
 
 
 def _run(paragraph, text: str, font: str, fonts: DocxFonts, *, bold: bool | None = None):
     run = paragraph.add_run(text)
-    set_run_fonts(run, font, fonts.latin)
+    set_run_fonts(run, fonts.latin, font)
     if bold is not None:
         run.bold = bold
     return run
@@ -231,31 +221,12 @@ def _page(doc, fonts: DocxFonts) -> None:
     _indent(footer._p.get_or_add_pPr(), 0, 9)
 
 
-def _border(parent, edges: Mapping[str, int | None]) -> None:
-    for edge, size in edges.items():
-        el = parent.find(qn(f"w:{edge}"))
-        if el is None:
-            el = OxmlElement(f"w:{edge}")
-            parent.append(el)
-        if size is None:
-            el.set(qn("w:val"), "nil")
-        else:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), str(size))
-            el.set(qn("w:space"), "0")
-            el.set(qn("w:color"), "000000")
-
-
-def _text_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
 def _column_widths(table: ReportTable) -> list[float]:
     frame = table.frame
     natural = []
     for col in frame.columns:
         cells = [str(col), *map(str, frame[col])]
-        natural.append(max(_text_width(c) for c in cells) + 2)
+        natural.append(max(text_width(c) for c in cells) + 2)
     cm_per_unit = 0.19  # half-width character at 10.5 pt
     widths = [max(n * cm_per_unit, 1.4) for n in natural]
     total = sum(widths)
@@ -270,17 +241,12 @@ def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
     tblpr = t._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
-    tblpr.append(borders)
-    _border(
-        borders,
+    set_borders(
+        get_or_add(tblpr, "w:tblBorders"),
         {"top": 12, "left": None, "bottom": 12, "right": None, "insideH": None, "insideV": None},
     )
     widths = _column_widths(table)
-    tblw = tblpr.find(qn("w:tblW"))
-    if tblw is None:
-        tblw = OxmlElement("w:tblW")
-        tblpr.append(tblw)
+    tblw = get_or_add(tblpr, "w:tblW")
     tblw.set(qn("w:type"), "dxa")
     tblw.set(qn("w:w"), str(int(sum(widths) / 2.54 * 1440)))
     layout = OxmlElement("w:tblLayout")
@@ -309,7 +275,7 @@ def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
                 tcpr = cell._tc.get_or_add_tcPr()
                 tcb = OxmlElement("w:tcBorders")
                 tcpr.append(tcb)
-                _border(tcb, {"bottom": 6})
+                set_borders(tcb, {"bottom": 6})
 
 
 def _caption(
@@ -391,11 +357,9 @@ def write_docx(
             else:  # a little air between the table's bottom rule and the next paragraph
                 doc.add_paragraph(style=_STYLE_NOTE)
     apply_east_asian_fonts(doc, fonts.base())  # a sweep: no run escapes the East Asian font
-    buf = BytesIO()
-    doc.save(buf)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(normalise_package(buf.getvalue()))
+        path.write_bytes(document_bytes(doc))
     except OSError as exc:
         raise ReportError(
             "REP015",

@@ -14,13 +14,13 @@ Examples
 
 from __future__ import annotations
 
-from io import BytesIO
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
-from ..office.package import normalise_package
+from ..office.package import workbook_bytes
+from ..office.widths import text_width
 from .errors import ReportError
 from .tables import ReportTable
 
@@ -51,13 +51,11 @@ def _xlsx(table: ReportTable, title: str | None) -> bytes:
                 c.border = Border(bottom=thick)
     for j, col in enumerate(frame.columns, start=1):
         cells = [str(col), *map(str, frame[col])]
-        width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in s) for s in cells)
+        width = max(text_width(s) for s in cells)
         ws.column_dimensions[ws.cell(row=row0, column=j).column_letter].width = width + 3
     if table.note:
         ws.cell(row=last + 1, column=1, value=table.note)
-    buf = BytesIO()
-    wb.save(buf)
-    return normalise_package(buf.getvalue())
+    return workbook_bytes(wb)
 
 
 def write_table_files(

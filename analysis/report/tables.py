@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.charts.estimates import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, label_columns
+from analysis.charts.estimates import CHANGE_COLUMNS, ESTIMATE_COLUMNS, label_columns
 
 from ..format import ci_range, count, number, p_value, pct, signed
 from .errors import ReportError
@@ -210,7 +210,7 @@ def report_table(
             wanted.remove("ci")
     else:
         wanted = list(columns)
-    known = set(keys) | set(ESTIMATE_COLUMNS) | set(COMPARISON_COLUMNS) | {"ci"}
+    known = set(keys) | set(ESTIMATE_COLUMNS) | set(CHANGE_COLUMNS) | {"ci"}
     missing = [
         c
         for c in wanted

@@ -27,11 +27,7 @@ True
 from __future__ import annotations
 
 import html
-import io
-import re
-import zipfile
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +36,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from ..errors import ValidationError
+from ..office.package import workbook_bytes
 from .enumerators import ENUMERATOR_COLUMNS
 from .issues import ISSUE_COLUMNS
 from .settings import CHECKS
@@ -111,7 +108,6 @@ COLUMN_TITLES = {
 
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 _EXCEL_ROWS = 1_048_576
-_FIXED = datetime(2000, 1, 1)
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -153,26 +149,6 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[str]) ->
         )
 
 
-def _deterministic(buffer: bytes) -> bytes:
-    """The workbook with fixed zip timestamps and document dates (same input, same bytes)."""
-    source = zipfile.ZipFile(io.BytesIO(buffer))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                    rb"\g<1>2000-01-01T00:00:00Z\g<2>",
-                    data,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            target.writestr(fixed, data)
-    return out.getvalue()
-
-
 def _write(path: Path, data: bytes) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -201,8 +177,6 @@ def write_xlsx_report(
     """Write the XLSX report (summary, a sheet per check, enumerator summary) to ``path``."""
     result = _combined(results)
     wb = Workbook(write_only=True)
-    wb.properties.created = _FIXED
-    wb.properties.modified = _FIXED
     wb.properties.creator = "baicun"
     counts = pd.DataFrame(
         [{"table": t, "records": n} for t, n in result.counts.items()], columns=["table", "records"]
@@ -217,9 +191,7 @@ def write_xlsx_report(
         _sheet(wb, CHECK_TITLES.get(check, (check, check))[0], part, list(ISSUE_COLUMNS))
     _sheet(wb, "调查员汇总", result.enumerators, list(ENUMERATOR_COLUMNS))
     _sheet(wb, "记录数", counts, ["table", "records"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return _write(Path(path), _deterministic(buffer.getvalue()))
+    return _write(Path(path), workbook_bytes(wb))
 
 
 _CSS = """

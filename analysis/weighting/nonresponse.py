@@ -1,8 +1,11 @@
 """Weighting-class nonresponse adjustment of a design.
 
 Within each class (e.g. county x village size), the respondents' weights are
-scaled up to carry the class's whole weight and nonrespondents get weight 0
-(:func:`analysis.sampling.adjust_for_nonresponse` does the arithmetic). The rows
+scaled up to carry the class's whole weight and nonrespondents get weight 0. The
+arithmetic has one implementation, :func:`analysis.sampling.adjust_for_nonresponse`
+(on a frame's weight column); :func:`adjust_nonresponse` is the same adjustment of a
+design: it checks the indicator and the classes, maps its arguments onto that function
+and returns a design with the adjusted weights. The rows
 stay in the design, so strata and PSUs are unchanged; estimates use the
 respondents. The adjusted weights are then treated as design weights, as R does
 with ``svydesign(weights = ~adjusted)`` (the variance of the adjustment factors
@@ -75,6 +78,9 @@ def adjust_nonresponse(
     classes: str | Sequence[str] | None = None,
 ) -> SurveyDesign:
     """Weighting-class nonresponse adjustment; a new design with the adjusted weights.
+
+    The weights are those of :func:`analysis.sampling.adjust_for_nonresponse` (which
+    this function calls) on the design's data and weights.
 
     Parameters
     ----------
