@@ -33,7 +33,7 @@ from typing import Any
 
 from .errors import StudyError
 
-__all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root"]
+__all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root", "instrument_name"]
 
 STUDY_FILE = "study.toml"
 
@@ -290,3 +290,41 @@ class Study:
         waves = list(self.waves)
         i = waves.index(wave) if wave in waves else 0
         return waves[i - 1] if i > 0 else None
+
+
+def instrument_name(instrument: Any, study: Study | None = None, name: str | None = None) -> str:
+    """The study's name of an instrument.
+
+    ``name`` when given, else the study instrument whose form is the instrument's file,
+    else the one named like its ``form_id`` or file, else the ``form_id``.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        A loaded form (:class:`analysis.instrument.Instrument`: its ``path`` and ``form_id``).
+    study : Study, optional
+    name : str, optional
+        The name the caller already knows.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> form = SimpleNamespace(path=Path("surveys/hh.xlsx"), form_id="hh_2024")
+    >>> instrument_name(form), instrument_name(form, name="household")
+    ('hh', 'household')
+    """
+    if name:
+        return name
+    path = getattr(instrument, "path", None)
+    if study is not None:
+        for n in study.instrument_names:
+            if path is not None:
+                try:
+                    if study.form_path(n).resolve() == path.resolve():
+                        return n
+                except OSError:
+                    pass
+        for n in study.instrument_names:
+            if n == instrument.form_id or (path is not None and path.stem == n):
+                return n
+    return path.stem if path is not None else instrument.form_id

@@ -37,7 +37,9 @@ from ..expressions import EvaluationContext
 from ..expressions.errors import BadExpression
 from ..instrument.model import METADATA_TYPES, Instrument
 from ..readers.issues import ISSUE_CODES as READER_CODES
-from ..readers.rawdata import MAIN, RawData
+from ..readers.rawdata import KEY, MAIN, RawData
+from ..readers.records import Records
+from ..study import instrument_name
 from .choices import check_choices, repeated_codes
 from .consistency import check_links, check_panel
 from .duplicates import DUPLICATE_CODES, check_duplicates, compared_questions
@@ -57,12 +59,11 @@ from .issues import (
 from .missing_codes import check_missing_codes
 from .outliers import check_outliers
 from .pii import check_pii
-from .records import Records
 from .settings import CHECKS, ValidateSettings
 from .value_types import READER_CHECKS, check_types, reader_issues
 from .workers import release_memory, run_tasks
 
-__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "instrument_name", "validate"]
+__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "validate"]
 
 #: Columns of a confirmations table (``CorrectionResult.confirmed``).
 CONFIRMED_COLUMNS = ("instrument", "table", "key", "record", "variable", "value")
@@ -169,27 +170,6 @@ class ValidationResult:
             ),
             results[0].language,
         )
-
-
-def instrument_name(instrument: Instrument, study: Any = None, name: str | None = None) -> str:
-    """The study's name of an instrument: ``name``, else the study instrument whose form is
-    the instrument's file, else the one named like its form_id or file, else the form_id."""
-    if name:
-        return name
-    if study is not None:
-        path = getattr(instrument, "path", None)
-        for n in study.instrument_names:
-            if path is not None:
-                try:
-                    if study.form_path(n).resolve() == path.resolve():
-                        return n
-                except OSError:
-                    pass
-        for n in study.instrument_names:
-            if n == instrument.form_id or (path is not None and path.stem == n):
-                return n
-    path = getattr(instrument, "path", None)
-    return path.stem if path is not None else instrument.form_id
 
 
 def _settings(settings: Any, study: Any) -> ValidateSettings:
@@ -869,7 +849,13 @@ def validate(
     )
     context = EvaluationContext(timezone=cfg.timezone, language=lang)
     timings: list[tuple[str, float, int]] = []
-    parts: list[Found] = list(records.notes)
+    parts: list[Found] = []
+    if KEY not in data.data.columns:
+        parts.append(
+            Found.table_level(
+                MAIN, "_key", "VAL127", "", "no _key column: records are keyed by their row number"
+            )
+        )
     if not len(records.main):
         parts.append(
             Found.table_level(
