@@ -33,9 +33,18 @@ from typing import Any
 
 from .errors import StudyError
 
-__all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root", "instrument_name"]
+__all__ = [
+    "STUDY_FILE",
+    "WORK_FOLDER",
+    "InstrumentSpec",
+    "Study",
+    "find_study_root",
+    "instrument_name",
+]
 
 STUDY_FILE = "study.toml"
+#: The folder of a wave's working files inside ``data/processed/<wave>/`` (caches, not outputs).
+WORK_FOLDER = ".work"
 
 _DEFAULT_PATHS = {
     "surveys": "surveys",
@@ -268,6 +277,23 @@ class Study:
     def processed_dir(self, wave: str) -> Path:
         """``data/processed/<wave>/``: cleaned, labelled outputs (generated)."""
         return self._dir("processed") / wave
+
+    def work_dir(self, wave: str) -> Path:
+        """``data/processed/<wave>/.work/``: the wave pipeline's working files (caches)."""
+        return self.processed_dir(wave) / WORK_FOLDER
+
+    def cleaned_file(self, wave: str, instrument: str) -> Path:
+        """The cleaned data of ``instrument`` in ``wave`` as the pipeline keeps it for reports.
+
+        ``data/processed/<wave>/.work/clean-<instrument>.pkl``: a pickled
+        :class:`analysis.corrections.CorrectionResult`, written by the pipeline's correct step
+        and read by :func:`analysis.sections.load_context`.
+
+        >>> study = Study(Path("/study"), {})
+        >>> study.cleaned_file("2024", "village").relative_to("/study").as_posix()
+        'data/processed/2024/.work/clean-village.pkl'
+        """
+        return self.work_dir(wave) / f"clean-{instrument}.pkl"
 
     def reports_dir(self, wave: str) -> Path:
         """``reports/<wave>/``: the generated report of a wave."""

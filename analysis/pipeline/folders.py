@@ -119,7 +119,7 @@ def wave_status(study: Study) -> pd.DataFrame:
             if manifest_path.exists()
             else None
         )
-        run_log = study.processed_dir(wave) / ".work" / "run-log.json"
+        run_log = study.work_dir(wave) / "run-log.json"
         finished = (
             json.loads(run_log.read_text(encoding="utf-8")).get("finished")
             if run_log.exists()
