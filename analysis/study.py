@@ -33,9 +33,18 @@ from typing import Any
 
 from .errors import StudyError
 
-__all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root"]
+__all__ = [
+    "STUDY_FILE",
+    "WORK_FOLDER",
+    "InstrumentSpec",
+    "Study",
+    "find_study_root",
+    "instrument_name",
+]
 
 STUDY_FILE = "study.toml"
+#: The folder of a wave's working files inside ``data/processed/<wave>/`` (caches, not outputs).
+WORK_FOLDER = ".work"
 
 _DEFAULT_PATHS = {
     "surveys": "surveys",
@@ -269,6 +278,23 @@ class Study:
         """``data/processed/<wave>/``: cleaned, labelled outputs (generated)."""
         return self._dir("processed") / wave
 
+    def work_dir(self, wave: str) -> Path:
+        """``data/processed/<wave>/.work/``: the wave pipeline's working files (caches)."""
+        return self.processed_dir(wave) / WORK_FOLDER
+
+    def cleaned_file(self, wave: str, instrument: str) -> Path:
+        """The cleaned data of ``instrument`` in ``wave`` as the pipeline keeps it for reports.
+
+        ``data/processed/<wave>/.work/clean-<instrument>.pkl``: a pickled
+        :class:`analysis.corrections.CorrectionResult`, written by the pipeline's correct step
+        and read by :func:`analysis.sections.load_context`.
+
+        >>> study = Study(Path("/study"), {})
+        >>> study.cleaned_file("2024", "village").relative_to("/study").as_posix()
+        'data/processed/2024/.work/clean-village.pkl'
+        """
+        return self.work_dir(wave) / f"clean-{instrument}.pkl"
+
     def reports_dir(self, wave: str) -> Path:
         """``reports/<wave>/``: the generated report of a wave."""
         return self._dir("reports") / wave
@@ -290,3 +316,41 @@ class Study:
         waves = list(self.waves)
         i = waves.index(wave) if wave in waves else 0
         return waves[i - 1] if i > 0 else None
+
+
+def instrument_name(instrument: Any, study: Study | None = None, name: str | None = None) -> str:
+    """The study's name of an instrument.
+
+    ``name`` when given, else the study instrument whose form is the instrument's file,
+    else the one named like its ``form_id`` or file, else the ``form_id``.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        A loaded form (:class:`analysis.instrument.Instrument`: its ``path`` and ``form_id``).
+    study : Study, optional
+    name : str, optional
+        The name the caller already knows.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> form = SimpleNamespace(path=Path("surveys/hh.xlsx"), form_id="hh_2024")
+    >>> instrument_name(form), instrument_name(form, name="household")
+    ('hh', 'household')
+    """
+    if name:
+        return name
+    path = getattr(instrument, "path", None)
+    if study is not None:
+        for n in study.instrument_names:
+            if path is not None:
+                try:
+                    if study.form_path(n).resolve() == path.resolve():
+                        return n
+                except OSError:
+                    pass
+        for n in study.instrument_names:
+            if n == instrument.form_id or (path is not None and path.stem == n):
+                return n
+    return path.stem if path is not None else instrument.form_id

@@ -23,8 +23,8 @@ from analysis.entry.values import canonical
 from analysis.instrument.model import Instrument, Question
 from analysis.readers import RawData, RawMetadata
 from analysis.readers.answers import parse_date, parse_datetime, parse_time, split_codes
+from analysis.readers.records import Records
 from analysis.readers.values import to_date, to_datetime, to_decimal, to_integer
-from analysis.validate.records import Records
 from analysis.validate.value_types import check_types
 
 D = dt.date

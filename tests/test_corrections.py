@@ -9,10 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.corrections import apply_corrections, read_corrections
+from analysis.corrections import CORRECTIONS_COLUMNS, apply_corrections, read_corrections
 from analysis.errors import CorrectionError
 from analysis.instrument import load_instrument
-from analysis.pipeline.folders import CORRECTIONS_COLUMNS
 from analysis.readers import RawData, RawMetadata, read_raw
 from analysis.study import Study
 from analysis.validate import validate

@@ -20,12 +20,11 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
-
-from analysis.format import number, pct
+from matplotlib.ticker import FixedLocator, MaxNLocator
 
 from .errors import ChartError
 from .style import PRINT_WIDTH_CM, report_style
+from .ticks import NumberTicks, PercentTicks
 
 __all__ = [
     "TEXT",
@@ -136,7 +135,7 @@ def percent_axis(ax: Axes, top: float, *, axis: str = "x", bottom: float = 0.0) 
     step = _nice_step(min(hi, 1.0) - bottom)
     start = np.floor(bottom / step) * step
     ticks = np.arange(start, min(lim_hi, 1.0) + 1e-9, step)
-    fmt = FuncFormatter(lambda v, _pos: pct(v, 0))
+    fmt = PercentTicks(0)
     if axis == "x":
         ax.set_xlim(min(bottom, start), lim_hi)
         ax.xaxis.set_major_locator(FixedLocator(ticks))
@@ -150,7 +149,7 @@ def percent_axis(ax: Axes, top: float, *, axis: str = "x", bottom: float = 0.0) 
 def value_axis(ax: Axes, low: float, high: float, *, axis: str = "x", decimals: int = 1) -> None:
     """Numeric axis from ``low`` to ``high`` with room for value labels (ASCII minus)."""
     span = max(high - low, 1e-9)
-    fmt = FuncFormatter(lambda v, _pos: number(v, decimals if span < 5 else 0))
+    fmt = NumberTicks(decimals if span < 5 else 0)
     if axis == "x":
         ax.set_xlim(low, high + 0.18 * span)
         ax.xaxis.set_major_locator(MaxNLocator(6))

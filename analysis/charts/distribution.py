@@ -16,14 +16,13 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
-
-from analysis.format import number
+from matplotlib.ticker import MaxNLocator
 
 from .canvas import category_axis, new_figure, styled, words
 from .errors import ChartError
 from .estimates import wrap_label
 from .style import PALETTE
+from .ticks import NumberTicks
 
 __all__ = ["score_distribution"]
 
@@ -123,7 +122,7 @@ def score_distribution(
             column=column,
             hint="Check the filter or the score.",
         )
-    fmt = FuncFormatter(lambda v, _p: number(v, decimals))
+    fmt = NumberTicks(decimals)
     if kind == "box":
         if by is None:
             d = d.assign(_g="")
@@ -189,7 +188,7 @@ def score_distribution(
         )
         ax.xaxis.set_major_formatter(fmt)
         ax.yaxis.set_major_locator(MaxNLocator(6, integer=True))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: number(v, 0)))
+        ax.yaxis.set_major_formatter(NumberTicks(0))
         ax.set_xlabel(column if xlabel is None else xlabel)
         ax.set_ylabel(w["weighted"] if weights is not None else w["count"])
         ax.grid(axis="x", visible=False)

@@ -18,13 +18,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter
+from matplotlib.ticker import FixedLocator
 
 from analysis.format import pct
 
 from .canvas import category_axis, new_figure, styled
 from .errors import ChartError
 from .estimates import label_columns, require_columns, wrap_label
+from .ticks import PercentTicks
 
 __all__ = ["likert_bars"]
 
@@ -184,7 +185,7 @@ def likert_bars(
     half_ticks = np.arange(0, lim + 1e-9, 0.2 if lim > 0.6 else 0.1)
     ticks = np.round(np.concatenate([-half_ticks[:0:-1], half_ticks]), 6)
     ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: pct(abs(v), 0)))
+    ax.xaxis.set_major_formatter(PercentTicks(0, absolute=True))
     ax.axvline(0, color="#404040", linewidth=0.8, zorder=1.5)  # behind the bars
     ax.legend(
         loc="lower center",

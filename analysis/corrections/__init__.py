@@ -19,11 +19,12 @@ from .apply import (
     CorrectionResult,
     apply_corrections,
 )
-from .cleaning_log import ACTIONS, CleaningLog, empty_log, read_corrections
+from .cleaning_log import ACTIONS, CORRECTIONS_COLUMNS, CleaningLog, empty_log, read_corrections
 
 __all__ = [
     "ACTIONS",
     "CONFIRMATION_COLUMNS",
+    "CORRECTIONS_COLUMNS",
     "LOG_COLUMNS",
     "QUARANTINE_COLUMNS",
     "CleaningLog",

@@ -51,11 +51,10 @@ import pandas as pd
 
 from ..errors import CorrectionError
 from ..instrument.model import Instrument
-from ..pipeline.folders import CORRECTIONS_COLUMNS
 from ..readers.rawdata import MAIN, RESERVED_COLUMNS, RawData
-from ..validate.records import Records, question_type
-from ..validate.validation import instrument_name
-from .cleaning_log import CleaningLog
+from ..readers.records import Records, question_type
+from ..study import instrument_name
+from .cleaning_log import CORRECTIONS_COLUMNS, CleaningLog
 from .values import BadValue, display, same_value, typed_value
 
 __all__ = [

@@ -1,6 +1,6 @@
 """Reading a wave's cleaning log, ``corrections.csv``, and checking its rows.
 
-The file has the columns of :data:`analysis.pipeline.folders.CORRECTIONS_COLUMNS`
+The file has the columns of :data:`CORRECTIONS_COLUMNS`
 (``instrument, key, variable, old_value, new_value, action, reason, who, date``); the
 Chinese headers ``问卷, 编号, 变量, 原值, 新值, 操作, 原因, 修改人, 日期`` are accepted
 too, and other columns (notes) are kept. It may be saved as UTF-8 (with or without
@@ -39,11 +39,22 @@ from typing import Any
 import pandas as pd
 
 from ..errors import CorrectionError, ReadError
-from ..pipeline.folders import CORRECTIONS_COLUMNS
 from ..readers.encoding import decode_text
 
-__all__ = ["ACTIONS", "CleaningLog", "empty_log", "read_corrections"]
+__all__ = ["ACTIONS", "CORRECTIONS_COLUMNS", "CleaningLog", "empty_log", "read_corrections"]
 
+#: Columns of a wave's cleaning log, in order.
+CORRECTIONS_COLUMNS = (
+    "instrument",
+    "key",
+    "variable",
+    "old_value",
+    "new_value",
+    "action",
+    "reason",
+    "who",
+    "date",
+)
 #: The actions of a correction and the words accepted for them.
 ACTIONS = {
     "replace": "replace",

@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..corrections import CORRECTIONS_COLUMNS
 from ..instrument import Instrument, Question
 from .dirt import Problem
 
 __all__ = [
-    "CORRECTIONS_COLUMNS",
     "kobo_datetime",
     "write_corrections",
     "write_excel_csv",
@@ -49,17 +49,6 @@ __all__ = [
     "write_odk_central_zip",
 ]
 
-CORRECTIONS_COLUMNS = (
-    "instrument",
-    "key",
-    "variable",
-    "old_value",
-    "new_value",
-    "action",
-    "reason",
-    "who",
-    "date",
-)
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 _KOBO_TAIL = (
     "_id",

@@ -20,6 +20,7 @@ its variables::
 Examples
 --------
 >>> import pandas as pd
+>>> from analysis.design.from_study import build_design
 >>> frame = pd.DataFrame({"w": [1.0, 2.0, 3.0, 4.0], "s": ["a", "a", "b", "b"],
 ...                       "p": ["1", "2", "3", "4"], "y": [1.0, 0.0, 1.0, 1.0]})
 >>> spec = EstimateSpec(name="t", instrument="x", stat="mean", variables=("y",))
@@ -41,7 +42,7 @@ from ..design.survey import SurveyDesign
 from ..errors import StudyError
 from ..study import Study
 
-__all__ = ["STATS", "EstimateSpec", "analysis_frame", "build_design", "compute", "estimate_specs"]
+__all__ = ["STATS", "EstimateSpec", "compute", "estimate_specs"]
 
 STATS = ("mean", "proportion", "total", "ratio", "quantile")
 
@@ -118,67 +119,6 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
             )
         )
     return tuple(specs)
-
-
-def analysis_frame(frame: pd.DataFrame, instrument: Any) -> pd.DataFrame:
-    """The cleaned table as the estimators need it (a new frame).
-
-    * Missing codes declared in the form (``missing_codes``, e.g. 98=不知道) become
-      missing values, so that means and shares are over substantive answers.
-    * Calculated fields, which exports carry as text, become numbers when every
-      non-empty value is a number.
-
-    Examples
-    --------
-    >>> from analysis.instrument.model import Instrument, Question
-    >>> form = Instrument(None, "f", "F", None, None, ("zh",), (
-    ...     Question("age", "integer", missing_codes={"98": "不知道"}),
-    ...     Question("rate", "calculate")), (), {})
-    >>> out = analysis_frame(pd.DataFrame({"age": [30, 98], "rate": ["0.5", ""]}), form)
-    >>> out["age"].tolist(), out["rate"].tolist()
-    ([30.0, nan], [0.5, nan])
-    """
-    columns: dict[str, pd.Series] = {}
-    for question in instrument.questions:
-        name = question.name
-        if name not in frame:
-            continue
-        column = frame[name]
-        if question.type == "calculate" and not pd.api.types.is_numeric_dtype(column):
-            text = column.astype("string").str.strip().replace("", pd.NA)
-            numbers = pd.to_numeric(text, errors="coerce").astype("float64")
-            if numbers.notna().sum() == text.notna().sum():
-                column = numbers
-        if question.missing_codes:
-            codes = set(question.missing_codes)
-            if pd.api.types.is_numeric_dtype(column):
-                numeric_codes = [float(c) for c in codes if _is_number(c)]
-                column = column.astype("float64").mask(column.isin(numeric_codes))
-            else:
-                column = column.mask(column.astype("string").isin(codes))
-        columns[name] = column
-    return frame.assign(**columns) if columns else frame
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def build_design(frame: pd.DataFrame, settings: Mapping[str, Any], *, name: str) -> SurveyDesign:
-    """The SurveyDesign of one instrument's cleaned table from its ``[design.<name>]`` settings."""
-    return SurveyDesign(
-        frame,
-        weights=settings.get("weights"),
-        strata=settings.get("strata"),
-        psu=settings.get("psu"),
-        fpc=settings.get("fpc"),
-        nest=settings.get("nest", True),
-        lonely_psu=settings.get("lonely_psu", "fail"),
-    )
 
 
 def compute(spec: EstimateSpec, design: SurveyDesign) -> pd.DataFrame:

@@ -22,23 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..corrections import CORRECTIONS_COLUMNS
 from ..errors import StudyError
 from ..study import Study
 
-__all__ = ["CORRECTIONS_COLUMNS", "MANIFEST_NAME", "new_wave", "wave_status"]
+__all__ = ["MANIFEST_NAME", "new_wave", "wave_status"]
 
-#: Columns of a wave's cleaning log, in order.
-CORRECTIONS_COLUMNS = (
-    "instrument",
-    "key",
-    "variable",
-    "old_value",
-    "new_value",
-    "action",
-    "reason",
-    "who",
-    "date",
-)
 MANIFEST_NAME = "manifest.json"
 
 _README = """# 原始数据 Raw data: wave {wave}
@@ -141,7 +130,7 @@ def wave_status(study: Study) -> pd.DataFrame:
             if manifest_path.exists()
             else None
         )
-        run_log = study.processed_dir(wave) / ".work" / "run-log.json"
+        run_log = study.work_dir(wave) / "run-log.json"
         finished = (
             json.loads(run_log.read_text(encoding="utf-8")).get("finished")
             if run_log.exists()

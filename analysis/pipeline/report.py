@@ -264,11 +264,7 @@ def _inputs(run: WaveRun) -> list[Path]:
     previous = previous_wave(run.study, run.wave)
     if previous is not None:
         waves.append(previous)
-    files = [
-        WaveRun(run.study, w).work / f"clean-{name}.pkl"
-        for w in waves
-        for name in run.study.instrument_names
-    ]
+    files = [run.study.cleaned_file(w, name) for w in waves for name in run.study.instrument_names]
     surveys = run.study.surveys_dir
     codebooks = sorted(surveys.glob("*.yaml")) if surveys.is_dir() else []
     return [*files, *codebooks, *_found_notebooks(run)]

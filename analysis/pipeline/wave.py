@@ -31,15 +31,13 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import BaicunError
-from ..study import Study
+from ..study import WORK_FOLDER, Study
 from .atomic import complete_or_restore, remove_stale
 from .folders import MANIFEST_NAME
 from .inventory import raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
 
 __all__ = ["WaveResult", "WaveRun", "blocking_issues", "closing_line", "run_wave", "wave_steps"]
-
-_WORK = ".work"
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,11 @@ class WaveRun:
 
     @property
     def work(self) -> Path:
-        return self.out / _WORK
+        return self.study.work_dir(self.wave)
+
+    def cleaned(self, name: str) -> Path:
+        """The cleaned data of instrument ``name`` (:meth:`analysis.study.Study.cleaned_file`)."""
+        return self.study.cleaned_file(self.wave, name)
 
     def form(self, name: str) -> Path:
         return self.study.form_path(name, self.wave)
@@ -144,7 +146,7 @@ def _correct(run: WaveRun) -> StepOutcome:
         result = apply_corrections(
             raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study
         )
-        outputs.append(_dump(result, run.work / f"clean-{name}.pkl"))
+        outputs.append(_dump(result, run.cleaned(name)))
         applied += len(result.log)
         dropped += sum(len(q) for q in result.quarantine.values())
         if len(result.log):
@@ -162,7 +164,7 @@ def _correct(run: WaveRun) -> StepOutcome:
 
 
 def _clean_inputs(run: WaveRun) -> list[Path]:
-    return [run.work / f"clean-{n}.pkl" for n, _ in _instruments_present(run)]
+    return [run.cleaned(n) for n, _ in _instruments_present(run)]
 
 
 def _panel_previous(run: WaveRun) -> dict[str, Path]:
@@ -178,7 +180,7 @@ def _panel_previous(run: WaveRun) -> dict[str, Path]:
         return {}
     previous = WaveRun(run.study, before, run.lang)
     present = {n for n, _ in _instruments_present(run)}
-    return {n: previous.work / f"clean-{n}.pkl" for n in panel if n in present}
+    return {n: previous.cleaned(n) for n in panel if n in present}
 
 
 def _validate_inputs(run: WaveRun) -> list[Path]:
@@ -203,7 +205,7 @@ def _validate(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..validate import validate, write_report
 
-    cleaned = {n: _load(run.work / f"clean-{n}.pkl") for n, _ in _instruments_present(run)}
+    cleaned = {n: _load(run.cleaned(n)) for n, _ in _instruments_present(run)}
     datasets = {n: r.data for n, r in cleaned.items()}
     panel = _panel_previous(run)
     before = run.study.wave_before(run.wave)
@@ -282,7 +284,7 @@ def _write(run: WaveRun) -> StepOutcome:
     outputs: list[Path] = []
     counts: dict[str, dict[str, int]] = {}
     for name, _ in _instruments_present(run):
-        result = _load(run.work / f"clean-{name}.pkl")
+        result = _load(run.cleaned(name))
         form = load_instrument(run.form(name))
         receipt = write_tables(
             result.data, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt
@@ -325,8 +327,9 @@ def _write(run: WaveRun) -> StepOutcome:
 
 
 def _estimate(run: WaveRun) -> StepOutcome:
+    from ..design.from_study import analysis_frame, build_design, design_settings
     from ..instrument import load_instrument
-    from .estimates import analysis_frame, build_design, compute, estimate_specs
+    from .estimates import compute, estimate_specs
 
     specs = estimate_specs(run.study)
     folder = run.out / "estimates"
@@ -338,9 +341,9 @@ def _estimate(run: WaveRun) -> StepOutcome:
         if spec.instrument not in present:
             continue
         if spec.instrument not in designs:
-            frame = _load(run.work / f"clean-{spec.instrument}.pkl").data.data
+            frame = _load(run.cleaned(spec.instrument)).data.data
             frame = analysis_frame(frame, load_instrument(run.form(spec.instrument)))
-            settings = run.study.setting("design", spec.instrument, default={}) or {}
+            settings = design_settings(run.study, spec.instrument)
             designs[spec.instrument] = build_design(
                 _numeric_codes(frame, settings), settings, name=spec.instrument
             )
@@ -471,7 +474,7 @@ def _run_steps_and_manifest(
         "steps": {
             r.name: {
                 "summary": r.summary,
-                "outputs": {k: v for k, v in r.outputs.items() if f"/{_WORK}/" not in k},
+                "outputs": {k: v for k, v in r.outputs.items() if f"/{WORK_FOLDER}/" not in k},
                 "facts": r.facts,
             }
             for r in records

@@ -1,10 +1,10 @@
 """What every findings section reads: a wave's cleaned data and designs, loaded once.
 
 :func:`load_context` reads the cleaned tables the wave pipeline cached
-(``data/processed/<wave>/.work/clean-<instrument>.pkl``), prepares them for
-estimation (:func:`analysis.pipeline.estimates.analysis_frame`: missing codes to
-NaN, calculated text to numbers) and builds each instrument's design from
-``[design.<instrument>]`` of study.toml. The previous wave of ``study.waves`` is
+(:meth:`analysis.study.Study.cleaned_file`), prepares them for estimation
+(:func:`analysis.design.from_study.analysis_frame`: missing codes to NaN, calculated
+text to numbers) and builds each instrument's design from ``[design.<instrument>]`` of
+study.toml, as the pipeline's estimate step does. The previous wave of ``study.waves`` is
 loaded the same way when it has been processed, for wave-over-wave comparisons; when
 it was collected with an older form (``[waves.forms.<wave>]``) its frames are first
 lined up with the current one by the study's harmonisation map
@@ -41,6 +41,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..design.from_study import analysis_frame, build_design, design_settings
 from ..design.survey import SurveyDesign
 from ..study import Study
 from .errors import SectionError
@@ -59,10 +60,6 @@ class WaveData:
     designs: Mapping[str, SurveyDesign]
 
 
-def _design_settings(study: Study, instrument: str) -> dict[str, Any]:
-    return dict(study.setting("design", instrument, default={}) or {})
-
-
 def _numeric_weights(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.DataFrame:
     weights = settings.get("weights")
     if weights and weights in frame and not pd.api.types.is_numeric_dtype(frame[weights]):
@@ -71,15 +68,7 @@ def _numeric_weights(frame: pd.DataFrame, settings: Mapping[str, Any]) -> pd.Dat
 
 
 def _build(frame: pd.DataFrame, settings: Mapping[str, Any], instrument: str) -> SurveyDesign:
-    from ..pipeline.estimates import build_design
-
     return build_design(_numeric_weights(frame, settings), settings, name=instrument)
-
-
-def _clean_file(study: Study, wave: str, instrument: str) -> Path:
-    from ..pipeline.wave import WaveRun
-
-    return WaveRun(study, wave).work / f"clean-{instrument}.pkl"
 
 
 def load_wave(
@@ -100,13 +89,12 @@ def load_wave(
         ``SEC002`` when a cached file cannot be read.
     """
     from ..instrument.harmonise import harmonise
-    from ..pipeline.estimates import analysis_frame
 
     maps = harmonisations or {}
     frames: dict[str, pd.DataFrame] = {}
     designs: dict[str, SurveyDesign] = {}
     for name in study.instrument_names:
-        path = _clean_file(study, wave, name)
+        path = study.cleaned_file(wave, name)
         if not path.is_file():
             continue
         try:
@@ -122,14 +110,14 @@ def load_wave(
         if name in maps:
             raw = harmonise(raw, maps[name])
         frame = analysis_frame(raw, forms[name])
-        settings = _design_settings(study, name)
+        settings = design_settings(study, name)
         frames[name] = frame
         designs[name] = _build(frame, settings, name)
     if not frames:
         raise SectionError(
             "SEC001",
             f"wave '{wave}' has no cleaned data to report on",
-            file=_clean_file(study, wave, study.instrument_names[0]).parent
+            file=study.cleaned_file(wave, study.instrument_names[0]).parent
             if study.instrument_names
             else None,
             expected="clean-<instrument>.pkl written by the wave pipeline",
@@ -202,7 +190,7 @@ class SectionContext:
     def design_for(self, instrument: str, frame: pd.DataFrame) -> SurveyDesign:
         """The instrument's design (study.toml settings) on ``frame``: this wave's rows
         with columns a section derived (scores, indicators, merged village data)."""
-        return _build(frame, _design_settings(self.study, instrument), instrument)
+        return _build(frame, design_settings(self.study, instrument), instrument)
 
     def has(self, instrument: str) -> bool:
         """Whether this wave has data for ``instrument``."""
@@ -324,7 +312,7 @@ class SectionContext:
         PSU) is linked across waves by its key (``village_id``). ``derive`` adds
         columns to the stacked frame (e.g. an indicator built from several questions).
         """
-        settings = _design_settings(self.study, instrument)
+        settings = design_settings(self.study, instrument)
         key = self.study.instrument(instrument).key
         if not settings.get("psu") and key:
             settings["psu"] = key
@@ -350,7 +338,7 @@ def _stamp(study: Study, waves: Sequence[str | None]) -> tuple:
         if w is None:
             continue
         for name in study.instrument_names:
-            p = _clean_file(study, w, name)
+            p = study.cleaned_file(w, name)
             out.append((w, name, p.stat().st_mtime_ns if p.is_file() else None))
     return tuple(out)
 

@@ -3,9 +3,9 @@
 A notebook builds its section and saves it with :func:`save_section` into the
 folder the report step gives it; the step loads every notebook's section with
 :func:`load_section` and assembles the report. The file is a pickle of the
-:class:`analysis.report.Section` (its charts are matplotlib figures) made with
-cloudpickle, which also carries the charts' tick formatters (local functions the
-standard pickle refuses); it is written and read by the same toolkit in the same
+:class:`analysis.report.Section` (its charts are matplotlib figures, whose tick
+formatters are module-level classes, :mod:`analysis.charts.ticks`, so the standard
+pickle carries them); it is written and read by the same toolkit in the same
 environment, a working file, not an archive format.
 
 Examples
@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
-
-import cloudpickle
 
 from ..report import Section
 from .errors import SectionError
@@ -51,7 +49,7 @@ def save_section(section: Section, path: str | Path) -> Path:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(cloudpickle.dumps(section, protocol=pickle.HIGHEST_PROTOCOL))
+        path.write_bytes(pickle.dumps(section, protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         raise SectionError(
             "SEC007",

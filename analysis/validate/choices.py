@@ -31,8 +31,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..readers.records import Records, RecordTable
 from .issues import Found, join_text, say
-from .records import Records, RecordTable
 
 __all__ = ["check_choices", "choice_codes", "repeated_codes"]
 

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN, RawData
+from ..readers.records import Records, as_text
 from .issues import Found, join_text, say
-from .records import Records, as_text
 from .settings import ValidateSettings
 
 __all__ = ["check_links", "check_panel", "column_of", "keys_of"]

@@ -41,8 +41,8 @@ import pyarrow.compute as pc
 
 from ..instrument.model import METADATA_TYPES
 from ..readers.rawdata import MAIN
+from ..readers.records import Records, RecordTable, question_type, value_codes
 from .issues import Found, join_distinct, join_text, number_text, say, text_of
-from .records import Records, RecordTable, question_type, value_codes
 from .settings import NearDuplicateSettings
 
 __all__ = ["DUPLICATE_CODES", "check_duplicates", "compared_questions"]

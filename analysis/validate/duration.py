@@ -33,8 +33,8 @@ import pandas as pd
 from ..expressions import evaluate
 from ..expressions.errors import BadExpression
 from ..readers.rawdata import MAIN
+from ..readers.records import Records
 from .issues import Found, join_text, say
-from .records import Records
 from .settings import ValidateSettings
 
 __all__ = ["check_duration", "interview_minutes"]

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN
+from ..readers.records import Records
 from .duplicates import DUPLICATE_CODES
 from .issues import Found, say
-from .records import Records
 from .settings import ValidateSettings
 
 __all__ = ["ENUMERATOR_COLUMNS", "check_enumerators", "enumerator_summary"]

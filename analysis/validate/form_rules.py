@@ -36,8 +36,8 @@ from ..expressions.errors import BadExpression
 from ..expressions.forms import FormCheck, check_form
 from ..instrument.model import Question
 from ..readers.rawdata import MAIN
+from ..readers.records import Records, as_text
 from .issues import Found, join_text, say
-from .records import Records, as_text
 from .workers import run_tasks
 
 __all__ = [

@@ -50,6 +50,7 @@ __all__ = [
     "IssueCode",
     "distinct_category",
     "empty_issues",
+    "filled_text",
     "join_distinct",
     "join_text",
     "number_text",
@@ -306,6 +307,26 @@ def say(lang: str, zh: str, en: str) -> str:
 
 
 _LARGE = pa.large_string()
+
+
+def filled_text(series: pd.Series) -> pd.Series:
+    """A column as text with missing values as ''; a text category column stays a category.
+
+    >>> filled_text(pd.Series(["a", None], dtype="category")).tolist()
+    ['a', '']
+    >>> filled_text(pd.Series(["b", None])).tolist()
+    ['b', '']
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        if not series.isna().any():
+            return series
+        categories = series.cat.categories
+        if categories.dtype == "str":  # still a category: "" joins the categories
+            if "" not in categories:
+                series = series.cat.add_categories([""])
+            return series.fillna("")
+        return series.astype("str").fillna("")
+    return series.fillna("").astype("str") if series.dtype != "str" else series.fillna("")
 
 
 def text_of(part: Any) -> pa.Array:

@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN
+from ..readers.records import Records, RecordTable, question_type
 from .issues import Found, join_text, say
 from .outliers import declared_codes, looks_like_missing_code
-from .records import Records, RecordTable, question_type
 from .settings import ValidateSettings
 
 __all__ = ["check_missing_codes", "missing_code_cells"]

@@ -39,8 +39,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from ..readers.records import Records, RecordTable, question_type
 from .issues import Found, join_text, say
-from .records import Records, RecordTable, question_type
 from .settings import OutlierRule, ValidateSettings
 
 __all__ = ["check_outliers", "declared_codes", "looks_like_missing_code", "numeric_questions"]

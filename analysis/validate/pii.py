@@ -29,8 +29,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..readers.records import Records, question_type
 from .issues import Found, say
-from .records import Records, question_type
 from .settings import PiiSettings
 
 __all__ = ["check_pii", "find_pii", "id_checksum_ok", "mask"]

@@ -37,7 +37,9 @@ from ..expressions import EvaluationContext
 from ..expressions.errors import BadExpression
 from ..instrument.model import METADATA_TYPES, Instrument
 from ..readers.issues import ISSUE_CODES as READER_CODES
-from ..readers.rawdata import MAIN, RawData
+from ..readers.rawdata import KEY, MAIN, RawData
+from ..readers.records import Records
+from ..study import instrument_name
 from .choices import check_choices, repeated_codes
 from .consistency import check_links, check_panel
 from .duplicates import DUPLICATE_CODES, check_duplicates, compared_questions
@@ -51,18 +53,19 @@ from .issues import (
     Found,
     distinct_category,
     empty_issues,
+    filled_text,
     say,
     text_of,
 )
 from .missing_codes import check_missing_codes
 from .outliers import check_outliers
 from .pii import check_pii
-from .records import Records
 from .settings import CHECKS, ValidateSettings
+from .tasks import Checked, CheckTask, compact, guarded, in_worker
 from .value_types import READER_CHECKS, check_types, reader_issues
-from .workers import release_memory, run_tasks
+from .workers import run_tasks
 
-__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "instrument_name", "validate"]
+__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "validate"]
 
 #: Columns of a confirmations table (``CorrectionResult.confirmed``).
 CONFIRMED_COLUMNS = ("instrument", "table", "key", "record", "variable", "value")
@@ -169,27 +172,6 @@ class ValidationResult:
             ),
             results[0].language,
         )
-
-
-def instrument_name(instrument: Instrument, study: Any = None, name: str | None = None) -> str:
-    """The study's name of an instrument: ``name``, else the study instrument whose form is
-    the instrument's file, else the one named like its form_id or file, else the form_id."""
-    if name:
-        return name
-    if study is not None:
-        path = getattr(instrument, "path", None)
-        for n in study.instrument_names:
-            if path is not None:
-                try:
-                    if study.form_path(n).resolve() == path.resolve():
-                        return n
-                except OSError:
-                    pass
-        for n in study.instrument_names:
-            if n == instrument.form_id or (path is not None and path.stem == n):
-                return n
-    path = getattr(instrument, "path", None)
-    return path.stem if path is not None else instrument.form_id
 
 
 def _settings(settings: Any, study: Any) -> ValidateSettings:
@@ -344,19 +326,6 @@ def _ranks(values: pd.Series, order: Mapping[str, int]) -> np.ndarray:
     return ranks[codes] if len(uniques) else np.zeros(len(values), dtype=np.int64)
 
 
-def _text(series: pd.Series) -> pd.Series:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        if not series.isna().any():
-            return series
-        categories = series.cat.categories
-        if categories.dtype == "str":  # still a category: "" joins the categories
-            if "" not in categories:
-                series = series.cat.add_categories([""])
-            return series.fillna("")
-        return series.astype("str").fillna("")
-    return series.fillna("").astype("str") if series.dtype != "str" else series.fillna("")
-
-
 def _families(codes: pd.Series) -> pd.Series:
     """The check family of each issue code (a category column in, a category column out)."""
     families = [_FAMILY.get(str(c), "read") for c in codes.cat.categories]
@@ -375,7 +344,7 @@ def _coded(series: pd.Series) -> tuple[np.ndarray, Any]:
     A category column keeps its categories (the dtype is returned in place of the
     distinct values); any other column is coded via its distinct values as text.
     """
-    series = _text(series)
+    series = filled_text(series)
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.codes.to_numpy(), series.dtype
     codes, uniques = pd.factorize(series)
@@ -490,7 +459,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     # column of millions of rows is not held twice while the others are built)
     coded = {name: _coded(frame.pop(name)) for name in ("value", "message")}
     pa.default_memory_pool().release_unused()
-    tables = _text(frame["table"])
+    tables = filled_text(frame["table"])
     positions = frame["position"].to_numpy(dtype=np.int64)
     table_order = {t: i for i, t in enumerate(records.tables)}
     table_rank = _ranks(tables, table_order)
@@ -509,11 +478,11 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
                 .to_numpy(dtype=np.int64)
             )
             rows[np.flatnonzero(given)] = reader_rows
-    codes = _text(frame["code"])
+    codes = filled_text(frame["code"])
     if not isinstance(codes.dtype, pd.CategoricalDtype):
         codes = codes.astype("category")
     check = _families(codes)
-    variable = _text(frame["variable"])
+    variable = filled_text(frame["variable"])
     var_rank = {q.name: i for i, q in enumerate(records.instrument.questions)}
     order = _sort_order(
         _ranks(check, {c: i for i, c in enumerate(CHECKS)}),
@@ -581,8 +550,8 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
         "variable": variable.take(order).reset_index(drop=True),
         "check": check.take(order).reset_index(drop=True),
         "code": codes.take(order).reset_index(drop=True),
-        "severity": _text(frame["severity"]).take(order).reset_index(drop=True),
-        "rule": _text(frame.pop("rule")).take(order).reset_index(drop=True),
+        "severity": filled_text(frame["severity"]).take(order).reset_index(drop=True),
+        "rule": filled_text(frame.pop("rule")).take(order).reset_index(drop=True),
         "confirmed": np.zeros(n, dtype=bool),
     }
     for name in CATEGORY_COLUMNS:
@@ -642,67 +611,118 @@ def apply_confirmations(
 
 @dataclass
 class _Results:
-    """What the independent checks returned (see :func:`_run_checks`)."""
+    """What the independent checks returned, joined (see :func:`_run_checks`)."""
 
-    found: list[tuple[str, Found, float]]
-    blocks: list[Any] | None
-    block_seconds: float
-    failure: BadExpression | None
-    empty: set[tuple[str, int]]
-    minutes: pd.Series | None
-    missing: pd.DataFrame | None
+    found: list[tuple[str, Found, float]] = field(default_factory=list)
+    blocks: list[Any] | None = None  # the blocks' hits when the form rules ran
+    hits: list[Any] = field(default_factory=list)
+    block_seconds: float = 0.0
+    failure: BadExpression | None = None
+    empty: set[tuple[str, int]] = field(default_factory=set)
+    minutes: pd.Series | None = None
+    missing: pd.DataFrame | None = None
 
-
-def _compact(value: Any) -> Any:
-    """A task's result with the text columns of its findings as categories.
-
-    Run in the worker: what comes back to the parent is codes and distinct texts, not
-    millions of texts (a duplicate search repeats few messages and values many times).
-    """
-    if isinstance(value, tuple):
-        return tuple(_compact(v) for v in value)
-    if isinstance(value, Found) and len(value.frame):
-        frame = value.frame
-        names = [
-            n
-            for n in frame.columns
-            if n != "position" and not isinstance(frame[n].dtype, pd.CategoricalDtype)
-        ]
-        if names:
-            texts = {n: _text(frame[n]) for n in names if n in ("value", "message")}
-            others = {n: frame[n].astype("category") for n in names if n not in texts}
-            frame = frame.assign(**{n: s.astype("category") for n, s in texts.items()}, **others)
-            return Found(frame)
-    return value
-
-
-def _compacted(task: Callable[[], Any], records: Records, *, release: bool) -> Callable[[], Any]:
-    """The task, its findings compacted (see :func:`_compact`) before they are returned,
-    and the answers it converted forgotten (a worker does not carry one check's columns
-    into the next); with ``release``, the memory it freed given back to the system."""
-
-    def run() -> Any:
-        try:
-            return _compact(task())
-        finally:
-            for table in records.tables.values():
-                table.forget_answers()
-            if release:
-                release_memory()
-
-    return run
+    def add(self, task: CheckTask, checked: Checked, seconds: float, lang: str) -> None:
+        """Join what one task returned."""
+        if task.alike:  # a block of the form rules: its hits are joined after all blocks
+            if checked.failure is not None:
+                self.failure = self.failure or checked.failure
+            else:
+                self.hits.append(checked.hits)
+            self.block_seconds += seconds
+            return
+        if checked.failure is not None:  # duration.when is checked inside; other rules too
+            self.found.append((task.check, rule_failure(checked.failure, lang), seconds))
+            return
+        found = checked.found if checked.found is not None else Found.none()
+        if checked.empty_found is not None:
+            found = Found.concat([found, checked.empty_found])
+        self.found.append((task.check, found, seconds))
+        if checked.enumerators is not None:
+            self.found.append(("enumerator", checked.enumerators, 0.0))
+        if checked.empty_rows is not None:
+            self.empty = checked.empty_rows
+        if checked.minutes is not None:
+            self.minutes = checked.minutes
+        if checked.missing is not None:
+            self.missing = checked.missing
 
 
-def _guarded(task: Callable[[], Any]) -> Callable[[], Any]:
-    """The task, returning a BadExpression instead of raising it (a broken form rule)."""
+def _check_tasks(
+    records: Records,
+    engine: Any,
+    cfg: ValidateSettings,
+    context: EvaluationContext,
+    lang: str,
+    study: Any,
+    others: Any,
+    previous: Any,
+) -> list[CheckTask]:
+    """The checks that only read the data, as tasks for the workers."""
 
-    def run() -> Any:
-        try:
-            return task()
-        except BadExpression as err:
-            return err
+    def empty_records(check: str, found: Callable[[], Found]) -> CheckTask:
+        def run() -> Checked:
+            first = found()
+            empty_found, empty_rows = _empty_records(records, cfg, lang)
+            return Checked(first, empty_found=empty_found, empty_rows=empty_rows)
 
-    return run
+        return CheckTask(check, run)
+
+    def of(check: str, run: Callable[[], Found]) -> CheckTask:
+        return CheckTask(check, lambda: Checked(run()))
+
+    def missing_codes() -> Checked:
+        found, missing = check_missing_codes(records, cfg, lang)
+        return Checked(found, missing=missing)
+
+    def timing() -> Checked:
+        if cfg.runs("duration"):
+            found, minutes = check_duration(records, cfg, lang, form_data=engine, context=context)
+        else:
+            found, minutes = Found.none(), interview_minutes(records)
+        flags = (
+            check_enumerators(records, minutes, cfg, lang)
+            if cfg.runs("enumerator")
+            else Found.none()
+        )
+        return Checked(found, minutes=minutes, enumerators=flags)
+
+    def block(run: Callable[[], Any]) -> CheckTask:
+        return CheckTask("form_rules", guarded(lambda: Checked(hits=run())), alike=True)
+
+    tasks: list[CheckTask] = []
+    if cfg.runs("duplicate") or cfg.runs("near_duplicate"):
+        near = cfg.runs("near_duplicate")
+        tasks.append(
+            empty_records(
+                "duplicate",
+                lambda: check_duplicates(records, lang, cfg.near_duplicates, near=near),
+            )
+        )
+    else:
+        tasks.append(empty_records("empty", Found.none))
+    if any(cfg.runs(c) for c in (*_RULE_CHECKS, "choice")):
+        tasks += [block(t) for t in block_tasks(records, engine, context, cfg.chunk_size)]
+    if cfg.runs("choice"):
+        tasks.append(of("choice", lambda: repeated_codes(records, lang)))
+    if cfg.runs("read"):
+        tasks.append(of("read", lambda: reader_issues(records)))
+    if cfg.runs("type"):
+        tasks.append(of("type", lambda: check_types(records, lang)))
+    if cfg.runs("outlier"):
+        tasks.append(of("outlier", lambda: check_outliers(records, cfg, lang)))
+    if cfg.runs("missing_code"):
+        tasks.append(CheckTask("missing_code", missing_codes))
+    tasks.append(CheckTask("duration", guarded(timing)))
+    if cfg.runs("consistency"):
+        tasks.append(of("consistency", lambda: check_links(records, study, others, cfg, lang)))
+    if cfg.runs("panel"):
+        tasks.append(of("panel", lambda: check_panel(records, previous, cfg, lang)))
+    if cfg.runs("pii"):
+        tasks.append(of("pii", lambda: check_pii(records, cfg.pii, lang)))
+    if cfg.runs("settings"):
+        tasks.append(of("settings", lambda: _settings_variables(records, cfg, lang)))
+    return tasks
 
 
 def _run_checks(
@@ -716,92 +736,20 @@ def _run_checks(
     previous: Any,
 ) -> _Results:
     """Run every check that only reads the data, side by side in worker processes."""
-    named: list[tuple[str, Callable[[], Any]]] = []
-    if cfg.runs("duplicate") or cfg.runs("near_duplicate"):
-        named.append(
-            (
-                "duplicate",
-                lambda: (
-                    check_duplicates(
-                        records, lang, cfg.near_duplicates, near=cfg.runs("near_duplicate")
-                    ),
-                    _empty_records(records, cfg, lang),
-                ),
-            )
-        )
-    else:
-        named.append(("empty", lambda: (Found.none(), _empty_records(records, cfg, lang))))
-    if any(cfg.runs(c) for c in (*_RULE_CHECKS, "choice")):
-        named += [
-            ("form_rules", _guarded(t))
-            for t in block_tasks(records, engine, context, cfg.chunk_size)
-        ]
-    if cfg.runs("choice"):
-        named.append(("choice", lambda: repeated_codes(records, lang)))
-    if cfg.runs("read"):
-        named.append(("read", lambda: reader_issues(records)))
-    if cfg.runs("type"):
-        named.append(("type", lambda: check_types(records, lang)))
-    if cfg.runs("outlier"):
-        named.append(("outlier", lambda: check_outliers(records, cfg, lang)))
-    if cfg.runs("missing_code"):
-        named.append(("missing_code", lambda: check_missing_codes(records, cfg, lang)))
-
-    def timing() -> Any:
-        if cfg.runs("duration"):
-            found, minutes = check_duration(records, cfg, lang, form_data=engine, context=context)
-        else:
-            found, minutes = Found.none(), interview_minutes(records)
-        flags = (
-            check_enumerators(records, minutes, cfg, lang)
-            if cfg.runs("enumerator")
-            else Found.none()
-        )
-        return found, minutes, flags
-
-    named.append(("duration", _guarded(timing)))
-    if cfg.runs("consistency"):
-        named.append(("consistency", lambda: check_links(records, study, others, cfg, lang)))
-    if cfg.runs("panel"):
-        named.append(("panel", lambda: check_panel(records, previous, cfg, lang)))
-    if cfg.runs("pii"):
-        named.append(("pii", lambda: check_pii(records, cfg.pii, lang)))
-    if cfg.runs("settings"):
-        named.append(("settings", lambda: _settings_variables(records, cfg, lang)))
+    tasks = _check_tasks(records, engine, cfg, context, lang, study, others, previous)
     done = run_tasks(
-        # blocks of the form rules reuse each other's memory; other checks give it back
-        [_compacted(fn, records, release=name != "form_rules") for name, fn in named],
+        [in_worker(t, records) for t in tasks],
         cfg.workers(len(records.main)),
         # the whole-table checks first, the many short blocks last: the workers then
         # finish together instead of one waiting while the other ends a long check
-        order=sorted(range(len(named)), key=lambda i: named[i][0] == "form_rules"),
+        order=sorted(range(len(tasks)), key=lambda i: tasks[i].alike),
     )
-    out = _Results([], None, 0.0, None, set(), None, None)
-    blocks: list[Any] = []
-    for (name, _), (value, seconds) in zip(named, done, strict=True):
-        if name == "form_rules":
-            if isinstance(value, BadExpression):
-                out.failure = out.failure or value
-            else:
-                blocks.append(value)
-            out.block_seconds += seconds
-            continue
-        if isinstance(value, BadExpression):  # duration.when is checked inside; other rules too
-            out.found.append((name, rule_failure(value, lang), seconds))
-        elif name in ("duplicate", "empty"):
-            found, (empty_found, out.empty) = value
-            out.found.append((name, Found.concat([found, empty_found]), seconds))
-        elif name == "missing_code":
-            out.found.append((name, value[0], seconds))
-            out.missing = value[1]
-        elif name == "duration":
-            found, out.minutes, flags = value
-            out.found.append(("duration", found, seconds))
-            out.found.append(("enumerator", flags, 0.0))
-        else:
-            out.found.append((name, value, seconds))
-    if out.failure is None and any(cfg.runs(c) for c in (*_RULE_CHECKS, "choice")):
-        out.blocks = blocks
+    out = _Results()
+    for task, (checked, seconds) in zip(tasks, done, strict=True):
+        out.add(task, checked, seconds, lang)
+    rules = any(cfg.runs(c) for c in (*_RULE_CHECKS, "choice"))
+    if out.failure is None and rules:
+        out.blocks = out.hits
     if out.minutes is None:
         out.minutes = interview_minutes(records)
     return out
@@ -869,7 +817,13 @@ def validate(
     )
     context = EvaluationContext(timezone=cfg.timezone, language=lang)
     timings: list[tuple[str, float, int]] = []
-    parts: list[Found] = list(records.notes)
+    parts: list[Found] = []
+    if KEY not in data.data.columns:
+        parts.append(
+            Found.table_level(
+                MAIN, "_key", "VAL127", "", "no _key column: records are keyed by their row number"
+            )
+        )
     if not len(records.main):
         parts.append(
             Found.table_level(
@@ -916,7 +870,7 @@ def validate(
         if skipped and len(kept):
             fam = kept["code"].astype("str").map(_FAMILY).fillna("read")
             kept = kept[~fam.isin(skipped).to_numpy()]
-        parts[i] = _compact(Found(kept))  # category texts: joined without a copy as text
+        parts[i] = compact(Found(kept))  # category texts: joined without a copy as text
     frame = Found.concat(parts).frame
     parts.clear()  # the findings now live in one frame only
     pa.default_memory_pool().release_unused()  # what the parts held goes back

@@ -13,7 +13,7 @@ Examples
 --------
 >>> from analysis.readers import RawData, RawMetadata
 >>> from analysis.instrument.model import Instrument, Question
->>> from analysis.validate.records import Records
+>>> from analysis.readers.records import Records
 >>> form = Instrument(None, "f", "F", None, None, ("default",), (
 ...     Question("n", "integer"), Question("d", "date")), (), {})
 >>> frame = pd.DataFrame({"_key": ["a", "b", "c"], "n": ["3", "三", "2.5"],
@@ -29,9 +29,16 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN
+from ..readers.records import (
+    DATE_TYPES,
+    DATETIME_TYPES,
+    Records,
+    RecordTable,
+    as_text,
+    question_type,
+)
 from ..readers.values import to_date, to_datetime
 from .issues import Found, join_text, say
-from .records import DATE_TYPES, DATETIME_TYPES, Records, RecordTable, as_text, question_type
 
 __all__ = ["READER_CHECKS", "check_types", "reader_issues"]
 

@@ -35,9 +35,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..instrument.model import Instrument, Question
-from ..readers.rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
-from ..readers.values import to_decimal
-from .issues import Found
+from .rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
+from .values import to_decimal
 
 __all__ = [
     "DATE_TYPES",
@@ -363,7 +362,6 @@ class Records:
         self._key_setting = key
         self._enumerator_setting = enumerator
         self._day_setting = day
-        self.notes: list[Found] = []
         self._tables: dict[str, RecordTable] = {}
         meta = data.metadata
         for table, frame in data.tables.items():
@@ -375,16 +373,6 @@ class Records:
                     {KEY: pd.Series(dtype="str"), PARENT_KEY: pd.Series(dtype="str")}
                 )
                 self._tables[g.name] = RecordTable(self, g.name, frame, {}, {})
-        if KEY not in data.data.columns:
-            self.notes.append(
-                Found.table_level(
-                    MAIN,
-                    "_key",
-                    "VAL127",
-                    "",
-                    "no _key column: records are keyed by their row number",
-                )
-            )
 
     # ------------------------------------------------------------------ columns
     def _map_columns(
