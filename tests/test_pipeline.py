@@ -183,3 +183,18 @@ def test_panel_instruments_are_checked_against_the_previous_wave(repo_root, tmp_
     changed = found[found["code"] == "VAL186"]
     assert changed["key"].tolist() == [renamed]
     assert changed["variable"].tolist() == ["village_name"]
+
+
+def test_the_readmes_python_example_runs_as_written(ran, repo_root, monkeypatch):
+    """README's example on the cleaned data of a run: weights are numbers, not text."""
+    import re
+
+    study, _, _ = ran
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", readme, flags=re.S).group(1)
+    monkeypatch.chdir(study.root)
+    scope: dict = {}
+    exec(compile(code.replace("demo-2025", "demo-2024"), "README.md", "exec"), scope)
+    cleaned = pd.read_parquet(study.processed_dir("demo-2024") / "household.parquet")
+    assert cleaned["weight"].dtype == "float64"
+    assert scope["design"].n_psu > 50

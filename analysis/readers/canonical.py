@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..expressions.kinds import kind_of_type, value_kind
 from ..instrument.model import Instrument, Question
 from .answers import DateOrder
 from .choices import ChoiceBook
@@ -257,6 +258,47 @@ def _missing(q: Question, qtype: str) -> tuple[Any, ...]:
     return codes
 
 
+#: ODK's bind types (XLSForm column ``bind::type``) and how their values are read.
+_BIND_TYPES = {
+    "int": "integer",
+    "integer": "integer",
+    "decimal": "decimal",
+    "date": "date",
+    "dateTime": "datetime",
+    "datetime": "datetime",
+    "string": "text",
+}
+
+
+def calculated_type(instrument: Instrument, q: Question) -> str | None:
+    """How a calculation's exported text is read: ``integer``, ``decimal``, ``date``,
+    ``datetime``, or ``None`` (kept as text).
+
+    The form's own ``bind::type`` column decides when it is filled (``decimal``, ``int``,
+    ``date``, ``string`` ...); otherwise the calculation's expression does
+    (:func:`analysis.expressions.kinds.value_kind`): a number-valued calculation (a weight,
+    a score, a count) is read as a decimal, so that it is numeric in parquet, .sav and .dta.
+    """
+    bind = q.extra.get("bind") or {}
+    declared = bind.get("type") if hasattr(bind, "get") else None
+    if declared in _BIND_TYPES:
+        found = _BIND_TYPES[declared]
+        return None if found == "text" else found
+    seen: set[str] = set()
+
+    def kind_of(name: str) -> str | None:
+        if name in seen or name not in instrument:
+            return None
+        seen.add(name)
+        other = instrument.question(name)
+        if question_type(other) == "calculate" and other.calculation:
+            return value_kind(other.calculation, kind_of)
+        return kind_of_type(question_type(other))
+
+    kind = value_kind(q.calculation or "", kind_of)
+    return {"number": "decimal", "date": "date", "datetime": "datetime"}.get(kind or "")
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -277,6 +319,9 @@ def _question(
 ) -> list[tuple[str, pd.Series, ColumnInfo]]:
     """Canonical columns of one question."""
     qtype = question_type(q)
+    declared_type = qtype
+    if qtype == "calculate":
+        qtype = calculated_type(instrument, q) or qtype
     name = ctx.name(q.name)
     labels = _question_labels(instrument, q)
     original = main.header if main is not None else None
@@ -290,7 +335,7 @@ def _question(
         kind="question",
         original=original,
         question=q.name,
-        type=qtype,
+        type=declared_type,
         labels=labels,
         user_missing=_missing(q, qtype),
     )
