@@ -118,6 +118,26 @@ class BaicunError(Exception):
             lines.append(f"  what to do: {self.hint}")
         return "\n".join(lines)
 
+    def with_context(
+        self, context: str, *, file: Any = None, hint: str | None = None
+    ) -> BaicunError:
+        """The same error (same type and code) saying where in a larger job it happened.
+
+        >>> err = DesignError("DES001", "the data has no rows").with_context(
+        ...     "instrument 'cadre'", file="cadre.csv", hint="Check the export.")
+        >>> print(err)
+        [DES001] the data has no rows (instrument 'cadre')
+          where: cadre.csv
+          what to do: Check the export.
+        """
+        fields = self.to_dict()
+        fields.pop("code"), fields.pop("message")
+        if file is not None:
+            fields["file"] = file
+        if hint is not None:
+            fields["hint"] = hint
+        return type(self)(self.code, f"{self.message} ({context})", **fields)
+
     def __reduce__(self):  # keep errors picklable (multiprocessing, pytest-xdist)
         return (_rebuild, (type(self), self.code, self.message, self.to_dict()))
 

@@ -182,3 +182,39 @@ def test_named_checks_can_be_let_through(tmp_path):
     assert blocking_issues(issues, study)["check"].tolist() == ["constraint"]
     (root / "study.toml").write_text("", encoding="utf-8")
     assert blocking_issues(issues, Study.load(root))["check"].tolist() == ["pii", "constraint"]
+
+
+def _village_frame(study):
+    import pandas as pd
+
+    path = study.raw_dir("demo-2024") / "village.csv"
+    return path, pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+
+
+def _write_village(path, frame):
+    import csv
+
+    frame.to_csv(path, sep=";", index=False, quoting=csv.QUOTE_ALL)
+
+
+@pytest.mark.slow
+def test_an_estimate_of_a_column_the_export_lacks_names_the_export_and_table(village_study):
+    path, frame = _village_frame(village_study)
+    _write_village(path, frame.drop(columns=[c for c in frame if c.endswith("/has_library")]))
+    with pytest.raises(BaicunError) as info:
+        run_wave(village_study, "demo-2024", stream=io.StringIO())
+    text = str(info.value)
+    assert "has_library" in text and "village.csv" in text
+    assert "estimate table 'village_facilities' of instrument 'village'" in text
+
+
+@pytest.mark.slow
+def test_an_export_with_a_header_only_is_named(village_study):
+    path, frame = _village_frame(village_study)
+    _write_village(path, frame.iloc[0:0])
+    log = village_study.raw_dir("demo-2024") / "corrections.csv"
+    log.write_text(log.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(BaicunError) as info:
+        run_wave(village_study, "demo-2024", stream=io.StringIO())
+    assert info.value.code == "STU036"
+    assert "village.csv" in str(info.value) and "no records" in str(info.value)

@@ -121,9 +121,7 @@ def _kind(node: Node, kind_of: Callable[[str], str | None] | None) -> str | None
     return None
 
 
-def value_kind(
-    expression: str, kind_of: Callable[[str], str | None] | None = None
-) -> str | None:
+def value_kind(expression: str, kind_of: Callable[[str], str | None] | None = None) -> str | None:
     """The kind of value ``expression`` gives: one of :data:`KINDS`, or ``None``.
 
     Parameters

@@ -30,7 +30,7 @@ from typing import Any, TextIO
 import pandas as pd
 
 from .. import __version__
-from ..errors import BaicunError
+from ..errors import BaicunError, StudyError
 from ..study import WORK_FOLDER, Study
 from .atomic import complete_or_restore, remove_stale
 from .folders import MANIFEST_NAME
@@ -336,18 +336,44 @@ def _estimate(run: WaveRun) -> StepOutcome:
     folder.mkdir(parents=True, exist_ok=True)
     designs: dict[str, Any] = {}
     outputs = []
-    present = {n for n, _ in _instruments_present(run)}
+    present = dict(_instruments_present(run))
     for spec in specs:
         if spec.instrument not in present:
             continue
-        if spec.instrument not in designs:
-            frame = _load(run.cleaned(spec.instrument)).data.data
-            frame = analysis_frame(frame, load_instrument(run.form(spec.instrument)))
-            settings = design_settings(run.study, spec.instrument)
-            designs[spec.instrument] = build_design(
-                _numeric_codes(frame, settings), settings, name=spec.instrument
-            )
-        table = compute(spec, designs[spec.instrument])
+        export = present[spec.instrument]
+        where = (
+            f"estimate table '{spec.name}' of instrument '{spec.instrument}', from {export.name}"
+        )
+        try:
+            if spec.instrument not in designs:
+                frame = _load(run.cleaned(spec.instrument)).data.data
+                if frame.empty:
+                    raise StudyError(
+                        "STU036",
+                        f"instrument '{spec.instrument}' has no records in wave '{run.wave}' "
+                        f"({export.name} holds no record, or every record was dropped or "
+                        "quarantined)",
+                        file=export,
+                        hint="Check the export (a header line only?) and corrections.csv; if "
+                        "the instrument was not fielded, remove its file and declare it under "
+                        "[waves.optional].",
+                    )
+                frame = analysis_frame(frame, load_instrument(run.form(spec.instrument)))
+                settings = design_settings(run.study, spec.instrument)
+                designs[spec.instrument] = build_design(
+                    _numeric_codes(frame, settings), settings, name=spec.instrument
+                )
+            table = compute(spec, designs[spec.instrument])
+        except StudyError:
+            raise
+        except BaicunError as err:
+            raise err.with_context(
+                where,
+                file=export,
+                hint=(err.hint or "")
+                + " Check the export's column for it (the validation report lists columns the "
+                "export lacks, reader note RD102) and the table's declaration in study.toml.",
+            ) from None
         path = folder / f"{spec.name}.csv"
         table.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
         outputs.append(path)
