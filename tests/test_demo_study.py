@@ -394,7 +394,8 @@ def test_injected_problems_are_in_the_committed_files():
         mine = corrected[corrected["wave"] == wave]
         assert len(log) == len(mine)
         expected = mine["value_in_file"].where(mine["action"] != "drop", mine["instance_id"])
-        assert sorted(zip(log["key"], log["old_value"])) == sorted(zip(mine["key"], expected))
+        named = mine["target"].where(mine["target"] != "", mine["key"])
+        assert sorted(zip(log["key"], log["old_value"])) == sorted(zip(named, expected))
         assert log["date"].is_monotonic_increasing
         assert (
             0 < len(mine) < len(problems[problems["wave"] == wave])

@@ -65,6 +65,7 @@ PROBLEM_COLUMNS = (
     "action",
     "new_value",
     "reason",
+    "target",
 )
 
 

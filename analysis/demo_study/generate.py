@@ -112,6 +112,8 @@ def generate_demo(
         instruments = load_wave_instruments(study, wave)
         tables, report = _tables(records, instruments)
         dirty, problems = inject(tables, wave, year, rng_for(seed, "dirt", wave))
+        cadre_rows = _cadre_rows(dirty["cadre"])
+        problems = [_name_cadre_row(p, cadre_rows) for p in problems]
         folder = study.raw_dir(wave)
         folder.mkdir(parents=True, exist_ok=True)
         files = _write_wave(folder, dirty, instruments, problems, wave, year, seed)
@@ -206,8 +208,6 @@ def _write_wave(
         for j, code in enumerate(enumerators(ci, year), start=1):
             submitters[str(code)] = (str(10 + 5 * ci + j), f"{county.name}调查员{j}")
     review = {p.instance_id: "hasIssues" for p in problems if p.kind == "short_interview"}
-    cadres = tables["cadre"].sort_values("__seq", key=lambda s: s.astype(int))
-    problems = [_name_cadre_row(p, cadres) for p in problems]
     written = [
         write_kobo_csv(
             tables["village"],
@@ -225,7 +225,7 @@ def _write_wave(
             review=review,
         ),
         write_excel_csv(
-            cadres,
+            _cadre_rows(tables["cadre"]),
             instruments["cadre"],
             folder / "cadre.csv",
             trailing_empty_row=True,
@@ -385,6 +385,11 @@ def _write_truth(
         "label::中文 (zh), label::English (en), county):\n\n" + choice_rows() + "\n",
         encoding="utf-8",
     )
+
+
+def _cadre_rows(cadre: pd.DataFrame) -> pd.DataFrame:
+    """The cadre table in the order its rows are typed into the Excel sheet."""
+    return cadre.sort_values("__seq", key=lambda s: s.astype(int))
 
 
 def _name_cadre_row(problem: Problem, cadres: pd.DataFrame) -> Problem:
