@@ -42,6 +42,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -149,6 +150,37 @@ class _Injector:
             )
         )
 
+    def fault(
+        self,
+        instrument: str,
+        mask: pd.Series | None,
+        variable: str,
+        wrong: str | Callable[[pd.Series], str],
+        kind: str,
+        note: str,
+        reason: str = "",
+        *,
+        new_value: str | None = None,
+    ) -> int | None:
+        """Type ``wrong`` for ``variable`` in a record picked among ``mask``; its index.
+
+        ``wrong`` may be a function of the picked record's clean row. With a ``reason``
+        the cleaning log replaces the value by ``new_value`` (by default the clean value);
+        without one the problem is left for validation to flag. ``None`` when no record
+        is left to pick.
+        """
+        idx = self.pick(instrument, mask)
+        if idx is None:
+            return None
+        df = self.t[instrument]
+        value = wrong(df.loc[idx]) if callable(wrong) else wrong
+        fix = {}
+        if reason:
+            clean = df.at[idx, variable] if new_value is None else new_value
+            fix = {"action": "replace", "new_value": clean, "reason": reason}
+        self.set(instrument, idx, variable, value, kind, note, **fix)
+        return idx
+
     def consented(self) -> pd.Series:
         return self.t["household"]["consent"] == "1"
 
@@ -249,60 +281,47 @@ class _Injector:
                     **fix,
                 )
 
-        idx = self.pick("household", ok & (hh["visited_library"] == "2"))
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "library_visits",
-                "3",
-                "skip_violation",
-                "没去过书屋却填了次数",
-                action="replace",
-                new_value="",
-                reason="跳问错误：未去过书屋，次数应为空",
-            )
-        idx = self.pick("household", ok & (hh["watched_film"] == "2"))
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "film_times",
-                "2",
-                "skip_violation",
-                "没看过电影却填了场次",
-                action="replace",
-                new_value="",
-                reason="跳问错误：未看过电影，场次应为空",
-            )
-        idx = self.pick("household", ok & (hh["attended_lecture"] == "1"))
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "lecture_times",
-                "",
-                "skip_violation",
-                "听过宣讲但次数漏填（必答题为空）",
-                action="replace",
-                new_value=hh.at[idx, "lecture_times"],
-                reason="电话回访补填宣讲次数",
-            )
+        self.fault(
+            "household",
+            ok & (hh["visited_library"] == "2"),
+            "library_visits",
+            "3",
+            "skip_violation",
+            "没去过书屋却填了次数",
+            "跳问错误：未去过书屋，次数应为空",
+            new_value="",
+        )
+        self.fault(
+            "household",
+            ok & (hh["watched_film"] == "2"),
+            "film_times",
+            "2",
+            "skip_violation",
+            "没看过电影却填了场次",
+            "跳问错误：未看过电影，场次应为空",
+            new_value="",
+        )
+        self.fault(
+            "household",
+            ok & (hh["attended_lecture"] == "1"),
+            "lecture_times",
+            "",
+            "skip_violation",
+            "听过宣讲但次数漏填（必答题为空）",
+            "电话回访补填宣讲次数",
+        )
 
-        idx = self.pick("household", ok & hh["head_age"].str.len().eq(2))
+        idx = self.fault(
+            "household",
+            ok & hh["head_age"].str.len().eq(2),
+            "head_age",
+            lambda row: "1" + row["head_age"],
+            "out_of_range",
+            "年龄多录了一位数",
+            "核对纸质记录，录入多打一位",
+        )
         if idx is not None:
             true = hh.at[idx, "head_age"]
-            self.set(
-                "household",
-                idx,
-                "head_age",
-                "1" + true,
-                "out_of_range",
-                "年龄多录了一位数",
-                action="replace",
-                new_value=true,
-                reason="核对纸质记录，录入多打一位",
-            )
             self.problems.append(
                 Problem(
                     self.wave,
@@ -316,111 +335,82 @@ class _Injector:
                     "户主年龄录错，花名册第1人年龄与之不符（改正户主年龄即解决）",
                 )
             )
-        idx = self.pick("household", ok & hh["income_total"].ne("998"))
-        if idx is not None:
-            true = hh.at[idx, "income_total"]
-            value = str(round(float(true) * 10000))
-            self.set(
-                "household",
-                idx,
-                "income_total",
-                value,
-                "out_of_range",
-                "收入按元而不是万元填写",
-                action="replace",
-                new_value=true,
-                reason="单位错误：按元填写，改为万元",
-            )
-        idx = self.pick("household", ok)
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "distance_centre_km",
-                "350",
-                "out_of_range",
-                "距离多录一位（35公里）",
-                action="replace",
-                new_value=hh.at[idx, "distance_centre_km"],
-                reason="核对纸质问卷，按原填写更正距离",
-            )
-
+        self.fault(
+            "household",
+            ok & hh["income_total"].ne("998"),
+            "income_total",
+            lambda row: str(round(float(row["income_total"]) * 10000)),
+            "out_of_range",
+            "收入按元而不是万元填写",
+            "单位错误：按元填写，改为万元",
+        )
+        self.fault(
+            "household",
+            ok,
+            "distance_centre_km",
+            "350",
+            "out_of_range",
+            "距离多录一位（35公里）",
+            "核对纸质问卷，按原填写更正距离",
+        )
         for _ in range(2):
-            idx = self.pick("household", ok)
-            if idx is not None:
-                self.set(
-                    "household",
-                    idx,
-                    "distance_centre_km",
-                    "998",
-                    "missing_code",
-                    "不知道（已声明的缺失码）",
-                )
-        idx = self.pick("household", ok & (hh["main_livelihood"].isin(["2", "3"])))
-        if idx is not None:
-            self.set(
+            self.fault(
                 "household",
-                idx,
-                "livestock_units",
-                "9999",
-                "missing_code_undeclared",
-                "不知道录成9999（应为99998）",
-                action="replace",
-                new_value="99998",
-                reason="回访核实：户主说不清存栏数",
+                ok,
+                "distance_centre_km",
+                "998",
+                "missing_code",
+                "不知道（已声明的缺失码）",
             )
-        idx = self.pick("household", ok & (hh["cropland_mu"] != "0"))
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "cropland_mu",
-                "999",
-                "missing_code_undeclared",
-                "不知道录成999（在取值范围内）",
-            )
+        self.fault(
+            "household",
+            ok & (hh["main_livelihood"].isin(["2", "3"])),
+            "livestock_units",
+            "9999",
+            "missing_code_undeclared",
+            "不知道录成9999（应为99998）",
+            "回访核实：户主说不清存栏数",
+            new_value="99998",
+        )
+        self.fault(
+            "household",
+            ok & (hh["cropland_mu"] != "0"),
+            "cropland_mu",
+            "999",
+            "missing_code_undeclared",
+            "不知道录成999（在取值范围内）",
+        )
 
-        idx = self.pick("household", ok & (hh["head_ethnicity"] == "2"))
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "head_ethnicity",
-                "8",
-                "unknown_choice_code",
-                "民族代码8不在选项中",
-                action="replace",
-                new_value="2",
-                reason="核对纸质问卷：藏族",
-            )
-        idx = self.pick("household", ok & (hh["tv_access"] == "3"))
-        if idx is not None:
-            self.set(
-                "household",
-                idx,
-                "tv_access",
-                "6",
-                "unknown_choice_code",
-                "代码6（投影电视）是调查员自加的",
-                action="replace",
-                new_value="3",
-                reason="核对纸质问卷：调查员自加代码6（投影电视），实为网络电视",
-            )
+        self.fault(
+            "household",
+            ok & (hh["head_ethnicity"] == "2"),
+            "head_ethnicity",
+            "8",
+            "unknown_choice_code",
+            "民族代码8不在选项中",
+            "核对纸质问卷：藏族",
+            new_value="2",
+        )
+        self.fault(
+            "household",
+            ok & (hh["tv_access"] == "3"),
+            "tv_access",
+            "6",
+            "unknown_choice_code",
+            "代码6（投影电视）是调查员自加的",
+            "核对纸质问卷：调查员自加代码6（投影电视），实为网络电视",
+            new_value="3",
+        )
         if year == 2025:
-            idx = self.pick("household", ok & hh["info_channels"].str.contains("3", regex=False))
-            if idx is not None:
-                value = hh.at[idx, "info_channels"] + " 9"
-                self.set(
-                    "household",
-                    idx,
-                    "info_channels",
-                    value,
-                    "unknown_choice_code",
-                    "代码9（短视频平台）不在2024版选项中",
-                    action="replace",
-                    new_value=hh.at[idx, "info_channels"],
-                    reason="代码9不在选项中：删去，短视频平台记入开放题",
-                )
+            self.fault(
+                "household",
+                ok & hh["info_channels"].str.contains("3", regex=False),
+                "info_channels",
+                lambda row: row["info_channels"] + " 9",
+                "unknown_choice_code",
+                "代码9（短视频平台）不在2024版选项中",
+                "代码9不在选项中：删去，短视频平台记入开放题",
+            )
 
         idx = self.pick("household", ok)
         if idx is not None:
@@ -431,51 +421,37 @@ class _Injector:
             fix = {"action": "drop", "reason": "回访核实：未实际入户访问"} if year == 2025 else {}
             self.set("household", idx, "end", end, "short_interview", "完整问卷3分钟完成", **fix)
 
-        idx = self.pick("household", ok & hh["problem_detail"].ne(""))
-        if idx is not None:
-            phone = phone_number(self.rng)
-            true = hh.at[idx, "problem_detail"]
-            self.set(
-                "household",
-                idx,
-                "problem_detail",
-                f"{true}有事打我电话{phone}。",
-                "pii_in_free_text",
-                "开放题里写了手机号",
-                action="replace",
-                new_value=true,
-                reason="删除开放题中的电话号码",
-            )
-        idx = self.pick("household", ok)
-        if idx is not None:
-            number = id_number(
-                self.rng, hh.at[idx, "county"], 1970 + int(self.rng.integers(0, 30)), "1"
-            )
-            self.set(
-                "household",
-                idx,
-                "enumerator_notes",
-                f"户主身份证号{number}，已核对。",
-                "pii_in_free_text",
-                "调查员备注里写了身份证号",
-                action="replace",
-                new_value=hh.at[idx, "enumerator_notes"],
-                reason="删除调查员备注中的身份证号",
-            )
-        idx = self.pick("household", ok & hh["suggestions"].ne(""))
-        if idx is not None:
-            true = hh.at[idx, "suggestions"]
-            self.set(
-                "household",
-                idx,
-                "suggestions",
-                f"{true}联系人电话{phone_number(self.rng)}",
-                "pii_in_free_text",
-                "建议里留了电话",
-                action="replace",
-                new_value=true,
-                reason="删除开放题中的电话号码",
-            )
+        self.fault(
+            "household",
+            ok & hh["problem_detail"].ne(""),
+            "problem_detail",
+            lambda row: f"{row['problem_detail']}有事打我电话{phone_number(self.rng)}。",
+            "pii_in_free_text",
+            "开放题里写了手机号",
+            "删除开放题中的电话号码",
+        )
+        self.fault(
+            "household",
+            ok,
+            "enumerator_notes",
+            lambda row: (
+                "户主身份证号"
+                + id_number(self.rng, row["county"], 1970 + int(self.rng.integers(0, 30)), "1")
+                + "，已核对。"
+            ),
+            "pii_in_free_text",
+            "调查员备注里写了身份证号",
+            "删除调查员备注中的身份证号",
+        )
+        self.fault(
+            "household",
+            ok & hh["suggestions"].ne(""),
+            "suggestions",
+            lambda row: f"{row['suggestions']}联系人电话{phone_number(self.rng)}",
+            "pii_in_free_text",
+            "建议里留了电话",
+            "删除开放题中的电话号码",
+        )
 
         idx = self.pick("household", ok)
         if idx is not None:
@@ -518,46 +494,35 @@ class _Injector:
             self.duplicate(
                 "village", changes=idx_changes, action="drop", reason="同一村提交两次，以后一份为准"
             )
-        idx = self.pick("village", v["has_culture_room"] == "1")
-        if idx is not None:
-            true = v.at[idx, "culture_room_area"]
-            self.set(
-                "village",
-                idx,
-                "culture_room_area",
-                true + "00",
-                "out_of_range",
-                "面积多录了两个0",
-                action="replace",
-                new_value=true,
-                reason="核对：面积多打了两个0",
-            )
-        idx = self.pick("village", v["has_library"] == "2")
-        if idx is not None:
-            self.set("village", idx, "library_books", "500", "skip_violation", "没有书屋却填了藏书")
-        idx = self.pick("village")
-        if idx is not None:
-            self.set(
-                "village",
-                idx,
-                "natural_villages",
-                "99",
-                "missing_code_undeclared",
-                "不知道录成99（超出1-50）",
-                action="replace",
-                new_value=v.at[idx, "natural_villages"],
-                reason="电话回访村委会补填自然村数",
-            )
-        idx = self.pick("village")
-        if idx is not None:
-            self.set(
-                "village",
-                idx,
-                "distance_county_km",
-                "998",
-                "missing_code",
-                "不知道（已声明的缺失码）",
-            )
+        self.fault(
+            "village",
+            v["has_culture_room"] == "1",
+            "culture_room_area",
+            lambda row: row["culture_room_area"] + "00",
+            "out_of_range",
+            "面积多录了两个0",
+            "核对：面积多打了两个0",
+        )
+        self.fault(
+            "village",
+            v["has_library"] == "2",
+            "library_books",
+            "500",
+            "skip_violation",
+            "没有书屋却填了藏书",
+        )
+        self.fault(
+            "village",
+            None,
+            "natural_villages",
+            "99",
+            "missing_code_undeclared",
+            "不知道录成99（超出1-50）",
+            "电话回访村委会补填自然村数",
+        )
+        self.fault(
+            "village", None, "distance_county_km", "998", "missing_code", "不知道（已声明的缺失码）"
+        )
         idx = self.pick("village", v["main_income_source"] == "4")
         idx = idx if idx is not None else self.pick("village")
         if idx is not None:
@@ -572,94 +537,67 @@ class _Injector:
                 new_value=v.at[idx, "main_income_source"],
                 reason="电话核实：主要收入来源按选项重新归类",
             )
-        idx = self.pick("village", v["minority_population"].astype(int) > 100)
-        if idx is not None:
-            true = v.at[idx, "minority_population"]
-            wrong = str(int(v.at[idx, "population"]) + int(true))
-            self.set(
-                "village",
-                idx,
-                "minority_population",
-                wrong,
-                "constraint_violation",
-                "少数民族人口大于户籍人口（多录）",
-                action="replace",
-                new_value=true,
-                reason="核对村登记表",
-            )
-        idx = self.pick("village")
-        if idx is not None:
-            self.set(
-                "village",
-                idx,
-                "enumerator_notes",
-                f"书记电话{phone_number(self.rng)}，可回访",
-                "pii_in_free_text",
-                "调查员备注里写了电话",
-                action="replace",
-                new_value=v.at[idx, "enumerator_notes"],
-                reason="删除调查员备注中的电话号码",
-            )
+        self.fault(
+            "village",
+            v["minority_population"].astype(int) > 100,
+            "minority_population",
+            lambda row: str(int(row["population"]) + int(row["minority_population"])),
+            "constraint_violation",
+            "少数民族人口大于户籍人口（多录）",
+            "核对村登记表",
+        )
+        self.fault(
+            "village",
+            None,
+            "enumerator_notes",
+            lambda row: f"书记电话{phone_number(self.rng)}，可回访",
+            "pii_in_free_text",
+            "调查员备注里写了电话",
+            "删除调查员备注中的电话号码",
+        )
 
     def cadre(self, year: int) -> None:
         c = self.t["cadre"]
-        idx = self.pick("cadre")
-        if idx is not None:
-            true = c.at[idx, "score_democratic"]
-            wrong = true.replace(".", "") if "." in true else true + "0"
-            self.set(
-                "cadre",
-                idx,
-                "score_democratic",
-                wrong,
-                "out_of_range",
-                "漏打小数点",
-                action="replace",
-                new_value=true,
-                reason="核对测评汇总表：漏了小数点",
-            )
-        idx = self.pick("cadre")
-        if idx is not None:
-            self.set(
-                "cadre",
-                idx,
-                "posting_mode",
-                "4",
-                "unknown_choice_code",
-                "挂职方式4不在选项中",
-                action="replace",
-                new_value=c.at[idx, "posting_mode"],
-                reason="核对组织部选派名单",
-            )
-        idx = self.pick("cadre", c["posting_mode"] == "3")
-        if idx is not None:
-            self.set(
-                "cadre",
-                idx,
-                "posting_level",
-                "1",
-                "constraint_violation",
-                "上派却填了乡镇层级",
-                action="replace",
-                new_value=c.at[idx, "posting_level"],
-                reason="核对组织部选派名单：挂职单位层级",
-            )
-        idx = self.pick("cadre")
-        if idx is not None:
-            number = id_number(
-                self.rng, c.at[idx, "county"], int(c.at[idx, "birth_year"]), c.at[idx, "sex"]
-            )
-            self.set(
-                "cadre",
-                idx,
-                "problems",
-                f"本人身份证{number}，补助一直没发。",
-                "pii_in_free_text",
-                "开放题里写了身份证号",
-                action="replace",
-                new_value=c.at[idx, "problems"],
-                reason="核对纸质问卷：录入时把身份证号录进了开放题，按原文更正",
-            )
+        self.fault(
+            "cadre",
+            None,
+            "score_democratic",
+            lambda row: _drop_decimal_point(row["score_democratic"]),
+            "out_of_range",
+            "漏打小数点",
+            "核对测评汇总表：漏了小数点",
+        )
+        self.fault(
+            "cadre",
+            None,
+            "posting_mode",
+            "4",
+            "unknown_choice_code",
+            "挂职方式4不在选项中",
+            "核对组织部选派名单",
+        )
+        self.fault(
+            "cadre",
+            c["posting_mode"] == "3",
+            "posting_level",
+            "1",
+            "constraint_violation",
+            "上派却填了乡镇层级",
+            "核对组织部选派名单：挂职单位层级",
+        )
+        self.fault(
+            "cadre",
+            None,
+            "problems",
+            lambda row: (
+                "本人身份证"
+                + id_number(self.rng, row["county"], int(row["birth_year"]), row["sex"])
+                + "，补助一直没发。"
+            ),
+            "pii_in_free_text",
+            "开放题里写了身份证号",
+            "核对纸质问卷：录入时把身份证号录进了开放题，按原文更正",
+        )
         # One cadre typed in twice by two clerks (no instance id to tell them apart).
         idx = self.pick("cadre")
         if idx is not None:
@@ -717,6 +655,11 @@ class _Injector:
                     reason="电话核实：距离属实",
                 )
             )
+
+
+def _drop_decimal_point(score: str) -> str:
+    """A score typed without its decimal point (``85.5`` -> ``855``, ``90`` -> ``900``)."""
+    return score.replace(".", "") if "." in score else score + "0"
 
 
 def inject(

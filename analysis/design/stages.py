@@ -28,6 +28,7 @@ __all__ = [
     "check_lonely",
     "factorize",
     "fpc_values",
+    "numeric_column",
     "population_sizes",
     "read_weights",
     "readonly",
@@ -167,17 +168,14 @@ def read_weights(
             pop, samp = population_sizes(*fpc, s, unit_codes, scodes)
             prob = prob * (1.0 / (pop / samp))
         return 1.0 / prob
-    col = data[weights]
-    if col.dtype == bool or not pd.api.types.is_numeric_dtype(col.dtype):
-        raise DesignError(
-            "DES006",
-            f"weights column {weights!r} is not numeric",
-            column=weights,
-            expected="positive numbers",
-            found=str(col.dtype),
-            hint="Convert the weights to numbers (check for text such as '1,234' or '--').",
-        )
-    w = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    w = numeric_column(
+        data,
+        weights,
+        "DES006",
+        "weights",
+        expected="positive numbers",
+        hint="Convert the weights to numbers (check for text such as '1,234' or '--').",
+    )
     checks = (
         (
             np.isnan(w),
@@ -223,21 +221,45 @@ def read_weights(
     return w
 
 
+def numeric_column(
+    data: pd.DataFrame, name: str, code: str, role: str, *, expected: str, hint: str
+) -> np.ndarray:
+    """Column ``name`` as float64 with NaN for missing values, or the error ``code``.
+
+    ``role`` names the column in the message ("weights column 'w' is not numeric");
+    True/False columns are refused too.
+
+    Examples
+    --------
+    >>> numeric_column(pd.DataFrame({"w": [1, 2]}), "w", "DES006", "weights",
+    ...                expected="positive numbers", hint="")
+    array([1., 2.])
+    """
+    col = data[name]
+    if col.dtype == bool or not pd.api.types.is_numeric_dtype(col.dtype):
+        raise DesignError(
+            code,
+            f"{role} column {name!r} is not numeric",
+            column=name,
+            expected=expected,
+            found=str(col.dtype),
+            hint=hint,
+        )
+    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def fpc_values(data: pd.DataFrame, fpc_cols: list[str]) -> tuple[np.ndarray, bool]:
     """The fpc columns as a matrix, and whether they are population sizes (else fractions)."""
     mats = []
     for col in fpc_cols:
-        c = data[col]
-        if c.dtype == bool or not pd.api.types.is_numeric_dtype(c.dtype):
-            raise DesignError(
-                "DES013",
-                f"fpc column {col!r} is not numeric",
-                column=col,
-                expected="population sizes or sampling fractions",
-                found=str(c.dtype),
-                hint="Convert the fpc column to numbers.",
-            )
-        v = c.to_numpy(dtype=np.float64, na_value=np.nan)
+        v = numeric_column(
+            data,
+            col,
+            "DES013",
+            "fpc",
+            expected="population sizes or sampling fractions",
+            hint="Convert the fpc column to numbers.",
+        )
         refuse_rows(
             data,
             np.isnan(v),

@@ -47,7 +47,7 @@ from ..errors import EstimationError
 from .estimators import proportion
 from .intervals import t_interval
 from .levels import _level_unit_totals, level_codes
-from .tidy import check_design, check_level, srs_deff
+from .tidy import check_choice, check_design, check_level, srs_deff
 
 __all__ = ["CHISQ_STATISTICS", "MAX_CELLS", "Crosstab", "chisq_test", "crosstab"]
 
@@ -95,14 +95,13 @@ class Crosstab:
         value : str
             An estimate-table column (``estimate``, ``se``, ``ci_low``, ...).
         """
-        if table not in ("row_shares", "col_shares", "counts"):
-            raise EstimationError(
-                "EST104",
-                f"unknown crosstab table {table!r}",
-                expected="row_shares / col_shares / counts",
-                found=repr(table),
-                hint="Use crosstab(...).wide('row_shares').",
-            )
+        check_choice(
+            table,
+            ("row_shares", "col_shares", "counts"),
+            "EST104",
+            "crosstab table",
+            hint="Use crosstab(...).wide('row_shares').",
+        )
         t = getattr(self, table)
         by = self.col if table == "col_shares" else self.row
         wide = t.pivot(index=by, columns="level", values=value)
@@ -303,14 +302,13 @@ def _rao_scott(design: SurveyDesign, cells: _Cells, statistic: str) -> dict[str,
 
 
 def _check_empty(cells_counts: int, empty_cells: str, row: str, col: str) -> None:
-    if empty_cells not in ("allow", "fail"):
-        raise EstimationError(
-            "EST104",
-            f"unknown empty_cells option {empty_cells!r}",
-            expected="allow / fail",
-            found=repr(empty_cells),
-            hint="Use empty_cells='allow' (as R) or 'fail'.",
-        )
+    check_choice(
+        empty_cells,
+        ("allow", "fail"),
+        "EST104",
+        "empty_cells option",
+        hint="Use empty_cells='allow' (as R) or 'fail'.",
+    )
     if cells_counts and empty_cells == "fail":
         raise EstimationError(
             "EST107",
@@ -323,15 +321,13 @@ def _check_empty(cells_counts: int, empty_cells: str, row: str, col: str) -> Non
 
 
 def _check_statistic(statistic: Any) -> str:
-    if statistic not in CHISQ_STATISTICS:
-        raise EstimationError(
-            "EST104",
-            f"unknown test statistic {statistic!r}",
-            expected=" / ".join(CHISQ_STATISTICS),
-            found=repr(statistic),
-            hint="Use statistic='F' (R's default, Rao-Scott second order) or 'Chisq'.",
-        )
-    return statistic
+    return check_choice(
+        statistic,
+        CHISQ_STATISTICS,
+        "EST104",
+        "test statistic",
+        hint="Use statistic='F' (R's default, Rao-Scott second order) or 'Chisq'.",
+    )
 
 
 def _test_table(row: str, col: str, statistic: str, res: dict, n: int) -> pd.DataFrame:

@@ -61,6 +61,7 @@ from .levels import is_categorical, level_table, rows_present
 from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
 from .tidy import (
     ESTIMATE_COLUMNS,
+    check_choice,
     check_design,
     check_level,
     concat,
@@ -397,22 +398,20 @@ def quantile(
     """
     design = check_design(design)
     level = check_level(ci_level)
-    if qrule not in QUANTILE_RULES:
-        raise EstimationError(
-            "EST009",
-            f"unknown quantile rule {qrule!r}",
-            expected=" / ".join(QUANTILE_RULES),
-            found=repr(qrule),
-            hint="Use qrule='math' (R's default), 'school' or 'hf7'.",
-        )
-    if interval not in QUANTILE_INTERVALS:
-        raise EstimationError(
-            "EST009",
-            f"unknown quantile interval type {interval!r}",
-            expected=" / ".join(QUANTILE_INTERVALS),
-            found=repr(interval),
-            hint="Use interval='mean' (R's default), 'beta', 'xlogit' or 'asin'.",
-        )
+    check_choice(
+        qrule,
+        QUANTILE_RULES,
+        "EST009",
+        "quantile rule",
+        hint="Use qrule='math' (R's default), 'school' or 'hf7'.",
+    )
+    check_choice(
+        interval,
+        QUANTILE_INTERVALS,
+        "EST009",
+        "quantile interval type",
+        hint="Use interval='mean' (R's default), 'beta', 'xlogit' or 'asin'.",
+    )
     probs = _probabilities(q)
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)

@@ -36,7 +36,7 @@ import pandas as pd
 from ..design.domains import column_names, domains
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
-from .tidy import check_design
+from .tidy import check_choice, check_design
 
 __all__ = [
     "COMPOSITE_METHODS",
@@ -355,14 +355,13 @@ def composite_score(
             found=type(data).__name__,
             hint="Pass the cleaned data (or its design).",
         )
-    if method not in COMPOSITE_METHODS:
-        raise EstimationError(
-            "EST305",
-            f"unknown scaling method {method!r}",
-            expected=" / ".join(COMPOSITE_METHODS),
-            found=repr(method),
-            hint="Use 'zscore' (standardised) or 'minmax' (0-1 with declared ranges).",
-        )
+    check_choice(
+        method,
+        COMPOSITE_METHODS,
+        "EST305",
+        "scaling method",
+        hint="Use 'zscore' (standardised) or 'minmax' (0-1 with declared ranges).",
+    )
     weights = _item_weights(items)
     names = _frame_columns(frame, list(weights), "items")
     direction = dict(direction or {})
@@ -470,14 +469,13 @@ def rank_scores(
             found=type(table).__name__,
             hint="Pass the table holding the score column.",
         )
-    if method not in RANK_METHODS:
-        raise EstimationError(
-            "EST306",
-            f"unknown tie rule {method!r}",
-            expected=" / ".join(RANK_METHODS),
-            found=repr(method),
-            hint="Use 'min' (1, 1, 3), 'dense' (1, 1, 2) or 'average' (1.5, 1.5, 3).",
-        )
+    check_choice(
+        method,
+        RANK_METHODS,
+        "EST306",
+        "tie rule",
+        hint="Use 'min' (1, 1, 3), 'dense' (1, 1, 2) or 'average' (1.5, 1.5, 3).",
+    )
     by_cols = [] if by is None else _frame_columns(table, by, "by")
     _frame_columns(table, score, "score")
     values = pd.to_numeric(table[score], errors="coerce")

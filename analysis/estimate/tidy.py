@@ -28,6 +28,7 @@ from ..errors import EstimationError
 __all__ = [
     "CHANGE_COLUMNS",
     "ESTIMATE_COLUMNS",
+    "check_choice",
     "check_design",
     "check_fraction",
     "check_level",
@@ -65,6 +66,25 @@ def check_design(design: Any) -> SurveyDesign:
             hint="Build the design first: SurveyDesign(data, weights=..., strata=..., psu=...).",
         )
     return design
+
+
+def check_choice(value: Any, allowed: Sequence[str], code: str, what: str, *, hint: str) -> str:
+    """``value`` when it is one of ``allowed``, or the error ``code`` ("unknown {what}").
+
+    Examples
+    --------
+    >>> check_choice("F", ("F", "Chisq"), "EST104", "test statistic", hint="")
+    'F'
+    """
+    if value not in allowed:
+        raise EstimationError(
+            code,
+            f"unknown {what} {value!r}",
+            expected=" / ".join(allowed),
+            found=repr(value),
+            hint=hint,
+        )
+    return value
 
 
 def check_fraction(value: Any, code: str, what: str, *, example: str, hint: str) -> float:

@@ -56,6 +56,7 @@ from .intervals import t_interval
 from .levels import is_categorical, level_codes
 from .tidy import (
     CHANGE_COLUMNS,
+    check_choice,
     check_design,
     check_fraction,
     check_level,
@@ -78,15 +79,14 @@ CHANGE_KINDS = ("auto", "mean", "proportion", "total")
 
 
 def _kind(design: SurveyDesign, name: str, kind: str) -> str:
-    if kind not in CHANGE_KINDS:
-        raise EstimationError(
-            "EST402",
-            f"unknown kind of comparison {kind!r}",
-            expected=" / ".join(CHANGE_KINDS),
-            found=repr(kind),
-            hint="Use 'auto' (means of numbers, shares of categories), 'mean', 'proportion' "
-            "or 'total'.",
-        )
+    check_choice(
+        kind,
+        CHANGE_KINDS,
+        "EST402",
+        "kind of comparison",
+        hint="Use 'auto' (means of numbers, shares of categories), 'mean', 'proportion' "
+        "or 'total'.",
+    )
     if kind == "auto":
         return "proportion" if is_categorical(design.data[name]) else "mean"
     return kind

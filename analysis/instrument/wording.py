@@ -44,8 +44,10 @@ __all__ = [
     "type_in_words",
 ]
 
+#: Chinese words for a comparison: the same for another field as for the answer itself.
+_ZH_OPS = {"=": "等于", "!=": "不等于", ">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于"}
 _OPS = {
-    "zh": {"=": "等于", "!=": "不等于", ">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于"},
+    "zh": _ZH_OPS,
     "en": {
         "=": "equals",
         "!=": "is not",
@@ -56,7 +58,7 @@ _OPS = {
     },
 }
 _SELF_OPS = {
-    "zh": {"=": "等于", "!=": "不等于", ">": "大于", ">=": "不小于", "<": "小于", "<=": "不大于"},
+    "zh": _ZH_OPS,
     "en": {
         "=": "equal to",
         "!=": "not",
