@@ -23,15 +23,23 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from analysis.format import number, pct, signed
+from analysis.format import signed
 
 from .canvas import category_axis, new_figure, percent_axis, styled, value_axis, words
 from .estimates import require_columns, sorted_labels, wrap_label
-from .shares import _pick_label
+from .marks import fmt_value, label_values, pick_label, rows_by_label
 
 __all__ = ["change_arrows"]
 
 _UP, _DOWN, _FLAT = "#2F5597", "#C55A11", "#A6A6A6"
+
+
+def _change_text(value: float, change: float, percent: bool, decimals: int, lang: str) -> str:
+    """The current value with its signed change: ``53.2%（+3.2）``."""
+    ch = signed(change, percent=percent, decimals=decimals)
+    if lang == "en":
+        return f"{fmt_value(value, percent, decimals)} ({ch})"
+    return f"{fmt_value(value, percent, decimals)}（{ch}）"
 
 
 @styled
@@ -70,10 +78,10 @@ def change_arrows(
     matplotlib.figure.Figure
     """
     require_columns(table, [old, new, significant], chart="change_arrows")
-    label = _pick_label(table, label, "change_arrows")
+    label = pick_label(table, label, "change_arrows")
     w = words(lang)
     labels = sorted_labels(table, label, value=new, order=order)
-    rows = table.assign(_label=table[label].astype(str)).set_index("_label").loc[labels]
+    rows = rows_by_label(table, label, labels)
     a, b = rows[old].to_numpy(float), rows[new].to_numpy(float)
     sig = rows[significant].fillna(False).astype(bool).to_numpy()
     fig, ax = new_figure(len(labels), extra_cm=2.8)
@@ -106,16 +114,16 @@ def change_arrows(
     else:
         span = hi - lo
         value_axis(ax, lo - 0.1 * span, hi, decimals=decimals)
-    pad = 0.015 * (ax.get_xlim()[1] - ax.get_xlim()[0])
-    fmt = (lambda v: pct(v, decimals)) if percent else (lambda v: number(v, decimals))
     change = rows["change"].to_numpy(float) if "change" in rows.columns else b - a
-    for y, aa, bb, ch in zip(pos, a, b, change):
-        if np.isnan(bb):
-            continue
-        text = f"{fmt(bb)}（{signed(ch, percent=percent, decimals=decimals)}）"
-        if lang == "en":
-            text = f"{fmt(bb)} ({signed(ch, percent=percent, decimals=decimals)})"
-        ax.text(max(aa, bb) + pad, y, text, va="center", ha="left", fontsize=8, color="#262626")
+    shown = [i for i, bb in enumerate(b) if not np.isnan(bb)]
+    label_values(
+        ax,
+        [max(a[i], b[i]) for i in shown],
+        [pos[i] for i in shown],
+        [_change_text(b[i], change[i], percent, decimals, lang) for i in shown],
+        fontsize=8,
+        pad=0.015,
+    )
     old_name, new_name = waves if waves is not None else (w["old"], w["new"])
     handles = [
         Line2D(

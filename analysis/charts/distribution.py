@@ -124,12 +124,8 @@ def score_distribution(
         )
     fmt = NumberTicks(decimals)
     if kind == "box":
-        if by is None:
-            d = d.assign(_g="")
-            by_col = "_g"
-        else:
-            d = d.assign(_g=d[by].astype(str))
-            by_col = "_g"
+        d = d.assign(_g="" if by is None else d[by].astype(str))
+        by_col = "_g"
         if isinstance(order, str) and order == "median":
             groups = list(d.groupby(by_col)[column].median().sort_values(ascending=False).index)
         elif isinstance(order, str):
@@ -198,13 +194,4 @@ def score_distribution(
             legend.set_title(None)
     if title:
         ax.set_title(title)
-    if np.isfinite(d[column]).sum() == 0:
-        raise ChartError(
-            "CHT003",
-            f"column {column!r} has no values to draw",
-            expected="some numbers",
-            found="only missing values",
-            column=column,
-            hint="Check the filter or the score.",
-        )
     return fig

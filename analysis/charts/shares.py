@@ -21,49 +21,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.format import number, pct
-
 from .canvas import category_axis, new_figure, percent_axis, styled, value_axis, words
-from .errors import ChartError
-from .estimates import label_columns, require_columns, sorted_labels, wrap_label
+from .estimates import require_columns, sorted_labels, wrap_label
+from .marks import (
+    HIGHLIGHT,
+    axis_name,
+    fmt_value,
+    has_ci,
+    interval_whiskers,
+    label_values,
+    pick_label,
+    rows_by_label,
+)
 from .style import PALETTE
 
 __all__ = ["domain_bars", "share_bars"]
-
-_HIGHLIGHT = "#C55A11"
-
-
-def _pick_label(table: pd.DataFrame, label: str | None, chart: str) -> str:
-    if label is not None:
-        require_columns(table, [label], chart=chart)
-        return label
-    cols = label_columns(table)
-    varying = [c for c in cols if table[c].nunique(dropna=False) > 1]
-    if len(varying) == 1:
-        return varying[0]
-    if not varying and cols:
-        return cols[0]
-    raise ChartError(
-        "CHT005",
-        f"{chart} cannot tell which column names the bars",
-        expected="one column besides the estimate columns that varies",
-        found="columns " + ", ".join(varying or cols) if (varying or cols) else "none",
-        hint="Pass label='county' (the column to put on the axis), or use domain_bars(by=, hue=).",
-    )
-
-
-def _errors(est: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    return np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)])
-
-
-def _fmt(value: float, percent: bool, decimals: int) -> str:
-    return pct(value, decimals) if percent else number(value, decimals)
-
-
-def _has_ci(table: pd.DataFrame) -> bool:
-    return {"ci_low", "ci_high"} <= set(table.columns) and bool(
-        table[["ci_low", "ci_high"]].notna().any().all()
-    )
 
 
 @styled
@@ -107,44 +79,29 @@ def share_bars(
     matplotlib.figure.Figure
     """
     require_columns(table, [value], chart="share_bars")
-    label = _pick_label(table, label, "share_bars")
+    label = pick_label(table, label, "share_bars")
     w = words(lang)
     labels = sorted_labels(table, label, value=value, order=order)
-    rows = table.assign(_label=table[label].astype(str)).set_index("_label").loc[labels]
+    rows = rows_by_label(table, label, labels)
     est = rows[value].to_numpy(float)
     fig, ax = new_figure(len(labels))
     pos = category_axis(ax, [wrap_label(x, wrap) for x in labels])
     marked = {str(h) for h in highlight}
-    colors = [_HIGHLIGHT if x in marked else PALETTE[0] for x in labels]
+    colors = [HIGHLIGHT if x in marked else PALETTE[0] for x in labels]
     ax.barh(pos, est, height=0.62, color=colors, zorder=2)
     top = float(np.nanmax(est))
     ends = est
-    if _has_ci(rows):
-        low, high = rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float)
-        ax.errorbar(
-            est,
-            pos,
-            xerr=_errors(est, low, high),
-            fmt="none",
-            ecolor="#404040",
-            elinewidth=0.8,
-            capsize=2.5,
-            capthick=0.8,
-            zorder=3,
-        )
+    with_ci = has_ci(rows)
+    if with_ci:
+        _, high = interval_whiskers(ax, est, pos, rows, color="#404040", width=0.8, capsize=2.5)
         ends = np.fmax(est, high)
         top = float(np.nanmax(ends))
-        default_x = w["share_ci"] if percent else w["value_ci"]
-    else:
-        default_x = w["share"] if percent else w["value"]
     if percent:
         percent_axis(ax, top)
     else:
         value_axis(ax, min(0.0, float(np.nanmin(est))), top, decimals=decimals)
-    pad = 0.012 * (ax.get_xlim()[1] - ax.get_xlim()[0])
-    for y, x, v in zip(pos, ends, est):
-        ax.text(x + pad, y, _fmt(v, percent, decimals), va="center", ha="left", color="#262626")
-    ax.set_xlabel(default_x if xlabel is None else xlabel)
+    label_values(ax, ends, pos, [fmt_value(v, percent, decimals) for v in est])
+    ax.set_xlabel(axis_name(w, percent=percent, with_ci=with_ci) if xlabel is None else xlabel)
     ax.set_ylabel("")
     if title:
         ax.set_title(title)
@@ -219,11 +176,11 @@ def domain_bars(
     pos = category_axis(ax, [wrap_label(x, wrap) for x in labels])
     band = 0.8
     height = band / n_groups
-    has_ci = _has_ci(table)
+    with_ci = has_ci(table)
     show_values = value_labels if value_labels is not None else len(labels) * n_groups <= 16
     key = table.assign(_by=table[by].astype(str), _hue=table[hue].astype(str))
     top = float(np.nanmax(key[value]))
-    if has_ci:
+    if with_ci:
         top = max(top, float(np.nanmax(key["ci_high"])))
     texts = []
     for gi, group in enumerate(groups):
@@ -235,19 +192,8 @@ def domain_bars(
             y, est, height=height * 0.92, color=PALETTE[gi % len(PALETTE)], label=group, zorder=2
         )
         ends = est
-        if has_ci:
-            low, high = sub["ci_low"].to_numpy(float), sub["ci_high"].to_numpy(float)
-            ax.errorbar(
-                est,
-                y,
-                xerr=_errors(est, low, high),
-                fmt="none",
-                ecolor="#404040",
-                elinewidth=0.7,
-                capsize=2,
-                capthick=0.7,
-                zorder=3,
-            )
+        if with_ci:
+            _, high = interval_whiskers(ax, est, y, sub, color="#404040", width=0.7, capsize=2)
             ends = np.fmax(est, high)
         texts.extend((e, yy, v) for e, yy, v in zip(ends, y, est) if not np.isnan(v))
     if percent:
@@ -255,18 +201,9 @@ def domain_bars(
     else:
         value_axis(ax, min(0.0, float(np.nanmin(key[value]))), top, decimals=decimals)
     if show_values:
-        pad = 0.012 * (ax.get_xlim()[1] - ax.get_xlim()[0])
         size = ax.yaxis.get_ticklabels()[0].get_fontsize() - 1 if labels else 8
-        for e, yy, v in texts:
-            ax.text(
-                e + pad,
-                yy,
-                _fmt(v, percent, decimals),
-                va="center",
-                ha="left",
-                fontsize=size,
-                color="#262626",
-            )
+        ends, ys, values = zip(*texts) if texts else ((), (), ())
+        label_values(ax, ends, ys, [fmt_value(v, percent, decimals) for v in values], fontsize=size)
     ax.legend(
         loc="lower center",
         bbox_to_anchor=(0.5, 1.0),
@@ -275,11 +212,7 @@ def domain_bars(
         handlelength=1.2,
         borderaxespad=0.3,
     )
-    if has_ci:
-        default_x = w["share_ci"] if percent else w["value_ci"]
-    else:
-        default_x = w["share"] if percent else w["value"]
-    ax.set_xlabel(default_x if xlabel is None else xlabel)
+    ax.set_xlabel(axis_name(w, percent=percent, with_ci=with_ci) if xlabel is None else xlabel)
     if title:
         ax.set_title(title, pad=18)
     return fig

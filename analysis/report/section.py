@@ -219,8 +219,23 @@ class Heading:
         return f"{self.number}{sep}{self.title}"
 
 
+class _Captioned:
+    """The caption of a numbered figure or table: ``图1　标题`` or ``Figure 1. Title``."""
+
+    label: str
+    title: str
+
+    @property
+    def caption(self) -> str:
+        return (
+            f"{self.label}　{self.title}"
+            if not self.label.isascii()
+            else f"{self.label}. {self.title}"
+        )
+
+
 @dataclass(frozen=True, eq=False)
-class NumberedFigure:
+class NumberedFigure(_Captioned):
     """A figure with its number (``图1``) and file stem (``图1_各县有线电视入户率``)."""
 
     number: int
@@ -230,17 +245,9 @@ class NumberedFigure:
     note: str | None
     stem: str
 
-    @property
-    def caption(self) -> str:
-        return (
-            f"{self.label}　{self.title}"
-            if not self.label.isascii()
-            else f"{self.label}. {self.title}"
-        )
-
 
 @dataclass(frozen=True, eq=False)
-class NumberedTable:
+class NumberedTable(_Captioned):
     """A table with its number (``表1``) and file stem."""
 
     number: int
@@ -249,14 +256,6 @@ class NumberedTable:
     table: ReportTable
     note: str | None
     stem: str
-
-    @property
-    def caption(self) -> str:
-        return (
-            f"{self.label}　{self.title}"
-            if not self.label.isascii()
-            else f"{self.label}. {self.title}"
-        )
 
 
 Item = Heading | Paragraph | NumberedFigure | NumberedTable

@@ -62,6 +62,9 @@ _LABELS = {
     "attended_training": ("参加过技术或技能培训的农户", "Households that attended training"),
 }
 
+#: Columns of the comparison tables, shares and scores alike.
+_COMPARED = ["item", "estimate_old", "estimate_new", "change", "ci", "p_value", "significant"]
+
 
 def title(ctx: SectionContext) -> str:
     """The section's heading."""
@@ -231,15 +234,7 @@ def build(ctx: SectionContext) -> Section:
         ).table(
             report_table(
                 shares,
-                columns=[
-                    "item",
-                    "estimate_old",
-                    "estimate_new",
-                    "change",
-                    "ci",
-                    "p_value",
-                    "significant",
-                ],
+                columns=_COMPARED,
                 labels=_headers(ctx),
                 waves=waves,
                 lang=ctx.lang,
@@ -262,15 +257,7 @@ def build(ctx: SectionContext) -> Section:
         ).table(
             report_table(
                 means,
-                columns=[
-                    "item",
-                    "estimate_old",
-                    "estimate_new",
-                    "change",
-                    "ci",
-                    "p_value",
-                    "significant",
-                ],
+                columns=_COMPARED,
                 labels=_headers(ctx),
                 waves=waves,
                 percent=False,
