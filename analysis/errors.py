@@ -29,7 +29,9 @@ from typing import Any
 
 __all__ = [
     "BaicunError",
+    "ChartError",
     "CorrectionError",
+    "DemoError",
     "DesignError",
     "EntryError",
     "EstimationError",
@@ -37,7 +39,9 @@ __all__ = [
     "InstrumentError",
     "ReadError",
     "ReportError",
+    "SectionError",
     "StudyError",
+    "TextCodingError",
     "ValidationError",
     "WeightingError",
     "WriteError",
@@ -232,3 +236,27 @@ class ReportError(BaicunError):
     """Report section, narrative and assembly problems (codes ``REP...``)."""
 
     prefix = "REP"
+
+
+class ChartError(BaicunError):
+    """Report chart problems (codes ``CHT...``)."""
+
+    prefix = "CHT"
+
+
+class SectionError(BaicunError):
+    """Findings-section and report-step problems (codes ``SEC...``)."""
+
+    prefix = "SEC"
+
+
+class TextCodingError(BaicunError):
+    """Codebook and answer-coding problems (codes ``TXT...``)."""
+
+    prefix = "TXT"
+
+
+class DemoError(BaicunError):
+    """Demo-study generator problems (codes ``DEM...``)."""
+
+    prefix = "DEM"

@@ -20,7 +20,7 @@ import pytest
 
 from analysis.demo_study import build_province, generate_demo, population_truth
 from analysis.demo_study.coverage import coverage_runs, coverage_table
-from analysis.demo_study.errors import DemoError
+from analysis.errors import DemoError
 from analysis.instrument import load_instrument
 from analysis.study import Study
 

@@ -7,9 +7,9 @@ and SVG with deterministic bytes. Intervals are read from the table
 (``ci_low``/``ci_high``), never computed here.
 """
 
+from ..errors import ChartError
 from .change import change_arrows
 from .distribution import score_distribution
-from .errors import ChartError
 from .estimates import CHANGE_COLUMNS, ESTIMATE_COLUMNS
 from .likert import likert_bars
 from .ranking import ranking_dots

@@ -22,7 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
-from .errors import ChartError
+from ..errors import ChartError
 from .style import PRINT_WIDTH_CM, report_style
 from .ticks import NumberTicks, PercentTicks
 

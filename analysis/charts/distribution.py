@@ -18,8 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from ..errors import ChartError
 from .canvas import category_axis, new_figure, styled, words
-from .errors import ChartError
 from .estimates import wrap_label
 from .style import PALETTE
 from .ticks import NumberTicks

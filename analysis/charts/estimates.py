@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from ..errors import ChartError
 from ..estimate.tidy import CHANGE_COLUMNS, ESTIMATE_COLUMNS
-from .errors import ChartError
 
 __all__ = [
     "CHANGE_COLUMNS",
@@ -46,7 +46,7 @@ def require_columns(table: pd.DataFrame, columns: Iterable[str], *, chart: str) 
     >>> require_columns(pd.DataFrame({"estimate": [1]}), ["estimate", "ci_low"], chart="bars")
     Traceback (most recent call last):
     ...
-    analysis.charts.errors.ChartError: [CHT002] bars needs columns the table does not have: ci_low
+    analysis.errors.ChartError: [CHT002] bars needs columns the table does not have: ci_low
       expected: columns estimate, ci_low
       found: columns estimate
       what to do: Pass an estimate table from analysis.estimate.estimators (it has estimate, se, ci_low, ci_high, df, deff, n), or name the column with the chart's arguments.

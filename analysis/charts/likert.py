@@ -22,8 +22,8 @@ from matplotlib.ticker import FixedLocator
 
 from analysis.format import pct
 
+from ..errors import ChartError
 from .canvas import category_axis, new_figure, styled
-from .errors import ChartError
 from .estimates import label_columns, require_columns, wrap_label
 from .ticks import PercentTicks
 

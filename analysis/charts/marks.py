@@ -27,7 +27,7 @@ from matplotlib.axes import Axes
 
 from analysis.format import number, pct
 
-from .errors import ChartError
+from ..errors import ChartError
 from .estimates import label_columns, require_columns
 
 __all__ = [

@@ -22,7 +22,7 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from .errors import ChartError
+from ..errors import ChartError
 from .style import report_rc
 
 __all__ = ["CREATOR", "figure_bytes", "save_figure"]

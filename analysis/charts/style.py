@@ -29,7 +29,7 @@ from typing import Any
 import matplotlib as mpl
 from matplotlib import font_manager
 
-from .errors import ChartError
+from ..errors import ChartError
 
 __all__ = [
     "CJK_FONT_PREFERENCE",

@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import DemoError
 from ..study import Study
 from .answers import fit_to_instrument
 from .dirt import Problem, inject, problems_frame
-from .errors import DemoError
 from .exports import write_corrections, write_excel_csv, write_kobo_csv, write_odk_central_zip
 from .geography import COUNTIES, choice_rows
 from .population import INDICATORS, WAVES, Province, build_province, population_truth, rng_for

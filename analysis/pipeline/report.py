@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..sections.errors import SectionError
+from ..errors import SectionError
 from ..sections.files import load_section, section_path
 from .runner import Step, StepOutcome
 from .wave import WaveRun

@@ -6,6 +6,7 @@ them; :func:`write_report` numbers everything (一、（一）、图1、表1) an
 ``report.docx``, ``report.html``, ``report.md`` and each figure and table as a file.
 """
 
+from ..errors import ReportError
 from ..format import (
     FORMAT_KINDS,
     change_phrase,
@@ -21,7 +22,6 @@ from ..format import (
 )
 from .assemble import write_report
 from .docx import DocxFonts, write_docx
-from .errors import ReportError
 from .html import render_html
 from .markdown import render_markdown
 from .section import Section, chinese_numeral, heading_number, outline

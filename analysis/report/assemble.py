@@ -26,8 +26,8 @@ from pathlib import Path
 
 from analysis.charts.save import figure_bytes
 
+from ..errors import ReportError
 from .docx import DocxFonts, write_docx
-from .errors import ReportError
 from .html import render_html
 from .markdown import render_markdown
 from .section import NumberedFigure, NumberedTable, Section, outline

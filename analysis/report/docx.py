@@ -33,6 +33,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from ..errors import ReportError
 from ..office.package import document_bytes
 from ..office.widths import text_width
 from ..office.word import (
@@ -46,7 +47,6 @@ from ..office.word import (
     set_run_fonts,
     set_style_fonts,
 )
-from .errors import ReportError
 from .section import Heading, Item, NumberedFigure, NumberedTable, Paragraph
 from .tables import ReportTable
 

@@ -24,7 +24,7 @@ from typing import Union
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .errors import ReportError
+from ..errors import ReportError
 from .tables import ReportTable, report_table
 
 __all__ = [

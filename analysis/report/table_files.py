@@ -19,9 +19,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 
+from ..errors import ReportError
 from ..office.package import workbook_bytes
 from ..office.widths import text_width
-from .errors import ReportError
 from .tables import ReportTable
 
 __all__ = ["write_table_files"]

@@ -22,8 +22,8 @@ import pandas as pd
 
 from analysis.charts.estimates import CHANGE_COLUMNS, ESTIMATE_COLUMNS, label_columns
 
+from ..errors import ReportError
 from ..format import ci_range, count, number, p_value, pct, signed
-from .errors import ReportError
 
 __all__ = ["COLUMN_LABELS", "ReportTable", "report_table"]
 

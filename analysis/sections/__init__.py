@@ -23,8 +23,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+from ..errors import SectionError
 from .context import SectionContext, WaveData, load_context, previous_wave
-from .errors import SectionError
 from .files import load_section, save_section, section_path
 from .preview import preview
 

@@ -43,8 +43,8 @@ import pandas as pd
 
 from ..design.from_study import analysis_frame, build_design, design_settings
 from ..design.survey import SurveyDesign
+from ..errors import SectionError
 from ..study import Study
-from .errors import SectionError
 
 __all__ = ["SectionContext", "WaveData", "load_context", "load_wave", "previous_wave"]
 

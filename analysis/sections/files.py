@@ -23,8 +23,8 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+from ..errors import SectionError
 from ..report import Section
-from .errors import SectionError
 
 __all__ = ["SECTION_SUFFIX", "load_section", "save_section", "section_path"]
 

@@ -5,9 +5,9 @@ segmented with jieba so keywords match whole words; themes get weighted shares
 with example quotes, and the answers no theme matched are listed for a person.
 """
 
+from ..errors import TextCodingError
 from .codebook import Codebook, Theme, load_codebook, parse_codebook
 from .coding import code_answers, match_themes, theme_indicators, uncoded
-from .errors import TextCodingError
 from .frequencies import theme_frequencies
 from .notes import sentences
 

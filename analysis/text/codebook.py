@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from .errors import TextCodingError
+from ..errors import TextCodingError
 
 __all__ = ["Codebook", "Theme", "load_codebook", "normalise", "parse_codebook"]
 

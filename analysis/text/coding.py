@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import TextCodingError
 from .codebook import Codebook, Theme, normalise
-from .errors import TextCodingError
 from .segment import segmenter
 
 __all__ = ["code_answers", "match_themes", "theme_indicators", "uncoded"]
