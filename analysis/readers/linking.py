@@ -114,6 +114,13 @@ def unpack_flattened(
             out |= values.astype("str").str.strip().str.lower().eq("n/a").fillna(False)
         return out.to_numpy(dtype=bool)
 
+    def answered(positions: list[int]) -> np.ndarray:
+        """The rows with an answer in any of the columns at ``positions``."""
+        some = np.zeros(len(frame), dtype=bool)
+        for i in positions:
+            some |= ~empty(i)
+        return np.nonzero(some)[0]
+
     for repeat, instances in wide.items():
         targets: dict[tuple, Resolution] = {}
         for positions in instances.values():
@@ -134,12 +141,9 @@ def unpack_flattened(
                 (resolutions[i].kind, id(resolutions[i].question), resolutions[i].choice): i
                 for i in positions
             }
-            answered = np.zeros(len(frame), dtype=bool)
-            for i in positions:
-                answered |= ~empty(i)
-            if not answered.any():
+            rows = answered(positions)
+            if not len(rows):
                 continue
-            rows = np.nonzero(answered)[0]
             cols = {
                 n: (
                     frame.iloc[rows, by_key[k]].to_numpy(dtype=object)
@@ -188,10 +192,7 @@ def unpack_flattened(
             )
         )  # fmt: skip
     for repeat, positions in long.items():
-        answered = np.zeros(len(frame), dtype=bool)
-        for i in positions:
-            answered |= ~empty(i)
-        rows = np.nonzero(answered)[0]
+        rows = answered(positions)
         body = pd.DataFrame(
             {n: frame.iloc[rows, i].reset_index(drop=True) for n, i in enumerate(positions)}
         )

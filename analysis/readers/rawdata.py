@@ -68,6 +68,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..instrument.model import _pick  # labels fall back as the form's do
 from .issues import empty_issues
 
 
@@ -320,16 +321,3 @@ class RawData:
     def counts(self) -> dict[str, int]:
         """Records per table."""
         return {name: len(frame) for name, frame in self.tables.items()}
-
-
-def _pick(texts: Mapping[str, str], lang: str | None) -> str | None:
-    if not texts:
-        return None
-    if lang is not None and texts.get(lang):
-        return texts[lang]
-    if texts.get("default"):
-        return texts["default"]
-    for value in texts.values():
-        if value:
-            return value
-    return None

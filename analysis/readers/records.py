@@ -25,7 +25,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -34,8 +34,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..instrument.model import Instrument, Question
-from .rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
+from ..instrument.model import ChoiceList, Instrument, Question
+from .rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData, RawMetadata
 from .values import to_decimal
 
 __all__ = [
@@ -373,6 +373,37 @@ class Records:
                     {KEY: pd.Series(dtype="str"), PARENT_KEY: pd.Series(dtype="str")}
                 )
                 self._tables[g.name] = RecordTable(self, g.name, frame, {}, {})
+
+    @classmethod
+    def of_frame(
+        cls,
+        frame: pd.DataFrame,
+        questions: Sequence[Question],
+        choice_lists: Mapping[str, ChoiceList] | None = None,
+        *,
+        name: str = "f",
+    ) -> Records:
+        """The records of one data frame, as a CSV reader gives it, for a form of ``questions``.
+
+        A shortcut for examples and tests: the form ``name`` has one language, no
+        groups, and the ``choice_lists`` given.
+
+        >>> recs = Records.of_frame(pd.DataFrame({"_key": ["a"], "n": ["3"]}), [Question("n", "integer")])
+        >>> recs.name, recs.main.numbers("n").tolist()
+        ('f', [3.0])
+        """
+        form = Instrument(
+            None,
+            name,
+            name.upper(),
+            None,
+            None,
+            ("default",),
+            tuple(questions),
+            (),
+            dict(choice_lists or {}),
+        )
+        return cls(RawData(frame, {}, RawMetadata(format="csv")), form, name)
 
     # ------------------------------------------------------------------ columns
     def _map_columns(

@@ -186,6 +186,20 @@ def _serial_cells(s: pd.Series) -> pd.Series:
     return _moments(s, lambda t: _as_moment(excel_serial(t)))[0]
 
 
+def _serials(s: pd.Series, out: pd.Series) -> pd.Series:
+    """Where ``out`` is still empty, Excel serial numbers of ``s``, set into ``out``.
+
+    Returns the mask of the cells so converted (``Typed.adjusted``).
+    """
+    serial = pd.Series(False, index=s.index)
+    rest = s.notna() & out.isna()
+    if rest.any():
+        stamps = _serial_cells(s[rest])
+        serial = (rest & stamps.reindex(s.index).notna()).astype(bool)
+        out[serial] = stamps[serial[rest]]
+    return serial
+
+
 def _as_moment(value: dt.datetime | None) -> Moment | None:
     return None if value is None else Moment(value, None)
 
@@ -215,12 +229,7 @@ def to_date(values: pd.Series, *, order: DateOrder | None = None, serials: bool 
     rest = s.notna() & ~iso
     if rest.any():
         out[rest] = _moments(s[rest], lambda t: parse_datetime(t, order=order))[0]
-    serial = pd.Series(False, index=s.index)
-    rest = s.notna() & out.isna()
-    if serials and rest.any():
-        stamps = _serial_cells(s[rest])
-        serial = (rest & stamps.reindex(s.index).notna()).astype(bool)
-        out[serial] = stamps[serial[rest]]
+    serial = _serials(s, out) if serials else pd.Series(False, index=s.index)
     out = out.dt.normalize()
     bad = s.notna() & out.isna()
     return Typed(out, bad, serial, _day_month_notes(s, bad, order))
@@ -265,12 +274,7 @@ def to_datetime(
         out = out - pd.to_timedelta(minutes.fillna(0), unit="min")
         notes["timezone"] = "UTC"
         notes["offsets"] = ", ".join(sorted(_offset_text(m) for m in distinct))
-    serial = pd.Series(False, index=s.index)
-    rest = s.notna() & out.isna()
-    if serials and rest.any():
-        stamps = _serial_cells(s[rest])
-        serial = (rest & stamps.reindex(s.index).notna()).astype(bool)
-        out[serial] = stamps[serial[rest]]
+    serial = _serials(s, out) if serials else pd.Series(False, index=s.index)
     bad = s.notna() & out.isna()
     notes.update(_day_month_notes(s, bad, order))
     return Typed(out, bad, serial, notes)

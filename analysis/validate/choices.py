@@ -14,14 +14,12 @@ and the verdict spread back to the rows.
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Choice, ChoiceList, Instrument, Question
->>> yn = ChoiceList("yn", (Choice("1"), Choice("2")))
->>> form = Instrument(None, "f", "F", None, None, ("default",), (
-...     Question("tv", "select_one", list_name="yn"),
-...     Question("crops", "select_multiple", list_name="yn")), (), {"yn": yn})
+>>> from analysis.instrument.model import Choice, ChoiceList, Question
+>>> form = [Question("tv", "select_one", list_name="yn"),
+...         Question("crops", "select_multiple", list_name="yn")]
+>>> lists = {"yn": ChoiceList("yn", (Choice("1"), Choice("2")))}
 >>> frame = pd.DataFrame({"_key": ["a", "b"], "tv": ["1", "3"], "crops": ["1 2", "2 5 5"]})
->>> found = check_choices(Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f"), "en")
+>>> found = check_choices(Records.of_frame(frame, form, lists), "en")
 >>> found.frame[["position", "variable", "code", "value"]].values.tolist()
 [[1, 'tv', 'VAL110', '3'], [1, 'crops', 'VAL111', '5'], [1, 'crops', 'VAL113', '2 5 5']]
 """

@@ -18,14 +18,12 @@ one, so a form submitted many times costs nothing extra.
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Instrument, Question
->>> qs = tuple(Question(f"q{i}", "integer") for i in range(20))
->>> form = Instrument(None, "f", "F", None, None, ("default",), (Question("id", "text", role="id"), *qs), (), {})
+>>> from analysis.instrument.model import Question
+>>> form = [Question("id", "text", role="id"), *(Question(f"q{i}", "integer") for i in range(20))]
 >>> base = {f"q{i}": i for i in range(20)}
 >>> frame = pd.DataFrame([{"_key": "a", "id": "1", **base}, {"_key": "b", "id": "1", **base},
 ...                       {"_key": "c", "id": "2", **base, "q0": 99}])
->>> found = check_duplicates(Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f"), "en")
+>>> found = check_duplicates(Records.of_frame(frame, form), "en")
 >>> found.frame[["position", "code"]].values.tolist()
 [[0, 'VAL131'], [1, 'VAL131'], [0, 'VAL132'], [1, 'VAL132'], [0, 'VAL133'], [2, 'VAL133']]
 """

@@ -7,16 +7,13 @@ corrections.csv with variable ``duration`` (or ``_record``) vouches for it.
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Instrument, Question
+>>> from analysis.instrument.model import Question
 >>> from analysis.validate.settings import ValidateSettings
->>> form = Instrument(None, "f", "F", None, None, ("default",), (
-...     Question("start", "start"), Question("end", "end")), (), {})
+>>> form = [Question("start", "start"), Question("end", "end")]
 >>> t = pd.Timestamp("2024-07-01 09:00")
 >>> frame = pd.DataFrame({"_key": ["a", "b", "c"], "start": [t, t, t],
 ...     "end": [t + pd.Timedelta(minutes=40), t + pd.Timedelta(minutes=3), t - pd.Timedelta(minutes=5)]})
->>> found, minutes = check_duration(Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f"),
-...                                 ValidateSettings(), "en")
+>>> found, minutes = check_duration(Records.of_frame(frame, form), ValidateSettings(), "en")
 >>> minutes.tolist()
 [40.0, 3.0, -5.0]
 >>> found.frame[["position", "code", "value"]].values.tolist()

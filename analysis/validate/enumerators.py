@@ -9,15 +9,13 @@ everybody else's (``VAL171``).
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Instrument, Question
+>>> from analysis.instrument.model import Question
 >>> from analysis.validate.settings import ValidateSettings
->>> form = Instrument(None, "f", "F", None, None, ("default",), (
-...     Question("enumerator", "integer", role="enumerator"), Question("start", "start")), (), {})
+>>> form = [Question("enumerator", "integer", role="enumerator"), Question("start", "start")]
 >>> day = pd.Timestamp("2024-07-01 09:00")
 >>> frame = pd.DataFrame({"_key": [str(i) for i in range(14)], "enumerator": [101] * 12 + [102] * 2,
 ...                       "start": [day] * 14})
->>> recs = Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f")
+>>> recs = Records.of_frame(frame, form)
 >>> found = check_enumerators(recs, None, ValidateSettings.from_mapping({"enumerators": {"max_per_day": 10}}), "en")
 >>> found.frame[["enumerator", "code", "value"]].values.tolist()
 [['101', 'VAL170', '12']]

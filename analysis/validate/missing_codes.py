@@ -13,14 +13,12 @@ A question declares its codes in the toolkit column ``missing_codes``
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Instrument, Question
+>>> from analysis.instrument.model import Question
 >>> from analysis.validate.settings import ValidateSettings
->>> form = Instrument(None, "f", "F", None, None, ("default",), (
-...     Question("n", "integer", missing_codes={"98": "不知道", "99": "拒答"}),), (), {})
+>>> form = [Question("n", "integer", missing_codes={"98": "不知道", "99": "拒答"})]
 >>> frame = pd.DataFrame({"_key": list("abcd"), "n": [1, 98, 999, 2]})
 >>> s = ValidateSettings.from_mapping({"missing_codes": {"min_answers": 2}})
->>> found, rates = check_missing_codes(Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f"), s, "en")
+>>> found, rates = check_missing_codes(Records.of_frame(frame, form), s, "en")
 >>> found.frame[["position", "variable", "code", "value"]].values.tolist()
 [[2, 'n', 'VAL151', '999'], [-1, 'n', 'VAL150', '25%']]
 """

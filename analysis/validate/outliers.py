@@ -19,14 +19,12 @@ Limits can be computed within groups (``by = "county"``). Fewer than ``min_n`` a
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Instrument, Question
+>>> from analysis.instrument.model import Question
 >>> from analysis.validate.settings import ValidateSettings
->>> form = Instrument(None, "f", "F", None, None, ("default",), (
-...     Question("income", "decimal", missing_codes={"98": "不知道"}),), (), {})
+>>> form = [Question("income", "decimal", missing_codes={"98": "不知道"})]
 >>> values = [3.0 + i % 5 for i in range(30)] + [98.0, 500.0]
 >>> frame = pd.DataFrame({"_key": [str(i) for i in range(32)], "income": values})
->>> recs = Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f")
+>>> recs = Records.of_frame(frame, form)
 >>> found = check_outliers(recs, ValidateSettings(), "en")
 >>> found.frame[["position", "value", "code"]].values.tolist()
 [[31, '500', 'VAL140']]

@@ -255,14 +255,9 @@ class OutlierSettings:
 
 
 @dataclass(frozen=True)
-class OutlierRule:
+class OutlierRule(OutlierSettings):
     """The outlier rule of one variable (defaults merged with its own settings)."""
 
-    method: str = "iqr"
-    k: float = 3.0
-    min_n: int = 20
-    by: str = ""
-    scale: str = "auto"
     soft_min: float | None = None
     soft_max: float | None = None
 

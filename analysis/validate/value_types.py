@@ -11,14 +11,11 @@ reader would refuse is reported here and a value it accepts is not.
 
 Examples
 --------
->>> from analysis.readers import RawData, RawMetadata
->>> from analysis.instrument.model import Instrument, Question
->>> from analysis.readers.records import Records
->>> form = Instrument(None, "f", "F", None, None, ("default",), (
-...     Question("n", "integer"), Question("d", "date")), (), {})
+>>> from analysis.instrument.model import Question
+>>> form = [Question("n", "integer"), Question("d", "date")]
 >>> frame = pd.DataFrame({"_key": ["a", "b", "c"], "n": ["3", "三", "2.5"],
 ...                       "d": ["2024-07-01", "45474", "July"]})
->>> found = check_types(Records(RawData(frame, {}, RawMetadata(format="csv")), form, "f"), "en")
+>>> found = check_types(Records.of_frame(frame, form), "en")
 >>> found.frame[["position", "variable", "code", "value"]].values.tolist()
 [[1, 'n', 'VAL101', '三'], [2, 'n', 'VAL101', '2.5'], [2, 'd', 'VAL103', 'July'], [1, 'd', 'VAL105', '45474']]
 """
@@ -64,6 +61,30 @@ def _text_column(col: pd.Series) -> bool:
     return col.dtype == "str" or col.dtype == object or isinstance(col.dtype, pd.StringDtype)
 
 
+def _not_a(
+    table: RecordTable,
+    q: str,
+    bad: np.ndarray,
+    expected: tuple[str, str, str],
+    rule: str,
+    lang: str,
+) -> Found:
+    """The ``bad`` values of ``q``, which are not what its type expects.
+
+    ``expected`` is the issue code and what a value should be, in Chinese and English
+    (``("VAL101", "整数", "an integer")``).
+    """
+    code, what_zh, what_en = expected
+    pos = np.flatnonzero(bad)
+    values = table.texts_at(q, pos)
+    message = join_text(
+        say(lang, f"{q} 应为{what_zh}，实际为 “", f"{q} should be {what_en}, found '"),
+        values,
+        say(lang, "”", "'"),
+    )
+    return Found.of(table.name, pos, q, code, values, message, rule)
+
+
 def _integers(table: RecordTable, q: str, lang: str) -> Found:
     col = table.column(q)
     if col is None:
@@ -74,14 +95,7 @@ def _integers(table: RecordTable, q: str, lang: str) -> Found:
     bad = ~empty & ~(np.isfinite(num) & (num == np.round(num)) & (np.abs(num) < 2**53))
     if not bad.any():
         return Found.none()
-    pos = np.flatnonzero(bad)
-    values = table.texts_at(q, pos)
-    message = join_text(
-        say(lang, f"{q} 应为整数，实际为 “", f"{q} should be an integer, found '"),
-        values,
-        say(lang, "”", "'"),
-    )
-    return Found.of(table.name, pos, q, "VAL101", values, message, "integer")
+    return _not_a(table, q, bad, ("VAL101", "整数", "an integer"), "integer", lang)
 
 
 def _decimals(table: RecordTable, q: str, lang: str) -> Found:
@@ -91,14 +105,7 @@ def _decimals(table: RecordTable, q: str, lang: str) -> Found:
     bad = ~table.empty(q) & np.isnan(table.numbers(q))
     if not bad.any():
         return Found.none()
-    pos = np.flatnonzero(bad)
-    values = table.texts_at(q, pos)
-    message = join_text(
-        say(lang, f"{q} 应为数字，实际为 “", f"{q} should be a number, found '"),
-        values,
-        say(lang, "”", "'"),
-    )
-    return Found.of(table.name, pos, q, "VAL102", values, message, "decimal")
+    return _not_a(table, q, bad, ("VAL102", "数字", "a number"), "decimal", lang)
 
 
 def _dates(table: RecordTable, q: str, qtype: str, lang: str) -> Found:
@@ -113,20 +120,13 @@ def _dates(table: RecordTable, q: str, qtype: str, lang: str) -> Found:
     bad = typed.bad.to_numpy(dtype=bool) & ~empty
     serial = typed.adjusted.to_numpy(dtype=bool) & ~empty
     parts = []
-    code, what_zh, what_en = (
+    expected = (
         ("VAL103", "日期", "a date")
         if qtype in DATE_TYPES
         else ("VAL104", "日期时间", "a date-time")
     )
     if bad.any():
-        pos = np.flatnonzero(bad)
-        values = table.texts_at(q, pos)
-        message = join_text(
-            say(lang, f"{q} 应为{what_zh}，实际为 “", f"{q} should be {what_en}, found '"),
-            values,
-            say(lang, "”", "'"),
-        )
-        parts.append(Found.of(table.name, pos, q, code, values, message, qtype))
+        parts.append(_not_a(table, q, bad, expected, qtype, lang))
     if serial.any():
         pos = np.flatnonzero(serial)
         dates = typed.values.iloc[pos].dt.strftime("%Y-%m-%d").to_numpy()
