@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..readers.canonical import is_number
 from .survey import SurveyDesign
 
 __all__ = ["analysis_frame", "build_design", "design_settings"]
@@ -78,20 +79,12 @@ def analysis_frame(frame: pd.DataFrame, instrument: Any) -> pd.DataFrame:
         if question.missing_codes:
             codes = set(question.missing_codes)
             if pd.api.types.is_numeric_dtype(column):
-                numeric_codes = [float(c) for c in codes if _is_number(c)]
+                numeric_codes = [float(c) for c in codes if is_number(c)]
                 column = column.astype("float64").mask(column.isin(numeric_codes))
             else:
                 column = column.mask(column.astype("string").isin(codes))
         columns[name] = column
     return frame.assign(**columns) if columns else frame
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def build_design(frame: pd.DataFrame, settings: Mapping[str, Any], *, name: str) -> SurveyDesign:

@@ -99,7 +99,7 @@ class Choice:
 
     def label(self, lang: str | None = None) -> str:
         """The label in ``lang`` (falling back to any language, then to the code)."""
-        return _pick(self.labels, lang) or self.name
+        return pick_text(self.labels, lang) or self.name
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ class Group:
 
     def label(self, lang: str | None = None) -> str:
         """The label in ``lang`` (falling back to any language, then to the name)."""
-        return _pick(self.labels, lang) or self.name
+        return pick_text(self.labels, lang) or self.name
 
 
 @dataclass(frozen=True)
@@ -191,11 +191,11 @@ class Question:
 
     def label(self, lang: str | None = None) -> str:
         """The label in ``lang`` (falling back to any language, then to the name)."""
-        return _pick(self.labels, lang) or self.name
+        return pick_text(self.labels, lang) or self.name
 
     def hint(self, lang: str | None = None) -> str:
         """The hint in ``lang`` (falling back to any language; '' when none)."""
-        return _pick(self.hints, lang) or ""
+        return pick_text(self.hints, lang) or ""
 
     @property
     def is_select(self) -> bool:
@@ -307,7 +307,8 @@ class Instrument:
         return tuple(q for q in self.questions if q.pii)
 
 
-def _pick(texts: Mapping[str, str], lang: str | None) -> str | None:
+def pick_text(texts: Mapping[str, str], lang: str | None) -> str | None:
+    """The text in ``lang``, else in the first language that has one (labels, hints)."""
     if not texts:
         return None
     if lang is not None and texts.get(lang):

@@ -252,9 +252,9 @@ def _choice_labels(book: ChoiceBook, instrument: Instrument) -> dict[str, dict[s
 def _missing(q: Question, qtype: str) -> tuple[Any, ...]:
     codes = tuple(q.missing_codes)
     if qtype in _INTEGER:
-        return tuple(int(float(c)) for c in codes if _is_number(c))
+        return tuple(int(float(c)) for c in codes if is_number(c))
     if qtype in _DECIMAL:
-        return tuple(float(c) for c in codes if _is_number(c))
+        return tuple(float(c) for c in codes if is_number(c))
     return codes
 
 
@@ -299,7 +299,8 @@ def calculated_type(instrument: Instrument, q: Question) -> str | None:
     return {"number": "decimal", "date": "date", "datetime": "datetime"}.get(kind or "")
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """True when ``text`` reads as a number (``float()`` accepts it)."""
     try:
         float(text)
     except ValueError:
@@ -365,7 +366,7 @@ def _question(
             info["value_labels"] = {
                 cast(code): {lang: meaning for lang in langs}
                 for code, meaning in q.missing_codes.items()
-                if _is_number(code)
+                if is_number(code)
             }
         return [(name, typed.values, ColumnInfo(**info))]
 

@@ -68,7 +68,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..instrument.model import _pick  # labels fall back as the form's do
+from ..instrument.model import pick_text  # labels fall back as the form's do
 from .issues import empty_issues
 
 
@@ -174,13 +174,13 @@ class ColumnInfo:
 
     def label(self, lang: str | None = None) -> str | None:
         """The variable label in ``lang`` (falling back to ``default``, then any)."""
-        return _pick(self.labels, lang)
+        return pick_text(self.labels, lang)
 
     def value_label_map(self, lang: str | None = None) -> dict[Any, str]:
         """``{value: label}`` in ``lang`` (with the same fallback)."""
         out = {}
         for value, texts in self.value_labels.items():
-            text = _pick(texts, lang)
+            text = pick_text(texts, lang)
             if text is not None:
                 out[value] = text
         return out
