@@ -1,4 +1,4 @@
-"""analysis.entry.rules: the form's rules on one questionnaire, by the toolkit's one engine."""
+"""analysis.entry.verdicts: the form's rules on one questionnaire, by the toolkit's one engine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from entry_support import FIXTURES
 
 from analysis.entry.answers import Answers
-from analysis.entry.rules import check, check_form
+from analysis.entry.verdicts import check, probe_form
 from analysis.expressions import BadExpression, evaluate
 from analysis.instrument import load_instrument
 
@@ -137,7 +137,7 @@ def test_a_bad_expression_fails_when_the_form_is_served(tmp_path):
         tmp_path, "| | type | name | label | relevant |\n| | integer | a | A | nosuchfn(${a}) |\n"
     )
     with pytest.raises(BadExpression):
-        check_form(form, "a")
+        probe_form(form, "a")
 
 
 def test_entry_rules_agree_with_the_engine_on_a_whole_wave(household):

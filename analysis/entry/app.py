@@ -3,7 +3,7 @@
 Server-rendered HTML (Jinja2, autoescaped: every label and answer is escaped, so a
 label or an answer holding ``<script>`` is inert text) plus one small script
 (``static/entry.js``, no build step, nothing from a CDN). The instrument's rules are
-evaluated on the server by :mod:`analysis.entry.rules` (the toolkit's one expression
+evaluated on the server by :mod:`analysis.entry.verdicts` (the toolkit's one expression
 engine): the page posts the answers to ``/api/forms/<form>/check`` as the clerk types
 and hides, clears and flags what the reply says; a save is checked again on the server.
 
@@ -34,8 +34,8 @@ from .answers import Answers
 from .double import answer_paths, compare, counter, merge
 from .errors import EntryError
 from .layout import layout, shown, widget
-from .rules import check
 from .store import EntryStore
+from .verdicts import check
 
 __all__ = ["EntrySite", "FormSpec", "create_app"]
 
