@@ -145,6 +145,14 @@ class _Shown(Session):
         return [tuple(codes) for codes in allowed]
 
 
+#: The state of an answer without a message, value or choice list (shared: it is frozen).
+_PLAIN = {
+    (relevant, required): FieldState(relevant=relevant, required=required)
+    for relevant in (True, False)
+    for required in (True, False)
+}
+
+
 def _truth(value: Any) -> bool:
     """XPath boolean() of an evaluated value (NA, NaN, 0 and '' are false)."""
     if value is None or value is pd.NA:
@@ -338,10 +346,14 @@ def _question(
             problem, error = "required", _key_message(q)
         elif not required_ok[index] and q.type != "calculate":
             problem, error = "required", _required_message(q)
+        required = shown and (bool(need[index]) or is_key)
+        if error is None and values is None and allowed is None:
+            states.append(_PLAIN[(shown, required)])  # most answers: shared, immutable
+            continue
         states.append(
             FieldState(
                 relevant=shown,
-                required=shown and (bool(need[index]) or is_key),
+                required=required,
                 error=error,
                 problem=problem,
                 value=value if q.calculation else None,
