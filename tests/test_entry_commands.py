@@ -12,8 +12,8 @@ from analysis.entry.answers import Answers
 from analysis.entry.commands import build_site, register
 from analysis.entry.double import counter
 from analysis.entry.errors import EntryError
-from analysis.entry.rules import check
 from analysis.entry.store import EntryStore
+from analysis.entry.verdicts import check
 from analysis.instrument import load_instrument
 from analysis.study import Study
 

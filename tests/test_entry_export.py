@@ -14,8 +14,8 @@ from analysis.entry.answers import Answers
 from analysis.entry.double import counter
 from analysis.entry.errors import EntryError
 from analysis.entry.export import DEVICE_ID, export_wave, instance_id, neutralise, unneutralise
-from analysis.entry.rules import check
 from analysis.entry.store import EntryStore
+from analysis.entry.verdicts import check
 from analysis.instrument import load_instrument
 
 

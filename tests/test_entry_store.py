@@ -206,9 +206,27 @@ def test_concurrent_saves_from_threads_lose_nothing(store):
 # ---------------------------------------------------------------------------- auth
 def test_password_hashes_are_salted_scrypt(store):
     a, b = auth.hash_password("same password"), auth.hash_password("same password")
-    assert a != b and a.startswith("scrypt$32768$8$1$")
+    assert a != b and a.startswith("scrypt:32768:8:1$")
     assert auth.verify_password("same password", a) and not auth.verify_password("other", a)
     assert not auth.verify_password("x", "not-a-hash")
+
+
+#: A hash stored by earlier versions (``scrypt$n$r$p$salt$hash``, base64) of "old password 1".
+OLD_HASH = "scrypt$1024$8$1$AAECAwQFBgcICQoLDA0ODw==$vxrAng7jE12s3DPAyprxaoxsh3L52oVsAoh2PHpjQr7V4qH0b4sowB+E6dCs0C/XsJI/PVZ/cLlSJlSY/Yl//w=="
+
+
+def test_hashes_stored_by_earlier_versions_still_verify(store):
+    assert auth.verify_password("old password 1", OLD_HASH)
+    assert not auth.verify_password("old password 2", OLD_HASH)
+    assert not auth.verify_password("old password 1", OLD_HASH.replace("$1024$", "$2048$"))
+    store.add_user("old", "clerk", OLD_HASH)
+    assert auth.authenticate(store, "old", "old password 1") is not None
+    assert auth.authenticate(store, "old", "old password 2") is None
+
+
+def test_only_scrypt_hashes_are_accepted():
+    assert not auth.verify_password("x", "pbkdf2:sha256:1$salt$00")
+    assert not auth.verify_password("x", "scrypt:notanumber$salt$00")
 
 
 def test_short_passwords_are_refused():

@@ -5,8 +5,9 @@ entry screen; two clerks type each paper questionnaire; a supervisor resolves th
 differences; ``baicun entry export --wave W`` writes the resolved questionnaires to
 ``data/raw/<wave>/<form>.zip`` (ODK Central's layout, read by ``read_raw``).
 
-Modules: :mod:`~analysis.entry.app` (the Flask app), :mod:`~analysis.entry.rules` (the
-form's rules on one questionnaire, by the expression engine), :mod:`~analysis.entry.store`
+Modules: :mod:`~analysis.entry.app` (the Flask app), :mod:`~analysis.entry.verdicts` (the
+form applied to one questionnaire by ``analysis.expressions.check_form``), :mod:`~analysis.entry.record`
+(a questionnaire as the engine's one-record data), :mod:`~analysis.entry.store`
 (SQLite), :mod:`~analysis.entry.auth` (accounts, sessions, CSRF),
 :mod:`~analysis.entry.double` (comparison and resolution), :mod:`~analysis.entry.export`,
 :mod:`~analysis.entry.commands` (the command line), :mod:`~analysis.entry.client` (a
@@ -17,8 +18,8 @@ from .answers import Answers
 from .double import Difference, compare, merge
 from .errors import EntryError
 from .export import export_wave, neutralise, unneutralise
-from .rules import Check, check
 from .store import EntryStore
+from .verdicts import Check, check, check_many
 
 __all__ = [
     "Answers",
@@ -27,6 +28,7 @@ __all__ = [
     "EntryError",
     "EntryStore",
     "check",
+    "check_many",
     "compare",
     "export_wave",
     "merge",

@@ -1,7 +1,9 @@
 """Accounts, passwords, sessions and CSRF tokens of the entry app.
 
-* Passwords are hashed with scrypt (``hashlib.scrypt``, n=2**15, r=8, p=1, 16-byte salt),
-  stored as ``scrypt$n$r$p$salt$hash`` (base64); checked in constant time.
+* Passwords are hashed with scrypt (n=2**15, r=8, p=1) by Werkzeug's
+  ``generate_password_hash``, stored in its format ``scrypt:n:r:p$salt$hash``, and
+  checked with ``check_password_hash`` (constant time). Hashes stored by earlier
+  versions, ``scrypt$n$r$p$salt$hash`` (base64), are still accepted.
 * A session is a random 256-bit token in an HttpOnly, SameSite=Strict cookie; the
   database keeps only its SHA-256, so a copied database file opens no session. Sessions
   end after :data:`IDLE_SECONDS` without a request or :data:`MAX_SECONDS` in all.
@@ -12,7 +14,7 @@
 Examples
 --------
 >>> stored = hash_password("correct horse")
->>> stored.startswith("scrypt$")
+>>> stored.startswith("scrypt:32768:8:1$")
 True
 >>> verify_password("correct horse", stored), verify_password("wrong horse", stored)
 (True, False)
@@ -56,15 +58,13 @@ _N, _R, _P = 2**15, 8, 1
 _MAXMEM = 64 * 1024 * 1024
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def hash_password(password: str, *, n: int = _N) -> str:
     """The scrypt hash of ``password`` (``ENT005`` when shorter than 8 characters).
 
     ``n`` is scrypt's cost (a power of two); lower it only for throw-away test accounts.
     """
+    from werkzeug.security import generate_password_hash
+
     if len(password) < MIN_PASSWORD:
         raise EntryError(
             "ENT005",
@@ -72,17 +72,28 @@ def hash_password(password: str, *, n: int = _N) -> str:
             found=f"{len(password)} characters",
             hint="Choose a longer password.",
         )
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=_R, p=_P, maxmem=_MAXMEM)
-    return f"scrypt${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+    return generate_password_hash(password, method=f"scrypt:{n}:{_R}:{_P}")
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """True when ``password`` matches the stored hash."""
+    """True when ``password`` matches the stored hash (Werkzeug's scrypt format, or the
+    ``scrypt$...`` format of earlier versions)."""
+    from werkzeug.security import check_password_hash
+
+    if stored.startswith("scrypt$"):
+        return _verify_old(password, stored)
+    if not stored.startswith("scrypt:"):
+        return False
     try:
-        kind, n, r, p, salt, digest = stored.split("$")
-        if kind != "scrypt":
-            return False
+        return check_password_hash(stored, password)
+    except (ValueError, TypeError):
+        return False
+
+
+def _verify_old(password: str, stored: str) -> bool:
+    """Check a hash stored as ``scrypt$n$r$p$salt$hash`` (base64) by earlier versions."""
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
         expected = base64.b64decode(digest)
         got = hashlib.scrypt(
             password.encode("utf-8"),

@@ -114,7 +114,7 @@ def build_site(
     address, the app accepts only loopback host names (against DNS rebinding).
     """
     from .app import EntrySite, FormSpec
-    from .rules import check_form
+    from .verdicts import probe_form
 
     names = forms or list(study.instrument_names)
     specs = {}
@@ -131,7 +131,7 @@ def build_site(
                 found=key or "(no key declared)",
                 hint="Declare the key (e.g. hh_id) in study.toml and put that question in the form.",
             )
-        check_form(instrument, key)
+        probe_form(instrument, key)
         specs[name] = FormSpec(name, instrument, key, dict(spec.label))
     trusted = None
     if _is_loopback(host):

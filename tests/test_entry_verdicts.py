@@ -1,13 +1,14 @@
-"""analysis.entry.rules: the form's rules on one questionnaire, by the toolkit's one engine."""
+"""analysis.entry.verdicts: the form applied to one questionnaire by check_form, the engine's form rules."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 from entry_support import FIXTURES
+from instrument_forms import write_form
 
 from analysis.entry.answers import Answers
-from analysis.entry.rules import check, check_form
+from analysis.entry.verdicts import check, check_many, probe_form
 from analysis.expressions import BadExpression, evaluate
 from analysis.instrument import load_instrument
 
@@ -137,7 +138,7 @@ def test_a_bad_expression_fails_when_the_form_is_served(tmp_path):
         tmp_path, "| | type | name | label | relevant |\n| | integer | a | A | nosuchfn(${a}) |\n"
     )
     with pytest.raises(BadExpression):
-        check_form(form, "a")
+        probe_form(form, "a")
 
 
 def test_entry_rules_agree_with_the_engine_on_a_whole_wave(household):
@@ -189,3 +190,88 @@ def test_a_calculated_key_must_not_be_empty(tmp_path):
     assert "hh_id" in empty.fields["hh_id"].error["zh"]
     typed = check(form, Answers({"village_id": "110203", "hh_no": "7"}), key="hh_id", final=True)
     assert typed.ok and typed.answers.get("hh_id") == "1102037"
+
+
+def test_nine_chained_calculations_listed_in_reverse_order(tmp_path):
+    """Each calculation reads the next row down: computed in dependency order, not form order."""
+    calculation = {i: "${c" + str(i - 1) + "} + 1" for i in range(2, 10)} | {1: "1"}
+    rows = "".join(f"| | calculate | c{i} | | {calculation[i]} |\n" for i in range(9, 0, -1))
+    form = _form(tmp_path, "| | type | name | label | calculation |\n" + rows)
+    result = check(form, Answers({}), final=True)
+    assert result.ok
+    assert [result.answers.get(f"c{i}") for i in range(1, 10)] == [str(i) for i in range(1, 10)]
+    assert [result.fields[f"c{i}"].value for i in range(7, 10)] == ["7", "8", "9"]
+
+
+def test_a_cycle_is_an_error_naming_it(tmp_path):
+    form = _form(
+        tmp_path,
+        "| | type | name | label | calculation |\n"
+        "| | calculate | a | | ${b} + 1 |\n"
+        "| | calculate | b | | ${a} + 1 |\n",
+    )
+    with pytest.raises(BadExpression) as caught:
+        check(form, Answers({}))
+    assert caught.value.code == "EXP010" and "a -> b -> a" in str(caught.value)
+
+
+#: The demo household form's chain: a repeat calculation, a sum over the repeat, a required
+#: question relevant through the sum.
+KIDS = """
+| survey |
+| | type | name | label | required | relevant | calculation |
+| | text | hh_id | Household | yes | | |
+| | begin_repeat | members | Members | | | |
+| | integer | m_age | Age | yes | | |
+| | calculate | kid | | | | if(${m_age} <= 15, 1, 0) |
+| | end_repeat | | | | | |
+| | calculate | n_kids | | | | sum(${kid}) |
+| | select_one yesno | in_school | All in school? | yes | ${n_kids} > 0 | |
+| choices |
+| | list_name | name | label |
+| | yesno | 1 | Yes |
+| | yesno | 2 | No |
+"""
+
+
+@pytest.fixture(scope="module")
+def kids_form(tmp_path_factory):
+    return load_instrument(write_form(tmp_path_factory.mktemp("kids"), "kids", KIDS))
+
+
+def test_relevance_through_a_calculation_keeps_the_answer(kids_form):
+    """The answer whose relevance depends on a calculation over the roster is kept and saved."""
+    roster = {"members": [Answers({"m_age": "40"}), Answers({"m_age": "9"})]}
+    typed = Answers({"hh_id": "H1", "in_school": "1"}, roster)
+    result = check(kids_form, typed, key="hh_id", final=True)
+    assert result.ok, result.problems()
+    assert result.fields["in_school"].relevant and result.fields["in_school"].required
+    assert result.answers.get("in_school") == "1"
+    assert result.answers.get("n_kids") == "1"
+    assert [r.get("kid") for r in result.answers.rows("members")] == ["0", "1"]
+
+
+def test_relevance_through_a_calculation_skips_and_requires(kids_form):
+    adults = {"members": [Answers({"m_age": "40"})]}
+    skipped = check(kids_form, Answers({"hh_id": "H1", "in_school": "1"}, adults), key="hh_id")
+    assert skipped.ok and skipped.fields["in_school"].relevant is False
+    assert skipped.answers.get("in_school") == ""
+    with_kid = {"members": [Answers({"m_age": "40"}), Answers({"m_age": "12"})]}
+    missing = check(kids_form, Answers({"hh_id": "H1"}, with_kid), key="hh_id")
+    assert missing.problems().keys() == {"in_school"}
+    assert missing.fields["in_school"].problem == "required"
+    assert missing.fields["in_school"].error["zh"] == "此题必答。"
+
+
+def test_check_many_equals_check_one_by_one(kids_form):
+    papers = [
+        Answers({"hh_id": "H1", "in_school": "2"}, {"members": [Answers({"m_age": "7"})]}),
+        Answers({"hh_id": "H2", "in_school": "1"}, {"members": [Answers({"m_age": "70"})]}),
+        Answers({"hh_id": "", "in_school": ""}, {"members": [Answers({"m_age": "x"})]}),
+        Answers({"hh_id": "H4"}),
+    ]
+    together = check_many(kids_form, papers, key="hh_id", final=True)
+    for paper, result in zip(papers, together, strict=True):
+        alone = check(kids_form, paper, key="hh_id", final=True)
+        assert result.to_json() == alone.to_json()
+        assert result.answers == alone.answers
