@@ -11,9 +11,9 @@ from analysis.entry.__main__ import main
 from analysis.entry.answers import Answers
 from analysis.entry.commands import build_site, register
 from analysis.entry.double import counter
-from analysis.entry.errors import EntryError
 from analysis.entry.store import EntryStore
 from analysis.entry.verdicts import check
+from analysis.errors import EntryError
 from analysis.instrument import load_instrument
 from analysis.study import Study
 

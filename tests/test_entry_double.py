@@ -7,7 +7,7 @@ from entry_support import FIXTURES
 
 from analysis.entry.answers import Answers
 from analysis.entry.double import compare, merge
-from analysis.entry.errors import EntryError
+from analysis.errors import EntryError
 from analysis.instrument import load_instrument
 
 

@@ -10,8 +10,8 @@ import pytest
 
 from analysis.entry import auth
 from analysis.entry.answers import Answers
-from analysis.entry.errors import EntryError
 from analysis.entry.store import MIGRATIONS, EntryStore
+from analysis.errors import EntryError
 
 
 def _differences(a: Answers, b: Answers) -> int:

@@ -14,9 +14,9 @@ form applied to one questionnaire by ``analysis.expressions.check_form``), :mod:
 scripted client). This package imports no web framework until the app is built.
 """
 
+from ..errors import EntryError
 from .answers import Answers
 from .double import Difference, compare, merge
-from .errors import EntryError
 from .export import export_wave, neutralise, unneutralise
 from .store import EntryStore
 from .verdicts import Check, check, check_many

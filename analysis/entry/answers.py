@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from ..errors import EntryError
 from ..instrument.model import Instrument
-from .errors import EntryError
 from .layout import RepeatBlock, Section, layout
 
 __all__ = ["MAX_ROWS", "Answers", "parse_path"]

@@ -31,7 +31,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from .errors import EntryError
+from ..errors import EntryError
 from .store import EntryStore, User
 
 __all__ = [

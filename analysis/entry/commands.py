@@ -24,9 +24,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import EntryError
 from ..instrument import load_instrument
 from ..study import Study
-from .errors import EntryError
 
 if TYPE_CHECKING:
     from .app import EntrySite

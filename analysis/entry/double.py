@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from ..errors import EntryError
 from ..instrument.model import Instrument, Question
 from .answers import Answers
-from .errors import EntryError
 from .layout import RepeatBlock, Section, layout
 
 __all__ = ["Difference", "answer_paths", "compare", "counter", "merge"]

@@ -51,9 +51,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..errors import EntryError
 from ..instrument.model import Instrument
 from .answers import Answers
-from .errors import EntryError
 from .layout import RepeatBlock, Section, layout
 from .store import EntryStore
 

@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..errors import EntryError
 from .answers import Answers
-from .errors import EntryError
 
 __all__ = [
     "MIGRATIONS",

@@ -27,12 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import BaicunError
+from ..errors import BaicunError, EntryError
 from ..expressions import Env, FormCheck, FormData, Session, check_form, evaluate, parse
 from ..expressions.values import constant, to_boolean
 from ..instrument.model import Instrument, Question
 from .answers import MAX_ROWS, Answers
-from .errors import EntryError
 from .layout import RepeatBlock, Section, layout
 from .record import Record, drop_empty_rows
 from .values import Message, message

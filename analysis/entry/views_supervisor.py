@@ -10,9 +10,9 @@ import json
 
 from flask import Response, abort, g, redirect, render_template, request, url_for
 
+from ..errors import EntryError
 from .answers import Answers
 from .double import compare, merge
-from .errors import EntryError
 from .verdicts import check
 from .web import role, site
 

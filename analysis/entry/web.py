@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, render_template, request
 
+from ..errors import EntryError
 from .answers import Answers
 from .double import answer_paths, counter
-from .errors import EntryError
 from .site import EntrySite, FormSpec
 
 __all__ = [
