@@ -567,7 +567,7 @@ def check_form(
             return None
         try:
             env = Env(session, scope, expr.text, current=current)
-            return env.value(expr.tree)
+            return env.result(expr.tree)
         except BadExpression as err:
             raise _located(err, instrument, owner, column, expr.text) from None
 
@@ -740,7 +740,7 @@ def _choices_ok(
         def allowed(item: dict[str, Vec]) -> np.ndarray:
             env = Env(session, scope, expr.text, current=q.name, item=item)  # type: ignore[union-attr]
             try:
-                return _bool_of(env.value(expr.tree), n)  # type: ignore[union-attr]
+                return _bool_of(env.result(expr.tree), n)  # type: ignore[union-attr]
             except BadExpression as err:
                 raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
 
