@@ -44,7 +44,14 @@ from .data import MAIN, FormData, column_values
 from .engine import EvaluationContext, Expression, parse, session_for, to_series
 from .errors import BadExpression
 from .evaluate import Env, Session
-from .skipped import SKIP, RuleGuard, SkippedRule, fields_in_text
+from .skipped import (
+    FROM_EXPORT,
+    SKIP,
+    RuleGuard,
+    SkippedRule,
+    fields_in_text,
+    unsupported_functions,
+)
 from .values import (
     BOOLEAN,
     NUMBER,
@@ -739,11 +746,8 @@ def _located_for(
 
 def _export_cause(calculation: str) -> str:
     """What makes a calculation that is not exported unknown (uuid(), random())."""
-    try:
-        functions = parse(str(calculation)).functions
-    except BadExpression:
-        return "calculation"
-    return next((f"{name}()" for name in sorted(functions & _VOLATILE)), "calculation")
+    names = [f for f in unsupported_functions(str(calculation)) if f in FROM_EXPORT]
+    return f"{names[0]}()" if names else "calculation"
 
 
 def _why(q: Any, guard: RuleGuard) -> str:
