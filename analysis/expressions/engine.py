@@ -181,7 +181,7 @@ def evaluate(
         else:
             scope = MAIN
         env = Env(session, scope, expr.text, current=current)
-        vec = env.value(expr.tree)
+        vec = env.result(expr.tree)
     except BadExpression as err:
         if err.expression is None:
             raise err.located(expression=expr.text) from None

@@ -25,7 +25,7 @@ import numpy as np
 from .data import FormData, column_values, kind_of_question
 from .dates import Clock
 from .errors import BadExpression
-from .tree import Binary, Call, Current, Field, Negate, Node, Number, Parent, Relative, Text
+from .tree import Binary, Call, Chain, Current, Field, Negate, Node, Number, Parent, Relative, Text
 from .values import (
     BOOLEAN,
     NUMBER,
@@ -245,6 +245,19 @@ class Env:
             return self._memo[key]
         return convert(self.value(node), self.n).data
 
+    def result(self, node: Node) -> Vec:
+        """The value of a whole expression tree: :meth:`value`, with a tree nested too
+        deeply for Python's stack refused as ``EXP004`` (never a bare RecursionError)."""
+        try:
+            return self.value(node)
+        except RecursionError:
+            raise self.error(
+                "EXP004",
+                "the expression is nested too deeply to evaluate",
+                None,
+                "Split it into calculate questions.",
+            ) from None
+
     def value(self, node: Node) -> Vec:
         """The node as one value per row (a node-set here is an error)."""
         out = self.any(node)
@@ -289,7 +302,12 @@ class Env:
         if isinstance(node, Field):
             return self.field(node)
         if isinstance(node, Binary):
-            return self.binary(node)
+            return self.operate(node.op, self.value(node.left), self.value(node.right))
+        if isinstance(node, Chain):
+            out = self.value(node.operands[0])
+            for op, right in node.steps():
+                out = self.operate(op, out, self.value(right))
+            return out
         if isinstance(node, Negate):
             x = to_number(self.value(node.operand), self.n)
             return Values(NUMBER, -x.data)
@@ -351,13 +369,17 @@ class Env:
         return NodeSet(name, target, values, group, data.size(lca), spread, data.size(target))
 
     def binary(self, node: Binary) -> Vec:
-        op = node.op
+        """The value of a binary operator node."""
+        return self.operate(node.op, self.value(node.left), self.value(node.right))
+
+    def operate(self, op: str, a: Vec, b: Vec) -> Vec:
+        """``a op b`` for values already computed (a :class:`Binary` or a step of a
+        :class:`Chain`)."""
         if op in ("and", "or"):
-            a = to_boolean(self.value(node.left), self.n).data
-            b = to_boolean(self.value(node.right), self.n).data
-            out = np.logical_and(a, b) if op == "and" else np.logical_or(a, b)
+            x = to_boolean(a, self.n).data
+            y = to_boolean(b, self.n).data
+            out = np.logical_and(x, y) if op == "and" else np.logical_or(x, y)
             return Values(BOOLEAN, bool(out) if np.ndim(out) == 0 else out)
-        a, b = self.value(node.left), self.value(node.right)
         if op == "=":
             return equal(a, b, self.n)
         if op == "!=":

@@ -44,7 +44,16 @@ from .data import MAIN, FormData, column_values
 from .engine import EvaluationContext, Expression, parse, session_for, to_series
 from .errors import BadExpression
 from .evaluate import Env, Session
+from .skipped import (
+    FROM_EXPORT,
+    SKIP,
+    RuleGuard,
+    SkippedRule,
+    fields_in_text,
+    unsupported_functions,
+)
 from .values import (
+    BOOLEAN,
     NUMBER,
     STRING,
     Mixed,
@@ -62,6 +71,7 @@ from .values import (
 
 __all__ = [
     "FormCheck",
+    "SkippedRule",
     "calculate",
     "calculation_order",
     "check_constraints",
@@ -102,16 +112,6 @@ def _parse(instrument: Any, owner: Any, column: str, text: str | None) -> Expres
         raise _located(err, instrument, owner, column, str(text)) from None
 
 
-def _required(instrument: Any, q: Any) -> Expression | bool:
-    text = (q.required or "").strip()
-    if text.lower() in _TRUE:
-        return True
-    if text.lower() in _FALSE:
-        return False
-    expr = _parse(instrument, q, "required", text)
-    return expr if expr is not None else False
-
-
 def form_expressions(instrument: Any) -> list[tuple[str, str, str]]:
     """Every expression of the form as (owner name, sheet column, expression text).
 
@@ -149,6 +149,7 @@ def dependencies(instrument: Any) -> dict[str, frozenset[str]]:
     A question depends on the fields in its ``relevant`` and ``calculation`` and on its
     enclosing group; a group on the fields in its ``relevant`` and on its own enclosing
     group. (Constraints and required conditions feed no value, so they are not edges.)
+    An expression the engine cannot parse contributes the ``${name}`` references in it.
     """
     known = {q.name for q in instrument.questions} | {g.name for g in instrument.groups}
     deps: dict[str, frozenset[str]] = {}
@@ -156,7 +157,12 @@ def dependencies(instrument: Any) -> dict[str, frozenset[str]]:
     for owner in owners:
         names: set[str] = set()
         for column in ("relevant", "calculation"):
-            expr = _parse(instrument, owner, column, getattr(owner, column, None))
+            text = getattr(owner, column, None)
+            try:
+                expr = _parse(instrument, owner, column, text)
+            except BadExpression:  # not evaluable: check_form leaves it out
+                names |= fields_in_text(str(text))
+                continue
             if expr is not None:
                 names |= expr.fields
         parent = _group_parent(owner)
@@ -268,6 +274,8 @@ class FormCheck:
     repeat_count_ok : per repeat with a repeat_count, on the parent rows.
     choice_ok : False where a select answer holds a code that is not in its choice list,
         or a choice its ``choice_filter`` excludes for that record.
+    skipped : the rules that could not be evaluated (an unsupported function, an
+        expression error) and the rules depending on them; they have no mask.
     """
 
     instrument: Any
@@ -283,6 +291,8 @@ class FormCheck:
     #: the data was one DataFrame (tables are DataFrames, not dicts of them)
     single: bool = False
     clock: Any = None
+    #: the rules that were not checked (see :class:`SkippedRule`)
+    skipped: tuple[SkippedRule, ...] = ()
 
     def _tables(self, make: Any) -> Any:
         frames = {
@@ -547,6 +557,7 @@ def check_form(
     rel: dict[str, np.ndarray] = {}
     scope_of: dict[str, str | None] = {}
     raw: dict[str, Vec] = {}
+    from_export: set[str] = set()  # calculations whose value is the exported one
 
     def parent_relevance(owner: Any, scope: str | None) -> np.ndarray:
         parent = _group_parent(owner)
@@ -559,17 +570,27 @@ def check_form(
             return base
         return gather(base, idx, False).astype(bool)
 
+    guard = RuleGuard(partial(_located_for, instrument))
+
     def run(
         owner: Any, column: str, text: str | None, scope: str | None, current: str | None
-    ) -> Vec | None:
-        expr = _parse(instrument, owner, column, text)
-        if expr is None:
-            return None
-        try:
-            env = Env(session, scope, expr.text, current=current)
-            return env.value(expr.tree)
-        except BadExpression as err:
-            raise _located(err, instrument, owner, column, expr.text) from None
+    ) -> Any:
+        """The rule's value; None without a rule; SKIP (recorded) when it cannot be
+        evaluated; "export" for a calculation whose value is the exported one."""
+
+        def value(expr: Expression) -> Vec:
+            return Env(session, scope, expr.text, current=current).result(expr.tree)
+
+        return guard.attempt(owner, column, text, value)
+
+    def own_relevance(owner: Any, scope: str | None, current: str | None) -> Any:
+        own = run(owner, "relevant", owner.relevant, scope, current)
+        parent = _group_parent(owner)
+        if own is SKIP:
+            guard.relevance_unknown[owner.name] = guard.skipped[-1].cause
+        elif parent in guard.relevance_unknown:
+            guard.relevance_unknown[owner.name] = guard.relevance_unknown[parent]  # type: ignore[index]
+        return None if own is SKIP else own
 
     for name in order:
         if name in groups:
@@ -578,7 +599,7 @@ def check_form(
             if scope is not None and scope not in fd.repeats:
                 continue  # a repeat without data: nothing to evaluate
             scope_of[name] = scope
-            own = run(g, "relevant", g.relevant, scope, None)
+            own = own_relevance(g, scope, None)
             base = parent_relevance(g, scope)
             rel[name] = base if own is None else base & _bool_of(own, fd.size(scope))
             continue
@@ -588,12 +609,25 @@ def check_form(
             continue
         scope_of[name] = scope
         n = fd.size(scope)
-        own = run(q, "relevant", q.relevant, scope, name)
+        own = own_relevance(q, scope, name)
         base = parent_relevance(q, scope)
         relevant = base if own is None else base & _bool_of(own, n)
         rel[name] = relevant
         if q.calculation and str(q.calculation).strip():
-            value = _blank_nan(run(q, "calculation", q.calculation, scope, name))  # type: ignore[arg-type]
+            computed = run(q, "calculation", q.calculation, scope, name)
+            exported = name in fd.frame(scope).columns
+            if computed is SKIP or isinstance(computed, str) or name in guard.relevance_unknown:
+                if exported:  # the value the phone computed
+                    from_export.add(name)
+                    computed = session.column(name, scope)
+                else:
+                    guard.unknown[name] = (
+                        guard.relevance_unknown.get(name)
+                        or (guard.skipped[-1].cause if computed is SKIP else None)
+                        or _export_cause(q.calculation)
+                    )
+                    computed = Values(STRING, "")
+            value = _blank_nan(computed)
         else:
             value = session.column(name, scope)
         raw[name] = value
@@ -625,18 +659,19 @@ def check_form(
         out_val[scope][q.name] = shown
         if q.constraint and str(q.constraint).strip():
             res = run(q, "constraint", q.constraint, scope, q.name)
-            out_con[scope][q.name] = ~(relevant & ~empty) | _bool_of(res, n)  # type: ignore[arg-type]
-        req = _required(instrument, q)
-        if req is not False:
-            need = (
-                np.ones(n, dtype=bool)
-                if req is True
-                else _bool_of(run(q, "required", req.text, scope, q.name), n)
-            )  # type: ignore[union-attr,arg-type]
-            out_req[scope][q.name] = ~(relevant & need & empty)
-        if q.name in frame.columns and not q.calculation:
+            if res is not SKIP:
+                out_con[scope][q.name] = ~(relevant & ~empty) | _bool_of(res, n)
+        relevance_known = q.name not in guard.relevance_unknown
+        req = _required_rule(q)
+        if req is not False and not relevance_known:
+            guard.skip(q.name, "required", guard.relevance_unknown[q.name], _why(q, guard))
+        elif req is not False:
+            need = Values(BOOLEAN, True) if req is True else run(q, "required", req, scope, q.name)
+            if need is not SKIP:
+                out_req[scope][q.name] = ~(relevant & _bool_of(need, n) & empty)
+        if q.name in frame.columns and not q.calculation and relevance_known:
             out_anr[scope][q.name] = ~relevant & ~unanswered
-        if q.calculation and q.name in frame.columns:
+        if q.calculation and q.name in frame.columns and q.name not in from_export:
             expr = parse(str(q.calculation))
             if not (expr.functions & _VOLATILE):
                 stored = column_values(frame[q.name], STRING, session.clock)
@@ -647,9 +682,18 @@ def check_form(
 
         if q.is_select and q.list_name and instrument.choices(q) is not None:
             # the answer as given: where it is not relevant, no code counts as bad
-            out_choice[scope][q.name] = _choices_ok(
-                session, instrument, q, scope, raw[q.name], relevant, run
-            )
+            use_filter = bool(q.choice_filter and str(q.choice_filter).strip())
+            if use_filter and guard.parse(q, "choice_filter", str(q.choice_filter)) is SKIP:
+                use_filter = False  # the codes are still checked against the list
+            try:
+                out_choice[scope][q.name] = _choices_ok(
+                    session, instrument, q, scope, raw[q.name], relevant, use_filter
+                )
+            except BadExpression as err:
+                guard.skip(q.name, "choice_filter", f"[{err.code}] {err.message}", None, err)
+                out_choice[scope][q.name] = _choices_ok(
+                    session, instrument, q, scope, raw[q.name], relevant, False
+                )
 
     counts: dict[str, pd.DataFrame] = {}
     for g in instrument.groups:
@@ -657,6 +701,8 @@ def check_form(
             continue
         parent = fd.repeats[g.name].parent
         expected = run(g, "repeat_count", g.repeat_count, parent, None)
+        if expected is SKIP:
+            continue
         n_parent = fd.size(parent)
         want = np.broadcast_to(
             np.asarray(to_number(expected, n_parent).data, dtype=float), (n_parent,)
@@ -688,7 +734,40 @@ def check_form(
         language=context.language,
         single=not isinstance(data, FormData),
         clock=session.clock,
+        skipped=tuple(guard.skipped),
     )
+
+
+def _located_for(
+    instrument: Any, err: BadExpression, owner: Any, column: str, text: str
+) -> BadExpression:
+    return _located(err, instrument, owner, column, text)
+
+
+def _export_cause(calculation: str) -> str:
+    """What makes a calculation that is not exported unknown (uuid(), random())."""
+    names = [f for f in unsupported_functions(str(calculation)) if f in FROM_EXPORT]
+    return f"{names[0]}()" if names else "calculation"
+
+
+def _why(q: Any, guard: RuleGuard) -> str:
+    """The question or enclosing group whose relevance could not be evaluated."""
+    for name in (*reversed(tuple(getattr(q, "group_path", ()) or ())), q.name):
+        if name in guard.relevance_unknown and any(
+            s.owner == name and s.column == "relevant" for s in guard.skipped
+        ):
+            return name
+    return q.name
+
+
+def _required_rule(q: Any) -> str | bool:
+    """True, False, or the required condition's text."""
+    text = (q.required or "").strip()
+    if text.lower() in _TRUE:
+        return True
+    if text.lower() in _FALSE:
+        return False
+    return text
 
 
 def _choices_ok(
@@ -698,7 +777,7 @@ def _choices_ok(
     scope: str | None,
     value: Vec,
     relevant: np.ndarray,
-    run: Any,
+    use_filter: bool = True,
 ) -> np.ndarray:
     """Per row: every selected code is in the list and passes the choice_filter."""
     n = session.data.size(scope)
@@ -714,7 +793,7 @@ def _choices_ok(
         owner = np.asarray(pc.list_parent_indices(tokens).to_numpy(zero_copy_only=False))
         keep = np.asarray(pc.binary_length(flat).to_numpy(zero_copy_only=False)) > 0
         flat, owner = flat.filter(pa.array(keep)), owner[keep]
-    elif not (q.choice_filter and str(q.choice_filter).strip()):
+    elif not use_filter:
         # one answer per row, no filter: each distinct answer is looked up once
         encoded = pc.dictionary_encode(text)
         if isinstance(encoded, pa.ChunkedArray):
@@ -734,13 +813,13 @@ def _choices_ok(
     known = np.asarray(pc.is_in(flat, value_set=codes).to_numpy(zero_copy_only=False), dtype=bool)
     bad = np.zeros(n, dtype=bool)
     bad[owner[~known]] = True
-    if q.choice_filter and str(q.choice_filter).strip():
+    if use_filter:
         expr = _parse(instrument, q, "choice_filter", q.choice_filter)
 
         def allowed(item: dict[str, Vec]) -> np.ndarray:
             env = Env(session, scope, expr.text, current=q.name, item=item)  # type: ignore[union-attr]
             try:
-                return _bool_of(env.value(expr.tree), n)  # type: ignore[union-attr]
+                return _bool_of(env.result(expr.tree), n)  # type: ignore[union-attr]
             except BadExpression as err:
                 raise _located(err, instrument, q, "choice_filter", expr.text) from None  # type: ignore[union-attr]
 

@@ -2,7 +2,10 @@
 
 Precedence, lowest first (XPath 1.0 §3.4-§3.5): ``or``, ``and``, ``= !=``,
 ``< <= > >=``, ``+ -``, ``* div mod``, unary ``-``. All binary operators are
-left-associative. Function names and arities are checked here, so a form's typos
+left-associative; a run of three or more operands of one level is one flat
+:class:`~analysis.expressions.tree.Chain` (read in a loop, so its length is not limited).
+Nesting (parentheses, function calls, unary minus) is read recursively: an expression
+nested too deeply for that is refused with ``EXP004``, never a bare RecursionError. Function names and arities are checked here, so a form's typos
 surface before any data is read.
 
 Examples
@@ -28,7 +31,7 @@ import re
 from .errors import BadExpression
 from .lexer import Token, tokenize
 from .signatures import SIGNATURES, UNSUPPORTED
-from .tree import Binary, Call, Current, Field, Negate, Node, Number, Parent, Relative, Text
+from .tree import Binary, Call, Chain, Current, Field, Negate, Node, Number, Parent, Relative, Text
 
 __all__ = ["parse_tree"]
 
@@ -131,12 +134,16 @@ class _Parser:
     def binary(self, level: int) -> Node:
         if level == len(_LEVELS):
             return self.unary()
-        left = self.binary(level + 1)
+        operands = [self.binary(level + 1)]
+        ops: list[Token] = []
         while self.tok.kind == "op" and self.tok.text in _LEVELS[level]:
-            op = self.advance()
-            right = self.binary(level + 1)
-            left = Binary(op.pos, op.text, left, right)
-        return left
+            ops.append(self.advance())
+            operands.append(self.binary(level + 1))
+        if not ops:
+            return operands[0]
+        if len(ops) == 1:
+            return Binary(ops[0].pos, ops[0].text, operands[0], operands[1])
+        return Chain(ops[0].pos, tuple(op.text for op in ops), tuple(operands))
 
     def unary(self) -> Node:
         if self.tok.kind == "op" and self.tok.text == "-":

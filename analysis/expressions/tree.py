@@ -1,5 +1,10 @@
 """The syntax tree of an expression: small immutable nodes, each with its 1-based position.
 
+A run of one precedence level with three or more operands (``a + b - c``, ``x and y and
+z``) is one flat :class:`Chain`, not a deep left-leaning tree of :class:`Binary` nodes, so
+that a 10,000-term sum is as shallow as a two-term one: every walker stays far from
+Python's recursion limit. Two operands are a :class:`Binary`.
+
 Paths are reduced to what XLSForm uses: ``${name}``, ``/data/.../name``, ``../name`` and
 ``current()/../name`` all become :class:`Field` (question names are unique in a form);
 ``.`` is :class:`Current`; ``..`` is :class:`Parent`; a bare ``name`` is :class:`Relative`
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 __all__ = [
     "Binary",
     "Call",
+    "Chain",
     "Current",
     "Field",
     "Negate",
@@ -28,6 +34,7 @@ __all__ = [
     "Parent",
     "Relative",
     "Text",
+    "children",
     "fields_of",
     "unparse",
     "walk",
@@ -98,6 +105,30 @@ class Binary(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Chain(Node):
+    """Three or more operands joined by operators of one precedence level, left to right.
+
+    ``ops[i]`` joins the value so far and ``operands[i + 1]``: ``a + b - c`` is
+    ``Chain(ops=('+', '-'), operands=(a, b, c))`` and means ``(a + b) - c``. ``pos`` is
+    the position of the first operator.
+
+    >>> from analysis.expressions.parser import parse_tree
+    >>> tree = parse_tree("1 + 2 - 3")
+    >>> tree.ops, len(tree.operands)
+    (('+', '-'), 3)
+    >>> [(op, unparse(right)) for op, right in tree.steps()]
+    [('+', '2'), ('-', '3')]
+    """
+
+    ops: tuple[str, ...]
+    operands: tuple[Node, ...]
+
+    def steps(self) -> Iterator[tuple[str, Node]]:
+        """``(operator, right operand)`` after the first operand, in order."""
+        return zip(self.ops, self.operands[1:], strict=True)
+
+
+@dataclass(frozen=True, slots=True)
 class Call(Node):
     """A function call."""
 
@@ -105,17 +136,27 @@ class Call(Node):
     args: tuple[Node, ...]
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of the tree, parents before children."""
-    yield node
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of a node, left to right."""
     if isinstance(node, Negate):
-        yield from walk(node.operand)
-    elif isinstance(node, Binary):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
+        return (node.operand,)
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Chain):
+        return node.operands
+    if isinstance(node, Call):
+        return node.args
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of the tree, parents before children (left to right; no recursion, so
+    any depth is fine)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
 
 
 def fields_of(node: Node) -> frozenset[str]:
@@ -142,12 +183,17 @@ def unparse(node: Node) -> str:
     if isinstance(node, Negate):
         return f"-({unparse(node.operand)})"
     if isinstance(node, Binary):
-        left, right = unparse(node.left), unparse(node.right)
-        if isinstance(node.left, Binary):
-            left = f"({left})"
-        if isinstance(node.right, Binary):
-            right = f"({right})"
-        return f"{left} {node.op} {right}"
+        return f"{_operand(node.left)} {node.op} {_operand(node.right)}"
+    if isinstance(node, Chain):
+        parts = [_operand(node.operands[0])]
+        for op, right in node.steps():
+            parts += [op, _operand(right)]
+        return " ".join(parts)
     if isinstance(node, Call):
         return f"{node.name}({', '.join(unparse(a) for a in node.args)})"
     raise TypeError(f"not an expression node: {node!r}")
+
+
+def _operand(node: Node) -> str:
+    text = unparse(node)
+    return f"({text})" if isinstance(node, Binary | Chain) else text

@@ -117,9 +117,10 @@ def check_duration(
         return Found.none(), minutes
     cfg = settings.duration
     m = minutes.to_numpy(dtype=float)
-    applies, problem = _applies(records, cfg.when, form_data, context, lang)
+    when = cfg.when_for(records.name)
+    applies, problem = _applies(records, when, form_data, context, lang)
     parts = [problem]
-    rule_when = f" when {cfg.when}" if cfg.when else ""
+    rule_when = f" when {when}" if when else ""
     rules = (
         (
             m < 0,

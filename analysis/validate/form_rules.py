@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..expressions import EvaluationContext, FormData, Repeat
 from ..expressions.errors import BadExpression
-from ..expressions.forms import FormCheck, check_form
+from ..expressions.forms import FormCheck, SkippedRule, check_form
 from ..instrument.model import Question
 from ..readers.rawdata import MAIN
 from ..readers.records import Records, as_text
@@ -189,6 +189,8 @@ class Hits:
     calculation: list[tuple[str, np.ndarray, str, pd.Series]]
     repeat_count: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]]
     choice: list[tuple[str, np.ndarray, str]]
+    #: the rules the engine could not evaluate (the same in every block, as a rule)
+    skipped: tuple[SkippedRule, ...] = ()
 
 
 def _hits(check: FormCheck) -> Hits:
@@ -218,6 +220,7 @@ def _hits(check: FormCheck) -> Hits:
         calc,
         counts,
         _cells(check, "choice_ok", False),
+        check.skipped,
     )
 
 
@@ -312,6 +315,56 @@ def rule_failure(err: BadExpression, lang: str) -> Found:
     )
 
 
+def _skipped_issues(blocks: list[Hits], lang: str) -> Found:
+    """One issue per cause of the rules left out: ``VAL191`` (warning) per function the
+    engine does not evaluate, ``VAL190`` (error) per expression error, each naming the
+    rules not checked."""
+    by_cause: dict[str, dict[tuple[str, str, str | None], SkippedRule]] = {}
+    for block in blocks:
+        for rule in block.skipped:
+            by_cause.setdefault(rule.cause, {}).setdefault(
+                (rule.owner, rule.column, rule.via), rule
+            )
+    parts = []
+    for cause, rules in by_cause.items():
+        listed = _rule_list(list(rules.values()), lang)
+        error = next((r.error for r in rules.values() if r.error is not None), None)
+        if cause.endswith("()"):
+            message = say(
+                lang,
+                f"分析引擎不支持 {cause}，以下规则未检查：{listed}",
+                f"the engine does not evaluate {cause}; these rules were not checked: {listed}",
+            )
+            code, rule_text = "VAL191", cause
+        else:
+            where = f" ({error.where})" if error is not None and error.where else ""
+            message = say(
+                lang,
+                f"问卷逻辑无法计算{where}：{cause}；以下规则未检查：{listed}",
+                f"the form's rules cannot be evaluated{where}: {cause}; "
+                f"these rules were not checked: {listed}",
+            )
+            code = "VAL190"
+            rule_text = (getattr(error, "expression", None) or cause) if error else cause
+        first = next(iter(rules.values()))
+        parts.append(Found.table_level(MAIN, first.owner, code, cause, message, rule_text))
+    return Found.concat(parts)
+
+
+def _rule_list(rules: list[SkippedRule], lang: str, most: int = 30) -> str:
+    """``q1 (relevant), q2 (required, through c1)``: the rules, at most ``most`` named."""
+    items = []
+    for r in rules[:most]:
+        through = say(lang, f"，经由 {r.via}", f", through {r.via}") if r.via is not None else ""
+        items.append(
+            say(lang, f"{r.owner}（{r.column}{through}）", f"{r.owner} ({r.column}{through})")
+        )
+    more = len(rules) - most
+    if more > 0:
+        items.append(say(lang, f"另有 {more} 条", f"and {more} more"))
+    return say(lang, "、", ", ").join(items)
+
+
 def rules_from_hits(
     records: Records, blocks: list[Hits], lang: str
 ) -> tuple[Found, dict[tuple[str, str], np.ndarray]]:
@@ -334,7 +387,7 @@ def rules_from_hits(
             say(lang, "”", "') although the form skips it here"),
         )
 
-    parts = [_orphans(records, lang)]
+    parts = [_orphans(records, lang), _skipped_issues(blocks, lang)]
     parts += _issues(
         records,
         _merge([b.constraint for b in blocks]),

@@ -285,6 +285,13 @@ ISSUE_CODES: dict[str, IssueCode] = _codes(
         "stable attribute not in the previous wave's data; not compared",
     ),
     ("VAL190", "structure", "error", "问卷逻辑无法计算", "the form's rules could not be evaluated"),
+    (
+        "VAL191",
+        "structure",
+        "warning",
+        "分析引擎不支持的函数：相关规则未检查",
+        "function the engine does not evaluate: its rules not checked",
+    ),
     ("VAL195", "pii", "error", "开放题中有手机号码", "mobile phone number in free text"),
     ("VAL196", "pii", "error", "开放题中有身份证号码", "resident ID number in free text"),
     (

@@ -18,6 +18,7 @@ a threshold must not switch a check off silently). The full layout:
     min_minutes = 10
     max_minutes = 240
     when = ""                    # XLSForm condition: which interviews, e.g. "${consent} = '1'"
+                                 # or per instrument: { household = "${consent} = '1'" }
 
     [validate.outliers]          # numeric answers, declared missing codes left out
     method = "iqr"               # iqr (Q1 - k*IQR, Q3 + k*IQR), sd (mean +- k*SD) or none
@@ -235,12 +236,23 @@ class DurationSettings:
     """Thresholds of the interview-duration check (minutes).
 
     ``when`` is an XLSForm expression choosing the interviews the thresholds apply to
-    (e.g. ``${consent} = '1'``: a refusal is short by nature); empty: all of them.
+    (e.g. ``${consent} = '1'``: a refusal is short by nature); empty: all of them. A
+    table of instrument name -> expression gives the condition of each instrument (the
+    others have none), for a question only one form has.
+
+    >>> DurationSettings(when={"household": "${consent} = '1'"}).when_for("village")
+    ''
     """
 
     min_minutes: float = 10.0
     max_minutes: float = 240.0
-    when: str = ""
+    when: str | Mapping[str, str] = ""
+
+    def when_for(self, instrument: str) -> str:
+        """The ``when`` condition of one instrument (``""``: every interview)."""
+        if isinstance(self.when, str):
+            return self.when
+        return self.when.get(instrument, "")
 
 
 @dataclass(frozen=True)
@@ -345,7 +357,21 @@ class ValidateSettings:
         """The settings of ``study.toml``'s ``[validate]`` table (defaults when absent)."""
         if study is None:
             return cls()
-        return cls.from_mapping(study.setting("validate", default={}) or {})
+        settings = cls.from_mapping(study.setting("validate", default={}) or {})
+        when = settings.duration.when
+        names = tuple(getattr(study, "instrument_names", ()) or ())
+        if not isinstance(when, str) and names:
+            for name in when:
+                if name not in names:
+                    raise ValidationError(
+                        "VAL003",
+                        f"unknown instrument '{name}' in validate.duration.when",
+                        file="study.toml",
+                        expected=", ".join(names),
+                        found=name,
+                        hint="Name the instruments as in [instruments].",
+                    )
+        return settings
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Any]) -> ValidateSettings:
@@ -485,6 +511,10 @@ def _section(path: str, spec: Any, klass: type, ranges: Mapping[str, tuple]) -> 
             kw[key] = _text(where, value, _METHODS)
         elif key == "scale":
             kw[key] = _text(where, value, _SCALES)
+        elif key == "when" and isinstance(value, Mapping):
+            kw[key] = MappingProxyType(
+                {str(k): _text(f"{where}.{k}", v) for k, v in _table(where, value).items()}
+            )
         else:
             kw[key] = _text(where, value)
     return klass(**kw)

@@ -26,6 +26,7 @@ from analysis.expressions.parser import parse_tree
 from analysis.expressions.tree import (
     Binary,
     Call,
+    Chain,
     Current,
     Field,
     Negate,
@@ -489,14 +490,21 @@ class Reference:
             return -to_num(self.eval(node.operand, scope, row, current))
         if isinstance(node, Binary):
             return self.binary(node, scope, row, current)
+        if isinstance(node, Chain):
+            out = self.eval(node.operands[0], scope, row, current)
+            for op, right in node.steps():
+                out = self.apply(op, out, self.eval(right, scope, row, current))
+            return out
         if isinstance(node, Call):
             return self.call(node, scope, row, current)
         raise TypeError(node)
 
     def binary(self, node: Binary, scope: str | None, row: int, current: str | None) -> Any:
-        a = unpack(self.eval(node.left, scope, row, current))
-        b = unpack(self.eval(node.right, scope, row, current))
-        op = node.op
+        a = self.eval(node.left, scope, row, current)
+        return self.apply(node.op, a, self.eval(node.right, scope, row, current))
+
+    def apply(self, op: str, a: Any, b: Any) -> Any:
+        a, b = unpack(a), unpack(b)
         if op == "or":
             return to_bool(a) or to_bool(b)
         if op == "and":
