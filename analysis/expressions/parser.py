@@ -143,7 +143,12 @@ class _Parser:
             return operands[0]
         if len(ops) == 1:
             return Binary(ops[0].pos, ops[0].text, operands[0], operands[1])
-        return Chain(ops[0].pos, tuple(op.text for op in ops), tuple(operands))
+        return Chain(
+            ops[0].pos,
+            tuple(op.text for op in ops),
+            tuple(operands),
+            tuple(op.pos for op in ops),
+        )
 
     def unary(self) -> Node:
         if self.tok.kind == "op" and self.tok.text == "-":

@@ -34,6 +34,7 @@ __all__ = [
     "Parent",
     "Relative",
     "Text",
+    "as_binary",
     "children",
     "fields_of",
     "unparse",
@@ -122,6 +123,8 @@ class Chain(Node):
 
     ops: tuple[str, ...]
     operands: tuple[Node, ...]
+    #: 1-based position of each operator (``ops[i]`` stands at ``op_positions[i]``).
+    op_positions: tuple[int, ...] = ()
 
     def steps(self) -> Iterator[tuple[str, Node]]:
         """``(operator, right operand)`` after the first operand, in order."""
@@ -134,6 +137,33 @@ class Call(Node):
 
     name: str
     args: tuple[Node, ...]
+
+
+def as_binary(node: Node) -> Node:
+    """The tree with every :class:`Chain` written as nested :class:`Binary` nodes (left to
+    right, each at its operator's position), for walkers that read operators two operands
+    at a time (the paper questionnaire's wording). Forms' own rules are short; the engine
+    itself keeps chains flat.
+
+    >>> from analysis.expressions.parser import parse_tree
+    >>> unparse(as_binary(parse_tree("${a} + 1 - ${b} > 2")))
+    '((${a} + 1) - ${b}) > 2'
+    >>> as_binary(parse_tree("1 + 2 + 3")).left.pos
+    3
+    """
+    if isinstance(node, Chain):
+        positions = node.op_positions or (node.pos,) * len(node.ops)
+        left = as_binary(node.operands[0])
+        for op, pos, right in zip(node.ops, positions, node.operands[1:], strict=True):
+            left = Binary(pos, op, left, as_binary(right))
+        return left
+    if isinstance(node, Binary):
+        return Binary(node.pos, node.op, as_binary(node.left), as_binary(node.right))
+    if isinstance(node, Negate):
+        return Negate(node.pos, as_binary(node.operand))
+    if isinstance(node, Call):
+        return Call(node.pos, node.name, tuple(as_binary(a) for a in node.args))
+    return node
 
 
 def children(node: Node) -> tuple[Node, ...]:

@@ -42,7 +42,18 @@ from typing import Any
 
 from ..expressions import BadExpression, field_references, parse
 from ..expressions.lexer import tokenize
-from ..expressions.tree import Binary, Call, Current, Field, Negate, Node, Number, Text, walk
+from ..expressions.tree import (
+    Binary,
+    Call,
+    Current,
+    Field,
+    Negate,
+    Node,
+    Number,
+    Text,
+    as_binary,
+    walk,
+)
 
 __all__ = [
     "ARITHMETIC",
@@ -92,6 +103,10 @@ def is_call(node: Node, *names: str) -> bool:
     True
     """
     return isinstance(node, Call) and (not names or node.name in names)
+
+
+#: Rules with more nodes than this are left as written (no wording, no evaluation).
+_MAX_NODES = 400
 
 
 @dataclass(frozen=True)
@@ -167,6 +182,9 @@ def rule(expression: str | None) -> Rule | None:
         tree = parse(text).tree
     except BadExpression:
         return None
+    if sum(1 for _ in walk(tree)) > _MAX_NODES:
+        return None  # not a rule a person words on paper
+    tree = as_binary(tree)  # the engine's flat chains, two operands at a time
     pairs = _brackets(text)
     bracketed = set()
     stack: list[tuple[Node, Node | None]] = [(tree, None)]
