@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import StudyError
+from .study_schema import check_config
 
 __all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root"]
 
@@ -117,6 +118,7 @@ class Study:
         return study
 
     def _check(self) -> None:
+        check_config(self.config, self.root / STUDY_FILE)
         instruments = self.config.get("instruments", {})
         if not isinstance(instruments, dict):
             raise StudyError(
