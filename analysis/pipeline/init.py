@@ -136,7 +136,7 @@ def infer_key(path: Path, instrument: Instrument) -> tuple[str, str]:
     --------
     >>> import tempfile, pathlib
     >>> form = pathlib.Path(tempfile.mkdtemp()) / "kobo_survey.csv"
-    >>> _ = form.write_text("type,name,label\ninteger,size,Size\n", encoding="utf-8")
+    >>> _ = form.write_text("type,name,label\\ninteger,size,Size\\n", encoding="utf-8")
     >>> infer_key(form, load_instrument(form))[0]
     '_uuid'
     """
