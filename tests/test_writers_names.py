@@ -9,7 +9,7 @@ import pyreadstat
 import pytest
 
 from analysis.readers import read_raw
-from analysis.writers import output_names, write_dta, write_sav, write_tables
+from analysis.writers import output_names, write_sav, write_tables
 from analysis.writers.spss_stata import _culprit, labelled_name_limit
 
 ROOT = Path(__file__).resolve().parents[1]
