@@ -50,7 +50,6 @@ KINDS = {
     "numbers": ("a list of numbers", "[0.25, 0.5]"),
     "text map": ("a table of texts", '{ a = "b" }'),
     "code map": ("a table of names or codes", '{ "1" = "2" }'),
-    "label": ("text, or a table of texts by language", '{ zh = "...", en = "..." }'),
     "table": ("a table", "[...]"),
     "tables": ("an array of tables", "[[...]]"),
 }
@@ -67,6 +66,9 @@ class Key:
     choices: tuple[Any, ...] = ()
     table: Table | None = None
     required: bool = False
+    #: The error code of the module that checks this value itself when it reads it
+    #: (its own, more precise messages): :func:`check_config` leaves it alone.
+    checked_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ _ESTIMATE = _t(
     Key("where", "text", "domain restriction (pandas query), e.g. `consent == '1'`"),
     Key("denominator", "text", "the question to divide by (ratio)"),
     Key("quantiles", "numbers", "quantiles (quantile)", "[0.5]"),
-    Key("label", "label", "title of the table"),
+    Key("label", "text map", 'title of the table by language: `{ zh = "...", en = "..." }`'),
 )
 
 _DESIGN = _t(
@@ -226,7 +228,7 @@ SCHEMA = _t(
             Key("key", "text", "question identifying a record (unique per wave)"),
             Key("parent", "text", "instrument this one belongs to (e.g. household -> village)"),
             Key("parent_key", "text", "question holding the parent's key"),
-            Key("label", "label", "title of the questionnaire"),
+            Key("label", "text map", "title by language: `{ zh = \"...\", en = \"...\" }`"),
         )),
     )),
     Key("waves", "table", "the study's waves and their files", table=_t(
@@ -234,7 +236,8 @@ SCHEMA = _t(
         Key("list", "texts", "waves in order (folders under data/raw/ are added)", "[]"),
         Key("forms", "table", "forms of older waves", table=_t(
             "The form version a wave was collected with, when not the current one.",
-            names=Key("<wave>", "text map", "instrument = path of its form in that wave"),
+            names=Key("<wave>", "text map", "instrument = path of its form in that wave",
+                      checked_by="STU006"),
         )),
         Key("files", "table", "export file names that do not follow the name rule", table=_t(
             "Export files named otherwise than after their instrument.",
@@ -246,7 +249,7 @@ SCHEMA = _t(
         )),
         Key("ignore", "texts", "files of the raw folders that are not data (glob patterns)", "[]"),
     )),
-    Key("harmonise", "table", "changes of a form since older waves", table=_t(
+    Key("harmonise", "table", "changes of a form since older waves", checked_by="INS060", table=_t(
         "What changed in an instrument since an older wave.",
         names=Key("<instrument>", "table", "the map of one instrument", table=_t(
             "Old names and codes of one instrument.",
@@ -267,7 +270,8 @@ SCHEMA = _t(
         names=Key("<instrument>", "table", "one instrument's design", table=_DESIGN),
     )),
     Key("estimates", "tables", "estimate tables of each wave", table=_ESTIMATE),
-    Key("validate", "table", "thresholds of the validation checks", table=_VALIDATE),
+    Key("validate", "table", "thresholds of the validation checks", table=_VALIDATE,
+        checked_by="VAL003"),
     Key("pipeline", "table", "which validation errors stop a run", table=_t(
         "Which validation errors stop a run (exit status 1).",
         Key("blocking_checks", "texts", "only these checks block", "every check"),
@@ -313,8 +317,6 @@ def _is(kind: str, value: Any) -> bool:
         return isinstance(value, Mapping) and all(
             text(v) or (isinstance(v, int) and not isinstance(v, bool)) for v in value.values()
         )
-    if kind == "label":
-        return text(value) or _is("text map", value)
     if kind == "table":
         return isinstance(value, Mapping)
     if kind == "tables":
@@ -370,6 +372,8 @@ def _check_table(node: Mapping[str, Any], table: Table, path: tuple[str, ...], f
 
 
 def _check_value(value: Any, key: Key, path: tuple[str, ...], file: Any) -> None:
+    if key.checked_by:
+        return
     what, example = KINDS[key.kind]
     if not _is(key.kind, value):
         raise StudyError(
@@ -430,7 +434,7 @@ def schema_markdown(table: Table = SCHEMA) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _markdown(table: Table, path: tuple[str, ...], lines: list[str]) -> None:
+def _markdown(table: Table, path: tuple[str, ...], lines: list[str], checked_by: str = "") -> None:
     tables: list[tuple[Key, tuple[str, ...]]] = []
     rows = []
     for key in (*table.keys, *([table.names] if table.names else [])):
@@ -443,6 +447,8 @@ def _markdown(table: Table, path: tuple[str, ...], lines: list[str]) -> None:
         rows.append((key, what))
     if path:
         lines += [f"## `{_heading(path)}`", "", table.doc, ""]
+        if checked_by:
+            lines += [f"Checked when the pipeline reads it (errors `{checked_by}`).", ""]
         if rows:
             lines += ["| key | type | default | meaning |", "|---|---|---|---|"]
             for key, what in rows:
@@ -451,6 +457,8 @@ def _markdown(table: Table, path: tuple[str, ...], lines: list[str]) -> None:
                     meaning += "; one of " + ", ".join(f"`{c}`" for c in key.choices)
                 if key.required:
                     meaning += " (required)"
+                if key.checked_by:
+                    meaning += f" (checked when read: `{key.checked_by}`)"
                 default = (
                     f"`{key.default}`" if key.default.startswith(("[", '"', "{")) else key.default
                 )
@@ -458,7 +466,8 @@ def _markdown(table: Table, path: tuple[str, ...], lines: list[str]) -> None:
             lines.append("")
     for key, sub in tables:
         assert key.table is not None
-        _markdown(key.table, sub if key.kind == "table" else (*sub[:-1], f"[{sub[-1]}]"), lines)
+        sub = sub if key.kind == "table" else (*sub[:-1], f"[{sub[-1]}]")
+        _markdown(key.table, sub, lines, key.checked_by or checked_by)
 
 
 def _heading(path: tuple[str, ...]) -> str:
