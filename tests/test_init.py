@@ -61,11 +61,20 @@ def test_init_refuses_a_missing_form_and_a_name_given_twice(tmp_path):
 def test_a_wave_runs_in_a_study_made_by_init(tmp_path, monkeypatch):
     folder = tmp_path / "team"
     assert main(["init", str(folder), str(ROOT / "surveys" / "household.xlsx")]) == 0
+    toml = folder / "study.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace('formats = ["parquet", "sav", "dta"]', 'formats = ["dta"]'), encoding="utf-8"
+    )
     monkeypatch.chdir(folder)
     assert main(["new-wave", "w1"]) == 0
     shutil.copy(ROOT / "data" / "raw" / "demo-2025" / "household.zip", folder / "data/raw/w1")
     assert main(["run", "--wave", "w1"]) in (0, 1)
-    assert (folder / "data/processed/w1/household.dta").is_file()
+    out = folder / "data/processed/w1"
+    assert sorted(p.name for p in out.glob("household*.*")) == [
+        "household-members.dta",
+        "household.dta",
+    ]  # [outputs] formats: only Stata files
     assert main(["status"]) == 0
 
 
