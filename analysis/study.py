@@ -32,13 +32,13 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import StudyError
-from .study_schema import check_config
 
-__all__ = ["STUDY_FILE", "InstrumentSpec", "Study", "find_study_root"]
+__all__ = ["DEFAULT_PATHS", "STUDY_FILE", "InstrumentSpec", "Study", "find_study_root"]
 
 STUDY_FILE = "study.toml"
 
-_DEFAULT_PATHS = {
+#: The folders of a study unless ``[paths]`` says otherwise.
+DEFAULT_PATHS = {
     "surveys": "surveys",
     "raw": "data/raw",
     "processed": "data/processed",
@@ -118,6 +118,8 @@ class Study:
         return study
 
     def _check(self) -> None:
+        from .study_schema import check_config  # the schema imports DEFAULT_PATHS from here
+
         check_config(self.config, self.root / STUDY_FILE)
         instruments = self.config.get("instruments", {})
         if not isinstance(instruments, dict):
@@ -240,7 +242,7 @@ class Study:
         return (self.root / relative).resolve()
 
     def _dir(self, kind: str) -> Path:
-        configured = self.config.get("paths", {}).get(kind, _DEFAULT_PATHS[kind])
+        configured = self.config.get("paths", {}).get(kind, DEFAULT_PATHS[kind])
         return self.path(configured)
 
     @property

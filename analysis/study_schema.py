@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import StudyError
+from .study import DEFAULT_PATHS
 
 __all__ = ["KINDS", "SCHEMA", "Key", "Table", "check_config", "schema_markdown"]
 
@@ -212,13 +213,13 @@ SCHEMA = _t(
     )),
     Key("paths", "table", "folders of the study, relative to study.toml", table=_t(
         "Folders of the study, relative to study.toml.",
-        Key("surveys", "text", "the XLSForms", '"surveys"'),
-        Key("raw", "text", "field exports, one folder per wave", '"data/raw"'),
-        Key("processed", "text", "cleaned outputs, one folder per wave", '"data/processed"'),
-        Key("reports", "text", "reports, one folder per wave", '"reports"'),
-        Key("notebooks", "text", "report notebooks", '"notebooks"'),
-        Key("benchmarks", "text", "benchmark harness", '"benchmarks"'),
-        Key("entry", "text", "the data-entry app's database", '"data/entry"'),
+        Key("surveys", "text", "the XLSForms", f'"{DEFAULT_PATHS["surveys"]}"'),
+        Key("raw", "text", "field exports, one folder per wave", f'"{DEFAULT_PATHS["raw"]}"'),
+        Key("processed", "text", "cleaned outputs, one folder per wave", f'"{DEFAULT_PATHS["processed"]}"'),
+        Key("reports", "text", "reports, one folder per wave", f'"{DEFAULT_PATHS["reports"]}"'),
+        Key("notebooks", "text", "report notebooks", f'"{DEFAULT_PATHS["notebooks"]}"'),
+        Key("benchmarks", "text", "benchmark harness", f'"{DEFAULT_PATHS["benchmarks"]}"'),
+        Key("entry", "text", "the data-entry app's database", f'"{DEFAULT_PATHS["entry"]}"'),
     )),
     Key("instruments", "table", "the study's questionnaires", table=_t(
         "The study's questionnaires, one table per instrument.",

@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "init",
         help="make a new study folder from the team's XLSForms",
         description="Make DIR a study: the forms copied into surveys/, a study.toml declaring "
-        "them (key inferred, simple random sample designs), data/raw/, data/processed/, "
-        "reports/, notebooks/ and a README. An existing study.toml is never overwritten.",
+        "them (key inferred, simple random sample designs), the raw, processed, report and "
+        "notebook folders and a README. An existing study.toml is never overwritten.",
     )
     init.add_argument("dir", type=Path, help="the new study's folder (created if needed)")
     init.add_argument(

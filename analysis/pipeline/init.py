@@ -36,12 +36,12 @@ from pathlib import Path
 from ..errors import StudyError
 from ..instrument import Instrument, load_instrument
 from ..instrument.sources import SUPPORTED_SUFFIXES, split_form_files
-from ..study import STUDY_FILE, Study
+from ..study import DEFAULT_PATHS, STUDY_FILE, Study
 
 __all__ = ["FormArg", "infer_key", "init_study", "parse_form_args", "study_toml"]
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
-_FOLDERS = ("surveys", "data/raw", "data/processed", "reports", "notebooks")
+_FOLDERS = ("surveys", "raw", "processed", "reports", "notebooks")
 
 
 @dataclass(frozen=True)
@@ -185,11 +185,7 @@ def study_toml(name: str, forms: Sequence[tuple[FormArg, str, Instrument]]) -> s
         f"languages = {json.dumps(languages or ['zh'], ensure_ascii=False)}",
         "",
         "[paths]",
-        'surveys = "surveys"',
-        'raw = "data/raw"',
-        'processed = "data/processed"',
-        'reports = "reports"',
-        'notebooks = "notebooks"',
+        *(f"{kind} = {_toml(DEFAULT_PATHS[kind])}" for kind in _FOLDERS),
         "",
         "# ---------------------------------------------------------------- instruments",
     ]
@@ -295,21 +291,21 @@ def init_study(folder: Path | str, forms: Sequence[str], *, name: str | None = N
         )
     args = parse_form_args(forms)
     loaded = [(arg, load_instrument(arg.path)) for arg in args]  # INS0xx before any write
-    for sub in _FOLDERS:
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    surveys = folder / "surveys"
+    for kind in _FOLDERS:
+        (folder / DEFAULT_PATHS[kind]).mkdir(parents=True, exist_ok=True)
+    surveys = folder / DEFAULT_PATHS["surveys"]
     declared = []
     for arg, instrument in loaded:
         copied = _copy_form(arg.path, surveys)
         declared.append((arg, copied.relative_to(folder).as_posix(), instrument))
     title = name or folder.resolve().name
-    (folder / "notebooks" / "README.md").write_text(
+    (folder / DEFAULT_PATHS["notebooks"] / "README.md").write_text(
         "# Notebooks\n\n分析笔记本放在这里。Analysis notebooks of the study go here.\n",
         encoding="utf-8",
     )
-    for sub in ("data/raw", "data/processed", "reports"):
-        keep = folder / sub / ".gitkeep"
-        if not any((folder / sub).iterdir()):
+    for kind in ("raw", "processed", "reports"):
+        keep = folder / DEFAULT_PATHS[kind] / ".gitkeep"
+        if not any(keep.parent.iterdir()):
             keep.write_text("", encoding="utf-8")
     readme = folder / "README.md"
     readme.exists() or readme.write_text(
