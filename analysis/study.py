@@ -34,6 +34,7 @@ from typing import Any
 from .errors import StudyError
 
 __all__ = [
+    "DEFAULT_PATHS",
     "STUDY_FILE",
     "WORK_FOLDER",
     "InstrumentSpec",
@@ -46,7 +47,8 @@ STUDY_FILE = "study.toml"
 #: The folder of a wave's working files inside ``data/processed/<wave>/`` (caches, not outputs).
 WORK_FOLDER = ".work"
 
-_DEFAULT_PATHS = {
+#: The folders of a study unless ``[paths]`` says otherwise.
+DEFAULT_PATHS = {
     "surveys": "surveys",
     "raw": "data/raw",
     "processed": "data/processed",
@@ -126,6 +128,9 @@ class Study:
         return study
 
     def _check(self) -> None:
+        from .study_schema import check_config  # the schema imports DEFAULT_PATHS from here
+
+        check_config(self.config, self.root / STUDY_FILE)
         instruments = self.config.get("instruments", {})
         if not isinstance(instruments, dict):
             raise StudyError(
@@ -247,7 +252,7 @@ class Study:
         return (self.root / relative).resolve()
 
     def _dir(self, kind: str) -> Path:
-        configured = self.config.get("paths", {}).get(kind, _DEFAULT_PATHS[kind])
+        configured = self.config.get("paths", {}).get(kind, DEFAULT_PATHS[kind])
         return self.path(configured)
 
     @property

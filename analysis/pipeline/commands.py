@@ -1,8 +1,9 @@
-"""``baicun run``, ``baicun new-wave`` and ``baicun status``."""
+"""``baicun init``, ``baicun run``, ``baicun new-wave`` and ``baicun status``."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..study import Study
 
@@ -36,6 +37,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     status = subparsers.add_parser("status", help="what each wave has and what is stale")
     status.set_defaults(func=_cmd_status)
+
+    init = subparsers.add_parser(
+        "init",
+        help="make a new study folder from the team's XLSForms",
+        description="Make DIR a study: the forms copied into surveys/, a study.toml declaring "
+        "them (key inferred, simple random sample designs), the raw, processed, report and "
+        "notebook folders and a README. An existing study.toml is never overwritten.",
+    )
+    init.add_argument("dir", type=Path, help="the new study's folder (created if needed)")
+    init.add_argument(
+        "forms",
+        nargs="+",
+        metavar="FORM",
+        help="XLSForm (.xlsx/.xls, or a survey CSV with its choices CSV beside it); "
+        "NAME=PATH names the instrument (default: the file's name)",
+    )
+    init.add_argument("--name", default=None, help="the study's name (default: DIR's name)")
+    init.set_defaults(func=_cmd_init)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .init import init_study
+
+    study = init_study(args.dir, args.forms, name=args.name)
+    print(f"made study '{study.name}' in {study.root}:")
+    for name in study.instrument_names:
+        spec = study.instrument(name)
+        print(f"  {name}: {spec.form.relative_to(study.root).as_posix()} (key {spec.key})")
+    print("next: check study.toml, then `baicun new-wave NAME` inside the folder")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

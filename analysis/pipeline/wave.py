@@ -277,18 +277,20 @@ def blocking_issues(issues: pd.DataFrame, study: Study) -> pd.DataFrame:
 def _write(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..instrument.codebook import write_codebook
-    from ..writers import write_tables
+    from ..writers import OUTPUT_FORMATS, write_tables
 
     salt = run.study.setting("pii", "salt")
     pii = run.study.setting("pii", "action", default="drop")
+    formats = tuple(run.study.setting("outputs", "formats", default=None) or OUTPUT_FORMATS)
     outputs: list[Path] = []
     counts: dict[str, dict[str, int]] = {}
     for name, _ in _instruments_present(run):
         result = _load(run.cleaned(name))
         form = load_instrument(run.form(name))
         receipt = write_tables(
-            result.data, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt
-        )
+            result.data, run.out, name, formats=formats, instrument=form, lang=run.lang,
+            pii=pii, salt=salt,
+        )  # fmt: skip
         outputs.extend(receipt.paths())
         quarantined = {t: len(q) for t, q in result.quarantine.items()}
         for table, frame in result.quarantine.items():
@@ -321,7 +323,7 @@ def _write(run: WaveRun) -> StepOutcome:
     total = sum(v for c in counts.values() for k, v in c.items() if k == "main_cleaned")
     return StepOutcome(
         outputs=outputs,
-        summary=f"{total} cleaned records written (parquet, sav, dta)",
+        summary=f"{total} cleaned records written ({', '.join(formats)})",
         facts={"counts": counts},
     )
 
@@ -388,6 +390,12 @@ def _numeric_codes(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
     return frame
 
 
+def _outputs_key(run: WaveRun) -> str:
+    """``[outputs]`` of study.toml for the write step's key (empty when the study has none)."""
+    outputs = run.study.setting("outputs")
+    return json.dumps(outputs, sort_keys=True) if outputs else ""
+
+
 def wave_steps(run: WaveRun) -> list[Step]:
     """The steps of one wave, in order."""
     from .report import report_steps  # imports wave.WaveRun: imported here, not at the top
@@ -430,7 +438,12 @@ def wave_steps(run: WaveRun) -> list[Step]:
             run=_validate,
             key=settings_key,
         ),
-        Step("write", inputs=lambda r: _clean_inputs(r) + forms(r), run=_write, key=settings_key),
+        Step(
+            "write",
+            inputs=lambda r: _clean_inputs(r) + forms(r),
+            run=_write,
+            key=lambda r: settings_key(r) + _outputs_key(r),
+        ),
         Step("estimate", inputs=_clean_inputs, run=_estimate, key=settings_key),
         *report_steps(run),
     ]

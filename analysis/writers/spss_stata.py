@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,45 +49,89 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WriteError
-from ..readers.names import safe_name
+from ..readers.names import MAX_NAME, safe_name
 from ..readers.rawdata import KEY, MAIN, PARENT_KEY, ROW, ColumnInfo, RawMetadata
 from .labels import column_infos
 from .limits import LIMITS, fit
 from .outputs import atomic_write, neutralise_timestamp, sha256_of
 from .receipt import Notes, WriteReceipt, WrittenFile
 
-__all__ = ["output_names", "write_dta", "write_sav"]
+__all__ = ["labelled_name_limit", "output_names", "write_dta", "write_sav"]
 
 _FIXED_NAMES = {KEY: "record_key", PARENT_KEY: "parent_key", ROW: "source_row"}
 
 
-def output_names(columns: list[str]) -> dict[str, str]:
+def labelled_name_limit(position: int) -> int:
+    """Longest Stata name of the ``position``-th (0-based) column carrying value labels.
+
+    pyreadstat names the value-label set of a variable ``<name><position>`` (``q0``,
+    ``q1``, ... in the order of the labelled columns), and Stata refuses a set name of
+    more than 32 characters ("A provided name is too long for the file format";
+    checked with pyreadstat 1.3.8): 31 characters for the first ten, 30 up to the
+    hundredth, ...
+
+    Examples
+    --------
+    >>> labelled_name_limit(0), labelled_name_limit(9), labelled_name_limit(10)
+    (31, 31, 30)
+    """
+    return MAX_NAME - len(str(position))
+
+
+def output_names(columns: list[str], labelled: Iterable[str] = ()) -> dict[str, str]:
     """``{column: SPSS/Stata name}``: safe names, unique, existing safe names kept first.
 
     A name without any ASCII letter or digit (``户主``) becomes ``v<position>``; the
     original name is then written as the variable label when the column has none.
+    Names have at most 32 characters (Stata's limit; ASCII, so within SPSS's 64 bytes),
+    and fewer for the ``labelled`` columns (those with value labels): their value-label
+    set is named after them plus their position, within 32 characters too (see
+    :func:`labelled_name_limit`). A cut name that collides gets ``_2``, ``_3``, ...
 
     Examples
     --------
     >>> output_names(["_key", "hh-size", "hh_size", "_uuid"])
     {'_key': 'record_key', 'hh-size': 'hh_size_2', 'hh_size': 'hh_size', '_uuid': 'uuid'}
+    >>> long = ["a" * 31 + "x", "a" * 31 + "y"]
+    >>> list(output_names(long, labelled=long).values())
+    ['aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaa_2']
     """
+    labelled = set(labelled)
+    positions = {c: i for i, c in enumerate(c for c in columns if c in labelled)}
     taken: set[str] = set()
     out: dict[str, str] = {}
     wanted = {}
     for position, c in enumerate(columns, start=1):
         name = _FIXED_NAMES.get(c, c.lstrip("_") or c)
         wanted[c] = name if re.search(r"[A-Za-z0-9]", name) else f"v{position}"
+
+    def limit(column: str) -> int:
+        return labelled_name_limit(positions[column]) if column in positions else MAX_NAME
+
     for column in columns:  # names that need no change keep them
         name = wanted[column]
-        if name == safe_name(name) and name.lower() not in taken:
+        if name == safe_name(name) and name.lower() not in taken and len(name) <= limit(column):
             out[column] = name
             taken.add(name.lower())
     for column in columns:
         if column not in out:
-            out[column] = safe_name(wanted[column], taken)
-            taken.add(out[column].lower())
+            name = safe_name(wanted[column], taken)
+            if len(name) > limit(column):
+                name = _shortened(safe_name(wanted[column]), limit(column), taken)
+            out[column] = name
+            taken.add(name.lower())
     return {c: out[c] for c in columns}
+
+
+def _shortened(name: str, limit: int, taken: set[str]) -> str:
+    """``name`` cut to ``limit`` characters, with ``_2``, ``_3``, ... when the cut is taken."""
+    cut = name[:limit]
+    n = 1
+    while cut.lower() in taken:
+        n += 1
+        suffix = f"_{n}"
+        cut = name[: limit - len(suffix)] + suffix
+    return cut
 
 
 def _is_int_text(values: pd.Series) -> bool:
@@ -106,7 +150,8 @@ def _prepare(
 ) -> dict[str, Any]:
     """The frame renamed and converted, with labels and missing values for pyreadstat."""
     limits = LIMITS[kind]
-    names = output_names(list(frame.columns))
+    labelled = [c for c in frame.columns if c in infos and infos[c].value_label_map(lang)]
+    names = output_names(list(frame.columns), labelled)
     data: dict[str, pd.Series] = {}
     column_labels: dict[str, str] = {}
     value_labels: dict[str, dict[Any, str]] = {}
@@ -328,11 +373,15 @@ def _write(
                     variable_value_labels=prepared["value_labels"] or None,
                 )  # fmt: skip
         except Exception as exc:  # pyreadstat.ReadstatError and type errors of odd columns
+            column = _culprit(kind, prepared, tmp)
+            at = f" (column {column!r})" if column else ""
             raise WriteError(
                 "WRT002",
-                f"pyreadstat could not write the {limits.name} file: {exc}",
+                f"pyreadstat could not write the {limits.name} file{at}: {exc}",
                 file=path,
-                hint="Check the notes of the columns named in the message; convert unusual columns to text before writing.",
+                column=column,
+                found=None if column is None else f"written as {prepared['names'][column]!r}",
+                hint="Check the notes of the column named; convert unusual columns to text before writing.",
             ) from None
         neutralise_timestamp(tmp, kind)
 
@@ -346,6 +395,30 @@ def _write(
         sha256=sha256_of(path),
     )
     return WriteReceipt(files=(written,), notes=notes.frame(), names={table: prepared["names"]})
+
+
+def _culprit(kind: str, prepared: Mapping[str, Any], tmp: Path) -> str | None:
+    """The first column that pyreadstat refuses on its own (None when each one is written)."""
+    import pyreadstat
+
+    written = {v: k for k, v in prepared["names"].items()}
+    frame = prepared["frame"]
+    for name in frame.columns:
+        options: dict[str, Any] = {
+            "column_labels": {name: prepared["column_labels"][name]}
+            if name in prepared["column_labels"]
+            else None,
+            "variable_value_labels": {name: prepared["value_labels"][name]}
+            if name in prepared["value_labels"]
+            else None,
+        }
+        if kind == "sav" and name in prepared["missing"]:
+            options["missing_ranges"] = {name: prepared["missing"][name]}
+        try:
+            getattr(pyreadstat, f"write_{kind}")(frame[[name]], tmp, **options)
+        except Exception:
+            return written.get(name, name)
+    return None
 
 
 def write_sav(
