@@ -36,7 +36,7 @@ ESTIMATE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
 
 
 def check_design(design: Any) -> SurveyDesign:
-    """The design, or ``EST016`` when something else was passed."""
+    """The design, or ``EST014`` when something else was passed."""
     if not isinstance(design, SurveyDesign):
         raise EstimationError(
             "EST014",
