@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 WAVE   ?= demo-2025
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-fast fuzz lint format bench instruments clean
+.PHONY: help install demo test test-fast test-lowest fuzz lint format docs bench instruments clean
 
 help: ## List every target with what it does
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -33,20 +33,35 @@ test: $(STAMP) ## Run the whole test suite (tests and doctests)
 test-fast: $(STAMP) ## Run the tests without the slow end-to-end ones
 	$(BIN)/python -m pytest -n 2 -q -m "not slow"
 
+LOWEST := .venv-lowest
+
+$(LOWEST)/.installed: pyproject.toml scripts/lowest_constraints.py scripts/install-system-deps.sh
+	$(PYTHON) -m venv $(LOWEST)
+	$(PYTHON) scripts/lowest_constraints.py > $(LOWEST)/constraints.txt
+	$(LOWEST)/bin/python -m pip install -q -e '.[dev]' -c $(LOWEST)/constraints.txt
+	./scripts/install-system-deps.sh
+	@touch $@
+
+test-lowest: $(LOWEST)/.installed ## Run the fast tests on the lowest versions pyproject.toml allows (.venv-lowest)
+	$(LOWEST)/bin/python -m pytest -n 2 -q -m "not slow" -p no:cacheprovider
+
 fuzz: $(STAMP) ## Read 520 mutated demo exports: no crash, no Chinese text changed silently
 	BAICUN_FUZZ=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_readers_fuzz.py
 
 lint: $(STAMP) ## Check style with ruff and that surveys/*.xlsx match their .md sources
-	$(BIN)/ruff check analysis tests benchmarks
-	$(BIN)/ruff format --check analysis tests benchmarks
+	$(BIN)/ruff check analysis tests benchmarks scripts
+	$(BIN)/ruff format --check analysis tests benchmarks scripts
 	$(BIN)/python -m analysis.instrument.markdown_forms --check surveys/*.md
 
 instruments: $(STAMP) ## Rebuild surveys/*.xlsx from their markdown-table sources
 	$(BIN)/python -m analysis.instrument.markdown_forms surveys/*.md
 
 format: $(STAMP) ## Reformat the code with ruff
-	$(BIN)/ruff check --fix analysis tests benchmarks
-	$(BIN)/ruff format analysis tests benchmarks
+	$(BIN)/ruff check --fix analysis tests benchmarks scripts
+	$(BIN)/ruff format analysis tests benchmarks scripts
+
+docs: $(STAMP) ## Write the HTML API reference (pdoc, from the docstrings) to docs/api/
+	$(BIN)/python scripts/api_docs.py docs/api
 
 BENCH_ENV := benchmarks/.env/.installed
 
@@ -59,4 +74,4 @@ bench: $(STAMP) $(BENCH_ENV) ## Run the benchmarks against the peers (svy, R sur
 	$(BIN)/python -m benchmarks
 
 clean: ## Remove generated outputs (never data/raw)
-	rm -rf data/processed/* reports/* .pytest_cache
+	rm -rf data/processed/* reports/* .pytest_cache docs/api

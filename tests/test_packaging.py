@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import tomllib
 
+import pytest
 from conftest import ROOT
 
 
@@ -82,3 +84,44 @@ def test_no_literal_study_paths_outside_the_study_module():
             if literal in text:
                 offenders.append(f"{path.relative_to(ROOT)}: {literal}")
     assert not offenders, offenders
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ci_lints_before_it_tests():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in ci.splitlines() if line.strip().startswith("make ")]
+    assert commands == ["make lint", "make test"]
+
+
+def test_make_help_lists_the_docs_and_lowest_versions_targets():
+    out = subprocess.run(
+        ["make", "-s", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    listed = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert {"docs", "test-lowest"} <= listed
+
+
+def test_lowest_constraints_pin_every_lower_bound_of_pyproject():
+    lowest = _script("lowest_constraints")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
+    pins = dict(pin.split("==") for pin in lowest.lowest(requirements))
+    bounded = {_name(r) for r in requirements if ">=" in r}
+    assert {_name(name) for name in pins} == bounded
+    pandas = next(r for r in requirements if _name(r) == "pandas")
+    assert pins["pandas"] == pandas.split(">=")[1].strip()
+
+
+def test_the_api_reference_renders_a_module(tmp_path):
+    pytest.importorskip("pdoc")
+    api_docs = _script("api_docs")
+    assert "analysis.design" in api_docs.public_modules()
+    api_docs.build(["analysis.format"], tmp_path)
+    page = (tmp_path / "analysis" / "format.html").read_text(encoding="utf-8")
+    assert "Parameters" in page or "Examples" in page

@@ -76,6 +76,16 @@ def test_every_raw_record_is_cleaned_or_quarantined(ran):
     assert all(key.startswith("data/raw/demo-2024/") for key in manifest["inputs"])
 
 
+def test_the_manifest_records_the_versions_that_produced_the_wave(ran):
+    from importlib.metadata import version
+
+    _study, result, _ = ran
+    versions = json.loads(result.manifest.read_text(encoding="utf-8"))["versions"]
+    assert versions["python"] == ".".join(map(str, sys.version_info[:3]))
+    for name in ("pandas", "numpy", "pyarrow", "pyreadstat", "statsmodels", "pyxform"):
+        assert versions[name] == version(name), name
+
+
 def test_raw_files_are_untouched_and_a_rerun_skips_and_reproduces(ran):
     study, _result, raw_before = ran
     out = study.processed_dir("demo-2024")

@@ -56,7 +56,7 @@ CHANGE_COLUMNS = (
 
 
 def check_design(design: Any) -> SurveyDesign:
-    """The design, or ``EST016`` when something else was passed."""
+    """The design, or ``EST014`` when something else was passed."""
     if not isinstance(design, SurveyDesign):
         raise EstimationError(
             "EST014",

@@ -11,9 +11,11 @@ Steps (each skipped when its inputs have not changed since the last run):
 5. **estimate** the tables ``study.toml`` declares (``[[estimates]]``).
 
 The manifest (``data/processed/<wave>/manifest.json``) records the raw inputs' hashes,
-the instruments' versions, the package version, the record counts (raw = cleaned +
-quarantined, checked) and every output's hash; it holds no clock time, so two runs on
-the same inputs give identical files. Run times go to ``run-log.json``.
+the instruments' versions, the package version, the versions of Python and of the
+libraries that produced the outputs (pandas, numpy, pyarrow, pyreadstat, statsmodels,
+pyxform), the record counts (raw = cleaned + quarantined, checked) and every output's
+hash; it holds no clock time, so two runs on the same inputs (and versions) give identical
+files. Run times go to ``run-log.json``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .atomic import complete_or_restore, remove_stale
 from .folders import MANIFEST_NAME
 from .inventory import raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
+from .versions import library_versions
 
 __all__ = ["WaveResult", "WaveRun", "blocking_issues", "closing_line", "run_wave", "wave_steps"]
 
@@ -500,6 +503,7 @@ def _run_steps_and_manifest(
     manifest = {
         "wave": wave,
         "package": f"baicun {__version__}",
+        "versions": library_versions(),
         "inputs": inputs,
         "instruments": {
             name: {
