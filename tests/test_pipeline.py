@@ -113,6 +113,8 @@ def test_a_new_wave_from_copied_exports_runs(ran):
         shutil.copy2(study.raw_dir("demo-2024") / name, folder / name)
     status = wave_status(study).set_index("wave")
     assert status.loc["2026", "stale"] and status.loc["2026", "raw_files"] == 3
+    # the same exports with the cleaning log that resolves their errors (errors block)
+    shutil.copy2(study.raw_dir("demo-2024") / "corrections.csv", folder / "corrections.csv")
     proc = subprocess.run(
         [sys.executable, "-m", "analysis", "--study", str(study.root), "run", "--wave", "2026"],
         capture_output=True,

@@ -1,4 +1,4 @@
-"""study.toml is checked against its schema (analysis.study_schema)."""
+"""study.toml is checked against its schema (analysis.study.schema)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from analysis.errors import StudyError
 from analysis.study import Study
-from analysis.study_schema import SCHEMA, check_config, schema_markdown
+from analysis.study.schema import SCHEMA, check_config, schema_markdown
 from analysis.validate.settings import ValidateSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,5 +90,5 @@ def test_the_validate_schema_lists_every_validate_setting():
 def test_docs_study_toml_is_up_to_date():
     committed = (ROOT / "docs" / "study-toml.md").read_text(encoding="utf-8")
     assert committed == schema_markdown(), (
-        "docs/study-toml.md is stale: python -m analysis.study_schema > docs/study-toml.md"
+        "docs/study-toml.md is stale: python -m analysis.study.schema > docs/study-toml.md"
     )

@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .errors import StudyError
+from ..errors import StudyError
 
 __all__ = [
     "DEFAULT_PATHS",
@@ -128,7 +128,7 @@ class Study:
         return study
 
     def _check(self) -> None:
-        from .study_schema import check_config  # the schema imports DEFAULT_PATHS from here
+        from .schema import check_config  # the schema imports DEFAULT_PATHS from here
 
         check_config(self.config, self.root / STUDY_FILE)
         instruments = self.config.get("instruments", {})
