@@ -99,7 +99,9 @@ class ImportResult:
     def summary(self) -> str:
         """A few lines for the terminal: rows written, left out, and problems by kind."""
         counts = self.corrections["action"].value_counts()
-        actions = ", ".join(f"{counts[a]} {a}" for a in ("replace", "confirm", "drop") if a in counts)
+        actions = ", ".join(
+            f"{counts[a]} {a}" for a in ("replace", "confirm", "drop") if a in counts
+        )
         lines = [f"{self.log_rows} log rows -> {len(self.corrections)} corrections ({actions})"]
         if not self.report.empty:
             left = self.report.loc[~self.report["kept"], "log_row"].nunique()
@@ -394,4 +396,3 @@ def _choice_edit(
     )
     note(i, key, variable, "0/1 column", f"{question}: '{current}' -> '{answer}'", True)
     return {**row, "variable": question, "old_value": current, "new_value": answer}
-
