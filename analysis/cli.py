@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "analysis.pipeline.commands",
     "analysis.demo_study.run",
     "analysis.entry.commands",
+    "analysis.corrections.commands",
 )
 
 

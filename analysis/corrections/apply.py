@@ -1,7 +1,8 @@
 """Applying a cleaning log to one instrument's RawData, in file order, never in place.
 
 * ``replace`` sets a value (a select_multiple's 0/1 columns follow its answer, a
-  geopoint's parts follow the point);
+  geopoint's parts follow the point); a 0/1 column that was empty and is filled from
+  the answer gets a log row of its own (action ``fill``);
 * ``drop`` moves a record, with its repeat rows, to the quarantine;
 * ``confirm`` changes nothing but vouches for the value (validation then shows its
   issues as confirmed, severity info).
@@ -469,13 +470,18 @@ class _Work:
         old = display(self.current(table, target.column, pos))
         self.set(table, target.column, pos, value)
         if q is not None:
-            self._derived(table, q, pos, value)
+            self._derived(table, q, pos, value, row)
         self._log(row, table, pos, target.column, old, display(value), 1)
 
-    def _derived(self, table: str, q: Any, pos: int, value: Any) -> None:
+    def _derived(self, table: str, q: Any, pos: int, value: Any, row: Any = None) -> None:
         t = self.records.table(table)
         for code, column in t.choice_columns.get(q.name, {}).items():
-            self.set(table, column, pos, None if value is None else int(code in str(value).split()))
+            before = display(self.current(table, column, pos))
+            new = None if value is None else int(code in str(value).split())
+            self.set(table, column, pos, new)
+            if row is not None and before == "" and new is not None:
+                # an empty 0/1 column filled from the answer: logged, not silent
+                self._log(row, table, pos, column, "", str(new), 1, action="fill")
         parts = {
             info.choice: name
             for name, info in self.data.metadata.column_info(table).items()
@@ -549,7 +555,15 @@ class _Work:
         self._log(row, table, pos, target.column or "", value, value, 1)
 
     def _log(
-        self, row: Any, table: str, pos: int, column: str, old: str, new: str, affected: int
+        self,
+        row: Any,
+        table: str,
+        pos: int,
+        column: str,
+        old: str,
+        new: str,
+        affected: int,
+        action: str | None = None,
     ) -> None:
         t = self.records.table(table)
         self.log.append(
@@ -561,7 +575,7 @@ class _Work:
                 "record": str(t.record.iloc[pos]),
                 "source_row": int(t.source_row[pos]),
                 "variable": column,
-                "action": row.action,
+                "action": action or row.action,
                 "old_value": old,
                 "new_value": new,
                 "affected": affected,

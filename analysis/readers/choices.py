@@ -5,7 +5,8 @@ exports, Ona labels-only CSV) in any language of the form. A value is kept when 
 is a code; else it is mapped to the code whose label it is (in any language,
 ignoring case and repeated spaces); else it is kept as it stands and reported.
 A select_multiple answer made of labels that themselves contain spaces
-(``avec vente à emporter traditionnel``) is split by matching whole labels.
+(``avec vente à emporter traditionnel``) is split by matching whole labels; labels (or
+codes) joined with ``|`` (``Radio set|TV``) are read one by one.
 
 Examples
 --------
@@ -14,8 +15,8 @@ Examples
 >>> book = ChoiceBook(tv)
 >>> book.one("电视"), book.one("2"), book.one("手机")
 ('1', '2', None)
->>> book.many("Radio set TV"), book.many("1 9")
-(('2 1', []), ('1 9', ['9']))
+>>> book.many("Radio set TV"), book.many("1 9"), book.many("Radio set|电视")
+(('2 1', []), ('1 9', ['9']), ('2 1', []))
 """
 
 from __future__ import annotations
@@ -86,6 +87,11 @@ class ChoiceBook:
         whole = self.one(value)
         if whole is not None:
             return whole, []
+        if "|" in value:  # labels (or codes) joined with | (R / Excel exports)
+            parts = [p.strip() for p in value.split("|") if p.strip()]
+            mapped = [self.one(p) for p in parts]
+            if parts and all(m is not None for m in mapped):
+                return " ".join(mapped), []  # type: ignore[arg-type]
         split = self._segment([t.casefold() for t in tokens])
         if split is not None:
             return " ".join(split), []
