@@ -301,6 +301,29 @@ def test_html_is_self_contained(report):
     assert "<h2>一、现状及做法</h2>" in html and "表2　入户率变化" in html
 
 
+def test_html_escapes_every_text_the_template_prints():
+    from importlib.resources import files
+
+    from analysis.report.html import render_html
+    from analysis.report.tables import ReportTable
+
+    assert files("analysis.report").joinpath("templates/report.html").is_file()
+    evil = "<script>alert(1)</script>"
+    table = ReportTable(frame=pd.DataFrame({evil: [evil], "n": ["1"]}), label_columns=1)
+    items = [
+        Heading(1, "一、", evil),
+        NumberedFigure(1, "图1", evil, None, evil, "f1"),
+        NumberedTable(1, "表1", evil, table, None, "t1"),
+    ]
+    html = render_html(items, title=evil, subtitle=evil, images={1: ("png", b"png")})
+    assert "<script>" not in html
+    safe = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert f"<title>{safe}</title>" in html and f'<p class="subtitle">{safe}</p>' in html
+    assert f'alt="图1　{safe}"><figcaption>图1　{safe}</figcaption>' in html
+    assert f'<p class="note">注：{safe}</p>' in html and f"<caption>表1　{safe}</caption>" in html
+    assert f"<th>{safe}</th>" in html and f'<td class="label">{safe}</td><td>1</td>' in html
+
+
 def test_markdown_links_the_figure_files(report):
     md = report["md"].read_text(encoding="utf-8")
     assert "## 一、现状及做法" in md and "### （一）设施覆盖" in md

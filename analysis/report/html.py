@@ -2,7 +2,9 @@
 
 Nothing is fetched from elsewhere (no external ``src`` or ``href``), so the file
 can be mailed or opened offline. Figures are embedded as SVG (glyphs drawn as
-paths, so Chinese shows without the font) or PNG.
+paths, so Chinese shows without the font) or PNG. The page is rendered from the
+Jinja2 template ``templates/report.html`` with autoescaping on: this module only
+turns the report items into plain blocks for it.
 
 Examples
 --------
@@ -11,57 +13,99 @@ Examples
 ...                    title="示例报告")
 >>> "<h2>一、现状及做法</h2>" in html and "http" not in html
 True
+
+Text is escaped, never read as markup:
+
+>>> "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>" in render_html(
+...     [Paragraph("<script>alert(1)</script>")], title="t")
+True
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from html import escape
+from functools import cache
+from typing import Any
+
+import jinja2
 
 from .section import Heading, Item, NumberedFigure, NumberedTable, Paragraph
 
 __all__ = ["render_html"]
 
-_CSS = """
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC",
-       "WenQuanYi Micro Hei", "SimHei", sans-serif; color: #222; line-height: 1.8;
-       max-width: 46em; margin: 2em auto; padding: 0 1em; }
-h1 { text-align: center; font-size: 1.6em; margin-bottom: 0.2em; }
-p.subtitle { text-align: center; color: #555; margin-top: 0; }
-h2 { font-size: 1.3em; margin-top: 1.6em; }
-h3 { font-size: 1.1em; }
-h4 { font-size: 1em; }
-p { text-indent: 2em; margin: 0.4em 0; }
-figure { margin: 1.2em 0 0.4em; text-align: center; }
-figure img { width: 100%; height: auto; }
-figcaption, caption { font-weight: bold; font-size: 0.95em; padding: 0.3em 0; }
-table { border-collapse: collapse; margin: 0.6em auto; font-size: 0.92em; min-width: 60%; }
-thead th { border-top: 2px solid #000; border-bottom: 1px solid #000; padding: 0.25em 0.8em; }
-tbody td { padding: 0.2em 0.8em; text-align: center; }
-tbody td.label { text-align: left; }
-tbody tr:last-child td { border-bottom: 2px solid #000; }
-p.note { text-indent: 0; font-size: 0.85em; color: #444; margin: 0 0 1.2em; }
-"""
+_NOTE_PREFIXES = ("注", "资料来源", "Note", "Source")
 
 
-def _img(item: NumberedFigure, images: Mapping[int, tuple[str, bytes]] | None) -> str:
+@cache
+def _template() -> jinja2.Template:
+    """The page template, loaded from the installed package (not a source path)."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("analysis.report", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template("report.html")
+
+
+def _note(text: str | None) -> str | None:
+    """A table's or figure's note, prefixed with ``注：`` unless it names itself.
+
+    >>> _note("样本为在册农户。"), _note("资料来源：2025年调查。"), _note(None)
+    ('注：样本为在册农户。', '资料来源：2025年调查。', None)
+    """
+    if not text:
+        return None
+    return text if text.startswith(_NOTE_PREFIXES) else f"注：{text}"
+
+
+def _figure(item: NumberedFigure, images: Mapping[int, tuple[str, bytes]] | None) -> dict:
     from analysis.charts.save import figure_bytes
 
     if images and item.number in images:
         fmt, data = images[item.number]
     else:
         fmt, data = "svg", figure_bytes(item.figure, "svg")
-    mime = "image/svg+xml" if fmt == "svg" else "image/png"
-    b64 = base64.b64encode(data).decode("ascii")
-    return f'<img src="data:{mime};base64,{b64}" alt="{escape(item.caption)}">'
+    return {
+        "kind": "figure",
+        "number": item.number,
+        "caption": item.caption,
+        "mime": "image/svg+xml" if fmt == "svg" else "image/png",
+        "data": base64.b64encode(data).decode("ascii"),
+        "note": _note(item.note),
+    }
 
 
-def _note(text: str | None) -> str:
-    if not text:
-        return ""
-    body = text if text.startswith(("注", "资料来源", "Note", "Source")) else f"注：{text}"
-    return f'<p class="note">{escape(body)}</p>\n'
+def _table(item: NumberedTable) -> dict:
+    frame = item.table.frame
+    return {
+        "kind": "table",
+        "number": item.number,
+        "caption": item.caption,
+        "head": [str(c) for c in frame.columns],
+        "rows": [[str(v) for v in values] for values in frame.itertuples(index=False)],
+        "label_columns": item.table.label_columns,
+        "note": _note(item.note),
+    }
+
+
+def _blocks(
+    items: Sequence[Item], images: Mapping[int, tuple[str, bytes]] | None
+) -> list[dict[str, Any]]:
+    """The items as plain dicts keyed by ``kind``, what the template reads."""
+    blocks: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, Heading):
+            blocks.append({"kind": "heading", "level": min(item.level + 1, 6), "text": item.text})
+        elif isinstance(item, Paragraph):
+            blocks.append({"kind": "paragraph", "text": item.text})
+        elif isinstance(item, NumberedFigure):
+            blocks.append(_figure(item, images))
+        elif isinstance(item, NumberedTable):
+            blocks.append(_table(item))
+    return blocks
 
 
 def render_html(
@@ -76,52 +120,25 @@ def render_html(
 
     Parameters
     ----------
+    items : sequence of Item
+        Headings, paragraphs, numbered figures and tables, in order.
+    title, subtitle : str
+        The page title (also the ``<h1>``) and an optional line under it.
     images : mapping, optional
         ``(format, bytes)`` per figure number, ``format`` ``"svg"`` or ``"png"``
         (drawn from the figures as SVG when absent).
+    lang : str
+        ``"zh"`` (the page is ``zh-CN``) or anything else for ``en``.
+
+    Examples
+    --------
+    >>> page = render_html([], title="A & B", subtitle="2025", lang="en")
+    >>> '<html lang="en">' in page and "<h1>A &amp; B</h1>" in page
+    True
     """
-    out = [
-        "<!DOCTYPE html>",
-        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{escape(title)}</h1>",
-    ]
-    if subtitle:
-        out.append(f'<p class="subtitle">{escape(subtitle)}</p>')
-    for item in items:
-        if isinstance(item, Heading):
-            level = min(item.level + 1, 6)
-            out.append(f"<h{level}>{escape(item.text)}</h{level}>")
-        elif isinstance(item, Paragraph):
-            out.append(f"<p>{escape(item.text)}</p>")
-        elif isinstance(item, NumberedFigure):
-            out.append(
-                f'<figure id="figure-{item.number}">{_img(item, images)}'
-                f"<figcaption>{escape(item.caption)}</figcaption></figure>"
-            )
-            out.append(_note(item.note))
-        elif isinstance(item, NumberedTable):
-            frame = item.table.frame
-            head = "".join(f"<th>{escape(str(c))}</th>" for c in frame.columns)
-            rows = []
-            for values in frame.itertuples(index=False):
-                cells = "".join(
-                    f'<td class="label">{escape(str(v))}</td>'
-                    if j < item.table.label_columns
-                    else f"<td>{escape(str(v))}</td>"
-                    for j, v in enumerate(values)
-                )
-                rows.append(f"<tr>{cells}</tr>")
-            out.append(
-                f'<table id="table-{item.number}"><caption>{escape(item.caption)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-            )
-            out.append(_note(item.note))
-    out += ["</body>", "</html>", ""]
-    return "\n".join(x for x in out if x)
+    return _template().render(
+        lang="zh-CN" if lang == "zh" else "en",
+        title=title,
+        subtitle=subtitle,
+        blocks=_blocks(items, images),
+    )
