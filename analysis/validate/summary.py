@@ -193,8 +193,9 @@ def issue_summary(
         ``records`` (distinct record keys) and ``share`` (``records`` over the
         instrument's main records), ``question_count`` and ``questions`` (``"age (2)、
         income (1)"``), and the first issue of the group (one with a record key when
-        there is one) as the example. Errors first, then warnings, then notes; within a
-        severity the problems concerning most records first.
+        there is one) as the example. Errors first (of every instrument), then warnings,
+        then notes; within a severity and instrument the problems concerning most records
+        first.
 
     Examples
     --------
@@ -236,7 +237,7 @@ def issue_summary(
     out["_severity"] = out["severity"].map(_SEVERITY_ORDER).fillna(len(_SEVERITY_ORDER))
     out["_check"] = out["check"].map(check_order).fillna(len(check_order))
     out = out.sort_values(
-        ["instrument", "_severity", "records", "issues", "_check", "code"],
+        ["_severity", "instrument", "records", "issues", "_check", "code"],
         ascending=[True, True, False, False, True, True],
         kind="stable",
     )
@@ -247,7 +248,8 @@ def question_summary(issues: pd.DataFrame, totals: Mapping[str, int] | None = No
     """One row per (instrument, question): errors, warnings, issues, records concerned.
 
     Issues about no question (a duplicate record, an enumerator) are the row whose
-    ``question`` is ``""``. Questions with most errors come first, then most warnings.
+    ``question`` is ``""``. Questions with most errors come first (of every instrument),
+    then those with most warnings.
 
     Examples
     --------
@@ -273,8 +275,8 @@ def question_summary(issues: pd.DataFrame, totals: Mapping[str, int] | None = No
     out[["errors", "warnings"]] = out[["errors", "warnings"]].astype(int)
     out["share"] = _share(out, totals)
     out = out.sort_values(
-        ["instrument", "errors", "warnings", "issues", "question"],
-        ascending=[True, False, False, False, True],
+        ["errors", "warnings", "issues", "instrument", "question"],
+        ascending=[False, False, False, True, True],
         kind="stable",
     )
     return out[list(QUESTION_COLUMNS)].reset_index(drop=True)
