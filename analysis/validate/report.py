@@ -1,11 +1,15 @@
 """The validation report: an XLSX workbook and a self-contained HTML page.
 
-* XLSX: a summary sheet (概览), one sheet per check family that found something (in
-  the order of :data:`~analysis.validate.settings.CHECKS`), and the enumerator summary
-  (调查员汇总). Headers are bilingual (``问卷 instrument``). A sheet stops at Excel's
-  row limit with a last row saying how many issues were left out.
-* HTML: one file with inline styles and no external resource, Chinese headings, the
-  summary, the enumerator table and each check's issues (the first ``max_rows``).
+* XLSX: the summaries first (问题汇总: one row per problem, see
+  :func:`~analysis.validate.summary.issue_summary`; 题目汇总: one row per question), then
+  the overview by code (概览), one sheet per check family that found something (in the
+  order of :data:`~analysis.validate.settings.CHECKS`), the enumerator summary (调查员汇总)
+  and the record counts. Headers are bilingual (``问卷 instrument``). A sheet stops at
+  Excel's row limit with a last row saying how many issues were left out.
+* HTML: one file rendered from ``templates/validation.html`` (Jinja2, autoescaped) with
+  inline styles and no external resource, Chinese headings: the summary by problem, the
+  summary by question (the first ``max_questions``), the enumerator table and each
+  check's issues (the first ``max_rows``).
 
 Both are deterministic: the same result gives the same bytes (no timestamps).
 
@@ -26,20 +30,30 @@ True
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
 from ..errors import ValidationError
+from ..format import pct
 from ..office.package import workbook_bytes
 from .enumerators import ENUMERATOR_COLUMNS
 from .issues import ISSUE_COLUMNS
 from .settings import CHECKS
+from .summary import (
+    QUESTION_COLUMNS,
+    SUMMARY_COLUMNS,
+    issue_summary,
+    question_summary,
+    record_totals,
+)
 from .validation import ValidationResult
 
 __all__ = [
@@ -104,6 +118,14 @@ COLUMN_TITLES = {
     "errors": "错误 errors",
     "warnings": "警告 warnings",
     "issues_per_interview": "每次访问问题数 issues per interview",
+    "share": "占比 share",
+    "question_count": "题目数 questions",
+    "questions": "涉及题目 questions concerned",
+    "example_key": "示例编号 example key",
+    "example_question": "示例题目 example question",
+    "example_value": "示例值 example value",
+    "example_message": "示例说明 example message",
+    "question": "题目 question",
 }
 
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -128,7 +150,13 @@ def _cell_value(value):
     return value
 
 
-def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+def _sheet(
+    wb: Workbook,
+    title: str,
+    frame: pd.DataFrame,
+    columns: list[str],
+    formats: dict[str, str] | None = None,
+) -> None:
     ws = wb.create_sheet(title=title[:31])
     header = []
     for c in columns:
@@ -139,14 +167,26 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, columns: list[str]) ->
     ws.append(header)
     limit = _EXCEL_ROWS - 2
     shown = frame.iloc[:limit]
+    formatted = [(formats or {}).get(c) for c in columns]
     for row in shown[columns].itertuples(index=False, name=None):
-        ws.append([_cell_value(v) for v in row])
+        values = [_cell_value(v) for v in row]
+        if formats:
+            values = [_formatted(ws, v, f) for v, f in zip(values, formatted, strict=True)]
+        ws.append(values)
     if len(frame) > limit:
         ws.append(
             [
                 f"其余 {len(frame) - limit} 条未列出（超出Excel行数上限） / {len(frame) - limit} more not listed (Excel row limit)"
             ]
         )
+
+
+def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
+    if number_format is None or value is None:
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -163,24 +203,49 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+def _in_chinese(frame: pd.DataFrame) -> pd.DataFrame:
+    """``check`` and ``severity`` as their Chinese names (for display)."""
+    if len(frame):
+        frame = frame.copy()
+        frame["check"] = frame["check"].map(lambda c: CHECK_TITLES.get(c, (c, c))[0])
+        frame["severity"] = frame["severity"].map(lambda s: _SEVERITY_ZH.get(s, s))
+    return frame
+
+
 def _summary_frame(result: ValidationResult) -> pd.DataFrame:
-    summary = result.summary()
-    if len(summary):
-        summary["check"] = summary["check"].map(lambda c: CHECK_TITLES.get(c, (c, c))[0])
-        summary["severity"] = summary["severity"].map(lambda s: _SEVERITY_ZH.get(s, s))
-    return summary
+    return _in_chinese(result.summary())
+
+
+def _problems(result: ValidationResult) -> pd.DataFrame:
+    return issue_summary(result.issues, record_totals(result), language=result.language)
+
+
+def _by_question(result: ValidationResult) -> pd.DataFrame:
+    return question_summary(result.issues, record_totals(result))
+
+
+#: Columns of the summary by problem, and by question, as the reports show them.
+_PROBLEM_COLUMNS = [c for c in SUMMARY_COLUMNS if c != "question_count"]
+_QUESTION_SHOWN = list(QUESTION_COLUMNS)
+_SHARE_FORMAT = {"share": "0.0%"}
+
+
+def _without_instrument(columns: list[str], result: ValidationResult) -> list[str]:
+    return columns if result.instrument == "*" else [c for c in columns if c != "instrument"]
 
 
 def write_xlsx_report(
     results: ValidationResult | Iterable[ValidationResult], path: str | Path
 ) -> Path:
-    """Write the XLSX report (summary, a sheet per check, enumerator summary) to ``path``."""
+    """Write the XLSX report (summaries, overview, a sheet per check, enumerators) to ``path``."""
     result = _combined(results)
     wb = Workbook(write_only=True)
     wb.properties.creator = "baicun"
     counts = pd.DataFrame(
         [{"table": t, "records": n} for t, n in result.counts.items()], columns=["table", "records"]
     )
+    _sheet(wb, "问题汇总", _in_chinese(_problems(result)), _PROBLEM_COLUMNS, _SHARE_FORMAT)
+    _sheet(wb, "题目汇总", _by_question(result), _QUESTION_SHOWN, _SHARE_FORMAT)
     _sheet(
         wb,
         "概览",
@@ -194,32 +259,46 @@ def write_xlsx_report(
     return _write(Path(path), workbook_bytes(wb))
 
 
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:2em;color:#222}
-h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:.25em .5em;vertical-align:top;text-align:left}
-th{background:#ddebf7}tr.error td.sev{color:#b00020;font-weight:bold}
-tr.warning td.sev{color:#a05a00}tr.info td.sev{color:#555}p.note{color:#555;font-size:.85em}
-"""
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("analysis.validate", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
 
 
-def _table_html(frame: pd.DataFrame, columns: list[str], severity: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(COLUMN_TITLES.get(c, c))}</th>" for c in columns)
+_NUMBERS = {"issues", "records", "errors", "warnings", "share", "question_count"}
+_NO_QUESTION = "（不针对具体题目）"
+
+
+def _text(column: str, value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return "—" if column == "share" else ""
+    if column == "share":
+        return pct(value)
+    if column == "severity":
+        return _SEVERITY_ZH.get(str(value), str(value))
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, columns: list[str], severity: bool = False) -> dict[str, Any]:
+    """A table for the template: header titles and rows of cells (text and CSS class)."""
     rows = []
     for record in frame[columns].itertuples(index=False, name=None):
         values = dict(zip(columns, record, strict=True))
         cells = []
         for c in columns:
-            v = values[c]
-            text = "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
-            if c == "severity":
-                text = _SEVERITY_ZH.get(text, text)
-            cls = ' class="sev"' if c == "severity" else ""
-            cells.append(f"<td{cls}>{html.escape(text)}</td>")
-        cls = f' class="{html.escape(str(values.get("severity", "")))}"' if severity else ""
-        rows.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+            text = _text(c, values[c])
+            if c == "question" and text == "":
+                text = _NO_QUESTION
+            cls = "sev" if c == "severity" else "num" if c in _NUMBERS else ""
+            cells.append({"text": text, "cls": cls})
+        cls = str(values.get("severity", "")) if severity else ""
+        rows.append({"cls": cls, "cells": cells})
+    return {"titles": [COLUMN_TITLES.get(c, c) for c in columns], "rows": rows}
 
 
 def _instruments(result: ValidationResult) -> str:
@@ -229,47 +308,30 @@ def _instruments(result: ValidationResult) -> str:
     return "、".join(names) or "无"
 
 
+def _unconfirmed(issues: pd.DataFrame, severity: str) -> int:
+    if not len(issues):
+        return 0
+    return int(((issues["severity"] == severity) & ~issues["confirmed"]).sum())
+
+
 def write_html_report(
     results: ValidationResult | Iterable[ValidationResult],
     path: str | Path,
     *,
     title: str = "数据质量检查报告",
     max_rows: int = 200,
+    max_questions: int = 50,
 ) -> Path:
-    """Write the self-contained HTML report to ``path`` (each check's first ``max_rows`` issues)."""
+    """Write the self-contained HTML report to ``path``.
+
+    The summary by problem comes first, then the summary by question (its first
+    ``max_questions`` rows), the enumerators, and each check's first ``max_rows`` issues.
+    """
     result = _combined(results)
     issues = result.issues
-    n_err = (
-        int(((issues["severity"] == "error") & ~issues["confirmed"]).sum()) if len(issues) else 0
-    )
-    n_warn = (
-        int(((issues["severity"] == "warning") & ~issues["confirmed"]).sum()) if len(issues) else 0
-    )
-    records = "，".join(f"{html.escape(t)} {n} 条" for t, n in result.counts.items())
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p>问卷：{html.escape(_instruments(result))}；记录数：{records or '无'}。</p>",
-        f"<p>共发现错误 {n_err} 条、警告 {n_warn} 条（已核实的不计入）。</p>",
-        "<h2>一、概览</h2>",
-    ]
-    summary = _summary_frame(result)
-    if len(summary):
-        parts.append(
-            _table_html(
-                summary, ["instrument", "check", "code", "severity", "title", "issues", "records"]
-            )
-        )
-    else:
-        parts.append("<p>没有发现问题。</p>")
-    parts.append("<h2>二、调查员汇总</h2>")
-    if len(result.enumerators):
-        parts.append(_table_html(result.enumerators, list(ENUMERATOR_COLUMNS)))
-    else:
-        parts.append("<p>没有调查员信息。</p>")
-    parts.append("<h2>三、各项检查</h2>")
+    problems = _problems(result)
+    by_question = _by_question(result)
+    problem_columns = _without_instrument(_PROBLEM_COLUMNS, result)
     shown_columns = [
         "instrument",
         "key",
@@ -281,18 +343,47 @@ def write_html_report(
         "message",
         "rule",
     ]
-    for number, (check, part) in enumerate(result.by_check().items(), start=1):
+    checks = []
+    for check, part in result.by_check().items():
         zh, en = CHECK_TITLES.get(check, (check, check))
-        parts.append(f"<h3>{number}. {html.escape(zh)}（{html.escape(en)}）</h3>")
-        parts.append(_table_html(part.iloc[:max_rows], shown_columns, severity=True))
-        if len(part) > max_rows:
-            parts.append(
-                f'<p class="note">共 {len(part)} 条，仅列出前 {max_rows} 条；完整清单见 XLSX 报告。</p>'
-            )
+        table = _table(part.iloc[:max_rows], shown_columns, severity=True)
+        checks.append({"zh": zh, "en": en, "table": table, "total": len(part)})
     order = [c for c in CHECKS if c in CHECK_TITLES]
-    parts.append(f'<p class="note">检查项目：{"、".join(CHECK_TITLES[c][0] for c in order)}。</p>')
-    parts.append("</body></html>")
-    return _write(Path(path), "\n".join(parts).encode("utf-8"))
+    context = {
+        "title": title,
+        "instruments": _instruments(result),
+        "records": "，".join(f"{t} {n} 条" for t, n in result.counts.items()),
+        "errors": _unconfirmed(issues, "error"),
+        "warnings": _unconfirmed(issues, "warning"),
+        "issues": len(issues),
+        "summary": (
+            _table(
+                problems.assign(check=_in_chinese(problems)["check"]),
+                problem_columns,
+                severity=True,
+            )
+            if len(problems)
+            else None
+        ),
+        "questions": (
+            _table(
+                by_question.iloc[:max_questions],
+                _without_instrument(_QUESTION_SHOWN, result),
+            )
+            if len(by_question)
+            else None
+        ),
+        "questions_total": len(by_question),
+        "enumerators": (
+            _table(result.enumerators, list(ENUMERATOR_COLUMNS))
+            if len(result.enumerators)
+            else None
+        ),
+        "checks": checks,
+        "check_names": "、".join(CHECK_TITLES[c][0] for c in order),
+    }
+    page = _environment().get_template("validation.html").render(context)
+    return _write(Path(path), (page + "\n").encode("utf-8"))
 
 
 def write_report(
