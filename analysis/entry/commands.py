@@ -200,6 +200,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .auth import MAX_SECONDS
 
+    check_wave_name(args.wave)
     study, store = _store(args)
     store.drop_stale_sessions(time.time() - MAX_SECONDS)
     site = build_site(study, args.wave, store, args.form, host=args.host)
@@ -276,8 +277,8 @@ def _cmd_set_active(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from .export import export_wave
 
-    study, store = _store(args)
     wave = check_wave_name(args.wave)
+    study, store = _store(args)
     names = _form_names(study, args.form)
     instruments = {name: load_instrument(study.form_path(name)) for name in names}
     summary = export_wave(store, wave, instruments, study.raw_dir(wave))
