@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 
 from ..errors import EntryError
 from ..instrument import load_instrument
-from ..pipeline.folders import check_wave_name
 from ..study import Study
 
 if TYPE_CHECKING:
@@ -160,6 +159,14 @@ def build_site(
         trusted = ("127.0.0.1", "localhost", "[::1]")
     names = {"zh": study.name, "en": str(study.setting("study", "name_en", default=study.name))}
     return EntrySite(store=store, wave=wave, forms=specs, trusted_hosts=trusted, study_names=names)
+
+
+def check_wave_name(wave: str) -> str:
+    """``wave`` when it is a plain folder name (``STU010`` otherwise): the rule of
+    ``baicun new-wave``, imported only when needed (it brings pandas)."""
+    from ..pipeline.folders import check_wave_name as rule
+
+    return rule(wave)
 
 
 def _form_names(study: Study, forms: list[str] | None) -> list[str]:
