@@ -23,8 +23,10 @@ Content-Security-Policy (scripts only from this server, no inline script).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from . import guards, views_account, views_clerk, views_supervisor, web
 from .layout import layout, shown, widget
@@ -36,6 +38,14 @@ _MAX_BODY = 4 * 1024 * 1024
 
 #: Every route of the app: (rule, view, methods); a view's name is its endpoint.
 ROUTES = views_account.ROUTES + views_clerk.ROUTES + views_supervisor.ROUTES
+
+
+class RowId(IntegerConverter):
+    """``<int:...>`` in the app's routes: a row id SQLite can hold (below 2**63), else 404."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _other(lang: str) -> str:
@@ -54,6 +64,7 @@ def create_app(site: EntrySite) -> Flask:
         TRUSTED_HOSTS=list(site.trusted_hosts) if site.trusted_hosts else None,
         SEND_FILE_MAX_AGE_DEFAULT=0,
     )
+    app.url_map.converters["int"] = RowId
     web.attach(app, site)
     app.jinja_env.autoescape = True
     app.jinja_env.filters["local"] = web.local_time

@@ -8,8 +8,14 @@
     ``--password-stdin``).
 ``baicun entry set-password NAME``
     change a password (ends the user's sessions).
+``baicun entry disable-user NAME`` / ``baicun entry enable-user NAME``
+    stop an account from logging in (ends its sessions), or let it in again.
 ``baicun entry export --wave W``
     write the resolved questionnaires of the wave to ``data/raw/<wave>/``.
+
+The wave must be a plain folder name (the rule of ``baicun new-wave``, ``STU010``) and
+``--form`` an instrument of the study (``ENT007``). ``serve`` closes a connection idle
+for :data:`CHANNEL_TIMEOUT` seconds.
 
 The database is ``data/entry/entry.sqlite`` in the study (``[paths] entry`` in
 study.toml moves the folder; ``--db`` overrides it).
@@ -36,6 +42,14 @@ __all__ = ["add_actions", "build_site", "database_path", "register"]
 
 DEFAULT_PORT = 8765
 
+#: Seconds a connection may stay idle (or half-sent) before the server closes it, so that
+#: connections left open by a broken client or an attack do not block new ones.
+CHANNEL_TIMEOUT = 20
+#: Seconds between the server's checks for connections past :data:`CHANNEL_TIMEOUT`.
+CLEANUP_INTERVAL = 5
+#: Connections open at once (each browser tab of a clerk holds one or two).
+CONNECTION_LIMIT = 200
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``baicun entry ...`` to the command line."""
@@ -46,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_actions(parser: argparse.ArgumentParser) -> None:
-    """Add ``--db`` and the actions (serve, add-user, set-password, export) to ``parser``."""
+    """Add ``--db`` and the actions (serve, add-user, disable-user, enable-user,
+    set-password, export) to ``parser``."""
     parser.add_argument(
         "--db", type=Path, default=None, help="entry database (default: data/entry/entry.sqlite)"
     )
@@ -76,6 +91,11 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     add.set_defaults(func=_cmd_add_user)
+
+    for action, verb in (("disable-user", "disable"), ("enable-user", "enable")):
+        toggle = sub.add_parser(action, help=f"{verb} an account (disabling ends its sessions)")
+        toggle.add_argument("name")
+        toggle.set_defaults(func=_cmd_set_active, active=verb == "enable")
 
     passwd = sub.add_parser("set-password", help="change a user's password")
     passwd.add_argument("name")
@@ -116,7 +136,8 @@ def build_site(
     from .app import EntrySite, FormSpec
     from .verdicts import probe_form
 
-    names = forms or list(study.instrument_names)
+    check_wave_name(wave)
+    names = _form_names(study, forms)
     specs = {}
     for name in names:
         spec = study.instrument(name)
@@ -138,6 +159,30 @@ def build_site(
         trusted = ("127.0.0.1", "localhost", "[::1]")
     names = {"zh": study.name, "en": str(study.setting("study", "name_en", default=study.name))}
     return EntrySite(store=store, wave=wave, forms=specs, trusted_hosts=trusted, study_names=names)
+
+
+def check_wave_name(wave: str) -> str:
+    """``wave`` when it is a plain folder name (``STU010`` otherwise): the rule of
+    ``baicun new-wave``, imported only when needed (it brings pandas)."""
+    from ..pipeline.folders import check_wave_name as rule
+
+    return rule(wave)
+
+
+def _form_names(study: Study, forms: list[str] | None) -> list[str]:
+    """The instruments asked for (all of the study's by default); ``ENT007`` for a name
+    that is not an instrument of the study."""
+    known = list(study.instrument_names)
+    for name in forms or ():
+        if name not in known:
+            raise EntryError(
+                "ENT007",
+                f"{name!r} is not an instrument of the study",
+                expected=", ".join(known) or "(none declared)",
+                found=name,
+                hint="Use --form with one of the instruments declared in study.toml.",
+            )
+    return list(dict.fromkeys(forms)) if forms else known
 
 
 def _is_loopback(host: str) -> bool:
@@ -162,6 +207,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from .app import create_app
     from .auth import MAX_SECONDS
 
+    check_wave_name(args.wave)
     study, store = _store(args)
     store.drop_stale_sessions(time.time() - MAX_SECONDS)
     site = build_site(study, args.wave, store, args.form, host=args.host)
@@ -177,6 +223,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         threads=max(1, args.threads),
         ident="baicun-entry",
+        channel_timeout=CHANNEL_TIMEOUT,
+        cleanup_interval=CLEANUP_INTERVAL,
+        connection_limit=CONNECTION_LIMIT,
     )
     port = server.effective_port  # type: ignore[attr-defined]
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -225,13 +274,21 @@ def _cmd_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_set_active(args: argparse.Namespace) -> int:
+    _, store = _store(args)
+    store.set_active(args.name, args.active)
+    print(f"{args.name} {'enabled' if args.active else 'disabled (sessions ended)'}")
+    return 0
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from .export import export_wave
 
+    wave = check_wave_name(args.wave)
     study, store = _store(args)
-    names = args.form or list(study.instrument_names)
+    names = _form_names(study, args.form)
     instruments = {name: load_instrument(study.form_path(name)) for name in names}
-    summary = export_wave(store, args.wave, instruments, study.raw_dir(args.wave))
+    summary = export_wave(store, wave, instruments, study.raw_dir(wave))
     for name in names:
         print(
             f"  {name:<10} {summary.exported.get(name, 0)} exported, "

@@ -29,6 +29,7 @@ apply it to every cell of a file whose ``DeviceID`` is ``baicun-entry``.
 
 An export replaces only a zip an earlier entry export wrote; a file from anywhere else
 (an ODK Central download of the same instrument) is never overwritten (``ENT030``).
+The zips are written with mode 0600 (owner only): they hold the answers.
 
 Examples
 --------
@@ -267,6 +268,14 @@ class ExportSummary:
     waiting: Mapping[str, int]
 
 
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``path`` readable and writable by its owner only (mode 0600): it holds answers."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # an older temporary file kept its own mode
+        handle.write(data)
+
+
 def export_wave(
     store: EntryStore,
     wave: str,
@@ -316,7 +325,7 @@ def export_wave(
     for name, data in payloads.items():
         target = out_dir / name
         temporary = target.with_name(f".{name}.tmp")
-        temporary.write_bytes(data)
+        _write_private(temporary, data)
         os.replace(temporary, target)
         written.append(target)
     return ExportSummary(tuple(written), exported, waiting)

@@ -2,7 +2,8 @@
 headers, and error pages (JSON under /api/).
 
 Every page and endpoint except the login page and static files needs a session; every
-POST needs the session's CSRF token. Responses carry a strict Content-Security-Policy
+POST needs the session's CSRF token. A request for a host name the server does not
+answer to is refused (400). Responses carry a strict Content-Security-Policy
 (scripts only from this server, no inline script).
 """
 
@@ -12,6 +13,7 @@ import json
 from typing import Any
 
 from flask import Flask, Response, g, redirect, request, url_for
+from werkzeug.exceptions import BadRequest
 
 from ..errors import BaicunError
 from . import auth
@@ -37,6 +39,7 @@ _STATUS = {
     "ENT016": 409,
     "ENT017": 409,
     "ENT018": 409,
+    "ENT023": 409,
 }
 
 
@@ -44,6 +47,10 @@ def guard() -> Response | None:
     """Before each request: the user's session (else login) and, on a POST, its CSRF token."""
     g.lang = "zh"
     g.session = None
+    if isinstance(request.routing_exception, BadRequest):
+        # A Host header this server does not answer to (DNS rebinding): no URL can be
+        # built for it, so the refusal is plain text.
+        return Response("400 Bad Request: unknown host name\n", 400, mimetype="text/plain")
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     session = auth.session_of(site().store, request.cookies.get(SESSION_COOKIE))

@@ -32,7 +32,9 @@ True
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -139,6 +141,31 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+def _private(path: Path) -> None:
+    """Create ``path`` readable and writable by its owner only (mode 0600), or tighten it.
+
+    SQLite gives the ``-wal`` and ``-shm`` files the mode of the database file.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # not writable: opening it reports ENT001
+    try:
+        if stat.S_IMODE(os.fstat(fd).st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+    except OSError:
+        pass  # someone else's file: leave its mode alone
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        try:
+            if stat.S_IMODE(side.stat().st_mode) & 0o077:
+                side.chmod(0o600)
+        except OSError:
+            pass
+
+
 def now() -> str:
     """The current UTC time as ISO 8601 text (microseconds kept, so order is exact)."""
     return datetime.now(UTC).isoformat()
@@ -235,6 +262,7 @@ class EntryStore:
         self.timeout = timeout
         self._local = threading.local()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _private(self.path)
         self._migrate()
 
     # ------------------------------------------------------------------ connections
@@ -342,6 +370,17 @@ class EntryStore:
                 raise EntryError("ENT004", f"no user named {name!r}", hint="Add the user first.")
             con.execute("UPDATE users SET password = ? WHERE id = ?", (password_hash, row[0]))
             con.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
+
+    def set_active(self, name: str, active: bool) -> None:
+        """Enable or disable an account (``ENT004`` when there is none); disabling it
+        ends its sessions, and a disabled account cannot log in."""
+        with self.transaction() as con:
+            row = con.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise EntryError("ENT004", f"no user named {name!r}", hint="Add the user first.")
+            con.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), row[0]))
+            if not active:
+                con.execute("DELETE FROM sessions WHERE user_id = ?", (row[0],))
 
     def user_by_name(self, name: str) -> User | None:
         row = (
@@ -729,6 +768,9 @@ class EntryStore:
     ) -> None:
         """Record a supervisor's resolution of a questionnaire whose typings differ.
 
+        A questionnaire is resolved once: resolving an agreed or resolved one is
+        refused (ENT023).
+
         ``versions`` are the versions of the two typings the supervisor compared; when
         either changed since (a clerk corrected it), the resolution is refused (ENT017).
         """
@@ -739,8 +781,16 @@ class EntryStore:
             ).fetchone()
             if q is None:
                 raise EntryError("ENT010", f"no questionnaire #{questionnaire_id}")
+            if q[0] in ("agreed", "resolved"):
+                raise EntryError(
+                    "ENT023",
+                    "this questionnaire is already resolved",
+                    record=questionnaire_id,
+                    found=q[0],
+                    hint="Reload the comparison: a questionnaire is resolved only once.",
+                )
             typed = self.entries_of(questionnaire_id, con)
-            if len(typed) != 2 or q[0] not in ("differs", "agreed", "resolved"):
+            if len(typed) != 2 or q[0] != "differs":
                 raise EntryError(
                     "ENT018",
                     "a questionnaire is resolved only once it has been typed twice",

@@ -1,7 +1,8 @@
 """The entry app's views for supervisors: compare two typings, resolve, read the history.
 
 Supervisors compare and resolve but do not type. A resolution is checked like a save
-and may not change the questionnaire's key.
+and may not change the questionnaire's key; a questionnaire is resolved once (a second
+resolution is refused, ``ENT023``, 409).
 """
 
 from __future__ import annotations
@@ -74,11 +75,24 @@ def _decisions(differences) -> tuple[dict[str, str], dict, dict[str, dict[str, s
     return decisions, chosen, errors
 
 
+def _number(text: str) -> bool:
+    """True for a plain decimal number of at most 18 digits (a version)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 @role("supervisor")
 def resolve(qid: int) -> Response:
     row = _questionnaire_or_404(qid)
     served = site()
     spec = served.forms[row.form]
+    if row.status in ("agreed", "resolved"):
+        raise EntryError(
+            "ENT023",
+            "this questionnaire is already resolved",
+            record=row.key,
+            found=row.status,
+            hint="Reload the comparison: a questionnaire is resolved only once.",
+        )
     typed = served.store.entries_of(row.id)
     if len(typed) != 2:
         raise EntryError("ENT018", "a questionnaire is resolved only once it has been typed twice")
@@ -96,7 +110,7 @@ def resolve(qid: int) -> Response:
                 "en": "The questionnaire key cannot change.",
             }
         return _compare_page(row, problems, chosen, 422)
-    versions = tuple(int(v) for v in request.form.get("versions", "").split(",") if v.isdigit())
+    versions = tuple(int(v) for v in request.form.get("versions", "").split(",") if _number(v))
     served.store.resolve(
         row.id,
         result.answers,

@@ -21,6 +21,7 @@ from ..errors import EntryError
 from .answers import Answers
 from .double import answer_paths, counter
 from .site import EntrySite, FormSpec
+from .throttle import LoginThrottle
 
 __all__ = [
     "FORM_EXPIRED",
@@ -35,6 +36,7 @@ __all__ = [
     "safe_next",
     "site",
     "t",
+    "throttle",
     "wants_json",
 ]
 
@@ -47,10 +49,11 @@ FORM_EXPIRED = ("表单已过期，请刷新页面。", "Form expired (CSRF chec
 
 
 def attach(app: Flask, served: EntrySite) -> None:
-    """Keep ``served`` (and each form's difference counter) in ``app``."""
+    """Keep ``served``, each form's difference counter and a login throttle in ``app``."""
     app.extensions[_EXTENSION] = (
         served,
         {name: counter(spec.instrument) for name, spec in served.forms.items()},
+        LoginThrottle(),
     )
 
 
@@ -62,6 +65,11 @@ def site() -> EntrySite:
 def counters() -> dict[str, Any]:
     """Each form's difference counter (see :func:`analysis.entry.double.counter`)."""
     return current_app.extensions[_EXTENSION][1]
+
+
+def throttle() -> LoginThrottle:
+    """The app's count of failed logins (see :mod:`analysis.entry.throttle`)."""
+    return current_app.extensions[_EXTENSION][2]
 
 
 def wants_json() -> bool:
@@ -107,7 +115,10 @@ def t(zh: str, en: str) -> str:
 
 def posted_answers(spec: FormSpec) -> tuple[dict[str, Any], Answers]:
     """The JSON body of the request and the answers it holds, checked against the form."""
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deep for the JSON parser
+        body = None
     if not isinstance(body, dict):
         raise EntryError("ENT020", "the request is not JSON", hint="Reload the entry page.")
     return body, Answers.from_json(body.get("answers"), spec.instrument)

@@ -26,7 +26,7 @@ from ..corrections import CORRECTIONS_COLUMNS
 from ..errors import StudyError
 from ..study import Study
 
-__all__ = ["MANIFEST_NAME", "new_wave", "wave_status"]
+__all__ = ["MANIFEST_NAME", "check_wave_name", "new_wave", "wave_status"]
 
 MANIFEST_NAME = "manifest.json"
 
@@ -70,14 +70,19 @@ GB18030), XLSX, SPSS .sav/.zsav, Stata .dta.
 """
 
 
-def new_wave(study: Study, wave: str) -> Path:
-    """Create ``data/raw/<wave>/`` with a corrections.csv template and a README.
+def check_wave_name(wave: str) -> str:
+    """``wave`` when it is a usable wave name: a plain folder name of letters, digits,
+    ``-``, ``_`` and ``.`` starting with a letter or digit (``STU010`` otherwise).
 
-    Raises
-    ------
-    StudyError
-        ``STU010`` when the wave name is not a plain folder name, ``STU011`` when the
-        wave already has a raw folder with files in it.
+    Examples
+    --------
+    >>> check_wave_name("demo-2026")
+    'demo-2026'
+    >>> try:
+    ...     check_wave_name("../../..")
+    ... except StudyError as err:
+    ...     print(err.code)
+    STU010
     """
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", wave):
         raise StudyError(
@@ -87,6 +92,19 @@ def new_wave(study: Study, wave: str) -> Path:
             found=wave,
             hint="Choose a short name such as the year of the wave.",
         )
+    return wave
+
+
+def new_wave(study: Study, wave: str) -> Path:
+    """Create ``data/raw/<wave>/`` with a corrections.csv template and a README.
+
+    Raises
+    ------
+    StudyError
+        ``STU010`` when the wave name is not a plain folder name, ``STU011`` when the
+        wave already has a raw folder with files in it.
+    """
+    check_wave_name(wave)
     folder = study.raw_dir(wave)
     if folder.exists() and any(folder.iterdir()):
         raise StudyError(
