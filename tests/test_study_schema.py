@@ -38,12 +38,12 @@ def test_a_typo_names_file_table_key_and_the_closest_key(tmp_path):
 def test_an_unknown_key_in_an_estimate_table(tmp_path):
     text = (
         '[[estimates]]\nname = "t"\ninstrument = "household"\nstat = "mean"\n'
-        'variables = ["x"]\nmethod = "wald"\n'
+        'variables = ["x"]\ninterval = "wald"\n'
     )
     with pytest.raises(StudyError) as info:
         _load(tmp_path, text)
     assert info.value.code == "STU040"
-    assert info.value.column == "estimates[1].method"
+    assert info.value.column == "estimates[1].interval"
 
 
 def test_an_unknown_top_level_table(tmp_path):

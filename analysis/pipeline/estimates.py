@@ -2,20 +2,40 @@
 
 ``[design.<instrument>]`` gives each instrument's design (weights, strata, psu, fpc,
 lonely_psu); ``[[estimates]]`` entries name a table, the instrument, the statistic and
-its variables::
+its variables; ``[estimate]`` holds study-wide defaults an entry may override::
 
     [design.household]
     weights = "weight"
     strata = "county"
     psu = "village_id"
 
+    [estimate]
+    method = "logit"                   # interval of proportions and choices
+    ci_level = 0.95
+
     [[estimates]]
     name = "hh_participation"          # file name of the table
     instrument = "household"
-    stat = "proportion"                # mean | proportion | total | ratio | quantile
+    stat = "proportion"                # mean | proportion | total | ratio | quantile | choices
     variables = ["watched_film", "attended_lecture"]
     by = ["county"]                    # optional domains
     where = "consent == '1'"           # optional domain restriction (pandas query)
+    method = "beta"                    # optional: overrides [estimate] method
+
+    [[estimates]]
+    name = "hh_subsidies"
+    instrument = "household"
+    stat = "choices"                   # select_multiple: the share choosing each choice
+    variables = ["subsidies"]
+
+``stat = "choices"`` gives one row per choice of a select_multiple question (``level`` the
+choice code, ``label`` its label): the share of the records that answered the question and
+chose it, computed from the choice's 0/1 column. ``proportion`` (or ``total``) of a
+select_multiple question is refused (``STU025``): it would count every combination of
+answers as a category.
+
+Every table ends with the counts of :mod:`analysis.pipeline.estimate_counts`:
+``n_domain``, ``n_level`` (tables with levels) and ``weighted_n``.
 
 Examples
 --------
@@ -25,8 +45,9 @@ Examples
 ...                       "p": ["1", "2", "3", "4"], "y": [1.0, 0.0, 1.0, 1.0]})
 >>> spec = EstimateSpec(name="t", instrument="x", stat="mean", variables=("y",))
 >>> design = build_design(frame, {"weights": "w", "strata": "s", "psu": "p"}, name="x")
->>> round(compute(spec, design)["estimate"].item(), 3)
-0.8
+>>> table = compute(spec, design)
+>>> round(table["estimate"].item(), 3), table[["n", "n_domain", "weighted_n"]].values.tolist()
+(0.8, [[4.0, 4.0, 10.0]])
 """
 
 from __future__ import annotations
@@ -35,21 +56,35 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import estimate as est
 from ..design.survey import SurveyDesign
 from ..errors import StudyError
+from ..estimate.levels import is_categorical, level_codes
 from ..study import Study
+from .estimate_counts import domain_counts, level_counts
 
-__all__ = ["STATS", "EstimateSpec", "compute", "estimate_specs"]
+__all__ = [
+    "METHODS",
+    "STATS",
+    "ChoiceColumn",
+    "EstimateSpec",
+    "choice_columns",
+    "compute",
+    "estimate_specs",
+]
 
-STATS = ("mean", "proportion", "total", "ratio", "quantile")
+STATS = ("mean", "proportion", "total", "ratio", "quantile", "choices")
+
+#: Confidence intervals of proportions and choices (``analysis.estimate.proportion(method=)``).
+METHODS = ("logit", "wald", "beta", "xlogit", "asin")
 
 
 @dataclass(frozen=True)
 class EstimateSpec:
-    """One ``[[estimates]]`` entry of study.toml."""
+    """One ``[[estimates]]`` entry of study.toml (with the ``[estimate]`` defaults applied)."""
 
     name: str
     instrument: str
@@ -60,10 +95,60 @@ class EstimateSpec:
     denominator: str | None = None
     quantiles: tuple[float, ...] = (0.5,)
     label: Mapping[str, str] | None = None
+    method: str = "logit"
+    ci_level: float = 0.95
 
 
+@dataclass(frozen=True)
+class ChoiceColumn:
+    """The 0/1 column of one choice of a select_multiple question, and the choice's label."""
+
+    code: str
+    column: str
+    label: str
+
+
+def choice_columns(
+    data: Any, instrument: Any = None, lang: str | None = None
+) -> dict[str, tuple[ChoiceColumn, ...]]:
+    """The select_multiple questions of a read export: question -> its choices' 0/1 columns.
+
+    Parameters
+    ----------
+    data : analysis.readers.RawData
+        The (cleaned) export; its metadata names each choice column (kind ``choice``).
+    instrument : analysis.instrument.Instrument, optional
+        The form, for the choices' labels (else the code is the label).
+    lang : str, optional
+        Language of the labels.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> info = {"q_1": NS(kind="choice", question="q", choice="1"),
+    ...         "q": NS(kind="question", question="q", choice=None)}
+    >>> data = NS(metadata=NS(column_info=lambda: info))
+    >>> choice_columns(data)
+    {'q': (ChoiceColumn(code='1', column='q_1', label='1'),)}
+    """
+    found: dict[str, list[ChoiceColumn]] = {}
+    for column, info in data.metadata.column_info().items():
+        if info.kind != "choice" or info.question is None:
+            continue
+        label = None
+        if instrument is not None:
+            choices = instrument.choices(info.question)
+            label = choices.label_of(info.choice, lang) if choices is not None else None
+        found.setdefault(info.question, []).append(
+            ChoiceColumn(str(info.choice), column, label or str(info.choice))
+        )
+    return {q: tuple(c) for q, c in found.items()}
+
+
+# ---------------------------------------------------------------------- study.toml
 def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
     """The estimate tables declared in study.toml, checked."""
+    defaults = study.config.get("estimate", {}) or {}
     specs = []
     seen: set[str] = set()
     for number, entry in enumerate(study.config.get("estimates", []), start=1):
@@ -105,6 +190,10 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
                 file=study.root / "study.toml",
                 hint='Add denominator = "..." (the question to divide by).',
             )
+        method = entry.get("method", defaults.get("method", "logit"))
+        ci_level = entry.get("ci_level", defaults.get("ci_level", 0.95))
+        _check_setting(study, name, "method", method, entry, METHODS)
+        _check_setting(study, name, "ci_level", ci_level, entry)
         specs.append(
             EstimateSpec(
                 name=name,
@@ -116,25 +205,179 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
                 denominator=entry.get("denominator"),
                 quantiles=tuple(entry.get("quantiles", [0.5])),
                 label=entry.get("label"),
+                method=method,
+                ci_level=float(ci_level),
             )
         )
     return tuple(specs)
 
 
-def compute(spec: EstimateSpec, design: SurveyDesign) -> pd.DataFrame:
-    """One declared estimate table on ``design``."""
-    by = list(spec.by) or None
+def _check_setting(
+    study: Study,
+    name: str,
+    key: str,
+    value: Any,
+    entry: Mapping[str, Any],
+    choices: Sequence[str] = (),
+) -> None:
+    """``STU041`` for a method not in ``choices`` or a ci_level not strictly within (0, 1)
+    (study.toml's schema checks types; this checks what it cannot, e.g. ``ci_level = 95``).
+    """
+    if choices:
+        good = value in choices
+        expected = ", ".join(choices)
+    else:
+        good = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1
+        expected = "a number between 0 and 1, e.g. 0.95"
+    if good:
+        return
+    table = f"[[estimates]] '{name}'" if key in entry else "[estimate]"
+    raise StudyError(
+        "STU041",
+        f"{table}: {key} = {value!r} is not allowed",
+        file=study.root / "study.toml",
+        column=f"estimates.{key}" if key in entry else f"estimate.{key}",
+        expected=expected,
+        found=repr(value),
+        hint=f"Use one of: {expected}; docs/study-toml.md lists every key.",
+    )
+
+
+# ---------------------------------------------------------------------- tables
+def compute(
+    spec: EstimateSpec,
+    design: SurveyDesign,
+    *,
+    choices: Mapping[str, Sequence[ChoiceColumn]] | None = None,
+) -> pd.DataFrame:
+    """One declared estimate table on ``design``, with the counts appended.
+
+    Parameters
+    ----------
+    spec : EstimateSpec
+    design : SurveyDesign
+    choices : mapping, optional
+        The select_multiple questions of the instrument and their 0/1 columns
+        (:func:`choice_columns`): ``stat = "choices"`` needs them, and ``proportion`` and
+        ``total`` refuse these questions (``STU025``).
+    """
+    choices = choices or {}
+    by = list(spec.by)
     where = _where(design, spec.where)
-    variables: str | Sequence[str] = list(spec.variables)
+    tables = []
+    for name in spec.variables:
+        if spec.stat == "choices":
+            tables.append(_choices(spec, design, name, by, where, choices))
+            continue
+        if spec.stat in ("proportion", "total") and name in choices:
+            _refuse_multiple(spec, name)
+        table = _estimate(spec, design, name, by or None, where)
+        tables.append(pd.concat([table, _counts(spec, design, name, by, where)], axis=1))
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+
+
+def _estimate(
+    spec: EstimateSpec, design: SurveyDesign, name: str, by: list[str] | None, where: Any
+) -> pd.DataFrame:
+    level = spec.ci_level
     if spec.stat == "mean":
-        return est.mean(design, variables, by=by, where=where)
+        return est.mean(design, name, by=by, where=where, ci_level=level)
     if spec.stat == "proportion":
-        return est.proportion(design, variables, by=by, where=where)
+        return est.proportion(design, name, by=by, where=where, method=spec.method, ci_level=level)
     if spec.stat == "total":
-        return est.total(design, variables, by=by, where=where)
+        return est.total(design, name, by=by, where=where, ci_level=level)
     if spec.stat == "ratio":
-        return est.ratio(design, variables, spec.denominator, by=by, where=where)
-    return est.quantile(design, variables, list(spec.quantiles), by=by, where=where)
+        return est.ratio(design, name, spec.denominator, by=by, where=where, ci_level=level)
+    return est.quantile(design, name, list(spec.quantiles), by=by, where=where, ci_level=level)
+
+
+def _counts(
+    spec: EstimateSpec, design: SurveyDesign, name: str, by: list[str], where: Any
+) -> pd.DataFrame:
+    data = design.data
+    categorical = spec.stat == "proportion" or (spec.stat == "total" and is_categorical(data[name]))
+    if categorical:
+        codes, levels = level_codes(design, name)
+        return level_counts(design, by, where, codes >= 0, codes, len(levels))
+    answered = data[name].notna().to_numpy()
+    if spec.stat == "ratio":
+        answered &= data[spec.denominator].notna().to_numpy()
+    repeat = len(spec.quantiles) if spec.stat == "quantile" else 1
+    return domain_counts(design, by, where, answered, repeat)
+
+
+def _choices(
+    spec: EstimateSpec,
+    design: SurveyDesign,
+    name: str,
+    by: list[str],
+    where: Any,
+    choices: Mapping[str, Sequence[ChoiceColumn]],
+) -> pd.DataFrame:
+    """One row per domain and choice: the share of the answering records choosing it."""
+    if name not in choices:
+        known = ", ".join(sorted(choices)) or "none"
+        raise StudyError(
+            "STU026",
+            f"estimate table '{spec.name}': {name!r} is not a select_multiple question "
+            "with 0/1 choice columns",
+            column=name,
+            expected=f"a select_multiple question of '{spec.instrument}' ({known})",
+            found=repr(name),
+            hint='Use stat = "proportion" for a select_one question, or name a '
+            "select_multiple question.",
+        )
+    parts = []
+    for position, choice in enumerate(choices[name]):
+        shares = est.proportion(
+            design,
+            choice.column,
+            by=by or None,
+            where=where,
+            method=spec.method,
+            ci_level=spec.ci_level,
+        )
+        chosen = _chosen_rows(shares)
+        values = pd.to_numeric(design.data[choice.column], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
+        counts = level_counts(
+            design, by, where, ~np.isnan(values), (values == 1).astype(np.intp), 2
+        ).iloc[1::2]
+        part = pd.concat([chosen, counts.reset_index(drop=True)], axis=1)
+        part["variable"] = name
+        part.insert(part.columns.get_loc("level") + 1, "label", choice.label)
+        part["level"] = choice.code
+        part["_domain"] = np.arange(len(part))
+        part["_position"] = position
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table = table.sort_values(["_domain", "_position"], kind="stable", ignore_index=True)
+    return table.drop(columns=["_domain", "_position"])
+
+
+def _chosen_rows(shares: pd.DataFrame) -> pd.DataFrame:
+    """The rows of level 1 of a 0/1 column's proportions (one per domain), or, when no
+    record chose it, the complement of level 0 (an estimate of 0)."""
+    levels = pd.to_numeric(shares["level"], errors="coerce")
+    if (levels == 1).any():
+        return shares[(levels == 1).to_numpy()].reset_index(drop=True)
+    out = shares[(levels == 0).to_numpy()].reset_index(drop=True)
+    low, high = out["ci_low"], out["ci_high"]
+    return out.assign(estimate=1 - out["estimate"], ci_low=1 - high, ci_high=1 - low)
+
+
+def _refuse_multiple(spec: EstimateSpec, name: str) -> None:
+    raise StudyError(
+        "STU025",
+        f"estimate table '{spec.name}': {name!r} is a select_multiple question; its "
+        f"{spec.stat} would count every combination of answers as a category",
+        column=name,
+        expected='stat = "choices" for select_multiple questions',
+        found=f'stat = "{spec.stat}"',
+        hint=f'Declare the table with stat = "choices": one row per choice of {name!r}, '
+        "the share of the answering records that chose it (weighted_n: their weighted count).",
+    )
 
 
 def _where(design: SurveyDesign, query: str | None) -> Any:

@@ -334,12 +334,13 @@ def _write(run: WaveRun) -> StepOutcome:
 def _estimate(run: WaveRun) -> StepOutcome:
     from ..design.from_study import analysis_frame, build_design, design_settings
     from ..instrument import load_instrument
-    from .estimates import compute, estimate_specs
+    from .estimates import choice_columns, compute, estimate_specs
 
     specs = estimate_specs(run.study)
     folder = run.out / "estimates"
     folder.mkdir(parents=True, exist_ok=True)
     designs: dict[str, Any] = {}
+    choices: dict[str, Any] = {}
     outputs = []
     present = dict(_instruments_present(run))
     for spec in specs:
@@ -351,7 +352,8 @@ def _estimate(run: WaveRun) -> StepOutcome:
         )
         try:
             if spec.instrument not in designs:
-                frame = _load(run.cleaned(spec.instrument)).data.data
+                cleaned = _load(run.cleaned(spec.instrument)).data
+                frame = cleaned.data
                 if frame.empty:
                     raise StudyError(
                         "STU036",
@@ -363,12 +365,14 @@ def _estimate(run: WaveRun) -> StepOutcome:
                         "the instrument was not fielded, remove its file and declare it under "
                         "[waves.optional].",
                     )
-                frame = analysis_frame(frame, load_instrument(run.form(spec.instrument)))
+                form = load_instrument(run.form(spec.instrument))
+                choices[spec.instrument] = choice_columns(cleaned, form, run.lang)
+                frame = analysis_frame(frame, form)
                 settings = design_settings(run.study, spec.instrument)
                 designs[spec.instrument] = build_design(
                     _numeric_codes(frame, settings), settings, name=spec.instrument
                 )
-            table = compute(spec, designs[spec.instrument])
+            table = compute(spec, designs[spec.instrument], choices=choices[spec.instrument])
         except StudyError:
             raise
         except BaicunError as err:
@@ -447,7 +451,12 @@ def wave_steps(run: WaveRun) -> list[Step]:
             run=_write,
             key=lambda r: settings_key(r) + _outputs_key(r),
         ),
-        Step("estimate", inputs=_clean_inputs, run=_estimate, key=settings_key),
+        Step(
+            "estimate",
+            inputs=_clean_inputs,
+            run=_estimate,
+            key=lambda r: settings_key(r) + json.dumps(r.study.setting("estimate") or {}),
+        ),
         *report_steps(run),
     ]
 

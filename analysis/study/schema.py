@@ -94,7 +94,8 @@ def _t(doc: str, *keys: Key, names: Key | None = None) -> Table:
 
 _LANGS = ("zh", "en")
 _LONELY = ("fail", "remove", "certainty", "adjust", "average")
-_STATS = ("mean", "proportion", "total", "ratio", "quantile")
+_STATS = ("mean", "proportion", "total", "ratio", "quantile", "choices")
+_METHODS = ("logit", "wald", "beta", "xlogit", "asin")
 _FORMATS = ("parquet", "sav", "dta")
 
 _VARIABLE = _t(
@@ -188,8 +189,25 @@ _ESTIMATE = _t(
     Key("where", "text", "domain restriction (pandas query), e.g. `consent == '1'`"),
     Key("denominator", "text", "the question to divide by (ratio)"),
     Key("quantiles", "numbers", "quantiles (quantile)", "[0.5]"),
+    Key(
+        "method", "text", "interval of shares (proportion, choices)", "from `[estimate]`", _METHODS
+    ),
+    Key("ci_level", "number", "confidence level, between 0 and 1", "from `[estimate]`"),
     Key("label", "text map", 'title of the table by language: `{ zh = "...", en = "..." }`'),
 )
+
+_ESTIMATE_DEFAULTS = _t(
+    "Defaults of every `[[estimates]]` entry; an entry's own `method` or `ci_level` wins. "
+    '`stat = "choices"` gives one row per choice of a select_multiple question (`level` the '
+    "code, `label` its label): the share of the records that answered the question and chose "
+    "it, from the choice's 0/1 column; `proportion` or `total` of a select_multiple question "
+    "is refused (`STU025`). Every table ends with `n_domain` (records of the domain, answered "
+    "or not; `n` counts those that answered), `n_level` (tables with levels: records at the "
+    "level) and `weighted_n` (weighted count of the level, else of the answering records).",
+    Key("method", "text", "interval of shares: logit (R's svyciprop default), wald, beta "
+        "(Korn-Graubard), xlogit, asin", "logit", _METHODS),
+    Key("ci_level", "number", "confidence level of ci_low/ci_high, between 0 and 1", "0.95"),
+)  # fmt: skip
 
 _DESIGN = _t(
     "The sample design of one instrument; without one, a simple random sample.",
@@ -270,6 +288,7 @@ SCHEMA = _t(
         "Sample designs, one table per instrument.",
         names=Key("<instrument>", "table", "one instrument's design", table=_DESIGN),
     )),
+    Key("estimate", "table", "defaults of the estimate tables", table=_ESTIMATE_DEFAULTS),
     Key("estimates", "tables", "estimate tables of each wave", table=_ESTIMATE),
     Key("validate", "table", "thresholds of the validation checks", table=_VALIDATE,
         checked_by="VAL003"),
