@@ -185,8 +185,8 @@ def test_sections_are_immutable_and_number_figures_and_tables_through_the_report
     items = outline([s1, s2])
     figs = [(i.label, i.stem) for i in items if isinstance(i, NumberedFigure)]
     tabs = [(i.label, i.stem) for i in items if isinstance(i, NumberedTable)]
-    assert figs == [("图1", "图1_各县入户率"), ("图2", "图2_入户率变化")]
-    assert tabs == [("表1", "表1_各县入户率"), ("表2", "表2_变化表")]
+    assert figs == [("图1", "图01_各县入户率"), ("图2", "图02_入户率变化")]
+    assert tabs == [("表1", "表01_各县入户率"), ("表2", "表02_变化表")]
     with pytest.raises(ReportError):
         Section("x").figure("not a figure", "标题")
 
@@ -229,14 +229,14 @@ def test_report_files_are_named_by_number_and_title(report):
         report["docx"].name == "report.docx" and report["html"].exists() and report["md"].exists()
     )
     assert [p.name for p in report["figures"]] == [
-        "图1_各县有线电视入户率.png",
-        "图1_各县有线电视入户率.svg",
+        "图01_各县有线电视入户率.png",
+        "图01_各县有线电视入户率.svg",
     ]
     assert [p.name for p in report["tables"]] == [
-        "表1_各县有线电视入户率.csv",
-        "表1_各县有线电视入户率.xlsx",
-        "表2_入户率变化.csv",
-        "表2_入户率变化.xlsx",
+        "表01_各县有线电视入户率.csv",
+        "表01_各县有线电视入户率.xlsx",
+        "表02_入户率变化.csv",
+        "表02_入户率变化.xlsx",
     ]
     csv = report["tables"][0].read_text(encoding="utf-8-sig").splitlines()
     assert csv[0] == "县,比例,95%置信区间,样本量"
@@ -327,9 +327,9 @@ def test_html_escapes_every_text_the_template_prints():
 def test_markdown_links_the_figure_files(report):
     md = report["md"].read_text(encoding="utf-8")
     assert "## 一、现状及做法" in md and "### （一）设施覆盖" in md
-    assert "(<figures/图1_各县有线电视入户率.png>)" in md
+    assert "(<figures/图01_各县有线电视入户率.png>)" in md
     assert "| 县 | 比例 | 95%置信区间 | 样本量 |" in md
-    assert (report["md"].parent / "figures" / "图1_各县有线电视入户率.png").exists()
+    assert (report["md"].parent / "figures" / "图01_各县有线电视入户率.png").exists()
 
 
 def test_english_reports_number_in_english(tmp_path, estimates):
@@ -339,6 +339,6 @@ def test_english_reports_number_in_english(tmp_path, estimates):
         .table(estimates, "Coverage")
     )
     out = write_report([s], tmp_path, title="Report", lang="en")
-    assert next(p.name for p in out["figures"]) == "Figure1_Coverage.png"
+    assert next(p.name for p in out["figures"]) == "Figure01_Coverage.png"
     md = out["md"].read_text(encoding="utf-8")
     assert "## 1. Findings" in md and "**Figure 1. Coverage**" in md

@@ -14,9 +14,9 @@ Examples
 >>> sorted(out)
 ['docx', 'figures', 'html', 'md', 'tables']
 >>> [p.name for p in out["figures"]]
-['图1_各县有线电视入户率.png', '图1_各县有线电视入户率.svg']
+['图01_各县有线电视入户率.png', '图01_各县有线电视入户率.svg']
 >>> [p.name for p in out["tables"]]
-['表1_各县有线电视入户率.csv', '表1_各县有线电视入户率.xlsx']
+['表01_各县有线电视入户率.csv', '表01_各县有线电视入户率.xlsx']
 """
 
 from __future__ import annotations

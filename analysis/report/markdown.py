@@ -1,6 +1,6 @@
 """The report as Markdown (report.md): headings, paragraphs, pipe tables, figure links.
 
-Figures link to the files written beside it (``figures/图1_....png``).
+Figures link to the files written beside it (``figures/图01_....png``).
 
 Examples
 --------

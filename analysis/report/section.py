@@ -236,7 +236,7 @@ class _Captioned:
 
 @dataclass(frozen=True, eq=False)
 class NumberedFigure(_Captioned):
-    """A figure with its number (``图1``) and file stem (``图1_各县有线电视入户率``)."""
+    """A figure with its number (``图1``) and file stem (``图01_各县有线电视入户率``)."""
 
     number: int
     label: str
@@ -263,7 +263,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
 def file_stem(label: str, title: str, *, limit: int = 60) -> str:
-    """A file name stem from a caption: ``图1_各县有线电视入户率`` (no path-unsafe characters).
+    """A file name stem from a caption: ``图01_各县有线电视入户率`` (no path-unsafe characters).
 
     Examples
     --------
@@ -296,7 +296,8 @@ def outline(sections: Iterable[Section], lang: str = "zh") -> tuple[Item, ...]:
             elif isinstance(block, FigureBlock):
                 counters["fig"] += 1
                 label = f"{fig_label}{counters['fig']}"
-                stem = file_stem(label.replace(" ", ""), block.title)
+                # files sort in reading order: 图01 ... 图10 (the caption keeps 图1)
+                stem = file_stem(f"{fig_label}{counters['fig']:02d}".replace(" ", ""), block.title)
                 stems.add(stem)
                 items.append(
                     NumberedFigure(
@@ -306,7 +307,7 @@ def outline(sections: Iterable[Section], lang: str = "zh") -> tuple[Item, ...]:
             elif isinstance(block, TableBlock):
                 counters["tab"] += 1
                 label = f"{tab_label}{counters['tab']}"
-                stem = file_stem(label.replace(" ", ""), block.title)
+                stem = file_stem(f"{tab_label}{counters['tab']:02d}".replace(" ", ""), block.title)
                 items.append(
                     NumberedTable(
                         counters["tab"], label, block.title, block.table, block.note, stem
