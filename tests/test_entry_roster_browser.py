@@ -67,6 +67,8 @@ def test_roster_rows_are_kept_until_the_clerk_confirms(served, browser):  # noqa
     assert _rows(page) == ["王大山", "李小花", "王小明"]
     summary = page.locator('.field[data-field="summary"] .q .label')
     assert summary.inner_text() == "本户 3 人，已登记 3 行"
+    alt = page.locator('.field[data-field="summary"] .q .alt')
+    assert alt.inner_text() == "3 people, 3 rows listed"  # the other language too
     # The clerk retypes the size: "1" on the way to "13". Nothing typed is lost.
     size = page.locator('input[data-name="hh_size"]')
     size.click()

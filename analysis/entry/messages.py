@@ -22,7 +22,7 @@ from __future__ import annotations
 from ..errors import BaicunError
 from .values import Message, message
 
-__all__ = ["ZH", "coded_message", "coded_hint"]
+__all__ = ["ZH", "coded_hint", "coded_message"]
 
 #: Chinese text of each code a request to the entry app can raise.
 ZH: dict[str, str] = {

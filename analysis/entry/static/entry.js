@@ -209,9 +209,13 @@
     });
     Object.keys(state.labels || {}).forEach(function (path) {
       var target = snap.fields[path] || snap.groups[path];
-      var span = target && target.querySelector(
-        ":scope > .q > .label, :scope > legend > .label, :scope > .repeat-title > .label");
-      if (span) span.textContent = say(state.labels[path]);
+      var head = target && target.querySelector(":scope > .q, :scope > legend, :scope > .repeat-title");
+      if (!head) return;
+      var text = state.labels[path];
+      var span = head.querySelector(":scope > .label");
+      if (span) span.textContent = say(text);
+      var alt = head.querySelector(":scope > .alt");  // the label in the other language
+      if (alt) alt.textContent = text[lang === "zh" ? "en" : "zh"] || "";
     });
     Object.keys(snap.groups).forEach(function (path) {
       if (state.groups && Object.prototype.hasOwnProperty.call(state.groups, path)) {
