@@ -111,6 +111,7 @@ def test_a_malformed_request_is_a_coded_400(app):
         clerk, "/api/forms/household/entries", {"answers": {"values": {"no_such_question": "1"}}}
     )
     assert reply.status_code == 400 and reply.json["error"]["code"] == "ENT020"
+    assert reply.json["error"]["message"]["zh"] == "提交的内容与本问卷不符：请重新加载录入页面。"
     reply = clerk.post(
         "/api/forms/household/check", data="not json", headers={"X-CSRF-Token": clerk.csrf}
     )
@@ -198,3 +199,13 @@ def test_clerk_edits_own_entry(app, store):
         {"answers": household(hh_size="6"), "version": 1},
     )
     assert stale.status_code == 409 and stale.json["error"]["code"] == "ENT015"
+
+
+def test_coded_errors_reach_the_screen_in_chinese_and_english():
+    from analysis.entry.messages import ZH, coded_hint, coded_message
+    from analysis.errors import EntryError
+
+    error = EntryError("ENT020", "the request is not JSON", hint="Reload the entry page.")
+    assert coded_message(error) == {"zh": ZH["ENT020"], "en": "the request is not JSON"}
+    assert coded_hint(error)["zh"] == "请重新加载录入页面。"
+    assert all(not text.isascii() for text in ZH.values())

@@ -275,3 +275,16 @@ def test_check_many_equals_check_one_by_one(kids_form):
         alone = check(kids_form, paper, key="hh_id", final=True)
         assert result.to_json() == alone.to_json()
         assert result.answers == alone.answers
+
+
+def test_labels_pipe_answers_and_surplus_rows_are_counted():
+    form = load_instrument(FIXTURES / "roster.md")
+    rows = tuple(Answers({"m_name": n}) for n in ("a", "b", "c"))
+    result = check(form, Answers({"hh_id": "H1", "hh_size": "1"}, {"members": rows}))
+    assert result.labels["members"] == {
+        "zh": "家庭成员（共 1 人）",
+        "en": "Household members (1 people)",
+    }
+    assert result.labels["summary"]["zh"] == "本户 1 人，已登记 3 行"
+    assert result.surplus() == {"members": 2}
+    assert check(form, Answers({"hh_size": "3"}, {"members": rows})).surplus() == {}

@@ -9,7 +9,8 @@ Modules: :mod:`~analysis.entry.app` (the Flask app), :mod:`~analysis.entry.verdi
 form applied to one questionnaire by ``analysis.expressions.check_form``), :mod:`~analysis.entry.record`
 (a questionnaire as the engine's one-record data), :mod:`~analysis.entry.store`
 (SQLite), :mod:`~analysis.entry.auth` (accounts, sessions, CSRF),
-:mod:`~analysis.entry.throttle` (failed logins),
+:mod:`~analysis.entry.throttle` (failed logins), :mod:`~analysis.entry.messages` (Chinese
+texts of coded errors),
 :mod:`~analysis.entry.double` (comparison and resolution), :mod:`~analysis.entry.export`,
 :mod:`~analysis.entry.commands` (the command line), :mod:`~analysis.entry.client` (a
 scripted client). This package imports no web framework until the app is built.

@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..errors import BaicunError
 from . import auth
+from .messages import coded_hint, coded_message
 from .web import FORM_EXPIRED, SESSION_COOKIE, refuse, site, wants_json
 
 __all__ = ["install"]
@@ -94,10 +95,12 @@ def too_large(_error: Any) -> Response:
 def coded(error: BaicunError) -> Response:
     """A coded error of the toolkit: its status, its message (JSON: the whole error)."""
     status = _STATUS.get(error.code, 400)
+    text = coded_message(error)
     if wants_json():
-        body = {"error": error.to_dict()}
+        # The message and hint in both languages: the page shows the one of its language.
+        body = {"error": {**error.to_dict(), "message": text, "hint": coded_hint(error)}}
         return Response(json.dumps(body, ensure_ascii=False), status, mimetype="application/json")
-    return refuse(status, error.message, error.message, error.code)
+    return refuse(status, text["zh"], text["en"], error.code)
 
 
 def install(app: Flask) -> None:

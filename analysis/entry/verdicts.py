@@ -29,8 +29,9 @@ import pandas as pd
 
 from ..errors import BaicunError, EntryError
 from ..expressions import Env, FormCheck, FormData, Session, check_form, evaluate, parse
+from ..expressions.references import Reference, find_references, replace_references
 from ..expressions.values import constant, to_boolean
-from ..instrument.model import Instrument, Question
+from ..instrument.model import Group, Instrument, Question
 from .answers import MAX_ROWS, Answers
 from .layout import RepeatBlock, Section, layout
 from .record import Record, drop_empty_rows
@@ -73,11 +74,25 @@ class Check:
     fields: Mapping[str, FieldState] = field(default_factory=dict)
     groups: Mapping[str, bool] = field(default_factory=dict)
     counts: Mapping[str, int | None] = field(default_factory=dict)
+    #: Labels with ``${name}`` references, by path, with the current answers put in.
+    labels: Mapping[str, Message] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         """True when nothing blocks saving."""
         return all(state.error is None for state in self.fields.values())
+
+    def surplus(self) -> dict[str, int]:
+        """Repeats with a ``repeat_count`` holding more rows than it says, by path: how
+        many rows too many (the screen keeps such rows until the clerk removes them)."""
+        out: dict[str, int] = {}
+        for path, count in self.counts.items():
+            if count is None:
+                continue
+            rows = _rows_at(self.answers, path)
+            if len(rows) > count:
+                out[path] = len(rows) - count
+        return out
 
     def problems(self) -> dict[str, Message]:
         """The message of every answer that blocks saving, by path."""
@@ -90,7 +105,27 @@ class Check:
             "fields": {path: state.to_json() for path, state in self.fields.items()},
             "groups": dict(self.groups),
             "counts": dict(self.counts),
+            "labels": dict(self.labels),
         }
+
+
+def _rows_at(answers: Answers, path: str) -> tuple[Answers, ...]:
+    """The rows of the repeat at ``path`` (``members`` or ``visits[2]/items``).
+
+    Examples
+    --------
+    >>> typed = Answers({}, {"v": [Answers({}, {"i": [Answers({"a": "1"})]})]})
+    >>> len(_rows_at(typed, "v[1]/i")), len(_rows_at(typed, "v[2]/i"))
+    (1, 0)
+    """
+    *steps, name = path.split("/")
+    here: Answers | None = answers
+    for step in steps:
+        repeat, _, number = step.partition("[")
+        rows = here.rows(repeat) if here is not None else ()
+        index = int(number.rstrip("]") or 0) - 1
+        here = rows[index] if 0 <= index < len(rows) else None
+    return here.rows(name) if here is not None else ()
 
 
 # --------------------------------------------------------------------------- the form's view
@@ -283,8 +318,9 @@ class _Verdicts:
 
 def _states(
     verdicts: _Verdicts, key: str | None
-) -> tuple[list[dict[str, FieldState]], list[Answers]]:
-    """Per questionnaire: every answer's state by path, and the cleaned answers."""
+) -> tuple[list[dict[str, FieldState]], list[Answers], list[dict[str, Message]]]:
+    """Per questionnaire: every answer's state by path, the cleaned answers and the
+    labels piping answers."""
     record = verdicts.record
     fields: list[dict[str, FieldState]] = [{} for _ in range(len(record))]
     kept: dict[tuple[str | None, str], list[str]] = {}
@@ -297,7 +333,45 @@ def _states(
             for row, state in zip(rows, states):
                 fields[row.owner][row.prefix + q.name] = state
     cleaned = record.answers(lambda scope, index, q: kept[(scope, q.name)][index])
-    return fields, cleaned
+    return fields, cleaned, _piped(record, kept)
+
+
+def _piped(
+    record: Record, kept: Mapping[tuple[str | None, str], list[str]]
+) -> list[dict[str, Message]]:
+    """Per questionnaire: the labels of questions and groups that pipe ``${name}``, by
+    path, each reference replaced by the answer it names (seen from the label's row: its
+    own repeat row, else the enclosing rows; '' when skipped or unanswered)."""
+    instrument = record.instrument
+    out: list[dict[str, Message]] = [{} for _ in range(len(record))]
+
+    def value(scope: str | None, index: int, name: str) -> str:
+        while True:
+            values = kept.get((scope, name))
+            if values is not None:
+                return values[index]
+            if scope is None:
+                return ""
+            index, scope = record.rows[scope][index].parent, record.parents.get(scope)
+
+    def put(item: Question | Group, scope: str | None) -> None:
+        texts = {lang: item.label(lang) for lang in ("zh", "en")}
+        if not any(find_references(text) for text in texts.values()):
+            return
+        for index, row in enumerate(record.rows.get(scope) or ()):
+
+            def replace(ref: Reference, index: int = index) -> str:
+                return value(scope, index, ref.name)
+
+            out[row.owner][row.prefix + item.name] = message(
+                *(replace_references(texts[lang], replace) for lang in ("zh", "en"))
+            )
+
+    for question in instrument.questions:
+        put(question, question.repeat)
+    for group in instrument.groups:
+        put(group, group.repeat)
+    return out
 
 
 def _flags(verdicts: _Verdicts, rule: str, scope: str | None, name: str, n: int) -> list[bool]:
@@ -424,7 +498,7 @@ def check_many(
     record = Record(instrument, questionnaires)
     try:
         verdicts = _Verdicts(instrument, record)
-        fields, cleaned = _states(verdicts, key)
+        fields, cleaned, labels = _states(verdicts, key)
         groups, counts = verdicts.groups(), verdicts.counts()
     except BaicunError:
         raise
@@ -442,8 +516,11 @@ def check_many(
             MappingProxyType(states),
             MappingProxyType(shown),
             MappingProxyType(rows),
+            MappingProxyType(piped),
         )
-        for answers, states, shown, rows in zip(cleaned, fields, groups, counts, strict=True)
+        for answers, states, shown, rows, piped in zip(
+            cleaned, fields, groups, counts, labels, strict=True
+        )
     ]
 
 

@@ -95,6 +95,20 @@ def _save(spec: FormSpec, entry_id: int | None) -> Response:
             },
         }
         return Response(json.dumps(payload, ensure_ascii=False), 422, mimetype="application/json")
+    surplus = result.surplus()
+    if surplus:
+        where = "、".join(f"{path}（多 {n} 行）" for path, n in surplus.items())
+        where_en = ", ".join(f"{path} ({n} too many)" for path, n in surplus.items())
+        payload = result.to_json()
+        payload["error"] = {
+            "code": "ENT024",
+            "message": {
+                "zh": f"有超出应有行数的行：{where}。请确认删除这些行，或改正行数所依据的答案；未保存。",
+                "en": f"Rows beyond the count: {where_en}. Remove them or correct the answer "
+                "giving the count; nothing was saved.",
+            },
+        }
+        return Response(json.dumps(payload, ensure_ascii=False), 422, mimetype="application/json")
     version = body.get("version")
     outcome = site().store.save_entry(
         wave=site().wave,

@@ -171,7 +171,13 @@
       if (!block || count === null || count === undefined) return;
       var rows = rowsOf(block);
       for (var n = rows.length; n < count; n++) { addRow(block, false); changedRows = true; }
-      for (var m = rows.length - 1; m >= count; m--) { rows[m].remove(); changedRows = true; }
+      // Rows beyond the count are removed only while nothing was typed in them; rows
+      // with answers are kept and marked until the clerk confirms (never while typing).
+      for (var m = rows.length - 1; m >= count && blank(block, rows[m]); m--) {
+        rows[m].remove();
+        changedRows = true;
+      }
+      markExtra(block, count);
     });
     Object.keys(snap.fields).forEach(function (path) {
       var el = snap.fields[path];
@@ -191,10 +197,25 @@
         });
       }
       var text = "";
-      if (st.error && st.relevant && (st.problem !== "required" || showRequired)) text = say(st.error);
+      // A field is flagged once the clerk has been in it (or has tried to save): a default
+      // is not flagged before the answers it depends on are typed.
+      var reached = showRequired || el.classList.contains("touched");
+      if (st.error && st.relevant && reached && (st.problem !== "required" || showRequired)) {
+        text = say(st.error);
+      }
       var msg = el.querySelector(".msg");
       if (msg) msg.textContent = text;
       el.classList.toggle("bad", !!text);
+    });
+    Object.keys(state.labels || {}).forEach(function (path) {
+      var target = snap.fields[path] || snap.groups[path];
+      var head = target && target.querySelector(":scope > .q, :scope > legend, :scope > .repeat-title");
+      if (!head) return;
+      var text = state.labels[path];
+      var span = head.querySelector(":scope > .label");
+      if (span) span.textContent = say(text);
+      var alt = head.querySelector(":scope > .alt");  // the label in the other language
+      if (alt) alt.textContent = text[lang === "zh" ? "en" : "zh"] || "";
     });
     Object.keys(snap.groups).forEach(function (path) {
       if (state.groups && Object.prototype.hasOwnProperty.call(state.groups, path)) {
@@ -206,6 +227,43 @@
       move(active, 1, false);
     }
     if (changedRows) scheduleCheck();
+  }
+
+  /* True when no answer of `row` differs from the empty row of its repeat. */
+  function blank(block, row) {
+    var template = block.querySelector(":scope > template.row-template").content;
+    return Array.prototype.every.call(row.querySelectorAll(".answer"), function (input) {
+      var fresh = template.querySelector('.answer[data-name="' + input.getAttribute("data-name") + '"]');
+      return input.value === (fresh ? fresh.value : "");
+    });
+  }
+
+  /* Mark the rows of `block` beyond `count` and show the note and button removing them. */
+  function markExtra(block, count) {
+    var rows = rowsOf(block);
+    rows.forEach(function (row, index) { row.classList.toggle("extra", index >= count); });
+    var note = block.querySelector(":scope > .surplus");
+    if (!note) return;
+    note.hidden = rows.length <= count;
+    if (note.hidden) return;
+    var first = count + 1;
+    var span = first === rows.length ? String(first) : first + "–" + rows.length;
+    note.querySelector(".text").textContent = say({
+      zh: "第 " + span + " 行超出应有的 " + count + " 行：核对后按按钮删除（或改正行数所依据的答案）。",
+      en: "Row " + span + " is beyond the " + count + " rows expected: check, then remove with the button (or correct the answer giving the count)."
+    });
+  }
+
+  function dropExtra(block) {
+    var note = block.querySelector(":scope > .surplus");
+    var extra = rowsOf(block).filter(function (row) { return row.classList.contains("extra"); });
+    extra.forEach(function (row) { row.remove(); });
+    if (note) note.hidden = true;
+    dirty = true;
+    serialise();
+    var rest = rowsOf(block);
+    focusOn(rest.length ? rest[rest.length - 1].querySelector("input.answer") : null);
+    scheduleCheck();
   }
 
   // ------------------------------------------------------------------ keyboard
@@ -288,8 +346,18 @@
     }
   });
 
+  function touch(input) {
+    var field = input.closest(".field");
+    if (field) field.classList.add("touched");
+  }
+
+  form.addEventListener("focusout", function (ev) {
+    if (ev.target.classList && ev.target.classList.contains("answer")) touch(ev.target);
+  });
+
   form.addEventListener("input", function (ev) {
     if (ev.target.classList.contains("answer")) {
+      touch(ev.target);
       dirty = true;
       updatePicked(ev.target);
       scheduleCheck();
@@ -299,6 +367,8 @@
   form.addEventListener("click", function (ev) {
     var add = ev.target.closest(".add-row");
     if (add) { ev.preventDefault(); addRow(add.closest(".repeat"), true); return; }
+    var drop = ev.target.closest(".drop-extra");
+    if (drop) { ev.preventDefault(); dropExtra(drop.closest(".repeat")); return; }
     var remove = ev.target.closest(".remove-row");
     if (remove) { ev.preventDefault(); removeRow(remove.closest("tr.row")); return; }
     var choice = ev.target.closest("ol.choices li[data-code]");
@@ -369,12 +439,13 @@
           }).map(function (path) { return path + ": " + say(reply.body.fields[path].error); });
           showBanner([say(reply.body.error && reply.body.error.message)].concat(unseen).join(" "));
           var bad = form.querySelector(".bad .answer");
-          focusOn(bad);
+          focusOn(bad || form.querySelector(".surplus:not([hidden]) .drop-extra"));
           return;
         }
         var err = reply.body.error || {};
-        var text = say(err.message) || ("HTTP " + reply.status);
-        if (err.hint) text += " " + err.hint;
+        var text = say(err.message) ||
+          say({ zh: "服务器出错（HTTP " + reply.status + "）。", en: "Server error (HTTP " + reply.status + ")." });
+        if (err.hint && say(err.hint)) text += " " + say(err.hint);
         if (err.code) text += " (" + err.code + ")";
         if (reply.status === 401) text = say({ zh: "登录已过期：请在新标签页重新登录，然后回到这里保存。", en: "Your session expired: log in again in a new tab, then come back and save." });
         showBanner(text);
