@@ -21,6 +21,7 @@ its variables; ``[estimate]`` holds study-wide defaults an entry may override::
     by = ["county"]                    # optional domains
     where = "consent == '1'"           # optional domain restriction (pandas query)
     method = "beta"                    # optional: overrides [estimate] method
+    df = "design"                      # optional: overrides [estimate] df
 
     [[estimates]]
     name = "hh_subsidies"
@@ -33,6 +34,12 @@ choice code, ``label`` its label): the share of the records that answered the qu
 chose it, computed from the choice's 0/1 column. ``proportion`` (or ``total``) of a
 select_multiple question is refused (``STU025``): it would count every combination of
 answers as a category.
+
+``df`` chooses the degrees of freedom of the intervals: ``"domain"`` (the default, R's
+``degf`` of each domain's rows, as :mod:`analysis.estimate` reports it) or ``"design"``
+(one df for every ``by`` group: ``degf`` of the design restricted to the records used,
+i.e. the ``where`` records that answered), which is srvyr's convention and reproduces
+REACH analysistools results tables.
 
 Every table ends with the counts of :mod:`analysis.pipeline.estimate_counts`:
 ``n_domain``, ``n_level`` (tables with levels) and ``weighted_n``.
@@ -67,12 +74,14 @@ from ..study import Study
 from .estimate_counts import domain_counts, level_counts
 
 __all__ = [
+    "DF_RULES",
     "METHODS",
     "STATS",
     "ChoiceColumn",
     "EstimateSpec",
     "choice_columns",
     "compute",
+    "design_df",
     "estimate_specs",
 ]
 
@@ -80,6 +89,9 @@ STATS = ("mean", "proportion", "total", "ratio", "quantile", "choices")
 
 #: Confidence intervals of proportions and choices (``analysis.estimate.proportion(method=)``).
 METHODS = ("logit", "wald", "beta", "xlogit", "asin")
+
+#: Degrees of freedom of the intervals: each domain's own, or the design's (srvyr's).
+DF_RULES = ("domain", "design")
 
 
 @dataclass(frozen=True)
@@ -97,6 +109,7 @@ class EstimateSpec:
     label: Mapping[str, str] | None = None
     method: str = "logit"
     ci_level: float = 0.95
+    df: str = "domain"
 
 
 @dataclass(frozen=True)
@@ -193,7 +206,9 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
         method = entry.get("method", defaults.get("method", "logit"))
         ci_level = entry.get("ci_level", defaults.get("ci_level", 0.95))
         _check_setting(study, name, "method", method, entry, METHODS)
+        df = entry.get("df", defaults.get("df", "domain"))
         _check_setting(study, name, "ci_level", ci_level, entry)
+        _check_setting(study, name, "df", df, entry, DF_RULES)
         specs.append(
             EstimateSpec(
                 name=name,
@@ -207,6 +222,7 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
                 label=entry.get("label"),
                 method=method,
                 ci_level=float(ci_level),
+                df=df,
             )
         )
     return tuple(specs)
@@ -262,6 +278,8 @@ def compute(
         ``total`` refuse these questions (``STU025``).
     """
     choices = choices or {}
+    if spec.df == "design":
+        design = design_df(design)
     by = list(spec.by)
     where = _where(design, spec.where)
     tables = []
@@ -378,6 +396,42 @@ def _refuse_multiple(spec: EstimateSpec, name: str) -> None:
         hint=f'Declare the table with stat = "choices": one row per choice of {name!r}, '
         "the share of the answering records that chose it (weighted_n: their weighted count).",
     )
+
+
+class _DesignDf(SurveyDesign):
+    """A design whose domains all get the df of the rows used by any of them."""
+
+    __slots__ = ()
+
+    def domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
+        n, _ = super().domain_sizes(codes, n_domains)
+        used = np.where(np.asarray(codes) >= 0, 0, -1)
+        _, df = super().domain_sizes(used, 1)
+        return n, np.full(n_domains, df[0], dtype=np.int64)
+
+
+def design_df(design: SurveyDesign) -> SurveyDesign:
+    """``design`` with srvyr's degrees of freedom: every domain of an estimate gets R's
+    ``degf`` of the design restricted to the records the estimate uses (the ``where``
+    records that answered), not the ``degf`` of its own rows.
+
+    Estimates and standard errors are unchanged; only the intervals (and ``df``) differ.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis import estimate as est
+    >>> frame = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 5, "y": [1.0, 2, 4, 3, 5, 6, 7, 9]})
+    >>> design = SurveyDesign(frame, weights=None)
+    >>> est.mean(design, "y", by="g")["df"].tolist(), est.mean(design_df(design), "y",
+    ...     by="g")["df"].tolist()
+    ([2, 4], [7, 7])
+    """
+    new = object.__new__(_DesignDf)
+    for slot in SurveyDesign.__slots__:
+        object.__setattr__(new, slot, getattr(design, slot))
+    object.__setattr__(new, "_cache", {})
+    return new
 
 
 def _where(design: SurveyDesign, query: str | None) -> Any:

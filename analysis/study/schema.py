@@ -96,6 +96,7 @@ _LANGS = ("zh", "en")
 _LONELY = ("fail", "remove", "certainty", "adjust", "average")
 _STATS = ("mean", "proportion", "total", "ratio", "quantile", "choices")
 _METHODS = ("logit", "wald", "beta", "xlogit", "asin")
+_DF_RULES = ("domain", "design")
 _FORMATS = ("parquet", "sav", "dta")
 
 _VARIABLE = _t(
@@ -193,11 +194,12 @@ _ESTIMATE = _t(
         "method", "text", "interval of shares (proportion, choices)", "from `[estimate]`", _METHODS
     ),
     Key("ci_level", "number", "confidence level, between 0 and 1", "from `[estimate]`"),
+    Key("df", "text", "degrees of freedom of the intervals", "from `[estimate]`", _DF_RULES),
     Key("label", "text map", 'title of the table by language: `{ zh = "...", en = "..." }`'),
 )
 
 _ESTIMATE_DEFAULTS = _t(
-    "Defaults of every `[[estimates]]` entry; an entry's own `method` or `ci_level` wins. "
+    "Defaults of every `[[estimates]]` entry; an entry's own `method`, `ci_level` or `df` wins. "
     '`stat = "choices"` gives one row per choice of a select_multiple question (`level` the '
     "code, `label` its label): the share of the records that answered the question and chose "
     "it, from the choice's 0/1 column; `proportion` or `total` of a select_multiple question "
@@ -207,6 +209,9 @@ _ESTIMATE_DEFAULTS = _t(
     Key("method", "text", "interval of shares: logit (R's svyciprop default), wald, beta "
         "(Korn-Graubard), xlogit, asin", "logit", _METHODS),
     Key("ci_level", "number", "confidence level of ci_low/ci_high, between 0 and 1", "0.95"),
+    Key("df", "text", "degrees of freedom of the intervals: domain (each by group's own "
+        "degf) or design (degf of the records used, the same for every group: srvyr and "
+        "REACH analysistools)", "domain", _DF_RULES),
 )  # fmt: skip
 
 _DESIGN = _t(
