@@ -66,10 +66,13 @@ from .stages import (
 )
 from .variance import SamplingStage, stage_variance, unit_totals
 
-__all__ = ["LONELY_PSU_POLICIES", "SamplingStage", "SurveyDesign"]
+__all__ = ["DF_RULES", "LONELY_PSU_POLICIES", "SamplingStage", "SurveyDesign"]
 
 #: R's ``survey.lonely.psu`` options.
 LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "average")
+
+#: Degrees-of-freedom rules of domain estimates (:meth:`SurveyDesign.with_df_rule`).
+DF_RULES = ("domain", "design")
 
 Residualiser = Callable[[np.ndarray], np.ndarray]
 
@@ -158,6 +161,7 @@ class SurveyDesign:
         "_cache",
         "_calibration",
         "_data",
+        "_df_rule",
         "_fpc_columns",
         "_lonely_psu",
         "_nest",
@@ -265,6 +269,7 @@ class SurveyDesign:
         set_(self, "_adjust_domain_lonely", adjust_domain_lonely)
         set_(self, "_calibration", ())
         set_(self, "_cache", {})
+        set_(self, "_df_rule", "domain")
 
         # ---- strata
         if strata is not None:
@@ -576,7 +581,9 @@ class SurveyDesign:
         """Rows with non-zero weight and degrees of freedom of each domain.
 
         ``df`` is R's ``degf`` of the subset design: PSUs minus strata among the
-        rows of the domain with non-zero weight.
+        rows of the domain with non-zero weight. A design made by
+        :meth:`with_df_rule` ``("design")`` gives every domain the ``degf`` of all the rows
+        in any domain, as srvyr and REACH's analysistools do.
 
         Parameters
         ----------
@@ -591,6 +598,13 @@ class SurveyDesign:
             Two ``(G,)`` integer arrays.
         """
         codes = np.asarray(codes, dtype=np.intp)
+        if self._df_rule == "design" and n_domains > 1:
+            n, _ = self._domain_sizes(codes, n_domains)
+            _, df = self._domain_sizes(np.where(codes >= 0, 0, -1), 1)
+            return n, np.full(n_domains, df[0], dtype=np.int64)
+        return self._domain_sizes(codes, n_domains)
+
+    def _domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
         if n_domains == 1 and not self._calibration and codes.min() >= 0:
             return np.array([self.n_rows], dtype=np.int64), np.array([self.df], dtype=np.int64)
         inside = codes >= 0
@@ -665,6 +679,40 @@ class SurveyDesign:
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "_weights", readonly(w.copy()))
         object.__setattr__(new, "_calibration", (*self._calibration, residualise))
+        object.__setattr__(new, "_cache", {})
+        return new
+
+    def with_df_rule(self, rule: str) -> SurveyDesign:
+        """The same design with another degrees-of-freedom rule for domain estimates.
+
+        ``"domain"`` (the default, R survey's ``svyby``): each domain's df is the ``degf``
+        of its own rows. ``"design"`` (srvyr, REACH analysistools): every domain of an
+        estimate gets the ``degf`` of all the rows the estimate uses. Estimates and standard
+        errors are the same; only ``df`` and the intervals differ.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analysis import estimate as est
+        >>> frame = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 5, "y": [1.0, 2, 4, 3, 5, 6, 7, 9]})
+        >>> design = SurveyDesign(frame, weights=None)
+        >>> est.mean(design, "y", by="g")["df"].tolist()
+        [2, 4]
+        >>> est.mean(design.with_df_rule("design"), "y", by="g")["df"].tolist()
+        [7, 7]
+        """
+        if rule not in DF_RULES:
+            raise DesignError(
+                "DES023",
+                f"unknown degrees-of-freedom rule {rule!r}",
+                expected=" or ".join(DF_RULES),
+                found=repr(rule),
+                hint="Use 'domain' (R survey's svyby) or 'design' (srvyr, analysistools).",
+            )
+        new = object.__new__(SurveyDesign)
+        for name in self.__slots__:
+            object.__setattr__(new, name, getattr(self, name))
+        object.__setattr__(new, "_df_rule", rule)
         object.__setattr__(new, "_cache", {})
         return new
 

@@ -398,40 +398,9 @@ def _refuse_multiple(spec: EstimateSpec, name: str) -> None:
     )
 
 
-class _DesignDf(SurveyDesign):
-    """A design whose domains all get the df of the rows used by any of them."""
-
-    __slots__ = ()
-
-    def domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
-        n, _ = super().domain_sizes(codes, n_domains)
-        used = np.where(np.asarray(codes) >= 0, 0, -1)
-        _, df = super().domain_sizes(used, 1)
-        return n, np.full(n_domains, df[0], dtype=np.int64)
-
-
 def design_df(design: SurveyDesign) -> SurveyDesign:
-    """``design`` with srvyr's degrees of freedom: every domain of an estimate gets R's
-    ``degf`` of the design restricted to the records the estimate uses (the ``where``
-    records that answered), not the ``degf`` of its own rows.
-
-    Estimates and standard errors are unchanged; only the intervals (and ``df``) differ.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from analysis import estimate as est
-    >>> frame = pd.DataFrame({"g": ["a"] * 3 + ["b"] * 5, "y": [1.0, 2, 4, 3, 5, 6, 7, 9]})
-    >>> design = SurveyDesign(frame, weights=None)
-    >>> est.mean(design, "y", by="g")["df"].tolist(), est.mean(design_df(design), "y",
-    ...     by="g")["df"].tolist()
-    ([2, 4], [7, 7])
-    """
-    new = object.__new__(_DesignDf)
-    for slot in SurveyDesign.__slots__:
-        object.__setattr__(new, slot, getattr(design, slot))
-    object.__setattr__(new, "_cache", {})
-    return new
+    """``design`` with srvyr's degrees of freedom (:meth:`SurveyDesign.with_df_rule`)."""
+    return design.with_df_rule("design")
 
 
 def _where(design: SurveyDesign, query: str | None) -> Any:
