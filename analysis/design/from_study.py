@@ -1,5 +1,8 @@
 """A study's designs: ``[design.<instrument>]`` settings and cleaned tables made ready.
 
+A table of a repeat (e.g. a household roster) is estimated on the repeat's rows, each
+carrying the design columns of its parent record (:func:`repeat_frame`).
+
 The wave pipeline (its estimate step) and the report sections build designs the same way:
 the cleaned table prepared by :func:`analysis_frame` (missing codes to NaN, calculated text
 to numbers), then :func:`build_design` with the instrument's ``[design.<instrument>]``
@@ -21,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -29,7 +32,7 @@ import pandas as pd
 from ..readers.canonical import is_number
 from .survey import SurveyDesign
 
-__all__ = ["analysis_frame", "build_design", "design_settings"]
+__all__ = ["analysis_frame", "build_design", "design_columns", "design_settings", "repeat_frame"]
 
 
 def design_settings(study: Any, instrument: str) -> dict[str, Any]:
@@ -85,6 +88,69 @@ def analysis_frame(frame: pd.DataFrame, instrument: Any) -> pd.DataFrame:
                 column = column.mask(column.astype("string").isin(codes))
         columns[name] = column
     return frame.assign(**columns) if columns else frame
+
+
+def design_columns(settings: Mapping[str, Any]) -> list[str]:
+    """The column names ``[design.<instrument>]`` settings name (weights, strata, psu, fpc).
+
+    Examples
+    --------
+    >>> design_columns({"weights": "w", "strata": "s", "psu": ["p", "q"], "fpc": 0.1})
+    ['w', 's', 'p', 'q']
+    """
+    names: list[str] = []
+    for key in ("weights", "strata", "psu", "fpc"):
+        value = settings.get(key)
+        for name in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    return names
+
+
+def repeat_frame(
+    main: pd.DataFrame,
+    repeats: Mapping[str, pd.DataFrame],
+    repeat: str,
+    columns: Sequence[str],
+    parent_of: Callable[[str], str | None],
+) -> pd.DataFrame:
+    """The rows of ``repeat``, each with ``columns`` of the record it belongs to (a new frame).
+
+    Repeat rows are linked by ``_parent_key`` to the ``_key`` of their parent: the main
+    record, or the row of the enclosing repeat (``parent_of(repeat)``, ``None`` for the
+    main table). A column the repeat lacks is taken from the nearest ancestor that has
+    it, so that a roster row carries its household's weight, stratum and PSU (and the
+    household's ``by`` columns). Rows whose parent record is absent (dropped or
+    quarantined) are left out.
+
+    Examples
+    --------
+    >>> main = pd.DataFrame({"_key": ["a", "b"], "w": [1.0, 2.0], "s": ["x", "y"]})
+    >>> roster = pd.DataFrame({"_key": ["a/1", "a/2", "b/1", "c/1"],
+    ...                        "_parent_key": ["a", "a", "b", "c"], "age": [30, 5, 40, 9]})
+    >>> out = repeat_frame(main, {"m": roster}, "m", ["w", "s", "age"], lambda r: None)
+    >>> out[["age", "w", "s"]].values.tolist()
+    [[30, 1.0, 'x'], [5, 1.0, 'x'], [40, 2.0, 'y']]
+    """
+    frame = repeats[repeat].reset_index(drop=True)
+    wanted = [c for c in dict.fromkeys(columns) if c not in frame]
+    keys = frame["_parent_key"].to_numpy()
+    found = pd.Series(True, index=frame.index)
+    table: str | None = repeat
+    added: dict[str, Any] = {}
+    while table is not None:
+        parent = parent_of(table)
+        parents = main if parent is None else repeats[parent]
+        parents = parents.drop_duplicates("_key").set_index("_key")
+        found &= pd.Series(keys, index=frame.index).isin(parents.index)
+        for name in [c for c in wanted if c in parents]:
+            added[name] = parents[name].reindex(keys).to_numpy()
+        wanted = [c for c in wanted if c not in added]
+        if not wanted or parent is None:
+            break
+        keys = parents["_parent_key"].reindex(keys).to_numpy()
+        table = parent
+    return frame.assign(**added)[found.to_numpy()].reset_index(drop=True)
 
 
 def build_design(frame: pd.DataFrame, settings: Mapping[str, Any], *, name: str) -> SurveyDesign:

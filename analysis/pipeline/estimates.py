@@ -35,6 +35,22 @@ chose it, computed from the choice's 0/1 column. ``proportion`` (or ``total``) o
 select_multiple question is refused (``STU025``): it would count every combination of
 answers as a category.
 
+The questions of a repeat (e.g. a household roster's ``member_age``) are estimated on the
+repeat's rows: each row carries the design columns of its parent record (weights, strata,
+psu, fpc of ``[design.<instrument>]``) and the parent's ``by`` columns, so ``mean`` of
+``member_age`` by ``county`` is the mean age of the household members. ``table =
+"members"`` says so explicitly (optional: the variables' repeat is found from the form).
+The variables (and ``denominator``) of one entry are all of the main record or all of one
+repeat; ``by`` may also name questions of the records a repeat row belongs to
+(:func:`spec_table`, ``STU029`` otherwise)::
+
+    [[estimates]]
+    name = "member_age"
+    instrument = "household"
+    stat = "mean"
+    variables = ["member_age"]
+    by = ["county"]                    # a household question: each member takes its household's
+
 ``df`` chooses the degrees of freedom of the intervals: ``"domain"`` (the default, R's
 ``degf`` of each domain's rows, as :mod:`analysis.estimate` reports it) or ``"design"``
 (one df for every ``by`` group: ``degf`` of the design restricted to the records used,
@@ -83,6 +99,7 @@ __all__ = [
     "compute",
     "design_df",
     "estimate_specs",
+    "spec_table",
 ]
 
 STATS = ("mean", "proportion", "total", "ratio", "quantile", "choices")
@@ -110,6 +127,8 @@ class EstimateSpec:
     method: str = "logit"
     ci_level: float = 0.95
     df: str = "domain"
+    #: The repeat whose rows are estimated (``None``: the main record, or found from the form).
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +141,7 @@ class ChoiceColumn:
 
 
 def choice_columns(
-    data: Any, instrument: Any = None, lang: str | None = None
+    data: Any, instrument: Any = None, lang: str | None = None, table: str = "main"
 ) -> dict[str, tuple[ChoiceColumn, ...]]:
     """The select_multiple questions of a read export: question -> its choices' 0/1 columns.
 
@@ -134,18 +153,20 @@ def choice_columns(
         The form, for the choices' labels (else the code is the label).
     lang : str, optional
         Language of the labels.
+    table : str, default "main"
+        The table: ``"main"`` or a repeat's name.
 
     Examples
     --------
     >>> from types import SimpleNamespace as NS
     >>> info = {"q_1": NS(kind="choice", question="q", choice="1"),
     ...         "q": NS(kind="question", question="q", choice=None)}
-    >>> data = NS(metadata=NS(column_info=lambda: info))
+    >>> data = NS(metadata=NS(column_info=lambda table: info))
     >>> choice_columns(data)
     {'q': (ChoiceColumn(code='1', column='q_1', label='1'),)}
     """
     found: dict[str, list[ChoiceColumn]] = {}
-    for column, info in data.metadata.column_info().items():
+    for column, info in data.metadata.column_info(table).items():
         if info.kind != "choice" or info.question is None:
             continue
         label = None
@@ -223,9 +244,99 @@ def estimate_specs(study: Study) -> tuple[EstimateSpec, ...]:
                 method=method,
                 ci_level=float(ci_level),
                 df=df,
+                table=entry.get("table"),
             )
         )
     return tuple(specs)
+
+
+def spec_table(spec: EstimateSpec, instrument: Any) -> str | None:
+    """The repeat whose rows an estimate table is computed on (``None``: the main record).
+
+    The variables and ``denominator`` must all be questions of the main record (or names the
+    form does not know, e.g. added columns) or all of one repeat; ``by`` may name questions
+    of that repeat or of the records it belongs to. An explicit ``table`` must agree.
+
+    Raises
+    ------
+    StudyError
+        ``STU029`` a mix of main and repeat questions, questions of two repeats, a ``by`` of a
+        repeat the variables are not in, or a ``table`` that is no repeat of the form or
+        disagrees with the variables.
+
+    Examples
+    --------
+    >>> from analysis.instrument.model import Group, Instrument, Question
+    >>> form = Instrument(None, "f", "F", None, None, ("zh",), (
+    ...     Question("county", "text"), Question("age", "integer", repeat="members")),
+    ...     (Group("members", "repeat"),), {})
+    >>> spec = EstimateSpec(name="t", instrument="f", stat="mean", variables=("age",),
+    ...                     by=("county",))
+    >>> spec_table(spec, form)
+    'members'
+    >>> spec_table(EstimateSpec("t", "f", "mean", ("county", "age")), form)
+    Traceback (most recent call last):
+    ...
+    analysis.errors.StudyError: [STU029] ...
+    """
+    repeats = {g.name: g for g in instrument.repeats}
+
+    def table_of(name: str) -> str | None:
+        try:
+            return instrument.question(name).repeat
+        except KeyError:
+            return None
+
+    names = [*spec.variables, *([spec.denominator] if spec.denominator else [])]
+    tables = {name: table_of(name) for name in names}
+    found = set(tables.values())
+    table = next(iter(found)) if len(found) == 1 else None
+    problem = None
+    if len(found) > 1:
+        problem = "mixes questions of " + ", ".join(
+            sorted(f"{t or 'the main record'} ({n})" for t, n in _by_table(tables).items())
+        )
+    elif spec.table is not None and spec.table not in repeats:
+        problem = f"names table = {spec.table!r}, which is no repeat of the form"
+    elif spec.table is not None and table != spec.table:
+        problem = f"names table = {spec.table!r}, but its variables are of {table or 'main'!r}"
+    else:
+        allowed = _ancestors(table, repeats)
+        for name in spec.by:
+            if table_of(name) not in allowed:
+                problem = (
+                    f"groups by {name!r} of repeat {table_of(name)!r}, which the variables' "
+                    f"table ({table or 'the main record'}) does not belong to"
+                )
+                break
+    if problem is None:
+        return table
+    raise StudyError(
+        "STU029",
+        f"estimate table '{spec.name}' {problem}",
+        column=spec.name,
+        expected="variables of the main record or of one repeat",
+        found=", ".join(f"{n}: {t or 'main'}" for n, t in tables.items()),
+        hint="Declare one table per repeat (its rows are the repeat's, e.g. household "
+        "members) and one for the main record's questions; `by` may name questions of the "
+        "records a repeat row belongs to.",
+    )
+
+
+def _by_table(tables: Mapping[str, str | None]) -> dict[str | None, str]:
+    out: dict[str | None, list[str]] = {}
+    for name, table in tables.items():
+        out.setdefault(table, []).append(name)
+    return {t: ", ".join(n) for t, n in out.items()}
+
+
+def _ancestors(table: str | None, repeats: Mapping[str, Any]) -> set[str | None]:
+    """``table``, its enclosing repeats and the main record (``None``)."""
+    out: set[str | None] = {None}
+    while table is not None:
+        out.add(table)
+        table = repeats[table].repeat if table in repeats else None
+    return out
 
 
 def _check_setting(

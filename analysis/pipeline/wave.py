@@ -332,15 +332,22 @@ def _write(run: WaveRun) -> StepOutcome:
 
 
 def _estimate(run: WaveRun) -> StepOutcome:
-    from ..design.from_study import analysis_frame, build_design, design_settings
+    from ..design.from_study import (
+        analysis_frame,
+        build_design,
+        design_columns,
+        design_settings,
+        repeat_frame,
+    )
     from ..instrument import load_instrument
-    from .estimates import choice_columns, compute, estimate_specs
+    from .estimates import choice_columns, compute, estimate_specs, spec_table
 
     specs = estimate_specs(run.study)
     folder = run.out / "estimates"
     folder.mkdir(parents=True, exist_ok=True)
-    designs: dict[str, Any] = {}
-    choices: dict[str, Any] = {}
+    designs: dict[Any, Any] = {}
+    choices: dict[Any, Any] = {}
+    loaded: dict[str, Any] = {}
     outputs = []
     present = dict(_instruments_present(run))
     for spec in specs:
@@ -351,10 +358,9 @@ def _estimate(run: WaveRun) -> StepOutcome:
             f"estimate table '{spec.name}' of instrument '{spec.instrument}', from {export.name}"
         )
         try:
-            if spec.instrument not in designs:
+            if spec.instrument not in loaded:
                 cleaned = _load(run.cleaned(spec.instrument)).data
-                frame = cleaned.data
-                if frame.empty:
+                if cleaned.data.empty:
                     raise StudyError(
                         "STU036",
                         f"instrument '{spec.instrument}' has no records in wave '{run.wave}' "
@@ -365,14 +371,31 @@ def _estimate(run: WaveRun) -> StepOutcome:
                         "the instrument was not fielded, remove its file and declare it under "
                         "[waves.optional].",
                     )
-                form = load_instrument(run.form(spec.instrument))
-                choices[spec.instrument] = choice_columns(cleaned, form, run.lang)
+                loaded[spec.instrument] = (cleaned, load_instrument(run.form(spec.instrument)))
+            cleaned, form = loaded[spec.instrument]
+            table = spec_table(spec, form)
+            key = (spec.instrument, table)
+            settings = design_settings(run.study, spec.instrument)
+            if table is not None:
+                # the repeat's rows, each with its parent's design and `by` columns
+                key = (*key, tuple(spec.by))
+            if key not in designs:
+                if table is None:
+                    frame = cleaned.data
+                else:
+                    frame = repeat_frame(
+                        cleaned.data,
+                        cleaned.repeats,
+                        table,
+                        [*design_columns(settings), *spec.by],
+                        {g.name: g.repeat for g in form.repeats}.get,
+                    )
+                choices[key] = choice_columns(cleaned, form, run.lang, table or "main")
                 frame = analysis_frame(frame, form)
-                settings = design_settings(run.study, spec.instrument)
-                designs[spec.instrument] = build_design(
+                designs[key] = build_design(
                     _numeric_codes(frame, settings), settings, name=spec.instrument
                 )
-            table = compute(spec, designs[spec.instrument], choices=choices[spec.instrument])
+            table_out = compute(spec, designs[key], choices=choices[key])
         except StudyError:
             raise
         except BaicunError as err:
@@ -384,7 +407,7 @@ def _estimate(run: WaveRun) -> StepOutcome:
                 "export lacks, reader note RD102) and the table's declaration in study.toml.",
             ) from None
         path = folder / f"{spec.name}.csv"
-        table.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
+        table_out.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
         outputs.append(path)
     return StepOutcome(outputs=outputs, summary=f"{len(outputs)} estimate tables")
 

@@ -196,6 +196,12 @@ _ESTIMATE = _t(
     Key("ci_level", "number", "confidence level, between 0 and 1", "from `[estimate]`"),
     Key("df", "text", "degrees of freedom of the intervals", "from `[estimate]`", _DF_RULES),
     Key("label", "text map", 'title of the table by language: `{ zh = "...", en = "..." }`'),
+    Key(
+        "table",
+        "text",
+        "the repeat whose rows are estimated, e.g. `members` (optional: "
+        "found from the variables; each row takes its parent record's design and `by` columns)",
+    ),
 )
 
 _ESTIMATE_DEFAULTS = _t(
