@@ -37,12 +37,15 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..errors import StudyError
+from ..errors import BaicunError, StudyError
+from ..study import STUDY_FILE, Study
+from .estimates import estimate_specs
 
 __all__ = ["LOA_TYPES", "import_analysis_plan"]
 
@@ -194,3 +197,54 @@ def _unique(kind: str, variable: str, by: list[str], names: set[str]) -> str:
         name, k = f"{base}_{k}", k + 1
     names.add(name)
     return name
+
+
+def estimates_toml(entries: list[dict[str, Any]]) -> str:
+    """``[[estimates]]`` tables as TOML text, one per entry, in order.
+
+    Examples
+    --------
+    >>> print(estimates_toml([{"name": "mean_income", "instrument": "hh", "stat": "mean",
+    ...                        "variables": ["income"], "ci_level": 0.95}]))
+    [[estimates]]
+    name = "mean_income"
+    instrument = "hh"
+    stat = "mean"
+    variables = ["income"]
+    ci_level = 0.95
+    <BLANKLINE>
+    """
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v)
+        if isinstance(v, list | tuple):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return json.dumps(str(v), ensure_ascii=False)  # a TOML basic string
+
+    blocks = [
+        "[[estimates]]\n" + "".join(f"{key} = {value(v)}\n" for key, v in entry.items())
+        for entry in entries
+    ]
+    return "\n".join(blocks)
+
+
+def add_to_study(study: Study, entries: list[dict[str, Any]], *, source: str) -> Study:
+    """Append ``entries`` to the study's ``study.toml`` as ``[[estimates]]`` tables.
+
+    The file is only appended to; when the result does not load (an entry's name is already
+    used, a key the schema refuses), the file is put back as it was and the error raised.
+    """
+    path = study.root / STUDY_FILE
+    before = path.read_text(encoding="utf-8")
+    header = f"\n# ---------------------------------------------------------------- imported\n# from {source}\n"
+    path.write_text(before.rstrip("\n") + "\n" + header + estimates_toml(entries), encoding="utf-8")
+    try:
+        loaded = Study.load(study.root)
+        estimate_specs(loaded)
+    except BaicunError:
+        path.write_text(before, encoding="utf-8")
+        raise
+    return loaded

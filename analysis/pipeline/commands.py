@@ -1,4 +1,5 @@
-"""``baicun init``, ``baicun run``, ``baicun new-wave`` and ``baicun status``."""
+"""``baicun init``, ``baicun estimates import``, ``baicun run``, ``baicun new-wave`` and
+``baicun status``."""
 
 from __future__ import annotations
 
@@ -56,6 +57,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     init.add_argument("--name", default=None, help="the study's name (default: DIR's name)")
     init.set_defaults(func=_cmd_init)
 
+    plan = subparsers.add_parser(
+        "estimates",
+        help="declare estimate tables: `baicun estimates import LOA` reads a list of analyses",
+    )
+    plan_sub = plan.add_subparsers(dest="estimates_command", metavar="COMMAND", required=True)
+    loa = plan_sub.add_parser(
+        "import",
+        help="append a REACH/IMPACT list of analyses (CSV) to study.toml as [[estimates]]",
+        description="Read a list of analyses (analysis_type, analysis_var, group_var, level) "
+        "and append one [[estimates]] table per analysis to study.toml. The file is only "
+        "appended to, and put back if the result does not load.",
+    )
+    loa.add_argument("loa", type=Path, help="the list-of-analyses CSV")
+    loa.add_argument("--instrument", required=True, help="the instrument the analyses are of")
+    loa.add_argument(
+        "--skip-unknown",
+        action="store_true",
+        help="leave out analysis types baicun has no table for (named in a warning)",
+    )
+    loa.set_defaults(func=_cmd_estimates_import)
+
 
 def _cmd_init(args: argparse.Namespace) -> int:
     from .init import init_study
@@ -66,6 +88,19 @@ def _cmd_init(args: argparse.Namespace) -> int:
         spec = study.instrument(name)
         print(f"  {name}: {spec.form.relative_to(study.root).as_posix()} (key {spec.key})")
     print("next: check study.toml, then `baicun new-wave NAME` inside the folder")
+    return 0
+
+
+def _cmd_estimates_import(args: argparse.Namespace) -> int:
+    from .analysis_plan import add_to_study, import_analysis_plan
+
+    study = Study.load(args.study)
+    study.instrument(args.instrument)  # STU005 for an unknown instrument
+    entries = import_analysis_plan(
+        args.loa, instrument=args.instrument, unknown="skip" if args.skip_unknown else "error"
+    )
+    add_to_study(study, entries, source=args.loa.name)
+    print(f"added {len(entries)} [[estimates]] tables to study.toml (from {args.loa.name})")
     return 0
 
 
