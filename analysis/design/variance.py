@@ -39,7 +39,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 __all__ = ["CENSUS_TOLERANCE", "SamplingStage", "UnitTotals", "stage_variance", "unit_totals"]
 
@@ -210,6 +209,8 @@ def group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarra
         for j in range(flat.shape[1]):
             out[:, j] = np.bincount(codes, weights=flat[:, j], minlength=n_groups)
     else:
+        from scipy import sparse  # only for wide sums: importing it costs ~60 ms at start-up
+
         indicator = sparse.csr_array(
             (np.ones(shape[0]), (codes, np.arange(shape[0]))), shape=(n_groups, shape[0])
         )
