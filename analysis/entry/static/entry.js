@@ -5,6 +5,14 @@
  * script sends the answers to /api/forms/<form>/check as the clerk types and shows what
  * the reply says (hides and clears skipped questions, shows messages). It decides
  * nothing itself; the save is checked again on the server.
+ *
+ * Typing ahead: Enter/Tab move the cursor at once, client-side, while the verdicts arrive
+ * asynchronously. Only when the way to the next field passes a question a rule may hide
+ * (data-conditional) or a counted repeat (data-counted) while a verdict is outstanding
+ * does the move wait for it; the keys typed meanwhile are held and replayed, in order,
+ * in the field the cursor lands in. Replies are tagged with a sequence number and the
+ * count of edits at the time of the request: a reply for an older state of the record is
+ * ignored (see docs/entry.md, "Typing ahead").
  */
 (function () {
   "use strict";
@@ -34,6 +42,7 @@
   var form = document.getElementById("entry");
   if (!form) return;
 
+  var NAVIGABLE = "input.answer, textarea.answer, button.add-row, button.save";
   var banner = form.querySelector(".banner.error");
   var stateLine = form.querySelector(".actions .state");
   var showRequired = false;
@@ -77,6 +86,7 @@
   function serialise() {
     var fields = {};
     var groups = {};
+    var texts = {};
     function record(node, prefix) {
       var rec = { values: {}, repeats: {} };
       walk(node, prefix, rec);
@@ -101,12 +111,13 @@
         if (child.matches(".field[data-field]")) fields[prefix + child.getAttribute("data-field")] = child;
         if (child.classList.contains("answer")) {
           rec.values[child.getAttribute("data-name")] = child.value;
+          texts[prefix + child.getAttribute("data-name")] = child.value;
           continue;
         }
         walk(child, prefix, rec);
       }
     }
-    return { answers: record(form, ""), fields: fields, groups: groups };
+    return { answers: record(form, ""), fields: fields, groups: groups, texts: texts };
   }
 
   // ------------------------------------------------------------------ server
@@ -124,10 +135,14 @@
   }
 
   var timer = null;
-  var started = 0;
+  var started = 0;     // sequence number of the last check sent
+  var answered = 0;    // sequence number of the last check answered (or failed)
+  var shown = 0;       // sequence number of the last reply shown
+  var edits = 0;       // changes of the answers so far
   var pending = null;
 
   function scheduleCheck() {
+    edits++;
     clearTimeout(timer);
     timer = setTimeout(checkNow, 200);
   }
@@ -137,17 +152,23 @@
     clearTimeout(timer);
     timer = null;
     var mine = ++started;
+    var state = edits;
     var snap = serialise();
     pending = post(form.getAttribute("data-check-url"), { answers: snap.answers }).then(function (reply) {
-      if (mine !== started) return;  // a newer check is on its way
+      if (mine < shown) return;  // a newer reply is already shown
+      if (mine === started) answered = mine;
       if (reply.status === 200) {
-        apply(reply.body, snap);
+        shown = mine;
+        // A reply for an older state of the answers (typed on since) only marks: it
+        // hides, clears, adds or removes nothing, and leaves the fields changed since.
+        apply(reply.body, snap, mine !== started || state !== edits);
       } else if (reply.status === 401) {
         showBanner(say({ zh: "登录已过期：请在新标签页重新登录，然后回到这里保存。", en: "Your session expired: log in again in a new tab, then come back and save." }));
       } else if (reply.body.error) {
         showBanner(say(reply.body.error.message));
       }
     }).catch(function () {
+      if (mine === started) answered = mine;
       showBanner(say({ zh: "连不上录入服务器。", en: "Cannot reach the entry server." }));
     });
     return pending;
@@ -158,14 +179,19 @@
     return pending || Promise.resolve();
   }
 
+  /* True when the verdicts shown are those of the answers on the page. */
+  function upToDate() {
+    return !timer && answered === started;
+  }
+
   function skip(el, skipped) {
     el.classList.toggle("skipped", skipped);
   }
 
   /* Show a reply of the server: skips, messages, calculations, choice filters, row counts. */
-  function apply(state, snap) {
+  function apply(state, snap, stale) {
     var changedRows = false;
-    Object.keys(state.counts || {}).forEach(function (path) {
+    Object.keys(stale ? {} : state.counts || {}).forEach(function (path) {
       var block = snap.groups[path];
       var count = state.counts[path];
       if (!block || count === null || count === undefined) return;
@@ -183,9 +209,10 @@
       var el = snap.fields[path];
       var st = state.fields ? state.fields[path] : null;
       if (!st) return;
-      skip(el, !st.relevant);
       var input = el.querySelector(".answer");
-      if (!st.relevant && input && input.value !== "") {
+      if (stale && (!el.isConnected || (input && input.value !== snap.texts[path]))) return;
+      if (!stale) skip(el, !st.relevant);
+      if (!stale && !st.relevant && input && input.value !== "") {
         input.value = "";
         updatePicked(input);
       }
@@ -217,11 +244,12 @@
       var alt = head.querySelector(":scope > .alt");  // the label in the other language
       if (alt) alt.textContent = text[lang === "zh" ? "en" : "zh"] || "";
     });
-    Object.keys(snap.groups).forEach(function (path) {
+    Object.keys(stale ? {} : snap.groups).forEach(function (path) {
       if (state.groups && Object.prototype.hasOwnProperty.call(state.groups, path)) {
         skip(snap.groups[path], !state.groups[path]);
       }
     });
+    if (stale) return;
     var active = document.activeElement;
     if (active && active.classList && active.classList.contains("answer") && !visible(active)) {
       move(active, 1, false);
@@ -272,8 +300,7 @@
   }
 
   function focusables() {
-    return Array.prototype.filter.call(
-      form.querySelectorAll("input.answer, textarea.answer, button.add-row, button.save"), visible);
+    return Array.prototype.filter.call(form.querySelectorAll(NAVIGABLE), visible);
   }
 
   function focusOn(el) {
@@ -288,7 +315,7 @@
       var at = list.indexOf(from);
       if (at < 0) {
         // `from` was hidden by a skip: go to the first visible field after it.
-        var all = Array.prototype.slice.call(form.querySelectorAll("input.answer, textarea.answer, button.add-row, button.save"));
+        var all = Array.prototype.slice.call(form.querySelectorAll(NAVIGABLE));
         var pos = all.indexOf(from);
         for (var i = 0; i < list.length; i++) {
           if (all.indexOf(list[i]) > pos) { focusOn(list[i]); return; }
@@ -325,6 +352,100 @@
     scheduleCheck();
   }
 
+  // ------------------------------------------------------------------ typing ahead
+  var held = [];     // keys typed while a move waits for a verdict, replayed in order
+  var waiting = 0;   // moves waiting for a verdict
+
+  /* True when a move from `from` by `step` may land elsewhere once the outstanding
+   * verdict is in: a question on the way (or the target) that a rule may hide, or a
+   * counted repeat whose rows the verdict may add. */
+  function mayShift(from, step) {
+    if (upToDate()) return false;
+    var all = Array.prototype.slice.call(form.querySelectorAll(NAVIGABLE + ", .repeat[data-counted]"));
+    for (var i = all.indexOf(from) + step; i >= 0 && i < all.length; i += step) {
+      var el = all[i];
+      if (el.matches(".repeat")) return true;
+      if (el.closest("[data-conditional]")) return true;
+      if (visible(el)) return false;
+    }
+    return false;
+  }
+
+  /* Move the cursor: at once, or after the verdict when it may change the target. */
+  function navigate(from, step) {
+    if (timer) checkNow();  // the answer is complete: check it now, not after the pause
+    if (!mayShift(from, step)) { move(from, step, false); return; }
+    waiting++;
+    // A verdict that never comes must not lock the keyboard: go on after 5 s.
+    var late = new Promise(function (r) { setTimeout(r, 5000); });
+    Promise.race([settle(), late]).then(function () {
+      move(from, step, false);
+    }).then(release, release);
+  }
+
+  function release() {
+    waiting--;
+    replay();
+  }
+
+  function insert(el, text) {
+    if (!el || !el.classList || !el.classList.contains("answer") || el.readOnly) return;
+    el.setRangeText(text, el.selectionStart, el.selectionEnd, "end");
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function erase(el, forward) {
+    if (!el || !el.classList || !el.classList.contains("answer") || el.readOnly) return;
+    var start = el.selectionStart, end = el.selectionEnd;
+    if (start === end) {
+      if (forward) end = Math.min(end + 1, el.value.length); else start = Math.max(start - 1, 0);
+    }
+    if (start === end) return;
+    el.setRangeText("", start, end, "end");
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  /* Apply the held keys to the focused field until one of them starts a waiting move. */
+  function replay() {
+    while (held.length && !waiting) {
+      var k = held.shift();
+      var el = document.activeElement;
+      if (k.text !== undefined) { insert(el, k.text); continue; }
+      if (k.ctrl) {
+        if (k.key === "s" || k.key === "S") save();
+        continue;
+      }
+      if (k.key === "Enter" || k.key === "Tab") {
+        if (k.key === "Enter" && el && el.tagName === "TEXTAREA") insert(el, "\n");
+        else if (el && el.matches && el.matches(".answer, .add-row") && (k.key === "Tab" || el.matches("input")))
+          navigate(el, k.shift ? -1 : 1);
+        else if (el && el.tagName === "BUTTON" && k.key === "Enter") el.click();
+        continue;
+      }
+      if (k.key === "Backspace" || k.key === "Delete") { erase(el, k.key === "Delete"); continue; }
+      if (Array.from(k.key).length === 1 && !k.alt) insert(el, k.key);
+      // Other keys (arrows, Escape, ...) typed while the cursor was on its way are dropped.
+    }
+  }
+
+  document.addEventListener("keydown", function (ev) {
+    if (!waiting && !held.length) return;
+    if (ev.key === "Shift" || ev.key === "Control" || ev.key === "Alt" || ev.key === "Meta" ||
+        ev.key === "CapsLock" || ev.isComposing) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    held.push({ key: ev.key, shift: ev.shiftKey, ctrl: ev.ctrlKey || ev.metaKey, alt: ev.altKey });
+  }, true);
+
+  // Text that comes without a key press of its own (input methods, pasted characters).
+  document.addEventListener("beforeinput", function (ev) {
+    if (!waiting && !held.length) return;
+    if (ev.inputType !== "insertText" || !ev.data) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    held.push({ text: ev.data });
+  }, true);
+
   form.addEventListener("keydown", function (ev) {
     var t = ev.target;
     if ((ev.ctrlKey || ev.metaKey) && (ev.key === "s" || ev.key === "S")) {
@@ -340,9 +461,10 @@
       }
       return;
     }
-    if (ev.key === "Enter" && t.matches("input.answer")) {
+    if ((ev.key === "Enter" && t.matches("input.answer")) ||
+        (ev.key === "Tab" && !ev.ctrlKey && !ev.altKey && t.matches(".answer, .add-row"))) {
       ev.preventDefault();
-      move(t, ev.shiftKey ? -1 : 1);
+      navigate(t, ev.shiftKey ? -1 : 1);
     }
   });
 
