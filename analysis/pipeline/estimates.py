@@ -97,7 +97,6 @@ __all__ = [
     "EstimateSpec",
     "choice_columns",
     "compute",
-    "design_df",
     "estimate_specs",
     "spec_table",
 ]
@@ -390,7 +389,7 @@ def compute(
     """
     choices = choices or {}
     if spec.df == "design":
-        design = design_df(design)
+        design = design.with_df_rule("design")
     by = list(spec.by)
     where = _where(design, spec.where)
     tables = []
@@ -507,11 +506,6 @@ def _refuse_multiple(spec: EstimateSpec, name: str) -> None:
         hint=f'Declare the table with stat = "choices": one row per choice of {name!r}, '
         "the share of the answering records that chose it (weighted_n: their weighted count).",
     )
-
-
-def design_df(design: SurveyDesign) -> SurveyDesign:
-    """``design`` with srvyr's degrees of freedom (:meth:`SurveyDesign.with_df_rule`)."""
-    return design.with_df_rule("design")
 
 
 def _where(design: SurveyDesign, query: str | None) -> Any:

@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -36,7 +37,7 @@ from ..errors import BaicunError, StudyError
 from ..study import WORK_FOLDER, Study
 from .atomic import complete_or_restore, remove_stale
 from .folders import MANIFEST_NAME
-from .inventory import raw_inventory
+from .inventory import RawInventory, raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
 from .versions import library_versions
 
@@ -54,6 +55,11 @@ class WaveRun:
     @property
     def raw(self) -> Path:
         return self.study.raw_dir(self.wave)
+
+    @cached_property
+    def inventory(self) -> RawInventory:
+        """The raw folder, matched once per run (every step reads the same exports)."""
+        return raw_inventory(self.study, self.wave)
 
     @property
     def out(self) -> Path:
@@ -94,20 +100,20 @@ def _load(path: Path) -> Any:
 
 def _instruments_present(run: WaveRun) -> list[tuple[str, Path]]:
     """Each instrument's export, after every file of the raw folder was accounted for."""
-    return list(raw_inventory(run.study, run.wave).exports.items())
+    return list(run.inventory.exports.items())
 
 
 # ----------------------------------------------------------------------------- steps
 def _read_inputs(run: WaveRun) -> list[Path]:
-    files = [path for _, path in _instruments_present(run)]
-    return files + [run.form(name) for name, _ in _instruments_present(run)]
+    present = _instruments_present(run)
+    return [path for _, path in present] + [run.form(name) for name, _ in present]
 
 
 def _read(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..readers import read_raw
 
-    inventory = raw_inventory(run.study, run.wave)
+    inventory = run.inventory
     outputs, counts, issues = [], {}, 0
     for name, path in inventory.exports.items():
         data = read_raw(path, load_instrument(run.form(name)))
@@ -487,8 +493,8 @@ def wave_steps(run: WaveRun) -> list[Step]:
 def closing_line(study: Study, result: WaveResult) -> str:
     """The last line of a run: how many errors remain and where to read and resolve them."""
     wave = result.wave
-    facts = json.loads(result.manifest.read_text(encoding="utf-8"))["steps"]
-    codes = facts.get("validate", {}).get("facts", {}).get("blocking_codes", {})
+    validate = next((s for s in result.steps if s.name == "validate"), None)
+    codes = validate.facts.get("blocking_codes", {}) if validate else {}
     report = (study.processed_dir(wave) / "validation.html").relative_to(study.root)
     if not result.blocking:
         return f"wave {wave}: no errors remain (warnings and notes: {report})"
@@ -512,7 +518,7 @@ def run_wave(
 ) -> WaveResult:
     """Run the wave pipeline; returns what happened, with ``blocking`` for the exit status."""
     run = WaveRun(study, wave, lang or study.default_language)
-    raw_inventory(study, wave)  # every raw file accounted for before anything is touched
+    _ = run.inventory  # every raw file accounted for before anything is touched
     with complete_or_restore([run.out, study.reports_dir(wave)], stream=stream):
         return _run_steps_and_manifest(run, force=force, stream=stream, extra_steps=extra_steps)
 
