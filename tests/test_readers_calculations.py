@@ -60,3 +60,20 @@ def test_calculations_are_typed_from_the_form(tmp_path):
     assert data["hh_id"].tolist() == ["01017"]  # text keeps its leading zero
     assert data["kept_text"].tolist() == ["7"]
     assert str(data["visit"].iloc[0].date()) == "2024-05-01"
+
+
+def test_a_question_read_twice_in_one_calculation_keeps_its_kind(tmp_path):
+    form = load_instrument(
+        write_form(
+            tmp_path,
+            "twice",
+            """
+| survey |
+| | type | name | label | calculation |
+| | integer | a | A | |
+| | calculate | c | | if(${a} > 1, ${a}, ${a}) |
+""",
+            kind="xlsx",
+        )
+    )
+    assert calculated_type(form, form.question("c")) == "decimal"

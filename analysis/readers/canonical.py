@@ -284,16 +284,18 @@ def calculated_type(instrument: Instrument, q: Question) -> str | None:
     if declared in _BIND_TYPES:
         found = _BIND_TYPES[declared]
         return None if found == "text" else found
-    seen: set[str] = set()
+    known: dict[str, str | None] = {}  # a name being worked out reads None (a cycle)
 
     def kind_of(name: str) -> str | None:
-        if name in seen or name not in instrument:
-            return None
-        seen.add(name)
+        if name in known or name not in instrument:
+            return known.get(name)
+        known[name] = None
         other = instrument.question(name)
         if question_type(other) == "calculate" and other.calculation:
-            return value_kind(other.calculation, kind_of)
-        return kind_of_type(question_type(other))
+            known[name] = value_kind(other.calculation, kind_of)
+        else:
+            known[name] = kind_of_type(question_type(other))
+        return known[name]
 
     kind = value_kind(q.calculation or "", kind_of)
     return {"number": "decimal", "date": "date", "datetime": "datetime"}.get(kind or "")
