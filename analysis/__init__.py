@@ -22,7 +22,6 @@ _EXPORTS: dict[str, str] = {
     "apply_corrections": "analysis.corrections",
     "BadExpression": "analysis.expressions",
     "BaicunError": "analysis.errors",
-    "build_sections": "analysis.sections",
     "calibrate": "analysis.weighting",
     "change": "analysis.estimate.waves",
     "change_arrows": "analysis.charts",
@@ -106,7 +105,6 @@ _EXPORTS: dict[str, str] = {
     "SectionContext": "analysis.sections",
     "SectionError": "analysis.sections",
     "SectionWriter": "analysis.sections",
-    "SECTIONS": "analysis.sections",
     "select_pps": "analysis.sampling",
     "select_systematic": "analysis.sampling",
     "share_bars": "analysis.charts",
@@ -155,7 +153,6 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "SECTIONS",
     "BadExpression",
     "BaicunError",
     "ChartError",
@@ -201,7 +198,6 @@ __all__ = [
     "adjust_for_nonresponse",
     "adjust_nonresponse",
     "apply_corrections",
-    "build_sections",
     "calibrate",
     "change",
     "change_arrows",
