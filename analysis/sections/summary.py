@@ -27,7 +27,7 @@ Examples
 >>> b.table[["item", "estimate"]].values.tolist(), b.rows["top"]["item"]
 ([['Piped', 0.75], ['Well', 0.25]], 'Piped')
 >>> list(b.report.frame.columns)
-['Water source', 'Estimate', '95% CI', 'n']
+['Water source', 'Share', '95% CI', 'n']
 """
 
 from __future__ import annotations
