@@ -78,6 +78,11 @@ def _t(lang: str):
     return (lambda zh, en: en) if lang == "en" else (lambda zh, en: zh)
 
 
+def _note(lang: str, zh: str, en: str) -> str:
+    """A table note: English marked "Note:" (the report writer marks Chinese notes 注：)."""
+    return f"Note: {en}" if lang == "en" else zh
+
+
 def _question(ctx: SectionContext, instrument: str, question: str) -> Any:
     form = ctx.forms.get(instrument)
     if form is None or question not in form:
@@ -95,6 +100,9 @@ def multiple_columns(frame: pd.DataFrame, question: str, labels: dict[str, str])
     """The 0/1 columns of a select_multiple question's choices (``<question>_<code>``,
     ``<question>/<code>`` or ``<question>.<code>``) and their labels.
 
+    A column that is empty or holds anything but 0/1 (an "other" text field named like a
+    choice) is not a choice column.
+
     Examples
     --------
     >>> multiple_columns(pd.DataFrame(columns=["src_1", "src/2"]), "src", {"1": "a", "2": "b"})
@@ -103,10 +111,19 @@ def multiple_columns(frame: pd.DataFrame, question: str, labels: dict[str, str])
     out = {}
     for code, label in labels.items():
         for sep in ("_", "/", "."):
-            if f"{question}{sep}{code}" in frame.columns:
-                out[f"{question}{sep}{code}"] = label
+            name = f"{question}{sep}{code}"
+            if name in frame.columns:
+                values = frame[name].dropna()
+                if values.empty or set(values.astype(str)) <= {"0", "1", "0.0", "1.0"}:
+                    out[name] = label
                 break
     return out
+
+
+def _answered(design: Any, question: str, labels: dict[str, str]) -> dict[str, str]:
+    """The choice columns of a select_multiple question that hold an answer."""
+    columns = multiple_columns(design.data, question, labels)
+    return {c: lab for c, lab in columns.items() if design.data[c].notna().any()}
 
 
 def _named(table: pd.DataFrame) -> dict[str, pd.Series]:
@@ -139,8 +156,8 @@ def shares_block(
     t = _t(ctx.lang)
     if q.type == "select_one":
         table = choice_shares(design, question, labels, by=by).drop(columns="level")
-    elif q.type == "select_multiple" and multiple_columns(design.data, question, labels):
-        table = yes_shares(design, multiple_columns(design.data, question, labels), by=by)
+    elif q.type == "select_multiple" and _answered(design, question, labels):
+        table = yes_shares(design, _answered(design, question, labels), by=by)
     else:
         raise SectionError(
             "SEC028",
