@@ -153,7 +153,6 @@ def shares_block(
     q = _question(ctx, instrument, question)
     design = design if design is not None else ctx.designs[instrument]
     labels = ctx.labels(instrument, question)
-    t = _t(ctx.lang)
     if q.type == "select_one":
         table = choice_shares(design, question, labels, by=by).drop(columns="level")
     elif q.type == "select_multiple" and _answered(design, question, labels):
@@ -183,9 +182,10 @@ def shares_block(
         labels={"item": title, **({by: ctx.question_label(instrument, by)} if by else {})},
         lang=ctx.lang,
     )
-    note = t(
+    note = _note(
+        ctx.lang,
         "多选题：比例之和可超过百分之百。",
-        "Several answers allowed: shares may add to more than 100%.",
+        "several answers allowed: shares may add to more than 100%.",
     )
     return Block(
         title, table, figure, report, _named(first), note if q.type != "select_one" else None
@@ -231,9 +231,10 @@ def means_block(
         lang=ctx.lang,
     )
     note = (
-        t(
+        _note(
+            ctx.lang,
             "总数的置信区间下限不低于零（区间跨过零时取零）。",
-            "Intervals of totals are cut at zero.",
+            "intervals of totals are cut at zero.",
         )
         if clipped
         else None
