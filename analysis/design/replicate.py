@@ -1,0 +1,918 @@
+"""Replicate-weight designs: BRR, Fay, JK1, JKn and bootstrap (R's ``svrepdesign``).
+
+A :class:`ReplicateDesign` estimates variances by re-estimating every statistic
+with each set of replicate weights ``w_r`` and combining the replicate estimates
+``theta_r`` as R's ``svrVar`` does::
+
+    V = scale * sum_r rscales[r] * (theta_r - centre) ** 2
+
+where ``centre`` is the full-sample estimate when ``mse=True`` and the mean of the
+replicate estimates (those with ``rscales > 0``) otherwise.
+
+Two ways to build one:
+
+* :class:`ReplicateDesign` from replicate weight columns of the data (as public
+  survey files ship them; R's ``svrepdesign``), with ``type`` one of
+  :data:`REPLICATE_TYPES`;
+* :func:`as_replicate` from a stratified cluster :class:`~analysis.design.SurveyDesign`
+  (R's ``as.svrepdesign``): JK1, JKn, BRR and Fay (Sylvester Hadamard matrices) and a
+  seeded bootstrap.
+
+Replicate weights are held as ``W[i, r] = base[i] * M[unit[i], r]``: given columns are
+``M`` itself (``base`` and ``unit`` unused); designs built by :func:`as_replicate`
+keep one row of multipliers per PSU (R's compressed replicate weights), so that
+``W.T @ x`` is a sum per PSU followed by a small matrix product.
+
+``ReplicateDesign`` is a :class:`~analysis.design.SurveyDesign` (domains, checks and
+tidy tables take it unchanged); the estimators of :mod:`analysis.estimate` see its
+type and re-estimate with the replicate weights. Its :meth:`ReplicateDesign.variance`
+(the engine of crosstab tests and regression) gives the replicate variance of the
+totals of linearised values, an approximation to R's refits.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0], "y": [1.0, 2.0, 3.0, 6.0],
+...                    "r1": [0.0, 4 / 3, 4 / 3, 4 / 3], "r2": [4 / 3, 0.0, 4 / 3, 4 / 3],
+...                    "r3": [4 / 3, 4 / 3, 0.0, 4 / 3], "r4": [4 / 3, 4 / 3, 4 / 3, 0.0]})
+>>> d = ReplicateDesign(df, weights="w", replicate_weights=["r1", "r2", "r3", "r4"],
+...                     type="JK1", scale=3 / 4)
+>>> d
+ReplicateDesign(4 rows, 4 JK1 replicates, df=3, weights='w', mse=False)
+>>> from analysis import estimate as est
+>>> round(float(est.mean(d, "y")["se"].iloc[0]), 6)  # sd(y) / sqrt(4)
+1.108678
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DesignError
+from .stages import readonly
+from .survey import SurveyDesign
+
+__all__ = [
+    "AS_REPLICATE_TYPES",
+    "REPLICATE_TYPES",
+    "ReplicateDesign",
+    "as_replicate",
+    "replicate_variance",
+    "sylvester_hadamard",
+]
+
+#: Types of given replicate weights (R's ``svrepdesign(type=)``).
+REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "other")
+
+#: Types :func:`as_replicate` builds from a design (R's ``as.svrepdesign(type=)``).
+AS_REPLICATE_TYPES = ("auto", "JK1", "JKn", "BRR", "Fay", "bootstrap")
+
+# R's degf(): qr(weights(design, "analysis"), tol = 1e-5)$rank - 1
+_RANK_TOL = 1e-5
+# rows per block when multiplying given replicate weights by domain-expanded values
+_BLOCK = 1 << 15
+
+
+def replicate_variance(
+    thetas: np.ndarray, theta: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
+    """R's ``svrVar``: variances of estimates from their replicates.
+
+    Parameters
+    ----------
+    thetas : numpy.ndarray
+        ``(R, ...)`` replicate estimates (replicates first).
+    theta : numpy.ndarray
+        ``(...)`` full-sample estimates (the centre when ``mse``).
+    scale : float
+    rscales : numpy.ndarray
+        ``(R,)`` per-replicate multipliers.
+    mse : bool
+        Centre at ``theta`` (True) or at the mean of the replicates with ``rscales > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` variances (elementwise; no covariances).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(replicate_variance(np.array([1.0, 3.0]), np.array(2.5), 0.5, np.ones(2), False))
+    1.0
+    >>> float(replicate_variance(np.array([1.0, 3.0]), np.array(2.5), 0.5, np.ones(2), True))
+    1.25
+    """
+    thetas = np.asarray(thetas, dtype=np.float64)
+    rs = np.asarray(rscales, dtype=np.float64).reshape((-1,) + (1,) * (thetas.ndim - 1))
+    if mse:
+        centre = np.asarray(theta, dtype=np.float64)
+    else:
+        centre = thetas[np.asarray(rscales) > 0].mean(axis=0)
+    dev = thetas - centre
+    return scale * np.sum(dev * dev * rs, axis=0)
+
+
+def sylvester_hadamard(n_pairs: int) -> np.ndarray:
+    """A 0/1 Hadamard matrix of order ``max(4, 2**k) > n_pairs`` (Sylvester's construction).
+
+    R's ``survey::hadamard(n)`` returns this matrix (1 for +1, 0 for -1) for up to seven
+    pairs and whenever its chosen order is a power of two; for other sizes (e.g. 8-11
+    pairs) it uses a smaller precomputed matrix: pass R's matrix to :func:`as_replicate`
+    as ``hadamard=`` for the same replicates.
+
+    Examples
+    --------
+    >>> sylvester_hadamard(2).tolist()
+    [[1, 1, 1, 1], [1, 0, 1, 0], [1, 1, 0, 0], [1, 0, 0, 1]]
+    >>> sylvester_hadamard(4).shape
+    (8, 8)
+    """
+    h = np.ones((1, 1), dtype=np.int64)
+    while h.shape[0] < max(4, n_pairs + 1):
+        h = np.block([[h, h], [h, -h]])
+    return (1 + h) // 2
+
+
+def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
+    """R's ``qr(W, tol)$rank`` (LINPACK ``dqrdc2``, limited pivoting) from ``W.T @ W``.
+
+    A column is dropped when its norm, orthogonal to the columns kept before it, is
+    below ``tol`` times its own norm; zero columns are dropped.
+    """
+    p = gram.shape[0]
+    kept: list[int] = []
+    chol = np.zeros((p, p))
+    for j in range(p):
+        if len(kept) >= n_rows:
+            break
+        gjj = gram[j, j]
+        if not gjj > 0:
+            continue
+        k = len(kept)
+        if k:
+            v = np.linalg.solve(np.tril(chol[:k, :k]), gram[kept, j])
+            res = gjj - float(v @ v)
+        else:
+            v = np.zeros(0)
+            res = gjj
+        if np.sqrt(max(res, 0.0)) < tol * np.sqrt(gjj):
+            continue
+        chol[k, :k] = v
+        chol[k, k] = np.sqrt(res)
+        kept.append(j)
+    return len(kept)
+
+
+def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
+    if isinstance(spec, str):
+        names = [str(c) for c in data.columns if re.search(spec, str(c))]
+        if not names:
+            raise DesignError(
+                "DES200",
+                f"no column name matches the replicate weights pattern {spec!r}",
+                expected="a regular expression matching the replicate weight columns",
+                found=f"columns {list(map(str, data.columns))[:12]}",
+                hint="Pass the list of replicate weight columns, or a pattern such as "
+                "'^repwt[0-9]+$'.",
+            )
+        return names
+    if not isinstance(spec, Sequence) or not spec or not all(isinstance(c, str) for c in spec):
+        raise DesignError(
+            "DES200",
+            "replicate_weights must be a list of column names or a pattern",
+            expected="list of str, or a regular expression",
+            found=repr(spec),
+            hint="Pass replicate_weights=['rw1', 'rw2', ...] or replicate_weights='^rw'.",
+        )
+    missing = [c for c in spec if c not in data.columns]
+    if missing:
+        raise DesignError(
+            "DES200",
+            f"replicate weight column(s) {missing[:5]} not in the data",
+            column=missing[0],
+            expected="columns of the data",
+            found=f"columns {list(map(str, data.columns))[:12]}",
+            hint="Check the names (they are case-sensitive).",
+        )
+    return list(spec)
+
+
+def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
+    out = np.empty((len(data), len(names)), dtype=np.float64)
+    for j, name in enumerate(names):
+        col = data[name]
+        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            raise DesignError(
+                "DES201",
+                f"replicate weight column {name!r} is not numeric",
+                column=name,
+                expected="numbers",
+                found=str(col.dtype),
+                hint="Convert the column with pandas.to_numeric first.",
+            )
+        out[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(out) | (out < 0)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise DesignError(
+            "DES201",
+            f"replicate weights must be finite and non-negative; {int(bad.sum())} are not",
+            column=names[j],
+            record=str(data.index[i]),
+            expected="finite values >= 0 in every replicate weight column",
+            found=repr(out[i, j]),
+            hint="Missing replicate weights are not allowed (R refuses them too); check the "
+            "file's replicate weight columns.",
+        )
+    return out
+
+
+def _scales(
+    type: str,
+    n_rep: int,
+    rho: float | None,
+    scale: float | None,
+    rscales: Any,
+    combined: bool,
+    matrix: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """R's ``svrepdesign`` defaults for ``scale`` and ``rscales``."""
+    if rscales is not None:
+        rs = np.asarray(rscales, dtype=np.float64).reshape(-1)
+        if rs.size == 1:
+            rs = np.full(n_rep, rs[0])
+        if rs.size != n_rep or not np.isfinite(rs).all() or (rs < 0).any():
+            raise DesignError(
+                "DES203",
+                f"rscales has {rs.size} values for {n_rep} replicates",
+                expected=f"one non-negative number or {n_rep} of them",
+                found=repr(rscales),
+                hint="Give one rscale per replicate weight column (JKn: (n_h - 1) / n_h of "
+                "the replicate's stratum).",
+            )
+    else:
+        rs = None
+    if type == "Fay":
+        if rho is None or not 0 <= rho < 1:
+            raise DesignError(
+                "DES202",
+                "type='Fay' needs Fay's rho in [0, 1)",
+                expected="rho, e.g. 0.5",
+                found=repr(rho),
+                hint="Pass the rho the data producer used (e.g. rho=0.5 for the CPS).",
+            )
+        scale = 1 / (n_rep * (1 - rho) ** 2)
+    elif type == "BRR":
+        scale = 1 / n_rep
+    elif type == "bootstrap":
+        if scale is None:
+            scale = 1 / (n_rep - 1)
+    elif type == "JK1" and scale is None:
+        scale = (n_rep - 1) / n_rep if combined else 1 / float(matrix[:, 0].max())
+    elif type == "JKn" and rs is None:
+        if combined:
+            raise DesignError(
+                "DES203",
+                "type='JKn' with combined weights needs rscales",
+                expected="rscales=(n_h - 1) / n_h for each replicate",
+                found="rscales=None",
+                hint="Give each replicate the factor (n_h - 1) / n_h of the stratum whose PSU "
+                "it drops.",
+            )
+        rs = 1 / matrix.max(axis=0)
+    if scale is None:
+        scale = 1.0
+    scale = float(scale)
+    if not np.isfinite(scale) or scale < 0:
+        raise DesignError(
+            "DES203",
+            "scale must be a non-negative number",
+            expected="e.g. (R - 1) / R for JK1",
+            found=repr(scale),
+            hint="Use the scale the data producer documents.",
+        )
+    return scale, (np.ones(n_rep) if rs is None else rs)
+
+
+class ReplicateDesign(SurveyDesign):
+    """A design whose variances come from replicate weights (R's ``svrepdesign``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    weights : str or None
+        Full-sample weights column (``None``: equal weights 1, as R assumes).
+    replicate_weights : list of str or str
+        The replicate weight columns, or a regular expression matching their names
+        (R's ``repweights="pattern"``).
+    type : {"BRR", "Fay", "JK1", "JKn", "bootstrap", "other"}
+        How the replicates were made; sets R's default ``scale``/``rscales``:
+        BRR ``1/R``; Fay ``1/(R (1 - rho)^2)``; JK1 ``(R - 1)/R``; bootstrap
+        ``1/(R - 1)``; JKn needs ``rscales``; other ``1``.
+    rho : float, optional
+        Fay's rho (``type="Fay"``).
+    scale : float, optional
+        Overall multiplier (ignored for BRR and Fay, as in R).
+    rscales : float or array_like, optional
+        Per-replicate multipliers (default 1; required for JKn).
+    mse : bool
+        Centre the replicates at the full-sample estimate (R's ``mse=TRUE``) instead of
+        at their mean (default False, R's default).
+    combined_weights : bool
+        The columns are the final replicate weights (default, R's
+        ``combined.weights=TRUE``); False means they multiply ``weights``.
+
+    Raises
+    ------
+    DesignError
+        ``DES200``-``DES205`` (see ``docs/errors/design.md``), and the weight checks of
+        :class:`~analysis.design.SurveyDesign`.
+    """
+
+    __slots__ = ("_combined", "_rep_base", "_rep_df", "_rep_info", "_rep_matrix", "_rep_unit")
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        weights: str | None,
+        replicate_weights: str | Sequence[str],
+        type: str,
+        rho: float | None = None,
+        scale: float | None = None,
+        rscales: Any = None,
+        mse: bool = False,
+        combined_weights: bool = True,
+    ) -> None:
+        if type not in REPLICATE_TYPES:
+            raise DesignError(
+                "DES202",
+                f"unknown replicate weights type {type!r}",
+                expected=" / ".join(REPLICATE_TYPES),
+                found=repr(type),
+                hint="Use the type the data documentation names (R's svrepdesign types).",
+            )
+        if not isinstance(mse, bool) or not isinstance(combined_weights, bool):
+            raise DesignError(
+                "DES203",
+                "mse and combined_weights must be True or False",
+                expected="bool",
+                found=f"mse={mse!r}, combined_weights={combined_weights!r}",
+                hint="Pass mse=True to centre replicates at the full-sample estimate.",
+            )
+        SurveyDesign.__init__(self, data, weights=weights)
+        names = _column_names(data, replicate_weights)
+        matrix = _replicate_matrix(data, names)
+        n_rep = matrix.shape[1]
+        if n_rep < 2:
+            raise DesignError(
+                "DES200",
+                "a replicate design needs at least two replicate weight columns",
+                expected="2 or more columns",
+                found=names,
+                hint="Check the replicate_weights pattern or list.",
+            )
+        sc, rs = _scales(type, n_rep, rho, scale, rscales, combined_weights, matrix)
+        set_ = object.__setattr__
+        set_(self, "_combined", combined_weights)
+        set_(self, "_rep_matrix", readonly(matrix))
+        set_(self, "_rep_base", None if combined_weights else self._weights)
+        set_(self, "_rep_unit", None)
+        set_(self, "_rep_info", dict(type=type, rho=rho, scale=sc, rscales=readonly(rs), mse=mse))
+        set_(self, "_rep_df", {})
+
+    # ------------------------------------------------------------------ constructor helper
+    @classmethod
+    def _from_parts(
+        cls,
+        design: SurveyDesign,
+        weights: np.ndarray,
+        multipliers: np.ndarray,
+        unit: np.ndarray,
+        info: dict[str, Any],
+    ) -> ReplicateDesign:
+        new = object.__new__(cls)
+        for name in SurveyDesign.__slots__:
+            object.__setattr__(new, name, getattr(design, name))
+        set_ = object.__setattr__
+        set_(new, "_weights", readonly(weights))
+        set_(new, "_cache", {})
+        set_(new, "_df_rule", "domain")
+        set_(new, "_combined", False)
+        set_(new, "_rep_matrix", readonly(np.ascontiguousarray(multipliers, dtype=np.float64)))
+        set_(new, "_rep_base", new._weights)
+        set_(new, "_rep_unit", readonly(unit))
+        info = dict(info)
+        info["rscales"] = readonly(np.asarray(info["rscales"], dtype=np.float64))
+        set_(new, "_rep_info", info)
+        set_(new, "_rep_df", {})
+        return new
+
+    def __repr__(self) -> str:
+        info = self._rep_info
+        rho = f", rho={info['rho']}" if info["type"] == "Fay" else ""
+        return (
+            f"ReplicateDesign({self.n_rows} rows, {self.n_replicates} {info['type']} replicates"
+            f"{rho}, df={self.df}, weights={self._weights_column!r}, mse={info['mse']})"
+        )
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def replicate_type(self) -> str:
+        """``"BRR"``, ``"Fay"``, ``"JK1"``, ``"JKn"``, ``"bootstrap"`` or ``"other"``."""
+        return self._rep_info["type"]
+
+    @property
+    def n_replicates(self) -> int:
+        """Number of replicates ``R``."""
+        return self._rep_matrix.shape[1]
+
+    @property
+    def scale(self) -> float:
+        """R's ``scale``."""
+        return self._rep_info["scale"]
+
+    @property
+    def rscales(self) -> np.ndarray:
+        """R's ``rscales``, ``(R,)``."""
+        return self._rep_info["rscales"]
+
+    @property
+    def mse(self) -> bool:
+        """Whether replicates are centred at the full-sample estimate."""
+        return self._rep_info["mse"]
+
+    @property
+    def rho(self) -> float | None:
+        """Fay's rho (``None`` unless ``type="Fay"``)."""
+        return self._rep_info["rho"] if self.replicate_type == "Fay" else None
+
+    @property
+    def replicate_weights(self) -> np.ndarray:
+        """``(n, R)`` replicate (analysis) weights, expanded (R's ``weights(d, "analysis")``)."""
+        m = self._rep_matrix if self._rep_unit is None else self._rep_matrix[self._rep_unit]
+        if self._rep_base is not None:
+            m = m * self._rep_base[:, None]
+        return readonly(m)
+
+    @property
+    def df(self) -> int:
+        """R's ``degf``: the rank of the replicate weights minus one."""
+        return int(self.domain_sizes(np.zeros(self.n_rows, dtype=np.intp), 1)[1][0])
+
+    @property
+    def is_calibrated(self) -> bool:
+        """Replicate designs are never calibrated here."""
+        return False
+
+    # ------------------------------------------------------------------ replicate estimates
+    def replicate_totals(
+        self, values: np.ndarray, codes: np.ndarray | None = None, n_domains: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Full-sample and replicate domain totals of per-row values.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            ``(n, k)`` per-row values (not weighted).
+        codes : numpy.ndarray, optional
+            ``(n,)`` domain codes, ``-1`` outside every domain (default: one domain).
+        n_domains : int
+
+        Returns
+        -------
+        (full, replicates) : tuple of numpy.ndarray
+            ``(G, k)`` totals with the full-sample weights and ``(G, R, k)`` with each
+            replicate's weights.
+        """
+        x = np.asarray(values, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        n, k = x.shape
+        g = n_domains
+        one = codes is None or (g == 1 and bool(np.min(codes) >= 0))
+        w = self._weights
+        if one:
+            full = (w @ x)[None, :]
+        else:
+            slot = np.where(codes >= 0, codes, g)
+            full = np.empty((g, k))
+            for j in range(k):
+                full[:, j] = np.bincount(slot, weights=w * x[:, j], minlength=g + 1)[:g]
+        xb = x if self._rep_base is None else x * self._rep_base[:, None]
+        m = self._rep_matrix
+        if self._rep_unit is not None:
+            units = m.shape[0]
+            key = (
+                self._rep_unit
+                if one
+                else np.where(codes >= 0, codes * units + self._rep_unit, g * units)
+            )
+            size = g * units
+            table = np.empty((size, k))
+            for j in range(k):
+                table[:, j] = np.bincount(key, weights=xb[:, j], minlength=size + 1)[:size]
+            reps = np.einsum("ur,guk->grk", m, table.reshape(g, units, k))
+            return full, reps
+        if one:
+            return full, (m.T @ xb)[None]
+        reps = np.zeros((g * k, m.shape[1]))
+        if g * k <= 64:
+            cols = np.arange(k)
+            for start in range(0, n, _BLOCK):
+                stop = min(start + _BLOCK, n)
+                c = codes[start:stop]
+                inside = np.flatnonzero(c >= 0)
+                block = np.zeros((stop - start, g * k))
+                block[inside[:, None], c[inside][:, None] * k + cols] = xb[start:stop][inside]
+                reps += block.T @ m[start:stop]
+        else:
+            from scipy import sparse
+
+            inside = np.flatnonzero(codes >= 0)
+            rows = (codes[inside][:, None] * k + np.arange(k)).ravel()
+            cols = np.repeat(inside, k)
+            a = sparse.csr_array((xb[inside].ravel(), (rows, cols)), shape=(g * k, n))
+            reps = a @ m
+        return full, reps.reshape(g, k, -1).transpose(0, 2, 1)
+
+    def replicate_variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Variances of estimates from their replicates, ``thetas`` shaped ``(G, R, ...)``."""
+        return replicate_variance(
+            np.moveaxis(thetas, 1, 0), theta, self.scale, self.rscales, self.mse
+        )
+
+    # ------------------------------------------------------------------ SurveyDesign hooks
+    def domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with non-zero weight and R's ``degf`` (replicate-weight rank - 1) per domain."""
+        codes = np.asarray(codes, dtype=np.intp)
+        g = n_domains
+        if self._df_rule == "design" and g > 1:
+            n, _ = self.domain_sizes(codes, g)
+            _, df = self.domain_sizes(np.where(codes >= 0, 0, -1), 1)
+            return n, np.full(g, df[0], dtype=np.int64)
+        slot = np.where(codes >= 0, codes, g)
+        n = np.bincount(slot, weights=self._weights != 0, minlength=g + 1)[:g].astype(np.int64)
+        key = (g, codes.tobytes()) if g > 1 or codes.min() < 0 else (1, None)
+        if key not in self._rep_df:
+            if len(self._rep_df) > 32:
+                self._rep_df.clear()
+            self._rep_df[key] = self._ranks(codes, g) - 1
+        return n, self._rep_df[key].copy()
+
+    def _ranks(self, codes: np.ndarray, g: int) -> np.ndarray:
+        rows = np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
+        m = self._rep_matrix
+        grams = np.zeros((g, m.shape[1], m.shape[1]))
+        if self._rep_unit is not None:
+            units = m.shape[0]
+            base = np.ones(self.n_rows) if self._rep_base is None else self._rep_base
+            inside = (codes >= 0) & (base != 0)
+            present = np.zeros(g * units, dtype=bool)
+            present[codes[inside] * units + self._rep_unit[inside]] = True
+            for d in range(g):
+                sub = m[present[d * units : (d + 1) * units]]
+                grams[d] = sub.T @ sub
+        else:
+            mb = m
+            for start in range(0, self.n_rows, _BLOCK):
+                stop = min(start + _BLOCK, self.n_rows)
+                c = codes[start:stop]
+                block = mb[start:stop]
+                if self._rep_base is not None:
+                    block = block * self._rep_base[start:stop, None]
+                present = np.unique(c[c >= 0])
+                if present.size == 1 and (c == present[0]).all():
+                    grams[present[0]] += block.T @ block
+                    continue
+                for d in present:
+                    sub = block[c == d]
+                    grams[d] += sub.T @ sub
+        return np.array([_qr_rank(grams[d], int(rows[d])) for d in range(g)], dtype=np.int64)
+
+    def variance(self, influence: Any, *, domain: Any = None) -> np.ndarray:
+        """Replicate covariance of the totals of linearised values.
+
+        The replicate totals are ``sum_i (W[i, r] / w[i]) z[i]``: the replicate variance of
+        the linearised estimator. Estimators do not use it (they re-estimate with every
+        replicate, as R does); crosstab tests and regression do.
+        """
+        z = np.asarray(influence, dtype=np.float64)
+        squeeze = z.ndim == 1
+        z2 = z[:, None] if squeeze else z
+        if z2.ndim != 2 or z2.shape[0] != self.n_rows:
+            return SurveyDesign.variance(self, influence, domain=domain)
+        if domain is None:
+            v = self._domain_variance(z2, None, 1)[0]
+        else:
+            dom = np.asarray(domain)
+            if dom.dtype == bool:
+                v = self._domain_variance(z2, np.where(dom, 0, -1).astype(np.intp), 1)[0]
+            else:
+                codes = dom.astype(np.intp)
+                g = int(codes.max()) + 1 if codes.size and codes.max() >= 0 else 0
+                v = self._domain_variance(z2, codes, g)
+        return v
+
+    def _domain_variance(
+        self, z: np.ndarray, codes: np.ndarray | None, n_domains: int
+    ) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(self._weights[:, None] != 0, z / self._weights[:, None], 0.0)
+        full, reps = self.replicate_totals(u, codes, n_domains)
+        if self.mse:
+            dev = reps - full[:, None, :]
+        else:
+            keep = self.rscales > 0
+            dev = reps - reps[:, keep].mean(axis=1, keepdims=True)
+        dev = dev * np.sqrt(self.rscales)[None, :, None]
+        return self.scale * np.einsum("grk,grl->gkl", dev, dev)
+
+    def with_calibration(self, weights: Any, residualise: Any) -> SurveyDesign:
+        """Not available: calibrate the replicate weights themselves instead."""
+        raise DesignError(
+            "DES204",
+            "replicate designs cannot be calibrated with with_calibration()",
+            expected="a SurveyDesign (strata and PSUs)",
+            found="ReplicateDesign",
+            hint="Calibrate the full-sample and every replicate weight column, then build "
+            "the ReplicateDesign from the calibrated columns.",
+        )
+
+    def with_df_rule(self, rule: str) -> ReplicateDesign:
+        """The same design with another degrees-of-freedom rule for domains."""
+        new = SurveyDesign.with_df_rule(self, rule)  # validates; returns a SurveyDesign copy
+        out = object.__new__(ReplicateDesign)
+        for name in (*SurveyDesign.__slots__, *ReplicateDesign.__slots__):
+            object.__setattr__(out, name, getattr(self, name))
+        object.__setattr__(out, "_df_rule", new._df_rule)
+        object.__setattr__(out, "_cache", {})
+        object.__setattr__(out, "_rep_df", {})
+        return out
+
+
+# ---------------------------------------------------------------------------- as_replicate
+def _psu_table(design: SurveyDesign) -> tuple[np.ndarray, np.ndarray]:
+    """Stratum code of each PSU, and the PSUs in R's order (first appearance in the data)."""
+    strata_of_psu = design.stages[0].unit_group
+    order = np.argsort(design._psu_first_row, kind="stable")
+    return strata_of_psu, order
+
+
+def _lonely_refusal(design: SurveyDesign, what: str) -> DesignError:
+    return DesignError(
+        "DES205",
+        f"{what} needs at least two PSUs in every stratum",
+        expected="2 or more PSUs per stratum",
+        found="a stratum with a single PSU",
+        hint="Merge the stratum with a neighbour, or use lonely_psu='remove', 'certainty' or "
+        "'average' on the design (JKn follows R's handling of lonely PSUs).",
+    )
+
+
+def as_replicate(
+    design: SurveyDesign,
+    type: str = "auto",
+    *,
+    rho: float = 0.0,
+    replicates: int = 50,
+    seed: int | None = None,
+    hadamard: Any = None,
+    mse: bool = False,
+) -> ReplicateDesign:
+    """Replicate weights from a stratified cluster design (R's ``as.svrepdesign``).
+
+    Parameters
+    ----------
+    design : SurveyDesign
+        Not calibrated. Only the first stage counts (its strata, PSUs and fpc), as in R.
+    type : {"auto", "JK1", "JKn", "BRR", "Fay", "bootstrap"}
+        ``"auto"``: JK1 without strata, JKn with. JK1 (unstratified): drop one PSU per
+        replicate, scale ``f (n - 1) / n``. JKn: drop one PSU per replicate within its
+        stratum, ``rscales = f_h (n_h - 1) / n_h``. BRR/Fay: two PSUs per stratum,
+        half-samples from a Hadamard matrix; Fay multiplies by ``rho`` and ``2 - rho``.
+        bootstrap: ``replicates`` with-replacement resamples of the PSUs in each stratum
+        (R's ``bootweights``; numbers differ from R's, whose random numbers are R's).
+    rho : float
+        Fay's rho (``type="Fay"``; 0 is BRR).
+    replicates : int
+        Bootstrap replicates.
+    seed : int, optional
+        Seed of the bootstrap's random numbers.
+    hadamard : array_like, optional
+        A Hadamard matrix (two distinct values; at least ``pairs + 1`` rows) for BRR/Fay;
+        default :func:`sylvester_hadamard`.
+    mse : bool
+        As in :class:`ReplicateDesign`.
+
+    Returns
+    -------
+    ReplicateDesign
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"s": [1, 1, 1, 1, 2, 2, 2, 2], "v": [1, 1, 2, 2, 3, 3, 4, 4],
+    ...                    "w": [2.0] * 8, "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
+    >>> d = SurveyDesign(df, weights="w", strata="s", psu="v")
+    >>> as_replicate(d, "BRR")
+    ReplicateDesign(8 rows, 4 BRR replicates, df=3, weights='w', mse=False)
+    >>> as_replicate(d, "JKn").rscales.tolist()
+    [0.5, 0.5, 0.5, 0.5]
+    """
+    if not isinstance(design, SurveyDesign) or isinstance(design, ReplicateDesign):
+        raise DesignError(
+            "DES204",
+            "as_replicate() takes a SurveyDesign with strata and PSUs",
+            expected="analysis.SurveyDesign",
+            found=design.__class__.__name__,
+            hint="Build SurveyDesign(data, weights=..., strata=..., psu=...) first.",
+        )
+    if design.is_calibrated:
+        raise DesignError(
+            "DES204",
+            "as_replicate() cannot convert a calibrated design",
+            expected="an uncalibrated SurveyDesign",
+            found="calibrated design",
+            hint="Make the replicate design first, then calibrate each replicate weight column.",
+        )
+    if type not in AS_REPLICATE_TYPES:
+        raise DesignError(
+            "DES202",
+            f"unknown replicate type {type!r} for as_replicate()",
+            expected=" / ".join(AS_REPLICATE_TYPES),
+            found=repr(type),
+            hint="Use 'JK1' without strata, 'JKn', 'BRR' or 'Fay' with strata, or 'bootstrap'.",
+        )
+    has_strata = design.columns["strata"] is not None
+    if type == "auto":
+        type = "JKn" if has_strata else "JK1"
+    if type == "JK1" and has_strata:
+        raise DesignError(
+            "DES204",
+            "JK1 replicates are for unstratified designs",
+            expected="type='JKn' (or BRR/Fay) for a stratified design",
+            found="type='JK1' with strata",
+            hint="Use type='JKn', as R's as.svrepdesign does.",
+        )
+    if type in ("JKn", "BRR", "Fay") and not has_strata:
+        raise DesignError(
+            "DES204",
+            f"{type} replicates need strata",
+            expected="type='JK1' or 'bootstrap' for an unstratified design",
+            found=f"type={type!r} without strata",
+            hint="Use type='JK1' or 'bootstrap'.",
+        )
+    stage = design.stages[0]
+    strata_of_psu, order = _psu_table(design)
+    n_psu = design.n_psu
+    weights = 1.0 / (1.0 / design.weights)  # R keeps 1/w and uses 1/(1/w)
+    info: dict[str, Any] = dict(type=type, rho=None, mse=mse)
+    if type == "JK1":
+        n = n_psu
+        m = np.full((n_psu, n), n / (n - 1))
+        m[order, np.arange(n)] = 0.0
+        info.update(scale=float(stage.f[0]) * (n - 1) / n, rscales=np.ones(n))
+    elif type == "JKn":
+        m, rscales, scale = _jkn(design, strata_of_psu, order)
+        info.update(scale=scale, rscales=rscales)
+    elif type in ("BRR", "Fay"):
+        if type == "Fay" and not 0 < rho < 1:
+            raise DesignError(
+                "DES202",
+                "type='Fay' needs rho strictly between 0 and 1",
+                expected="rho, e.g. 0.5",
+                found=repr(rho),
+                hint="Use type='BRR' for rho=0.",
+            )
+        r = rho if type == "Fay" else 0.0
+        m = _brr(design, strata_of_psu, order, r, hadamard)
+        info.update(type="Fay" if r else "BRR", rho=r if r else None)
+        info.update(scale=1 / (m.shape[1] * (1 - r) ** 2), rscales=np.ones(m.shape[1]))
+    else:
+        m, scale = _bootstrap(design, strata_of_psu, order, replicates, seed)
+        info.update(scale=scale, rscales=np.ones(replicates))
+    return ReplicateDesign._from_parts(design, weights, m, design.psu, info)
+
+
+def _jkn(
+    design: SurveyDesign, strata_of_psu: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
+    stage = design.stages[0]
+    n_psu = design.n_psu
+    lonely = design.lonely_psu
+    columns, rscales = [], []
+    sizes = np.bincount(strata_of_psu, minlength=stage.n_groups)
+    strata_order = pd.unique(strata_of_psu[order])
+    for h in strata_order:
+        psus = order[strata_of_psu[order] == h]
+        n_h = psus.size
+        f_h = float(stage.f[h])
+        if n_h == 1 and f_h != 0:
+            if lonely in ("fail",):
+                raise _lonely_refusal(design, "JKn")
+            if lonely in ("remove", "certainty", "average"):
+                continue
+            # "adjust": R drops the lonely PSU and rescales every other stratum
+            n_strata = stage.n_groups
+            col = np.where(strata_of_psu == h, 0.0, n_strata / (n_strata - 1))
+            columns.append(col)
+            rscales.append((n_strata - 1) / n_strata)
+            continue
+        for p in psus:
+            col = np.ones(n_psu)
+            col[psus] = n_h / (n_h - 1)
+            col[p] = 0.0
+            columns.append(col)
+            rscales.append(f_h * (n_h - 1) / n_h)
+    if not columns:
+        raise _lonely_refusal(design, "JKn")
+    scale = 1.0
+    if len(columns) < n_psu and lonely == "average":
+        scale = n_psu / len(columns)
+    del sizes
+    return np.column_stack(columns), np.array(rscales), scale
+
+
+def _brr(
+    design: SurveyDesign, strata_of_psu: np.ndarray, order: np.ndarray, rho: float, hadamard: Any
+) -> np.ndarray:
+    n_strata = design.stages[0].n_groups
+    sizes = np.bincount(strata_of_psu, minlength=n_strata)
+    if (sizes != 2).any():
+        raise DesignError(
+            "DES205",
+            "BRR and Fay replicates need exactly two PSUs in every stratum",
+            expected="2 PSUs per stratum",
+            found=f"strata with {sorted(set(sizes.tolist()) - {2})} PSUs",
+            hint="Pair the PSUs into pseudo-strata of two (variance strata), or use JKn.",
+        )
+    if hadamard is None:
+        h = sylvester_hadamard(n_strata)
+    else:
+        raw = np.asarray(hadamard)
+        values = pd.unique(raw.T.ravel())  # R: unique(as.vector(H)), column-major
+        if raw.ndim != 2 or values.size != 2 or raw.shape[0] < n_strata + 1:
+            raise DesignError(
+                "DES205",
+                "hadamard must be a matrix of two values with at least pairs + 1 rows",
+                expected=f"a Hadamard matrix with >= {n_strata + 1} rows",
+                found=f"shape {raw.shape}, {values.size} distinct values",
+                hint="Leave hadamard=None for Sylvester's matrix.",
+            )
+        h = np.where(raw == values[0], 0, 1)
+    # strata in sorted label order (R's order(strata)), PSUs in order of appearance
+    first, second = np.empty(n_strata, np.intp), np.empty(n_strata, np.intp)
+    seen = np.zeros(n_strata, dtype=np.intp)
+    for p in order:
+        s = strata_of_psu[p]
+        (first if seen[s] == 0 else second)[s] = p
+        seen[s] += 1
+    rows = h[1 : n_strata + 1, :]  # (strata, replicates)
+    m = np.empty((design.n_psu, h.shape[1]))
+    m[first] = np.where(rows == 0, rho, 2 - rho)
+    m[second] = np.where(rows == 0, 2 - rho, rho)
+    return m
+
+
+def _bootstrap(
+    design: SurveyDesign,
+    strata_of_psu: np.ndarray,
+    order: np.ndarray,
+    replicates: int,
+    seed: int | None,
+) -> tuple[np.ndarray, float]:
+    if not isinstance(replicates, (int, np.integer)) or replicates < 2:
+        raise DesignError(
+            "DES203",
+            "bootstrap needs at least two replicates",
+            expected="an integer >= 2",
+            found=repr(replicates),
+            hint="Use e.g. replicates=200.",
+        )
+    stage = design.stages[0]
+    rng = np.random.default_rng(seed)
+    m = np.empty((design.n_psu, replicates))
+    sizes = np.bincount(strata_of_psu, minlength=stage.n_groups)
+    for h in range(stage.n_groups):
+        psus = order[strata_of_psu[order] == h]
+        n_h = psus.size
+        pop = stage.population[h]
+        for r in range(replicates):
+            if np.isfinite(pop):
+                pool = np.resize(np.arange(n_h), int(pop))  # R: rep(upsu, length = popsize)
+                draw = rng.choice(pool, size=n_h, replace=False)
+            else:
+                draw = rng.integers(0, n_h, size=n_h)
+            m[psus, r] = np.bincount(draw, minlength=n_h)
+    psu_per_stratum = 1 / np.mean(1 / sizes)
+    if psu_per_stratum <= 1:
+        raise _lonely_refusal(design, "the bootstrap")
+    scale = psu_per_stratum / ((psu_per_stratum - 1) * (replicates - 1))
+    return m, float(scale)
