@@ -25,6 +25,9 @@ from analysis.design.replicate import (
     sylvester_hadamard,
 )
 from analysis.errors import DesignError
+from analysis.estimate.crosstab import chisq_test
+from analysis.models.formulas import r_style_name
+from analysis.models.glm import regression
 
 REF = Path(__file__).resolve().parent / "reference"
 RTOL = 1e-9
@@ -239,3 +242,41 @@ def test_linearised_variance_for_crosstab_and_models():
     y = df["enroll"].to_numpy(dtype=float)
     v = d.variance(d.weights * y)[0, 0]
     assert np.sqrt(v) == pytest.approx(est.total(d, "enroll")["se"].iloc[0], rel=1e-12)
+
+
+# ---------------------------------------------------------------------------- svychisq, svyglm
+CHISQ = reference()["chisq"]
+MODELS = reference()["models"]
+
+
+def _close(have, want) -> bool:
+    if want is None:
+        return math.isnan(float(have))
+    return float(have) == pytest.approx(float(want), rel=RTOL, abs=1e-300)
+
+
+@pytest.mark.parametrize("case", CHISQ, ids=[c["id"] for c in CHISQ])
+def test_rao_scott_matches_r_svychisq_on_replicates(case):
+    design = build(case)
+    f = chisq_test(design, case["row"], case["col"], statistic="F").iloc[0]
+    assert _close(f["value"], case["F"]["statistic"]), "F"
+    assert _close(f["ndf"], case["F"]["parameter"]["ndf"]), "ndf"
+    assert _close(f["ddf"], case["F"]["parameter"]["ddf"]), "ddf"
+    assert _close(f["p_value"], case["F"]["p_value"]), "p (F)"
+    c = chisq_test(design, case["row"], case["col"], statistic="Chisq").iloc[0]
+    assert _close(c["pearson"], case["Chisq"]["statistic"]), "X-squared"
+    assert _close(c["p_value"], case["Chisq"]["p_value"]), "p (Chisq)"
+
+
+@pytest.mark.parametrize("case", MODELS, ids=[c["id"] for c in MODELS])
+def test_matches_r_svyglm_on_replicates(case):
+    design = build(case)
+    m = regression(design, case["formula"], family=case["family"])
+    assert m.df == case["df"]
+    assert m.n == case["n"]
+    mine = {r_style_name(rec["term"]): rec for rec in m.coefficients.to_dict("records")}
+    assert sorted(mine) == sorted(r["term_r"] for r in case["coefficients"])
+    for r in case["coefficients"]:
+        got = mine[r["term_r"]]
+        for col in ("estimate", "se", "t", "p_value", "ci_low", "ci_high"):
+            assert _close(got[col], r[col]), f"{case['id']} {r['term_r']} {col}"

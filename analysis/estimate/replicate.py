@@ -61,7 +61,7 @@ from .tidy import (
     variable_rows,
 )
 
-__all__ = ["mean", "proportion", "quantile", "ratio", "total"]
+__all__ = ["mean", "proportion", "quantile", "ratio", "replicate_cells", "total"]
 
 _QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin")
 
@@ -444,3 +444,34 @@ def quantile(
         )
         tables.append(tidy_table(dom, name, stats, extra=("quantile", probs)))
     return concat(tables)
+
+
+# ---------------------------------------------------------------------------- crosstab cells
+def replicate_cells(
+    design: ReplicateDesign,
+    codes: np.ndarray,
+    cell: np.ndarray,
+    g: int,
+    k: int,
+    *,
+    shares: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted cell counts ``(G, k)`` and the replicate covariances ``(G, k, k)`` of the
+    domains' cell shares (``shares=True``, R's ``svymean(mm)`` in ``svychisq``) or totals.
+    """
+    inside = np.flatnonzero(codes >= 0)
+    ind = np.zeros((design.n_rows, k))
+    ind[inside, cell[inside]] = 1.0
+    full, reps = design.replicate_totals(ind, codes, g)
+    del ind
+    if shares:
+        theta = safe_div(full, full.sum(axis=1, keepdims=True))
+        thetas = safe_div(reps, reps.sum(axis=2, keepdims=True))
+    else:
+        theta, thetas = full, reps
+    if design.mse:
+        dev = thetas - theta[:, None, :]
+    else:
+        dev = thetas - thetas[:, design.rscales > 0].mean(axis=1, keepdims=True)
+    dev = dev * np.sqrt(design.rscales)[None, :, None]
+    return full, design.scale * np.einsum("grk,grl->gkl", dev, dev)

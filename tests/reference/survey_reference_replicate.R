@@ -280,6 +280,56 @@ for (it in c("beta", "xlogit", "asin")) {
 add_case("as_jkn_quantile_hf7", "apistrat_replicate", specs[[8]][[2]], "quantile", "enroll",
          opts = list(q = c(0.25, 0.5), qrule = "hf7"))
 
+# ------------------------------------------------------------------ svychisq and svyglm
+chisq_cases <- list()
+add_chisq <- function(id, dataset, spec, row, col) {
+  des <- make_design(datasets[[dataset]], spec)
+  f <- as.formula(sprintf("~`%s`+`%s`", row, col))
+  res <- list()
+  for (st in c("F", "Chisq")) {
+    t <- svychisq(f, des, statistic = st)
+    res[[st]] <- list(statistic = unname(t$statistic), parameter = as.list(t$parameter),
+                      p_value = unname(t$p.value))
+  }
+  chisq_cases[[length(chisq_cases) + 1]] <<- list(
+    id = id, data = files[[dataset]], design = spec, row = row, col = col,
+    F = res$F, Chisq = res$Chisq)
+}
+
+model_cases <- list()
+add_model <- function(id, dataset, spec, formula_r, formula_py, family) {
+  data <- datasets[[dataset]]
+  for (v in names(data)) {
+    if (is.character(data[[v]])) data[[v]] <- factor(data[[v]], sort(unique(data[[v]]), method = "radix"))
+  }
+  des <- make_design(data, spec)
+  fam <- switch(family, gaussian = gaussian(), binomial = quasibinomial(),
+                poisson = quasipoisson())
+  # svyglm on replicate designs evaluates family= in the data: splice the object in
+  m <- eval(bquote(svyglm(.(as.formula(formula_r)), design = des, family = .(fam))))
+  s <- summary(m)$coefficients
+  ci <- confint(m)
+  model_cases[[length(model_cases) + 1]] <<- list(
+    id = id, data = files[[dataset]], design = spec, formula_r = formula_r,
+    formula = formula_py, family = family, df = m$df.residual, n = length(m$y),
+    coefficients = lapply(seq_len(nrow(s)), function(i) list(
+      term_r = rownames(s)[i], estimate = s[i, 1], se = s[i, 2], t = s[i, 3],
+      p_value = s[i, 4], ci_low = ci[i, 1], ci_high = ci[i, 2])))
+}
+
+for (s in specs[c(1, 2, 3, 5, 7, 8, 9, 10)]) {
+  add_chisq(paste0(s[[3]], "_chisq_stype_schwide"), s[[1]], s[[2]], "stype", "sch.wide")
+  add_chisq(paste0(s[[3]], "_chisq_awards_yrrnd"), s[[1]], s[[2]], "awards", "yr.rnd")
+  add_model(paste0(s[[3]], "_linear"), s[[1]], s[[2]], "api00 ~ ell + meals + stype",
+            "api00 ~ ell + meals + stype", "gaussian")
+  add_model(paste0(s[[3]], "_linear_na"), s[[1]], s[[2]], "api00 ~ avg.ed + meals",
+            "api00 ~ Q('avg.ed') + meals", "gaussian")
+  add_model(paste0(s[[3]], "_logistic"), s[[1]], s[[2]], "I(sch.wide == 'Yes') ~ ell + meals",
+            "I(Q('sch.wide') == 'Yes') ~ ell + meals", "binomial")
+  add_model(paste0(s[[3]], "_poisson"), s[[1]], s[[2]], "enroll ~ meals + stype",
+            "enroll ~ meals + stype", "poisson")
+}
+
 # ------------------------------------------------------------------ output
 out <- list(
   generator = list(
@@ -289,8 +339,11 @@ out <- list(
     options = list(survey.lonely.psu = "fail", survey.replicates.mse = "FALSE unless mse"),
     seed = 20261207
   ),
-  cases = cases
+  cases = cases,
+  chisq = chisq_cases,
+  models = model_cases
 )
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", null = "null", pretty = TRUE),
            file.path(out_dir, "survey_reference_replicate.json"), useBytes = TRUE)
-cat(sprintf("wrote %d cases to %s\n", length(cases), out_dir))
+cat(sprintf("wrote %d estimate, %d chisq and %d model cases to %s\n", length(cases),
+            length(chisq_cases), length(model_cases), out_dir))
