@@ -73,6 +73,7 @@ def _design(data: str, spec_json: str) -> ReplicateDesign:
         psu=spec["psu"],
         fpc=spec["fpc"],
         nest=spec["nest"],
+        lonely_psu=spec.get("lonely_psu", "fail"),
     )
     return as_replicate(base, spec["type"], rho=spec.get("rho") or 0.0, mse=spec["mse"])
 

@@ -67,9 +67,11 @@ boot <- as.svrepdesign(svydesign(ids = ~dnum, weights = ~pw, data = apiclus1),
 apiclus1_rep <- write_back(cbind(apiclus1, analysis_weights(jk1, "jk1_"),
                                  analysis_weights(boot, "boot_")), "apiclus1_replicate.csv")
 
-datasets <- list(apistrat_replicate = apistrat_rep, apiclus1_replicate = apiclus1_rep)
+datasets <- list(apistrat_replicate = apistrat_rep, apiclus1_replicate = apiclus1_rep,
+                 village_households_lonely = read_ref("village_households_lonely.csv"))
 files <- c(apistrat_replicate = "apistrat_replicate.csv",
-           apiclus1_replicate = "apiclus1_replicate.csv")
+           apiclus1_replicate = "apiclus1_replicate.csv",
+           village_households_lonely = "village_households_lonely.csv")
 
 # ------------------------------------------------------------------ designs
 fml <- function(v) as.formula(paste("~", paste(sprintf("`%s`", v), collapse = "+")))
@@ -80,9 +82,9 @@ given_spec <- function(prefix, type, weights = "pw", scale = NULL, rscales = NUL
        rscales = rscales, rho = rho, mse = mse)
 }
 as_spec <- function(type, strata = NULL, psu = NULL, fpc = NULL, weights = "pw", rho = NULL,
-                    mse = FALSE, nest = TRUE) {
+                    mse = FALSE, nest = TRUE, lonely_psu = "fail") {
   list(kind = "as", weights = weights, strata = strata, psu = psu, fpc = fpc, nest = nest,
-       type = type, rho = rho, mse = mse)
+       type = type, rho = rho, mse = mse, lonely_psu = lonely_psu)
 }
 
 make_design <- function(data, spec) {
@@ -95,6 +97,8 @@ make_design <- function(data, spec) {
     if (!is.null(spec$rho)) args$rho <- spec$rho
     return(suppressWarnings(do.call(svrepdesign, args)))
   }
+  options(survey.lonely.psu = spec$lonely_psu)  # jknweights() reads it
+  on.exit(options(survey.lonely.psu = "fail"))
   d <- svydesign(ids = if (is.null(spec$psu)) ~1 else fml(spec$psu),
                  strata = if (is.null(spec$strata)) NULL else fml(spec$strata),
                  weights = fml(spec$weights),
@@ -279,6 +283,17 @@ for (it in c("beta", "xlogit", "asin")) {
 }
 add_case("as_jkn_quantile_hf7", "apistrat_replicate", specs[[8]][[2]], "quantile", "enroll",
          opts = list(q = c(0.25, 0.5), qrule = "hf7"))
+
+# --- JKn with a one-village county: R's lonely-PSU handling in jknweights()
+for (p in c("remove", "certainty", "average", "adjust")) {
+  sp <- as_spec("JKn", strata = "county", psu = "village", weights = "w", lonely_psu = p)
+  add_case(paste0("as_jkn_lonely_", p, "_mean"), "village_households_lonely", sp, "mean",
+           c("income", "members"), by = "broadband")
+  add_case(paste0("as_jkn_lonely_", p, "_total"), "village_households_lonely", sp, "total",
+           "members")
+  add_case(paste0("as_jkn_lonely_", p, "_proportion"), "village_households_lonely", sp,
+           "proportion", "participation", opts = list(method = "wald"))
+}
 
 # ------------------------------------------------------------------ svychisq and svyglm
 chisq_cases <- list()
