@@ -596,7 +596,7 @@ class ReplicateDesign(SurveyDesign):
             # Rows spread over the domain usually reach full rank already (the rank cannot
             # exceed the number of replicates); otherwise take more rows, then all of them.
             rank = 0
-            for size in (20 * n_rep, 160 * n_rep, idx.size):
+            for size in (8 * n_rep, 40 * n_rep, 320 * n_rep, idx.size):
                 take = (
                     idx
                     if size >= idx.size
