@@ -20,7 +20,7 @@ _EXPORTS: dict[str, str] = {
     "adjust_for_nonresponse": "analysis.sampling",
     "adjust_nonresponse": "analysis.weighting",
     "apply_corrections": "analysis.corrections",
-    "as_replicate": "analysis.design.replicate",
+    "as_replicate": "analysis.design.resampling",
     "BadExpression": "analysis.expressions",
     "BaicunError": "analysis.errors",
     "build_sections": "analysis.sections",

@@ -18,12 +18,8 @@ import pytest
 
 from analysis import estimate as est
 from analysis.design import SurveyDesign
-from analysis.design.replicate import (
-    ReplicateDesign,
-    as_replicate,
-    replicate_variance,
-    sylvester_hadamard,
-)
+from analysis.design.replicate import ReplicateDesign, replicate_variance
+from analysis.design.resampling import as_replicate, sylvester_hadamard
 from analysis.errors import DesignError
 from analysis.estimate.crosstab import chisq_test
 from analysis.models.formulas import r_style_name
@@ -281,3 +277,17 @@ def test_matches_r_svyglm_on_replicates(case):
         got = mine[r["term_r"]]
         for col in ("estimate", "se", "t", "p_value", "ci_low", "ci_high"):
             assert _close(got[col], r[col]), f"{case['id']} {r['term_r']} {col}"
+
+
+def test_where_is_a_domain_and_df_rules_apply():
+    case = next(c for c in CASES if c["id"] == "as_jkn_mean_by")
+    design = build(case)
+    by = est.mean(design, "api00", by="awards")
+    sub = est.mean(design, "api00", where=design.data["awards"] == "Yes")
+    yes = by[by["awards"] == "Yes"].iloc[0]
+    for col in ("estimate", "se", "df", "n"):
+        assert sub[col].iloc[0] == pytest.approx(yes[col], rel=1e-12)
+    pooled = est.mean(design.with_df_rule("design"), "api00", by="awards")
+    assert isinstance(design.with_df_rule("design"), ReplicateDesign)
+    assert (pooled["df"] == design.df).all()
+    np.testing.assert_allclose(pooled["se"], by["se"], rtol=1e-12)

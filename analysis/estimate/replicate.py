@@ -18,7 +18,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> from analysis.design import SurveyDesign
->>> from analysis.design.replicate import as_replicate
+>>> from analysis.design.resampling import as_replicate
 >>> df = pd.DataFrame({"s": [1] * 4 + [2] * 4, "v": [1, 1, 2, 2, 3, 3, 4, 4],
 ...                    "w": [2.0, 2, 3, 3, 1, 1, 2, 2], "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
 >>> d = as_replicate(SurveyDesign(df, weights="w", strata="s", psu="v"), "JKn")
