@@ -428,9 +428,14 @@ class ReplicateDesign(SurveyDesign):
     @property
     def replicate_weights(self) -> np.ndarray:
         """``(n, R)`` replicate (analysis) weights, expanded (R's ``weights(d, "analysis")``)."""
-        m = self._rep_matrix if self._rep_unit is None else self._rep_matrix[self._rep_unit]
+        return self.replicate_rows(np.arange(self.n_rows))
+
+    def replicate_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``(len(rows), R)`` replicate weights of the given row positions."""
+        rows = np.asarray(rows, dtype=np.intp)
+        m = self._rep_matrix[rows if self._rep_unit is None else self._rep_unit[rows]]
         if self._rep_base is not None:
-            m = m * self._rep_base[:, None]
+            m = m * self._rep_base[rows, None]
         return readonly(m)
 
     @property

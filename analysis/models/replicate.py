@@ -108,7 +108,7 @@ def replicate_coefficient_cov(
     numpy.ndarray
         ``(p, p)``.
     """
-    weights = design.replicate_weights[rows]
+    weights = design.replicate_rows(rows)
     betas = np.empty((weights.shape[1], beta.size))
     for r in range(weights.shape[1]):
         wr = weights[:, r]
