@@ -3,6 +3,7 @@
 Modules:
 
 - :mod:`~analysis.estimate.estimators`: mean, proportion, total, ratio, quantile;
+- :mod:`~analysis.estimate.replicate`: the same on replicate-weight designs;
 - :mod:`~analysis.estimate.tidy`: the tidy estimate columns and shared argument checks;
 - :mod:`~analysis.estimate.levels`: shares and totals of a categorical variable's levels;
 - :mod:`~analysis.estimate.intervals`, :mod:`~analysis.estimate.quantile_rules`: intervals

@@ -41,12 +41,14 @@ import pandas as pd
 from scipy import stats
 
 from ..design.domains import column_names, domains
+from ..design.replicate import ReplicateDesign
 from ..design.survey import SurveyDesign
 from ..design.variance import UnitTotals, stage_variance
 from ..errors import EstimationError
 from .estimators import proportion
 from .intervals import t_interval
 from .levels import _level_unit_totals, level_codes
+from .replicate import replicate_cells
 from .tidy import check_choice, check_design, check_level, srs_deff
 
 __all__ = ["CHISQ_STATISTICS", "MAX_CELLS", "Crosstab", "chisq_test", "crosstab"]
@@ -214,7 +216,10 @@ def _cell_covariance(
 
     Uncalibrated designs reduce the rows once to (domain, unit, cell) totals, as the
     proportion estimator does; calibrated designs need the row-level influence values.
+    Replicate designs give the replicate covariance of the shares (or totals) themselves.
     """
+    if isinstance(design, ReplicateDesign):
+        return replicate_cells(design, codes, cell, g, k, shares=centre is not None)
     if not design.is_calibrated:
         ut, tw = _level_unit_totals(design, codes, cell, g, k)
         counts = np.zeros((g, k))

@@ -54,8 +54,10 @@ import numpy as np
 import pandas as pd
 
 from ..design.domains import DomainRows, column_names, domains
+from ..design.replicate import ReplicateDesign
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
+from . import replicate as _replicate
 from .intervals import PROPORTION_METHODS, proportion_interval, t_interval, t_quantile
 from .levels import is_categorical, level_table, rows_present
 from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
@@ -140,6 +142,10 @@ def mean(
         ``[*by, variable, estimate, se, ci_low, ci_high, df, deff, n]``.
     """
     design = check_design(design)
+    if isinstance(design, ReplicateDesign):
+        return _replicate.mean(
+            design, variables, by=by, where=where, na_rm=na_rm, ci_level=ci_level
+        )
     level = check_level(ci_level)
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
@@ -194,6 +200,10 @@ def total(
     0      32.0  12.649111
     """
     design = check_design(design)
+    if isinstance(design, ReplicateDesign):
+        return _replicate.total(
+            design, variables, by=by, where=where, na_rm=na_rm, ci_level=ci_level
+        )
     level = check_level(ci_level)
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
@@ -253,6 +263,10 @@ def ratio(
     0  inc/members  8.648649
     """
     design = check_design(design)
+    if isinstance(design, ReplicateDesign):
+        return _replicate.ratio(
+            design, numerator, denominator, by=by, where=where, na_rm=na_rm, ci_level=ci_level
+        )
     level = check_level(ci_level)
     nums = column_names(design, numerator, "numerator")
     if not isinstance(denominator, str):
@@ -331,6 +345,10 @@ def proportion(
         ``[*by, variable, level, estimate, se, ci_low, ci_high, df, deff, n]``.
     """
     design = check_design(design)
+    if isinstance(design, ReplicateDesign):
+        return _replicate.proportion(
+            design, variables, method=method, by=by, where=where, na_rm=na_rm, ci_level=ci_level
+        )
     level = check_level(ci_level)
     if method not in PROPORTION_METHODS:
         raise EstimationError(
@@ -413,6 +431,18 @@ def quantile(
         hint="Use interval='mean' (R's default), 'beta', 'xlogit' or 'asin'.",
     )
     probs = _probabilities(q)
+    if isinstance(design, ReplicateDesign):
+        return _replicate.quantile(
+            design,
+            variables,
+            probs,
+            qrule=qrule,
+            interval=interval,
+            by=by,
+            where=where,
+            na_rm=na_rm,
+            ci_level=ci_level,
+        )
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
     g = dom.n_domains

@@ -42,11 +42,13 @@ from scipy import linalg, optimize, stats
 from statsmodels.genmod import families
 
 from ..design.domains import domains
+from ..design.replicate import ReplicateDesign
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
 from ..estimate.intervals import t_interval
 from ..estimate.tidy import check_design, check_level
 from .formulas import model_frame, response_vector
+from .replicate import replicate_coefficient_cov
 
 __all__ = [
     "FAMILIES",
@@ -378,14 +380,18 @@ def regression(
             hint="Rescale large covariates (e.g. income in 10,000 yuan), drop sparse "
             "categories, or check the response coding.",
         )
-    a_inv = np.asarray(res.normalized_cov_params)
-    estfun = X * (resid * np.asarray(model.weights))[:, None]
-    z = np.zeros((design.n_rows, X.shape[1]))
-    z[rows] = estfun @ a_inv
-    cov = design.variance(z, domain=used)
-    _, dom_df = design.domain_sizes(np.where(used, 0, -1), 1)
-    df = int(dom_df[0]) + 1 - X.shape[1]
     est = np.asarray(res.params, dtype=np.float64)
+    if isinstance(design, ReplicateDesign):  # R refits on every replicate; degf before na.omit
+        cov = replicate_coefficient_cov(design, X, yv, rows, est, fam)
+        _, dom_df = design.domain_sizes(np.where(inside, 0, -1), 1)
+    else:
+        a_inv = np.asarray(res.normalized_cov_params)
+        estfun = X * (resid * np.asarray(model.weights))[:, None]
+        z = np.zeros((design.n_rows, X.shape[1]))
+        z[rows] = estfun @ a_inv
+        cov = design.variance(z, domain=used)
+        _, dom_df = design.domain_sizes(np.where(used, 0, -1), 1)
+    df = int(dom_df[0]) + 1 - X.shape[1]
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         tval = est / se

@@ -1,0 +1,659 @@
+"""Replicate-weight designs: BRR, Fay, JK1, JKn and bootstrap (R's ``svrepdesign``).
+
+A :class:`ReplicateDesign` estimates variances by re-estimating every statistic
+with each set of replicate weights ``w_r`` and combining the replicate estimates
+``theta_r`` as R's ``svrVar`` does::
+
+    V = scale * sum_r rscales[r] * (theta_r - centre) ** 2
+
+where ``centre`` is the full-sample estimate when ``mse=True`` and the mean of the
+replicate estimates (those with ``rscales > 0``) otherwise.
+
+Two ways to build one:
+
+* :class:`ReplicateDesign` from replicate weight columns of the data (as public
+  survey files ship them; R's ``svrepdesign``), with ``type`` one of
+  :data:`REPLICATE_TYPES`;
+* :func:`~analysis.design.resampling.as_replicate` from a stratified cluster
+  :class:`~analysis.design.SurveyDesign` (R's ``as.svrepdesign``): JK1, JKn, BRR and Fay
+  (Sylvester Hadamard matrices) and a seeded bootstrap.
+
+Replicate weights are held as ``W[i, r] = base[i] * M[unit[i], r]``: given columns are
+``M`` itself (``base`` and ``unit`` unused); designs built by ``as_replicate``
+keep one row of multipliers per PSU (R's compressed replicate weights), so that
+``W.T @ x`` is a sum per PSU followed by a small matrix product.
+
+``ReplicateDesign`` is a :class:`~analysis.design.SurveyDesign` (domains, checks and
+tidy tables take it unchanged); the estimators of :mod:`analysis.estimate` see its
+type and re-estimate with the replicate weights. Its :meth:`ReplicateDesign.variance`
+(the engine of crosstab tests and regression) gives the replicate variance of the
+totals of linearised values, an approximation to R's refits.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"w": [1.0, 1.0, 1.0, 1.0], "y": [1.0, 2.0, 3.0, 6.0],
+...                    "r1": [0.0, 4 / 3, 4 / 3, 4 / 3], "r2": [4 / 3, 0.0, 4 / 3, 4 / 3],
+...                    "r3": [4 / 3, 4 / 3, 0.0, 4 / 3], "r4": [4 / 3, 4 / 3, 4 / 3, 0.0]})
+>>> d = ReplicateDesign(df, weights="w", replicate_weights=["r1", "r2", "r3", "r4"],
+...                     type="JK1", scale=3 / 4)
+>>> d
+ReplicateDesign(4 rows, 4 JK1 replicates, df=3, weights='w', mse=False)
+>>> from analysis import estimate as est
+>>> round(float(est.mean(d, "y")["se"].iloc[0]), 6)  # sd(y) / sqrt(n), as for SRS
+1.080123
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DesignError
+from .stages import readonly
+from .survey import DF_RULES, SurveyDesign
+
+__all__ = ["REPLICATE_TYPES", "ReplicateDesign", "replicate_variance"]
+
+#: Types of given replicate weights (R's ``svrepdesign(type=)``).
+REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "other")
+
+# R's degf(): qr(weights(design, "analysis"), tol = 1e-5)$rank - 1
+_RANK_TOL = 1e-5
+# rows per block when multiplying given replicate weights by domain-expanded values
+_BLOCK = 1 << 15
+
+
+def replicate_variance(
+    thetas: np.ndarray, theta: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
+    """R's ``svrVar``: variances of estimates from their replicates.
+
+    Parameters
+    ----------
+    thetas : numpy.ndarray
+        ``(R, ...)`` replicate estimates (replicates first).
+    theta : numpy.ndarray
+        ``(...)`` full-sample estimates (the centre when ``mse``).
+    scale : float
+    rscales : numpy.ndarray
+        ``(R,)`` per-replicate multipliers.
+    mse : bool
+        Centre at ``theta`` (True) or at the mean of the replicates with ``rscales > 0``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(...)`` variances (elementwise; no covariances).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(replicate_variance(np.array([1.0, 3.0]), np.array(2.5), 0.5, np.ones(2), False))
+    1.0
+    >>> float(replicate_variance(np.array([1.0, 3.0]), np.array(2.5), 0.5, np.ones(2), True))
+    1.25
+    """
+    thetas = np.asarray(thetas, dtype=np.float64)
+    rs = np.asarray(rscales, dtype=np.float64).reshape((-1,) + (1,) * (thetas.ndim - 1))
+    if mse:
+        centre = np.asarray(theta, dtype=np.float64)
+    else:
+        centre = thetas[np.asarray(rscales) > 0].mean(axis=0)
+    dev = thetas - centre
+    return scale * np.sum(dev * dev * rs, axis=0)
+
+
+def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
+    """R's ``qr(W, tol)$rank`` (LINPACK ``dqrdc2``, limited pivoting) from ``W.T @ W``.
+
+    A column is dropped when its norm, orthogonal to the columns kept before it, is
+    below ``tol`` times its own norm; zero columns are dropped. The orthogonal part's
+    squared norm is the diagonal of the Schur complement after eliminating the kept
+    columns.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 5.0], [2.0, 4.0, 1.0]])
+    >>> _qr_rank(w.T @ w, 3)  # the second column is twice the first
+    2
+    """
+    schur = np.array(gram, dtype=np.float64)
+    original = np.diag(gram).copy()
+    kept = 0
+    for j in range(schur.shape[0]):
+        if kept >= n_rows:
+            break
+        d = schur[j, j]
+        if not original[j] > 0 or np.sqrt(max(d, 0.0)) < tol * np.sqrt(original[j]):
+            continue
+        kept += 1
+        row = schur[j, j + 1 :]
+        schur[j + 1 :, j + 1 :] -= np.outer(row, row) / d
+    return kept
+
+
+def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
+    if isinstance(spec, str):
+        names = [str(c) for c in data.columns if re.search(spec, str(c))]
+        if not names:
+            raise DesignError(
+                "DES200",
+                f"no column name matches the replicate weights pattern {spec!r}",
+                expected="a regular expression matching the replicate weight columns",
+                found=f"columns {list(map(str, data.columns))[:12]}",
+                hint="Pass the list of replicate weight columns, or a pattern such as "
+                "'^repwt[0-9]+$'.",
+            )
+        return names
+    if not isinstance(spec, Sequence) or not spec or not all(isinstance(c, str) for c in spec):
+        raise DesignError(
+            "DES200",
+            "replicate_weights must be a list of column names or a pattern",
+            expected="list of str, or a regular expression",
+            found=repr(spec),
+            hint="Pass replicate_weights=['rw1', 'rw2', ...] or replicate_weights='^rw'.",
+        )
+    missing = [c for c in spec if c not in data.columns]
+    if missing:
+        raise DesignError(
+            "DES200",
+            f"replicate weight column(s) {missing[:5]} not in the data",
+            column=missing[0],
+            expected="columns of the data",
+            found=f"columns {list(map(str, data.columns))[:12]}",
+            hint="Check the names (they are case-sensitive).",
+        )
+    return list(spec)
+
+
+def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
+    """The replicate weight columns as one ``(n, R)`` array (a read-only view of the frame's
+    float block when it is one: pandas' copy-on-write keeps it unchanged)."""
+    for name in names:
+        col = data[name]
+        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            raise DesignError(
+                "DES201",
+                f"replicate weight column {name!r} is not numeric",
+                column=name,
+                expected="numbers",
+                found=str(col.dtype),
+                hint="Convert the column with pandas.to_numeric first.",
+            )
+    out = data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        fine = bool(out.min() >= 0) and bool(np.isfinite(out.max()))
+    if not fine:
+        bad = ~np.isfinite(out) | (out < 0)
+        i, j = np.argwhere(bad)[0]
+        raise DesignError(
+            "DES201",
+            f"replicate weights must be finite and non-negative; {int(bad.sum())} are not",
+            column=names[j],
+            record=str(data.index[i]),
+            expected="finite values >= 0 in every replicate weight column",
+            found=repr(out[i, j]),
+            hint="Missing replicate weights are not allowed (R refuses them too); check the "
+            "file's replicate weight columns.",
+        )
+    return out
+
+
+def _scales(
+    type: str,
+    n_rep: int,
+    rho: float | None,
+    scale: float | None,
+    rscales: Any,
+    combined: bool,
+    matrix: np.ndarray,
+) -> tuple[float, np.ndarray]:
+    """R's ``svrepdesign`` defaults for ``scale`` and ``rscales``."""
+    if rscales is not None:
+        rs = np.asarray(rscales, dtype=np.float64).reshape(-1)
+        if rs.size == 1:
+            rs = np.full(n_rep, rs[0])
+        if rs.size != n_rep or not np.isfinite(rs).all() or (rs < 0).any():
+            raise DesignError(
+                "DES203",
+                f"rscales has {rs.size} values for {n_rep} replicates",
+                expected=f"one non-negative number or {n_rep} of them",
+                found=repr(rscales),
+                hint="Give one rscale per replicate weight column (JKn: (n_h - 1) / n_h of "
+                "the replicate's stratum).",
+            )
+    else:
+        rs = None
+    if type == "Fay":
+        if rho is None or not 0 <= rho < 1:
+            raise DesignError(
+                "DES202",
+                "type='Fay' needs Fay's rho in [0, 1)",
+                expected="rho, e.g. 0.5",
+                found=repr(rho),
+                hint="Pass the rho the data producer used (e.g. rho=0.5 for the CPS).",
+            )
+        scale = 1 / (n_rep * (1 - rho) ** 2)
+    elif type == "BRR":
+        scale = 1 / n_rep
+    elif type == "bootstrap":
+        if scale is None:
+            scale = 1 / (n_rep - 1)
+    elif type == "JK1" and scale is None:
+        scale = (n_rep - 1) / n_rep if combined else 1 / float(matrix[:, 0].max())
+    elif type == "JKn" and rs is None:
+        if combined:
+            raise DesignError(
+                "DES203",
+                "type='JKn' with combined weights needs rscales",
+                expected="rscales=(n_h - 1) / n_h for each replicate",
+                found="rscales=None",
+                hint="Give each replicate the factor (n_h - 1) / n_h of the stratum whose PSU "
+                "it drops.",
+            )
+        rs = 1 / matrix.max(axis=0)
+    if scale is None:
+        scale = 1.0
+    scale = float(scale)
+    if not np.isfinite(scale) or scale < 0:
+        raise DesignError(
+            "DES203",
+            "scale must be a non-negative number",
+            expected="e.g. (R - 1) / R for JK1",
+            found=repr(scale),
+            hint="Use the scale the data producer documents.",
+        )
+    return scale, (np.ones(n_rep) if rs is None else rs)
+
+
+class ReplicateDesign(SurveyDesign):
+    """A design whose variances come from replicate weights (R's ``svrepdesign``).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+    weights : str or None
+        Full-sample weights column (``None``: equal weights 1, as R assumes).
+    replicate_weights : list of str or str
+        The replicate weight columns, or a regular expression matching their names
+        (R's ``repweights="pattern"``).
+    type : {"BRR", "Fay", "JK1", "JKn", "bootstrap", "other"}
+        How the replicates were made; sets R's default ``scale``/``rscales``:
+        BRR ``1/R``; Fay ``1/(R (1 - rho)^2)``; JK1 ``(R - 1)/R``; bootstrap
+        ``1/(R - 1)``; JKn needs ``rscales``; other ``1``.
+    rho : float, optional
+        Fay's rho (``type="Fay"``).
+    scale : float, optional
+        Overall multiplier (ignored for BRR and Fay, as in R).
+    rscales : float or array_like, optional
+        Per-replicate multipliers (default 1; required for JKn).
+    mse : bool
+        Centre the replicates at the full-sample estimate (R's ``mse=TRUE``) instead of
+        at their mean (default False, R's default).
+    combined_weights : bool
+        The columns are the final replicate weights (default, R's
+        ``combined.weights=TRUE``); False means they multiply ``weights``.
+
+    Raises
+    ------
+    DesignError
+        ``DES200``-``DES205`` (see ``docs/errors/design.md``), and the weight checks of
+        :class:`~analysis.design.SurveyDesign`.
+    """
+
+    __slots__ = ("_combined", "_rep_base", "_rep_df", "_rep_info", "_rep_matrix", "_rep_unit")
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        weights: str | None,
+        replicate_weights: str | Sequence[str],
+        type: str,
+        rho: float | None = None,
+        scale: float | None = None,
+        rscales: Any = None,
+        mse: bool = False,
+        combined_weights: bool = True,
+    ) -> None:
+        if type not in REPLICATE_TYPES:
+            raise DesignError(
+                "DES202",
+                f"unknown replicate weights type {type!r}",
+                expected=" / ".join(REPLICATE_TYPES),
+                found=repr(type),
+                hint="Use the type the data documentation names (R's svrepdesign types).",
+            )
+        if not isinstance(mse, bool) or not isinstance(combined_weights, bool):
+            raise DesignError(
+                "DES203",
+                "mse and combined_weights must be True or False",
+                expected="bool",
+                found=f"mse={mse!r}, combined_weights={combined_weights!r}",
+                hint="Pass mse=True to centre replicates at the full-sample estimate.",
+            )
+        SurveyDesign.__init__(self, data, weights=weights)
+        names = _column_names(data, replicate_weights)
+        matrix = _replicate_matrix(data, names)
+        n_rep = matrix.shape[1]
+        if n_rep < 2:
+            raise DesignError(
+                "DES200",
+                "a replicate design needs at least two replicate weight columns",
+                expected="2 or more columns",
+                found=names,
+                hint="Check the replicate_weights pattern or list.",
+            )
+        sc, rs = _scales(type, n_rep, rho, scale, rscales, combined_weights, matrix)
+        set_ = object.__setattr__
+        set_(self, "_combined", combined_weights)
+        set_(self, "_rep_matrix", readonly(matrix))
+        set_(self, "_rep_base", None if combined_weights else self._weights)
+        set_(self, "_rep_unit", None)
+        set_(self, "_rep_info", dict(type=type, rho=rho, scale=sc, rscales=readonly(rs), mse=mse))
+        set_(self, "_rep_df", {})
+
+    # ------------------------------------------------------------------ constructor helper
+    @classmethod
+    def _from_parts(
+        cls,
+        design: SurveyDesign,
+        weights: np.ndarray,
+        multipliers: np.ndarray,
+        unit: np.ndarray,
+        info: dict[str, Any],
+    ) -> ReplicateDesign:
+        new = object.__new__(cls)
+        for name in SurveyDesign.__slots__:
+            object.__setattr__(new, name, getattr(design, name))
+        set_ = object.__setattr__
+        set_(new, "_weights", readonly(weights))
+        set_(new, "_cache", {})
+        set_(new, "_df_rule", "domain")
+        set_(new, "_combined", False)
+        set_(new, "_rep_matrix", readonly(np.ascontiguousarray(multipliers, dtype=np.float64)))
+        set_(new, "_rep_base", new._weights)
+        set_(new, "_rep_unit", readonly(unit))
+        info = dict(info)
+        info["rscales"] = readonly(np.asarray(info["rscales"], dtype=np.float64))
+        set_(new, "_rep_info", info)
+        set_(new, "_rep_df", {})
+        return new
+
+    def __repr__(self) -> str:
+        info = self._rep_info
+        rho = f", rho={info['rho']}" if info["type"] == "Fay" else ""
+        return (
+            f"ReplicateDesign({self.n_rows} rows, {self.n_replicates} {info['type']} replicates"
+            f"{rho}, df={self.df}, weights={self._weights_column!r}, mse={info['mse']})"
+        )
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def replicate_type(self) -> str:
+        """``"BRR"``, ``"Fay"``, ``"JK1"``, ``"JKn"``, ``"bootstrap"`` or ``"other"``."""
+        return self._rep_info["type"]
+
+    @property
+    def n_replicates(self) -> int:
+        """Number of replicates ``R``."""
+        return self._rep_matrix.shape[1]
+
+    @property
+    def scale(self) -> float:
+        """R's ``scale``."""
+        return self._rep_info["scale"]
+
+    @property
+    def rscales(self) -> np.ndarray:
+        """R's ``rscales``, ``(R,)``."""
+        return self._rep_info["rscales"]
+
+    @property
+    def mse(self) -> bool:
+        """Whether replicates are centred at the full-sample estimate."""
+        return self._rep_info["mse"]
+
+    @property
+    def rho(self) -> float | None:
+        """Fay's rho (``None`` unless ``type="Fay"``)."""
+        return self._rep_info["rho"] if self.replicate_type == "Fay" else None
+
+    @property
+    def replicate_weights(self) -> np.ndarray:
+        """``(n, R)`` replicate (analysis) weights, expanded (R's ``weights(d, "analysis")``)."""
+        return self.replicate_rows(np.arange(self.n_rows))
+
+    def replicate_rows(self, rows: np.ndarray) -> np.ndarray:
+        """``(len(rows), R)`` replicate weights of the given row positions."""
+        rows = np.asarray(rows, dtype=np.intp)
+        m = self._rep_matrix[rows if self._rep_unit is None else self._rep_unit[rows]]
+        if self._rep_base is not None:
+            m = m * self._rep_base[rows, None]
+        return readonly(m)
+
+    @property
+    def df(self) -> int:
+        """R's ``degf``: the rank of the replicate weights minus one."""
+        return int(self.domain_sizes(np.zeros(self.n_rows, dtype=np.intp), 1)[1][0])
+
+    @property
+    def is_calibrated(self) -> bool:
+        """Replicate designs are never calibrated here."""
+        return False
+
+    # ------------------------------------------------------------------ replicate estimates
+    def replicate_totals(
+        self, values: np.ndarray, codes: np.ndarray | None = None, n_domains: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Full-sample and replicate domain totals of per-row values.
+
+        Parameters
+        ----------
+        values : numpy.ndarray
+            ``(n, k)`` per-row values (not weighted).
+        codes : numpy.ndarray, optional
+            ``(n,)`` domain codes, ``-1`` outside every domain (default: one domain).
+        n_domains : int
+
+        Returns
+        -------
+        (full, replicates) : tuple of numpy.ndarray
+            ``(G, k)`` totals with the full-sample weights and ``(G, R, k)`` with each
+            replicate's weights.
+        """
+        x = np.asarray(values, dtype=np.float64)
+        if x.ndim == 1:
+            x = x[:, None]
+        n, k = x.shape
+        g = n_domains
+        one = codes is None or (g == 1 and bool(np.min(codes) >= 0))
+        w = self._weights
+        if one:
+            full = (w @ x)[None, :]
+        else:
+            slot = np.where(codes >= 0, codes, g)
+            full = np.empty((g, k))
+            for j in range(k):
+                full[:, j] = np.bincount(slot, weights=w * x[:, j], minlength=g + 1)[:g]
+        xb = x if self._rep_base is None else x * self._rep_base[:, None]
+        m = self._rep_matrix
+        if self._rep_unit is not None:
+            units = m.shape[0]
+            key = (
+                self._rep_unit
+                if one
+                else np.where(codes >= 0, codes * units + self._rep_unit, g * units)
+            )
+            size = g * units
+            table = np.empty((size, k))
+            for j in range(k):
+                table[:, j] = np.bincount(key, weights=xb[:, j], minlength=size + 1)[:size]
+            reps = np.einsum("ur,guk->grk", m, table.reshape(g, units, k))
+            return full, reps
+        if one:
+            return full, (m.T @ xb)[None]
+        reps = np.zeros((g * k, m.shape[1]))
+        if g * k <= 64:
+            cols = np.arange(k)
+            acc = np.zeros((m.shape[1], g * k))
+            for start in range(0, n, _BLOCK):
+                stop = min(start + _BLOCK, n)
+                c = codes[start:stop]
+                inside = np.flatnonzero(c >= 0)
+                block = np.zeros((stop - start, g * k))
+                block[inside[:, None], c[inside][:, None] * k + cols] = xb[start:stop][inside]
+                acc += m[start:stop].T @ block  # (R, rows) @ (rows, G k): BLAS on any layout
+            reps = acc.T
+        else:
+            from scipy import sparse
+
+            inside = np.flatnonzero(codes >= 0)
+            rows = (codes[inside][:, None] * k + np.arange(k)).ravel()
+            cols = np.repeat(inside, k)
+            a = sparse.csr_array((xb[inside].ravel(), (rows, cols)), shape=(g * k, n))
+            reps = a @ m
+        return full, reps.reshape(g, k, -1).transpose(0, 2, 1)
+
+    def replicate_variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Variances of estimates from their replicates, ``thetas`` shaped ``(G, R, ...)``."""
+        return replicate_variance(
+            np.moveaxis(thetas, 1, 0), theta, self.scale, self.rscales, self.mse
+        )
+
+    # ------------------------------------------------------------------ SurveyDesign hooks
+    def domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with non-zero weight and R's ``degf`` (replicate-weight rank - 1) per domain."""
+        codes = np.asarray(codes, dtype=np.intp)
+        g = n_domains
+        if self._df_rule == "design" and g > 1:
+            n, _ = self._rep_sizes(codes, g)
+            _, df = self._rep_sizes(np.where(codes >= 0, 0, -1), 1)
+            return n, np.full(g, df[0], dtype=np.int64)
+        return self._rep_sizes(codes, g)
+
+    def _rep_sizes(self, codes: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+        slot = np.where(codes >= 0, codes, g)
+        n = np.bincount(slot, weights=self._weights != 0, minlength=g + 1)[:g].astype(np.int64)
+        key = (g, codes.tobytes()) if g > 1 or codes.min() < 0 else (1, None)
+        if key not in self._rep_df:
+            if len(self._rep_df) > 32:
+                self._rep_df.clear()
+            self._rep_df[key] = self._ranks(codes, g) - 1
+        return n, self._rep_df[key].copy()
+
+    def _ranks(self, codes: np.ndarray, g: int) -> np.ndarray:
+        """Rank of each domain's replicate weights (R's ``qr(W_d)$rank``)."""
+        m = self._rep_matrix
+        n_rep = m.shape[1]
+        out = np.empty(g, dtype=np.int64)
+        if self._rep_unit is not None:  # one row of multipliers per PSU
+            units = m.shape[0]
+            base = self._rep_base if self._rep_base is not None else np.ones(self.n_rows)
+            inside = (codes >= 0) & (base != 0)
+            present = np.zeros(g * units, dtype=bool)
+            present[codes[inside] * units + self._rep_unit[inside]] = True
+            rows = np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
+            for d in range(g):
+                sub = m[present[d * units : (d + 1) * units]]
+                out[d] = _qr_rank(np.einsum("ij,ik->jk", sub, sub), int(rows[d]))
+            return out
+        if g > 64:
+            order = np.argsort(codes.astype(np.int16 if g < 32767 else np.int64), kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(g + 1))
+        for d in range(g):
+            idx = order[bounds[d] : bounds[d + 1]] if g > 64 else np.flatnonzero(codes == d)
+            target = min(n_rep, idx.size)
+            # Rows spread over the domain usually reach full rank already (the rank cannot
+            # exceed the number of replicates); otherwise take more rows, then all of them.
+            rank = 0
+            for size in (8 * n_rep, 40 * n_rep, 320 * n_rep, idx.size):
+                take = (
+                    idx
+                    if size >= idx.size
+                    else idx[np.linspace(0, idx.size - 1, size).astype(np.intp)]
+                )
+                rank = _qr_rank(self._gram(take), take.size)
+                if rank >= target or size >= idx.size:
+                    break
+            out[d] = rank
+        return out
+
+    def _gram(self, rows: np.ndarray) -> np.ndarray:
+        """``W[rows].T @ W[rows]`` in blocks of rows."""
+        m = self._rep_matrix
+        gram = np.zeros((m.shape[1], m.shape[1]))
+        for start in range(0, rows.size, _BLOCK):
+            block = m[rows[start : start + _BLOCK]]
+            if self._rep_base is not None:
+                block = block * self._rep_base[rows[start : start + _BLOCK], None]
+            # einsum, not ``block.T @ block``: BLAS syrk is slow on small blocks of a busy host
+            gram += np.einsum("ij,ik->jk", block, block)
+        return gram
+
+    def variance(self, influence: Any, *, domain: Any = None) -> np.ndarray:
+        """Replicate covariance of the totals of linearised values.
+
+        The replicate totals are ``sum_i (W[i, r] / w[i]) z[i]``: the replicate variance of
+        the linearised estimator. Estimators do not use it (they re-estimate with every
+        replicate, as R does); crosstab tests and regression do.
+        """
+        z = np.asarray(influence, dtype=np.float64)
+        squeeze = z.ndim == 1
+        z2 = z[:, None] if squeeze else z
+        if z2.ndim != 2 or z2.shape[0] != self.n_rows:
+            return SurveyDesign.variance(self, influence, domain=domain)
+        if domain is None:
+            v = self._domain_variance(z2, None, 1)[0]
+        else:
+            dom = np.asarray(domain)
+            if dom.dtype == bool:
+                v = self._domain_variance(z2, np.where(dom, 0, -1).astype(np.intp), 1)[0]
+            else:
+                codes = dom.astype(np.intp)
+                g = int(codes.max()) + 1 if codes.size and codes.max() >= 0 else 0
+                v = self._domain_variance(z2, codes, g)
+        return v
+
+    def _domain_variance(
+        self, z: np.ndarray, codes: np.ndarray | None, n_domains: int
+    ) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = np.where(self._weights[:, None] != 0, z / self._weights[:, None], 0.0)
+        full, reps = self.replicate_totals(u, codes, n_domains)
+        if self.mse:
+            dev = reps - full[:, None, :]
+        else:
+            keep = self.rscales > 0
+            dev = reps - reps[:, keep].mean(axis=1, keepdims=True)
+        dev = dev * np.sqrt(self.rscales)[None, :, None]
+        return self.scale * np.einsum("grk,grl->gkl", dev, dev)
+
+    def with_calibration(self, weights: Any, residualise: Any) -> SurveyDesign:
+        """Not available: calibrate the replicate weights themselves instead."""
+        raise DesignError(
+            "DES204",
+            "replicate designs cannot be calibrated with with_calibration()",
+            expected="a SurveyDesign (strata and PSUs)",
+            found="ReplicateDesign",
+            hint="Calibrate the full-sample and every replicate weight column, then build "
+            "the ReplicateDesign from the calibrated columns.",
+        )
+
+    def with_df_rule(self, rule: str) -> ReplicateDesign:
+        """The same design with another degrees-of-freedom rule for domains."""
+        if rule not in DF_RULES:
+            SurveyDesign.with_df_rule(self, rule)  # raises DES023
+        out = object.__new__(ReplicateDesign)
+        for name in (*SurveyDesign.__slots__, *ReplicateDesign.__slots__):
+            object.__setattr__(out, name, getattr(self, name))
+        object.__setattr__(out, "_df_rule", rule)
+        object.__setattr__(out, "_cache", {})
+        object.__setattr__(out, "_rep_df", {})
+        return out

@@ -1,0 +1,477 @@
+"""Estimates on replicate-weight designs: every replicate re-estimates the statistic.
+
+The estimators of :mod:`analysis.estimate.estimators` hand a
+:class:`~analysis.design.replicate.ReplicateDesign` to the functions here. Each
+statistic is a ratio of weighted sums, so the estimates of all replicates come from
+one product of the replicate weights with the per-row values
+(:meth:`~analysis.design.replicate.ReplicateDesign.replicate_totals`), and the variance
+is R's ``svrVar`` of the replicate estimates. Numbers follow R's ``svymean``,
+``svytotal``, ``svyratio``, ``svyciprop`` and ``svyquantile`` methods for
+``svyrep.design`` objects, including their design effects and ``degf``:
+
+* ``df`` is R's ``degf`` of the domain: the rank of its rows' replicate weights minus 1;
+* proportions' ``"logit"`` interval refits the logistic model on every replicate
+  (R's ``svyglm`` on a replicate design), starting from the full-sample fit;
+* quantiles use Woodruff's interval with the replicate variance of the CDF.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from analysis.design import SurveyDesign
+>>> from analysis.design.resampling import as_replicate
+>>> df = pd.DataFrame({"s": [1] * 4 + [2] * 4, "v": [1, 1, 2, 2, 3, 3, 4, 4],
+...                    "w": [2.0, 2, 3, 3, 1, 1, 2, 2], "y": [1.0, 2, 3, 4, 5, 6, 7, 9]})
+>>> d = as_replicate(SurveyDesign(df, weights="w", strata="s", psu="v"), "JKn")
+>>> round(float(mean(d, "y")["se"].iloc[0]), 6)
+0.873809
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..design.domains import DomainRows, Domains, column_names, domains
+from ..design.replicate import ReplicateDesign
+from ..errors import EstimationError
+from .intervals import (
+    PROPORTION_METHODS,
+    _linkinv,
+    _mu_eta,
+    logit_fit,
+    logit_start_terms,
+    proportion_interval,
+    t_interval,
+    t_quantile,
+)
+from .levels import is_categorical, level_codes
+from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
+from .tidy import (
+    check_choice,
+    check_level,
+    concat,
+    describe_domain,
+    numeric_values,
+    safe_div,
+    srs_deff,
+    tidy_table,
+    variable_rows,
+)
+
+__all__ = ["mean", "proportion", "quantile", "ratio", "replicate_cells", "total"]
+
+_QUANTILE_INTERVALS = ("mean", "beta", "xlogit", "asin")
+
+
+def _result(est, se, df, level, deff, n) -> dict[str, np.ndarray]:
+    lo, hi = t_interval(est, se, np.asarray(df).reshape((-1,) + (1,) * (np.ndim(est) - 1)), level)
+    return dict(estimate=est, se=se, ci_low=lo, ci_high=hi, df=df, deff=deff, n=n)
+
+
+def _totals(design: ReplicateDesign, rows: DomainRows, values: np.ndarray):
+    codes = None if rows.slot is None else rows.codes
+    return design.replicate_totals(values, codes, rows.n_domains)
+
+
+def _ss(design: ReplicateDesign, rows: DomainRows, y: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Weighted sums of squared deviations from a per-domain centre (R's ``svyvar``)."""
+    e = y - rows.spread(centre)
+    return rows.dot(design.weights * e, e)
+
+
+def _mean_parts(design: ReplicateDesign, rows: DomainRows, y: np.ndarray):
+    """Domain means, their replicates ``(G, R)`` and variances, from one product."""
+    y0 = np.where(rows.codes >= 0, y, 0.0) if np.isnan(y).any() else y
+    full, reps = _totals(design, rows, np.column_stack([y0, np.ones_like(y0)]))
+    est = safe_div(full[:, 0], full[:, 1])
+    rep = safe_div(reps[..., 0], reps[..., 1])
+    return est, rep, design.replicate_variance(rep, est)
+
+
+# ---------------------------------------------------------------------------- mean / total
+def mean(
+    design: ReplicateDesign,
+    variables: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    na_rm: bool = True,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Means on a replicate design (R's ``svymean`` for ``svyrep.design``)."""
+    level = check_level(ci_level)
+    names = column_names(design, variables, "variable")
+    dom = domains(design, by, where)
+    tables = []
+    for name in names:
+        y = numeric_values(design, name, "mean")
+        rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
+        est, _, v = _mean_parts(design, rows, y)
+        deff = srs_deff(v, _ss(design, rows, y, est), rows.size, rows.n, 1.0)
+        tables.append(tidy_table(dom, name, _result(est, np.sqrt(v), rows.df, level, deff, rows.n)))
+    return concat(tables)
+
+
+def total(
+    design: ReplicateDesign,
+    variables: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    na_rm: bool = True,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Totals on a replicate design (R's ``svytotal``); categorical variables by level."""
+    level = check_level(ci_level)
+    names = column_names(design, variables, "variable")
+    dom = domains(design, by, where)
+    tables = []
+    for name in names:
+        if is_categorical(design.data[name]):
+            tables.append(_level_table(design, dom, name, na_rm, level, "total", "wald"))
+            continue
+        y = numeric_values(design, name, "total")
+        rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
+        y0 = np.where(rows.codes >= 0, y, 0.0)
+        full, reps = _totals(design, rows, y0)
+        est, rep = full[:, 0], reps[..., 0]
+        v = design.replicate_variance(rep, est)
+        ss = _ss(design, rows, y0, safe_div(est, rows.size))
+        deff = srs_deff(v, ss, rows.size, rows.n, rows.size * rows.size)
+        tables.append(tidy_table(dom, name, _result(est, np.sqrt(v), rows.df, level, deff, rows.n)))
+    return concat(tables)
+
+
+# ---------------------------------------------------------------------------- ratio
+def ratio(
+    design: ReplicateDesign,
+    numerator: str | Sequence[str],
+    denominator: str,
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    na_rm: bool = True,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Ratios on a replicate design (R's ``svyratio``: ratios of replicate means)."""
+    level = check_level(ci_level)
+    nums = column_names(design, numerator, "numerator")
+    if not isinstance(denominator, str):
+        raise EstimationError(
+            "EST001",
+            "ratio() takes one denominator column",
+            expected="a column name",
+            found=repr(denominator),
+            hint="Call ratio() once per denominator.",
+        )
+    den = column_names(design, denominator, "denominator")[0]
+    dom = domains(design, by, where)
+    x = numeric_values(design, den, "ratio")
+    tables = []
+    for name in nums:
+        y = numeric_values(design, name, "ratio")
+        label = f"{name}/{den}"
+        rows = variable_rows(design, dom, np.isnan(y) | np.isnan(x), na_rm, label)
+        inside = rows.codes >= 0
+        y0, x0 = np.where(inside, y, 0.0), np.where(inside, x, 0.0)
+        full, reps = _totals(design, rows, np.column_stack([y0, x0]))
+        zero = (full[:, 1] == 0) & (rows.n > 0)
+        if zero.any():
+            where_ = describe_domain(dom, int(np.flatnonzero(zero)[0]))
+            raise EstimationError(
+                "EST006",
+                f"the denominator {den!r} totals zero{where_}: the ratio is undefined",
+                column=den,
+                expected="a non-zero denominator total in every domain",
+                found="total 0",
+                hint="Choose a denominator that is positive in every domain, or leave the "
+                "domain out with where=.",
+            )
+        r = safe_div(full[:, 0], full[:, 1])
+        v = design.replicate_variance(safe_div(reps[..., 0], reps[..., 1]), r)
+        # R: deff(svytotal(y - r x)), the replicate variance of that total over its SRS one
+        d = y0 - rows.spread(r) * x0
+        dfull, dreps = _totals(design, rows, d)
+        vd = design.replicate_variance(dreps[..., 0], dfull[:, 0])
+        ss = _ss(design, rows, d, safe_div(dfull[:, 0], rows.size))
+        deff = srs_deff(vd, ss, rows.size, rows.n, rows.size * rows.size)
+        tables.append(tidy_table(dom, label, _result(r, np.sqrt(v), rows.df, level, deff, rows.n)))
+    return concat(tables)
+
+
+# ---------------------------------------------------------------------------- proportion
+def proportion(
+    design: ReplicateDesign,
+    variables: str | Sequence[str],
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    method: str = "logit",
+    na_rm: bool = True,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Shares of every level on a replicate design (R's ``svymean`` + ``svyciprop``)."""
+    level = check_level(ci_level)
+    if method not in PROPORTION_METHODS:
+        raise EstimationError(
+            "EST007",
+            f"unknown confidence interval method {method!r} for proportions",
+            expected=" / ".join(m for m in PROPORTION_METHODS if m != "mean"),
+            found=repr(method),
+            hint="Use method='logit' (R's default), 'wald', 'beta', 'xlogit' or 'asin'.",
+        )
+    names = column_names(design, variables, "variable")
+    dom = domains(design, by, where)
+    return concat(
+        [_level_table(design, dom, nm, na_rm, level, "proportion", method) for nm in names]
+    )
+
+
+def _level_table(
+    design: ReplicateDesign,
+    dom: Domains,
+    name: str,
+    na_rm: bool,
+    level: float,
+    kind: str,
+    method: str,
+) -> pd.DataFrame:
+    lev_codes, levels = level_codes(design, name)
+    n_lev = len(levels)
+    if n_lev == 0:
+        raise EstimationError(
+            "EST005",
+            f"{name!r} has no values",
+            column=name,
+            expected="at least one non-missing value",
+            found="all missing",
+            hint="Check the column: every row is missing.",
+        )
+    rows = variable_rows(design, dom, lev_codes < 0, na_rm, name)
+    inside = rows.codes >= 0
+    ind = np.zeros((design.n_rows, n_lev + 1))
+    ok = np.flatnonzero(inside)
+    ind[ok, lev_codes[ok]] = 1.0
+    ind[ok, n_lev] = 1.0
+    full, reps = _totals(design, rows, ind)
+    del ind
+    size = full[:, n_lev]
+    counts = full[:, :n_lev]
+    p = safe_div(counts, size[:, None])
+    rep_p = safe_div(reps[..., :n_lev], reps[..., n_lev:])
+    n, df = rows.n, rows.df
+    sz, nn = size[:, None], n[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        svyvar = p * (1 - p) * nn / (nn - 1)
+    if kind == "total":
+        est = counts
+        v = design.replicate_variance(reps[..., :n_lev], counts)
+        scale = sz * sz
+    else:
+        est = p
+        v = design.replicate_variance(rep_p, p)
+        scale = np.ones_like(sz)
+    se = np.sqrt(v)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
+    deff = np.where(sz < nn, np.nan, deff)
+    if kind == "total":
+        lo, hi = t_interval(est, se, df[:, None], level)
+    else:
+        coef = logit_se = None
+        if method == "logit":
+            coef = _logit_full(design, rows, lev_codes, counts, n.astype(np.float64))
+            betas = _logit_refit(rep_p, coef)
+            with np.errstate(invalid="ignore"):
+                logit_se = np.sqrt(design.replicate_variance(betas, coef))
+        lo, hi = proportion_interval(
+            "wald" if method == "mean" else method,
+            p,
+            se,
+            df[:, None],
+            level,
+            n_rows=n[:, None].astype(np.float64),
+            logit_coef=coef,
+            logit_se=logit_se,
+        )
+    return tidy_table(
+        dom,
+        name,
+        dict(estimate=est, se=se, ci_low=lo, ci_high=hi, df=df, deff=deff, n=n),
+        extra=("level", levels),
+    )
+
+
+def _logit_full(
+    design: ReplicateDesign,
+    rows: DomainRows,
+    lev_codes: np.ndarray,
+    counts: np.ndarray,
+    present: np.ndarray,
+) -> np.ndarray:
+    """The full-sample svyglm intercept per (domain, level): R's ``glm`` from ``mustart``."""
+    g, n_lev = counts.shape
+    codes = rows.codes
+    inside = codes >= 0
+    dom_in, lev_in = codes[inside], lev_codes[inside]
+    mean_w = safe_div(rows.size, present)
+    t = design.weights[inside] / mean_w[dom_in]
+    start_w, start_wz1, start_dev = logit_start_terms(t)
+    by_dom = [np.bincount(dom_in, weights=a, minlength=g)[:, None] for a in (start_w, start_dev)]
+    wz_dom = np.bincount(dom_in, weights=start_wz1, minlength=g)[:, None]
+    wz1 = np.bincount(dom_in * n_lev + lev_in, weights=start_wz1, minlength=g * n_lev)
+    s1 = counts / mean_w[:, None]
+    s0 = present[:, None] - s1
+    return logit_fit(
+        s1,
+        s0,
+        np.broadcast_to(by_dom[0], s1.shape),
+        2 * wz1.reshape(g, n_lev) - wz_dom,
+        np.broadcast_to(by_dom[1], s1.shape),
+    )
+
+
+def _logit_refit(
+    p: np.ndarray, start: np.ndarray, *, epsilon: float = 1e-8, maxit: int = 25
+) -> np.ndarray:
+    """R's ``glm.fit(y ~ 1, weights = w_r / sum(w_r), start = beta0)`` per replicate.
+
+    ``p`` is ``(G, R, L)`` replicate proportions (the weights summing to 1, ``s1 = p``),
+    ``start`` the ``(G, L)`` full-sample intercepts.
+    """
+    s1 = np.asarray(p, dtype=np.float64)
+    s0 = 1.0 - s1
+    st = s1 + s0
+    eta = np.broadcast_to(start[:, None, :], s1.shape).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mu = _linkinv(eta)
+        devold = 2 * (s1 * np.log(1 / mu) + s0 * np.log(1 / (1 - mu)))
+        done = np.zeros(s1.shape, dtype=bool)
+        for _ in range(maxit):
+            me = _mu_eta(eta)
+            coef = eta + (s1 - mu * st) / (me * st)
+            coef = np.where(done, eta, coef)
+            mu = _linkinv(coef)
+            dev = 2 * (s1 * np.log(1 / mu) + s0 * np.log(1 / (1 - mu)))
+            done = done | (np.abs(dev - devold) / (0.1 + np.abs(dev)) < epsilon)
+            eta = coef
+            devold = dev
+            if done.all():
+                break
+    return eta
+
+
+# ---------------------------------------------------------------------------- quantile
+def quantile(
+    design: ReplicateDesign,
+    variables: str | Sequence[str],
+    q: Sequence[float],
+    *,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    qrule: str = "math",
+    interval: str = "mean",
+    na_rm: bool = True,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Quantiles with Woodruff intervals on a replicate design (R's ``svyquantile``).
+
+    R's ``svyquantile`` for replicate designs (survey 4.1.1) does not pass
+    ``interval.type`` on to ``woodruffCI``: the interval of the CDF is always the
+    ``"mean"`` one. baicun does the same, so ``interval`` is checked but has no effect.
+    """
+    level = check_level(ci_level)
+    check_choice(
+        qrule,
+        QUANTILE_RULES,
+        "EST009",
+        "quantile rule",
+        hint="Use qrule='math' (R's default), 'school' or 'hf7'.",
+    )
+    check_choice(
+        interval,
+        _QUANTILE_INTERVALS,
+        "EST009",
+        "quantile interval type",
+        hint="Use interval='mean' (R's default), 'beta', 'xlogit' or 'asin'.",
+    )
+    probs = list(q)
+    names = column_names(design, variables, "variable")
+    dom = domains(design, by, where)
+    g = dom.n_domains
+    w = design.weights
+    alpha = 1 - level
+    tables = []
+    for name in names:
+        y = numeric_values(design, name, "quantile")
+        rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
+        codes = rows.codes
+        usable = np.flatnonzero((codes >= 0) & (w != 0))
+        order = usable[np.argsort(y[usable], kind="stable")]
+        order = order[np.argsort(codes[order], kind="stable")]
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(codes[order], minlength=g))))
+        segments = []
+        for d in range(g):
+            seg = order[bounds[d] : bounds[d + 1]]
+            cum, tot = cumulative_weights(w[seg])
+            segments.append((y[seg], cum, tot))
+        qhat = np.array(
+            [[apply_rule(qrule, xs, cum, tot, p) for p in probs] for xs, cum, tot in segments]
+        ).reshape(g, len(probs))
+        lo = np.full(qhat.shape, np.nan)
+        hi = np.full(qhat.shape, np.nan)
+        for j in range(len(probs)):
+            below = (y <= rows.spread(qhat[:, j])).astype(np.float64)
+            pbar, _, v = _mean_parts(design, rows, below)
+            pl, pu = t_interval(pbar, np.sqrt(v), rows.df, level)  # R: see the docstring
+            for d, (xs, cum, tot) in enumerate(segments):
+                if not (np.isnan(pl[d]) or pl[d] < 0):
+                    lo[d, j] = apply_rule(qrule, xs, cum, tot, float(pl[d]))
+                if not (np.isnan(pu[d]) or pu[d] > 1):
+                    hi[d, j] = apply_rule(qrule, xs, cum, tot, float(pu[d]))
+        crit = t_quantile(1 - alpha / 2, rows.df)[:, None]
+        stats = dict(
+            estimate=qhat,
+            se=(hi - lo) / (2 * crit),
+            ci_low=lo,
+            ci_high=hi,
+            df=rows.df,
+            deff=np.full(qhat.shape, np.nan),
+            n=rows.n,
+        )
+        tables.append(tidy_table(dom, name, stats, extra=("quantile", probs)))
+    return concat(tables)
+
+
+# ---------------------------------------------------------------------------- crosstab cells
+def replicate_cells(
+    design: ReplicateDesign,
+    codes: np.ndarray,
+    cell: np.ndarray,
+    g: int,
+    k: int,
+    *,
+    shares: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted cell counts ``(G, k)`` and the replicate covariances ``(G, k, k)`` of the
+    domains' cell shares (``shares=True``, R's ``svymean(mm)`` in ``svychisq``) or totals.
+    """
+    inside = np.flatnonzero(codes >= 0)
+    ind = np.zeros((design.n_rows, k))
+    ind[inside, cell[inside]] = 1.0
+    full, reps = design.replicate_totals(ind, codes, g)
+    del ind
+    if shares:
+        theta = safe_div(full, full.sum(axis=1, keepdims=True))
+        thetas = safe_div(reps, reps.sum(axis=2, keepdims=True))
+    else:
+        theta, thetas = full, reps
+    if design.mse:
+        dev = thetas - theta[:, None, :]
+    else:
+        dev = thetas - thetas[:, design.rscales > 0].mean(axis=1, keepdims=True)
+    dev = dev * np.sqrt(design.rscales)[None, :, None]
+    return full, design.scale * np.einsum("grk,grl->gkl", dev, dev)

@@ -1,0 +1,293 @@
+"""Replicate-weight designs agree with R's survey package (``svrepdesign``, ``as.svrepdesign``).
+
+The reference values in tests/reference/survey_reference_replicate.json were computed by
+tests/reference/survey_reference_replicate.R on the CSV files beside it (replicate weights
+exported from R, the bootstrap's included). CI needs no R: the tests only read the files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import estimate as est
+from analysis.design import SurveyDesign
+from analysis.design.replicate import ReplicateDesign, replicate_variance
+from analysis.design.resampling import as_replicate, sylvester_hadamard
+from analysis.errors import DesignError
+from analysis.estimate.crosstab import chisq_test
+from analysis.models.formulas import r_style_name
+from analysis.models.glm import regression
+
+REF = Path(__file__).resolve().parent / "reference"
+RTOL = 1e-9
+ATOL = 1e-12
+
+
+@cache
+def reference() -> dict:
+    return json.loads((REF / "survey_reference_replicate.json").read_text(encoding="utf-8"))
+
+
+@cache
+def frame(name: str) -> pd.DataFrame:
+    return pd.read_csv(REF / name, keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def _list(v) -> list:
+    if v is None:
+        return []
+    return [v] if isinstance(v, str) else list(v)
+
+
+@cache
+def _design(data: str, spec_json: str) -> ReplicateDesign:
+    spec = json.loads(spec_json)
+    df = frame(data)
+    if spec["kind"] == "given":
+        pattern = f"^{spec['repweights']}[0-9]+$"
+        return ReplicateDesign(
+            df,
+            weights=spec["weights"],
+            replicate_weights=pattern,
+            type=spec["type"],
+            rho=spec.get("rho"),
+            scale=spec.get("scale"),
+            rscales=spec.get("rscales"),
+            mse=spec["mse"],
+        )
+    base = SurveyDesign(
+        df,
+        weights=spec["weights"],
+        strata=spec["strata"],
+        psu=spec["psu"],
+        fpc=spec["fpc"],
+        nest=spec["nest"],
+        lonely_psu=spec.get("lonely_psu", "fail"),
+    )
+    return as_replicate(base, spec["type"], rho=spec.get("rho") or 0.0, mse=spec["mse"])
+
+
+def build(case: dict) -> ReplicateDesign:
+    return _design(case["data"], json.dumps(case["design"], sort_keys=True))
+
+
+def run(case: dict, design: ReplicateDesign) -> pd.DataFrame:
+    opts = case["options"] or {}
+    common = dict(by=_list(case["by"]) or None)
+    variables = _list(case["variables"])
+    kind = case["estimator"]
+    if kind == "mean":
+        return est.mean(design, variables, **common)
+    if kind == "total":
+        return est.total(design, variables, **common)
+    if kind == "ratio":
+        return est.ratio(design, variables, opts["denominator"], **common)
+    if kind == "proportion":
+        return est.proportion(design, variables, method=opts.get("method", "logit"), **common)
+    q = opts["q"]
+    return est.quantile(
+        design,
+        variables,
+        q if isinstance(q, float | int) else list(q),
+        qrule=opts.get("qrule", "math"),
+        interval=opts.get("interval", "mean"),
+        **common,
+    )
+
+
+def _key(by: dict, variable, level, q) -> tuple:
+    if isinstance(level, float) and math.isnan(level):
+        level = None  # numeric variables' rows in a table with a categorical one
+    return (
+        tuple(sorted((k, str(v)) for k, v in by.items())),
+        variable,
+        None if level is None else str(level),
+        None if q is None else round(float(q), 12),
+    )
+
+
+CASES = reference()["cases"]
+
+
+def test_reference_records_versions_and_covers_every_type():
+    gen = reference()["generator"]
+    assert gen["survey"] and gen["R"].startswith("R version")
+    kinds = {(c["design"]["kind"], c["design"]["type"]) for c in CASES}
+    for t in ("BRR", "Fay", "JK1", "JKn", "bootstrap"):
+        assert ("given", t) in kinds
+    for t in ("BRR", "Fay", "JK1", "JKn"):
+        assert ("as", t) in kinds
+    assert len(CASES) >= 100
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_matches_r_survey(case):
+    design = build(case)
+    r_design = case["r_design"]
+    assert design.n_replicates == r_design["replicates"]
+    assert design.scale == pytest.approx(r_design["scale"], rel=1e-14)
+    np.testing.assert_allclose(design.rscales, _list(r_design["rscales"]), rtol=1e-14)
+    assert design.df == r_design["degf"]
+    got = run(case, design)
+    by = _list(case["by"])
+    index = {
+        _key({b: rec[b] for b in by}, rec["variable"], rec.get("level"), rec.get("quantile")): rec
+        for rec in got.to_dict("records")
+    }
+    assert len(index) == len(got), "duplicate output rows"
+    # R lists domains with an analysed row; baicun also reports an all-missing cell (n = 0)
+    empty = got[got["n"] == 0]
+    assert empty["estimate"].isna().all()
+    assert len(case["rows"]) == len(got) - len(empty), "R and baicun report different domains"
+    for r in case["rows"]:
+        mine = index[_key(r["by"], r["variable"], r["level"], r["quantile"])]
+        where = f"{case['id']} {r['by']} {r['variable']} {r['level']} {r['quantile']}"
+        assert mine["n"] == r["n"], where
+        assert mine["df"] == r["df"], where
+        for col in ("estimate", "se", "ci_low", "ci_high", "deff"):
+            want = float("nan") if r[col] is None else float(r[col])
+            have = float(mine[col])
+            if col.startswith("ci") and r["se"] is not None and r["se"] < 1e-12:
+                continue  # no variance (a stratum's share): R's qbeta warns and guesses
+            if col.startswith("ci") and r[col] is None and case["estimator"] == "proportion":
+                assert have == mine["estimate"], where  # p is 0 or 1: [p, p]
+                continue
+            if math.isnan(want):
+                assert math.isnan(have), f"{where} {col}: want NaN, got {have}"
+            else:
+                scale = max(1.0, abs(float(mine["estimate"])))
+                assert have == pytest.approx(want, rel=RTOL, abs=ATOL * scale), f"{where} {col}"
+
+
+# ---------------------------------------------------------------------------- behaviour
+@pytest.fixture()
+def strat() -> SurveyDesign:
+    return SurveyDesign(frame("apistrat_replicate.csv"), weights="pw", strata="stype")
+
+
+def test_replicate_variance_follows_svrvar():
+    thetas = np.array([1.0, 2.0, 6.0])
+    rs = np.array([1.0, 0.5, 0.0])  # a replicate with rscale 0 does not move the centre
+    v = replicate_variance(thetas, np.array(2.0), 2.0, rs, False)
+    assert float(v) == pytest.approx(2.0 * (0.25 + 0.5 * 0.25))
+    assert float(replicate_variance(thetas, np.array(2.0), 2.0, rs, True)) == pytest.approx(2.0)
+
+
+def test_sylvester_is_r_hadamard_for_small_designs():
+    h = sylvester_hadamard(6)
+    assert h.shape == (8, 8)
+    signs = 2 * h - 1
+    assert (signs @ signs.T == 8 * np.eye(8)).all()
+
+
+def test_given_and_exported_designs_agree():
+    # BRR replicate columns exported from R = as_replicate() on the same design
+    df = frame("apistrat_replicate.csv")
+    given = ReplicateDesign(df, weights="pw", replicate_weights="^brr_", type="BRR")
+    built = as_replicate(SurveyDesign(df, weights="pw", strata="vstratum", psu="vpsu"), "BRR")
+    np.testing.assert_allclose(given.replicate_weights, built.replicate_weights, rtol=1e-14)
+
+
+def test_bootstrap_is_seeded(strat):
+    a = as_replicate(strat, "bootstrap", replicates=20, seed=3)
+    b = as_replicate(strat, "bootstrap", replicates=20, seed=3)
+    np.testing.assert_array_equal(a.replicate_weights, b.replicate_weights)
+    assert a.n_replicates == 20
+    # every replicate resamples n_h PSUs in each stratum
+    counts = a.replicate_weights / a.weights[:, None]
+    for s in np.unique(strat.strata):
+        rows = strat.strata == s
+        assert (counts[rows].sum(axis=0) == rows.sum()).all()
+    se = est.mean(a, "api00")["se"].iloc[0]
+    taylor = est.mean(strat, "api00")["se"].iloc[0]
+    assert 0.5 * taylor < se < 2 * taylor
+
+
+def test_errors_are_coded(strat):
+    df = frame("apistrat_replicate.csv")
+    with pytest.raises(DesignError, match="DES200"):
+        ReplicateDesign(df, weights="pw", replicate_weights="^nothing", type="BRR")
+    with pytest.raises(DesignError, match="DES202") as err:
+        ReplicateDesign(df, weights="pw", replicate_weights="^fay_", type="Fay")
+    assert "rho" in str(err.value)
+    with pytest.raises(DesignError, match="DES203"):
+        ReplicateDesign(df, weights="pw", replicate_weights="^jkn_", type="JKn")
+    with pytest.raises(DesignError, match="DES204"):
+        as_replicate(strat, "JK1")
+    with pytest.raises(DesignError, match="DES205") as err:
+        as_replicate(strat, "BRR")
+    assert "two PSUs" in str(err.value)
+    bad = df.assign(brr_3=np.where(df.index == 4, np.nan, df["brr_3"]))
+    with pytest.raises(DesignError, match="DES201"):
+        ReplicateDesign(bad, weights="pw", replicate_weights="^brr_", type="BRR")
+
+
+def test_linearised_variance_for_crosstab_and_models():
+    # design.variance() on a replicate design: the replicate variance of linearised totals;
+    # for a total it is exactly the replicate variance of the total.
+    df = frame("apistrat_replicate.csv")
+    d = ReplicateDesign(
+        df, weights="pw", replicate_weights="^jkn_", type="JKn", rscales=np.full(30, 0.5)
+    )
+    y = df["enroll"].to_numpy(dtype=float)
+    v = d.variance(d.weights * y)[0, 0]
+    assert np.sqrt(v) == pytest.approx(est.total(d, "enroll")["se"].iloc[0], rel=1e-12)
+
+
+# ---------------------------------------------------------------------------- svychisq, svyglm
+CHISQ = reference()["chisq"]
+MODELS = reference()["models"]
+
+
+def _close(have, want) -> bool:
+    if want is None:
+        return math.isnan(float(have))
+    return float(have) == pytest.approx(float(want), rel=RTOL, abs=1e-300)
+
+
+@pytest.mark.parametrize("case", CHISQ, ids=[c["id"] for c in CHISQ])
+def test_rao_scott_matches_r_svychisq_on_replicates(case):
+    design = build(case)
+    f = chisq_test(design, case["row"], case["col"], statistic="F").iloc[0]
+    assert _close(f["value"], case["F"]["statistic"]), "F"
+    assert _close(f["ndf"], case["F"]["parameter"]["ndf"]), "ndf"
+    assert _close(f["ddf"], case["F"]["parameter"]["ddf"]), "ddf"
+    assert _close(f["p_value"], case["F"]["p_value"]), "p (F)"
+    c = chisq_test(design, case["row"], case["col"], statistic="Chisq").iloc[0]
+    assert _close(c["pearson"], case["Chisq"]["statistic"]), "X-squared"
+    assert _close(c["p_value"], case["Chisq"]["p_value"]), "p (Chisq)"
+
+
+@pytest.mark.parametrize("case", MODELS, ids=[c["id"] for c in MODELS])
+def test_matches_r_svyglm_on_replicates(case):
+    design = build(case)
+    m = regression(design, case["formula"], family=case["family"])
+    assert m.df == case["df"]
+    assert m.n == case["n"]
+    mine = {r_style_name(rec["term"]): rec for rec in m.coefficients.to_dict("records")}
+    assert sorted(mine) == sorted(r["term_r"] for r in case["coefficients"])
+    for r in case["coefficients"]:
+        got = mine[r["term_r"]]
+        for col in ("estimate", "se", "t", "p_value", "ci_low", "ci_high"):
+            assert _close(got[col], r[col]), f"{case['id']} {r['term_r']} {col}"
+
+
+def test_where_is_a_domain_and_df_rules_apply():
+    case = next(c for c in CASES if c["id"] == "as_jkn_mean_by")
+    design = build(case)
+    by = est.mean(design, "api00", by="awards")
+    sub = est.mean(design, "api00", where=design.data["awards"] == "Yes")
+    yes = by[by["awards"] == "Yes"].iloc[0]
+    for col in ("estimate", "se", "df", "n"):
+        assert sub[col].iloc[0] == pytest.approx(yes[col], rel=1e-12)
+    pooled = est.mean(design.with_df_rule("design"), "api00", by="awards")
+    assert isinstance(design.with_df_rule("design"), ReplicateDesign)
+    assert (pooled["df"] == design.df).all()
+    np.testing.assert_allclose(pooled["se"], by["se"], rtol=1e-12)
