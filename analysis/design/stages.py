@@ -450,8 +450,10 @@ def check_lonely(
                 expected=f"at least two sampled {unit}s per {'stratum' if st.number == 1 else 'unit'}",
                 found=f"{len(names)} with a single {unit}",
                 hint="Choose a lonely-PSU policy as in R's survey.lonely.psu: "
-                "lonely_psu='adjust' (conservative, centres at the grand mean), "
-                "'average', 'certainty' or 'remove'; or merge the stratum with a similar one.",
+                "lonely_psu='adjust' (conservative: R survey 4.1.1's rule, the lonely "
+                "stratum centred at zero), 'adjust_mean' (R survey >= 4.4: centred at the "
+                "average PSU total), 'average', 'certainty' or 'remove'; or merge the "
+                "stratum with a similar one.",
             )
         if lonely_psu == "average" and st.number > 1:
             raise DesignError(

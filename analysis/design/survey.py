@@ -18,8 +18,12 @@ The design follows R's ``survey::svydesign`` for ``survey.design2`` objects:
   within strata, so village "1" of county A and village "1" of county B are two
   PSUs. With ``nest=False`` a PSU label found in two strata is an error.
 * ``lonely_psu`` is R's ``options(survey.lonely.psu=)``: ``"fail"`` (default),
-  ``"remove"``, ``"certainty"``, ``"adjust"`` or ``"average"``. In R,
+  ``"remove"``, ``"certainty"``, ``"adjust"``, ``"adjust_mean"`` or ``"average"``. In R,
   ``"remove"`` and ``"certainty"`` give the same numbers for these designs.
+  ``"adjust"`` is R survey 4.1.1's rule (the lonely stratum's PSU total centred at
+  zero) and stays the default meaning of ``"adjust"``; ``"adjust_mean"`` is the rule of
+  R survey 4.4 and later (centred at the average PSU total across the design's
+  strata), which gives smaller SEs for totals.
 * ``adjust_domain_lonely`` is R's ``options(survey.adjust.domain.lonely=)``.
   With the default ``False``, a stratum that has several PSUs in the design but
   only one *in a domain* is not lonely: the absent PSUs count with zero totals.
@@ -69,7 +73,7 @@ from .variance import SamplingStage, stage_variance, unit_totals
 __all__ = ["DF_RULES", "LONELY_PSU_POLICIES", "SamplingStage", "SurveyDesign"]
 
 #: R's ``survey.lonely.psu`` options.
-LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "average")
+LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "adjust_mean", "average")
 
 #: Degrees-of-freedom rules of domain estimates (:meth:`SurveyDesign.with_df_rule`).
 DF_RULES = ("domain", "design")
@@ -131,8 +135,10 @@ class SurveyDesign:
         sizes (all values >= 1) or sampling fractions (all values <= 1).
     nest : bool
         Relabel PSUs within strata (R's ``nest=TRUE``). Default True.
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "adjust_mean", "average"}
         What to do with strata that have a single PSU (R's ``survey.lonely.psu``).
+        ``"adjust"`` follows R survey 4.1.1 (centre at zero), ``"adjust_mean"`` R survey
+        >= 4.4 (centre at the average PSU total).
     adjust_domain_lonely : bool
         R's ``survey.adjust.domain.lonely``: also apply ``lonely_psu`` to strata
         with a single PSU inside a domain. Default False, as in R.
