@@ -1,0 +1,417 @@
+"""Covariances between the rows of an estimate table, contrasts and differences.
+
+:func:`vcov` returns an estimate table (mean, total, ratio or proportion, with ``by``
+domains) together with the covariance matrix of its estimates, computed from the
+influence values of every row through :meth:`SurveyDesign.variance`, as R's
+``svyby(..., covmat=TRUE)`` and ``vcov()`` do. :func:`contrast` then gives linear
+combinations of the estimates with SEs and intervals (R's ``svycontrast``), and
+:func:`difference` the difference between two rows, its SE, interval and p-value:
+what a report sentence "A is higher than B" needs.
+
+The covariance matrix travels with the table in ``table.attrs["vcov"]`` (a square
+DataFrame labelled by the row labels, see :func:`row_labels`) with the degrees of
+freedom of the intervals in ``table.attrs["df"]``: R's ``degf`` of all the rows any
+estimate of the table uses.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from analysis.design.survey import SurveyDesign
+>>> df = pd.DataFrame({"county": ["A"] * 4 + ["B"] * 4,
+...                    "village": [1, 1, 2, 2, 3, 3, 4, 4],
+...                    "w": [10.0, 10, 12, 12, 8, 8, 9, 9],
+...                    "income": [3.0, 4, 6, 5, 2, 3, 4, 8]})
+>>> d = SurveyDesign(df, weights="w", strata="county", psu="village")
+>>> t = vcov(d, "mean", "income", by="county")
+>>> row_labels(t)
+['A:income', 'B:income']
+>>> diff = difference(t, "A:income", "B:income")
+>>> round(diff.estimate, 4), round(diff.se, 4), round(diff.p_value, 3), diff.higher()
+(0.238, 2.0062, 0.916, False)
+>>> contrast(t, {"A:income": 1, "B:income": -1})[["estimate", "se"]].round(4).values.tolist()
+[[0.238, 2.0062]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..design.domains import column_names, domains
+from ..design.survey import SurveyDesign
+from ..errors import EstimationError
+from .estimators import mean, proportion, ratio, total
+from .intervals import t_quantile
+from .levels import is_categorical, level_codes
+from .tidy import check_design, check_level, numeric_values, variable_rows
+
+__all__ = ["VCOV_STATISTICS", "Difference", "contrast", "difference", "row_labels", "vcov"]
+
+#: The statistics :func:`vcov` covers (quantiles have no linearisation to combine).
+VCOV_STATISTICS = ("mean", "total", "ratio", "proportion")
+
+_FIXED = ("variable", "level", "estimate", "se", "ci_low", "ci_high", "df", "deff", "n")
+
+
+def row_labels(table: pd.DataFrame) -> list[str]:
+    """The label of each row of an estimate table: its ``by`` values, variable and level.
+
+    Joined with ``:`` as R's ``svyby`` names its estimates (``"A:income"``,
+    ``"A:tv:1"``).
+
+    Examples
+    --------
+    >>> row_labels(pd.DataFrame({"county": ["A"], "variable": ["tv"], "level": [1]}))
+    ['A:tv:1']
+    """
+    by = [c for c in table.columns if c not in _FIXED]
+    parts = [table[c].astype(str) for c in by] + [table["variable"].astype(str)]
+    if "level" in table.columns:
+        parts.append(table["level"].astype(str))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + ":" + p
+    return out.tolist()
+
+
+def _influence_columns(
+    design: SurveyDesign,
+    table: pd.DataFrame,
+    statistic: str,
+    names: list[str],
+    denominator: str | None,
+    by: Any,
+    where: Any,
+    na_rm: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(n, k)`` influence values of the table's rows (zero outside each row's domain)
+    and the ``(n,)`` mask of the rows any estimate uses."""
+    dom = domains(design, by, where)
+    g = dom.n_domains
+    w = design.weights
+    est = table["estimate"].to_numpy(dtype=np.float64)
+    cols: list[np.ndarray] = []
+    used = np.zeros(design.n_rows, dtype=bool)
+    pos = 0
+
+    def spread(codes: np.ndarray, per_domain: np.ndarray) -> np.ndarray:
+        return np.append(per_domain, 0.0)[np.where(codes >= 0, codes, g)]
+
+    def add(codes: np.ndarray, z: np.ndarray) -> None:
+        for d in range(g):
+            cols.append(np.where(codes == d, z, 0.0))
+
+    for name in names:
+        if statistic == "proportion" or (
+            statistic == "total" and is_categorical(design.data[name])
+        ):
+            lev, levels = level_codes(design, name)
+            rows = variable_rows(design, dom, lev < 0, na_rm, name)
+            codes = rows.codes
+            m = len(levels)
+            share = est[pos : pos + g * m].reshape(g, m)
+            for d in range(g):
+                inside = codes == d
+                for j in range(m):
+                    hit = (lev == j).astype(np.float64)
+                    if statistic == "total":
+                        z = w * hit
+                    else:
+                        z = w * (hit - share[d, j]) / rows.size[d]
+                    cols.append(np.where(inside, z, 0.0))
+            pos += g * m
+        elif statistic == "ratio":
+            y = numeric_values(design, name, "ratio")
+            x = numeric_values(design, denominator, "ratio")  # type: ignore[arg-type]
+            rows = variable_rows(design, dom, np.isnan(y) | np.isnan(x), na_rm, name)
+            codes = rows.codes
+            tx = rows.dot(w, np.where(codes >= 0, x, 0.0))
+            r = spread(codes, est[pos : pos + g])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                z = w * (y - r * x) / spread(codes, tx)
+            add(codes, z)
+            pos += g
+        else:
+            y = numeric_values(design, name, statistic)
+            rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
+            codes = rows.codes
+            if statistic == "total":
+                z = w * y
+            else:
+                z = w * (y - spread(codes, est[pos : pos + g])) / spread(codes, rows.size)
+            add(codes, z)
+            pos += g
+        used |= codes >= 0
+    z = np.column_stack(cols)
+    return np.where(np.isfinite(z), z, 0.0), used
+
+
+def vcov(
+    design: SurveyDesign,
+    statistic: str,
+    variables: str | Sequence[str],
+    *,
+    denominator: str | None = None,
+    by: str | Sequence[str] | None = None,
+    where: Any = None,
+    na_rm: bool = True,
+    ci_level: float = 0.95,
+    method: str = "logit",
+) -> pd.DataFrame:
+    """An estimate table with the covariance matrix of its estimates.
+
+    Parameters
+    ----------
+    design : SurveyDesign
+    statistic : {"mean", "total", "ratio", "proportion"}
+        The estimator (as :func:`~analysis.estimate.estimators.mean` etc.).
+    variables : str or list of str
+        The analysed columns (numerators of a ratio).
+    denominator : str, optional
+        The denominator of ``statistic="ratio"``.
+    by, where, na_rm, ci_level
+        As in :func:`~analysis.estimate.estimators.mean`.
+    method : str
+        The interval of proportions (as :func:`~analysis.estimate.estimators.proportion`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The estimator's table; ``attrs["vcov"]`` holds the ``(k, k)`` covariance matrix
+        labelled by :func:`row_labels` (R's ``vcov(svyby(..., covmat=TRUE))``) and
+        ``attrs["df"]`` the degrees of freedom of contrasts.
+
+    Raises
+    ------
+    EstimationError
+        ``EST520`` for another statistic (quantiles have no covariances), ``EST521`` for
+        a ratio without a denominator.
+    """
+    design = check_design(design)
+    check_level(ci_level)
+    if statistic not in VCOV_STATISTICS:
+        raise EstimationError(
+            "EST520",
+            f"vcov() cannot give covariances of {statistic!r} estimates",
+            expected=" / ".join(VCOV_STATISTICS),
+            found=repr(statistic),
+            hint="Covariances come from linearised estimators; quantiles have none (as in R).",
+        )
+    if (statistic == "ratio") != (denominator is not None):
+        raise EstimationError(
+            "EST521",
+            "a denominator goes with statistic='ratio' and only with it",
+            expected="vcov(design, 'ratio', 'income', denominator='members')",
+            found=f"statistic={statistic!r}, denominator={denominator!r}",
+            hint="Pass denominator= for ratios, and leave it out for other statistics.",
+        )
+    names = column_names(design, variables, "variable")
+    opts = dict(by=by, where=where, na_rm=na_rm, ci_level=ci_level)
+    if statistic == "mean":
+        table = mean(design, names, **opts)
+    elif statistic == "total":
+        table = total(design, names, **opts)
+    elif statistic == "ratio":
+        table = ratio(design, names, denominator, **opts)  # type: ignore[arg-type]
+    else:
+        table = proportion(design, names, method=method, **opts)
+    z, used = _influence_columns(design, table, statistic, names, denominator, by, where, na_rm)
+    v = np.atleast_2d(design.variance(z))
+    labels = row_labels(table)
+    table.attrs["vcov"] = pd.DataFrame(v, index=labels, columns=labels)
+    _, df = design.domain_sizes(np.where(used, 0, -1), 1)
+    table.attrs["df"] = int(df[0])
+    return table
+
+
+def _table_vcov(table: Any) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    if not isinstance(table, pd.DataFrame) or "vcov" not in table.attrs:
+        raise EstimationError(
+            "EST522",
+            "the table carries no covariance matrix",
+            expected="a table made by estimate.vcov()",
+            found=type(table).__name__,
+            hint="Make the table with vcov(design, 'mean', 'income', by='county') instead of "
+            "mean(...): contrasts need the covariances between its rows.",
+        )
+    v = table.attrs["vcov"]
+    labels = list(v.index)
+    if len(labels) != len(table):
+        raise EstimationError(
+            "EST522",
+            "the table's rows no longer match its covariance matrix",
+            expected=f"{len(labels)} rows, as made by vcov()",
+            found=f"{len(table)} rows",
+            hint="Contrast the table vcov() returned, before filtering or sorting its rows.",
+        )
+    return (
+        table["estimate"].to_numpy(dtype=np.float64),
+        v.to_numpy(dtype=np.float64),
+        labels,
+        int(table.attrs.get("df", 0)),
+    )
+
+
+def _weights_matrix(weights: Any, labels: list[str]) -> tuple[np.ndarray, list[str]]:
+    k = len(labels)
+    if isinstance(weights, Mapping) and not all(isinstance(v, Mapping) for v in weights.values()):
+        weights = {"contrast": weights}
+    if isinstance(weights, Mapping):
+        names = [str(n) for n in weights]
+        rows = []
+        for combo in weights.values():
+            row = np.zeros(k)
+            for label, coef in combo.items():
+                if label not in labels:
+                    raise EstimationError(
+                        "EST523",
+                        f"the contrast names a row {label!r} the table does not have",
+                        expected="row labels of the table (estimate.row_labels(table))",
+                        found=repr(label),
+                        hint=f"Use one of {labels[:8]}{' ...' if k > 8 else ''}.",
+                    )
+                row[labels.index(label)] = float(coef)
+            rows.append(row)
+        return np.vstack(rows), names
+    mat = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    if mat.ndim != 2 or mat.shape[1] != k:
+        raise EstimationError(
+            "EST523",
+            "the contrast weights do not match the rows of the table",
+            expected=f"{k} weights per contrast (one per row)",
+            found=f"shape {np.shape(weights)}",
+            hint="Give one coefficient per row, or a dict {row label: coefficient}.",
+        )
+    return mat, [f"contrast {i + 1}" for i in range(mat.shape[0])]
+
+
+def contrast(table: pd.DataFrame, weights: Any, *, ci_level: float = 0.95) -> pd.DataFrame:
+    """Linear combinations of the estimates of a table, with SEs (R's ``svycontrast``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table made by :func:`vcov`.
+    weights : sequence, 2-D array or dict
+        One coefficient per row (a contrast), several such rows, ``{row label:
+        coefficient}`` (rows left out count 0), or ``{name: {row label: coefficient}}``
+        for several named contrasts.
+    ci_level : float
+        Confidence level of the t interval (``df`` from ``table.attrs["df"]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``contrast, estimate, se, ci_low, ci_high, df, p_value`` (two-sided test of zero).
+    """
+    level = check_level(ci_level)
+    est, v, labels, df = _table_vcov(table)
+    mat, names = _weights_matrix(weights, labels)
+    value = mat @ est
+    var = np.einsum("ij,jk,ik->i", mat, v, mat)
+    se = np.sqrt(np.maximum(var, 0.0))
+    q = float(t_quantile(0.5 + level / 2, df)) if df > 0 else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.abs(value) / se
+    p = _two_sided(t, df)
+    return pd.DataFrame(
+        {
+            "contrast": names,
+            "estimate": value,
+            "se": se,
+            "ci_low": value - q * se,
+            "ci_high": value + q * se,
+            "df": df,
+            "p_value": p,
+        }
+    )
+
+
+def _two_sided(t: np.ndarray, df: int) -> np.ndarray:
+    from scipy import special
+
+    if df <= 0:
+        return np.full(np.shape(t), np.nan)
+    with np.errstate(invalid="ignore"):
+        return special.betainc(df / 2.0, 0.5, df / (df + t * t))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The difference ``first - second`` between two estimates of one table.
+
+    Attributes
+    ----------
+    first, second : str
+        The row labels compared.
+    estimate, se, ci_low, ci_high : float
+        The difference, its SE and t interval.
+    df : int
+        Degrees of freedom of the interval and test.
+    p_value : float
+        Two-sided p-value of "no difference".
+    """
+
+    first: str
+    second: str
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    df: int
+    p_value: float
+
+    def higher(self, alpha: float = 0.05) -> bool:
+        """True when ``first`` is significantly higher than ``second`` at level ``alpha``."""
+        return bool(self.estimate > 0 and self.p_value < alpha)
+
+
+def difference(
+    table: pd.DataFrame, first: str | int, second: str | int, *, ci_level: float = 0.95
+) -> Difference:
+    """Difference between two rows of a :func:`vcov` table (e.g. two counties).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    first, second : str or int
+        Row labels (:func:`row_labels`) or positions.
+    ci_level : float
+
+    Returns
+    -------
+    Difference
+    """
+    _, _, labels, _ = _table_vcov(table)
+    picked = []
+    for which in (first, second):
+        if isinstance(which, (int, np.integer)) and not isinstance(which, bool):
+            if not -len(labels) <= int(which) < len(labels):
+                raise EstimationError(
+                    "EST523",
+                    f"row {which} is not in the table",
+                    expected=f"a position 0..{len(labels) - 1}",
+                    found=repr(which),
+                    hint="Name the rows by their labels (estimate.row_labels(table)).",
+                )
+            picked.append(labels[int(which)])
+        else:
+            picked.append(str(which))
+    combo = {picked[0]: 1.0}
+    combo[picked[1]] = combo.get(picked[1], 0.0) - 1.0
+    res = contrast(table, {"difference": combo}, ci_level=ci_level)
+    r = res.iloc[0]
+    return Difference(
+        picked[0],
+        picked[1],
+        float(r["estimate"]),
+        float(r["se"]),
+        float(r["ci_low"]),
+        float(r["ci_high"]),
+        int(r["df"]),
+        float(r["p_value"]),
+    )
