@@ -16,7 +16,7 @@ import pytest
 
 from analysis import estimate as est
 from analysis.design.survey import SurveyDesign
-from analysis.estimate.contrasts import contrast, difference, row_labels, vcov
+from analysis.estimate.contrasts import contrast, row_labels, vcov
 from analysis.estimate.crosstab import chisq_test
 
 REF = Path(__file__).resolve().parent / "reference"
@@ -114,3 +114,20 @@ def test_wald_tests_match_r(case_id):
     for key in ("value", "ndf", "ddf", "p_value"):
         expected = float(np.ravel(case[key])[0])
         assert r[key] == pytest.approx(expected, rel=RTOL), key
+
+
+# ---------------------------------------------------------------- likelihood intervals
+@pytest.mark.parametrize("index", range(len(reference()["likelihood"])))
+def test_likelihood_interval_matches_r(index):
+    case = reference()["likelihood"][index]
+    design = build(case)
+    by = _list(case["by"]) or None
+    table = est.proportion(
+        design, case["variable"], by=by, method="likelihood", ci_level=case["ci_level"]
+    )
+    table = table[table["level"].astype(str) == case["level"]]
+    if by:
+        table = table[table[by[0]].astype(str) == case["cell"]]
+    row = table.iloc[0]
+    assert row["estimate"] == pytest.approx(case["estimate"], rel=RTOL)
+    assert [row["ci_low"], row["ci_high"]] == pytest.approx(case["ci"], rel=RTOL)

@@ -318,11 +318,12 @@ def proportion(
         pandas Categorical reports every category, including unobserved ones (0).
     by, where, na_rm, ci_level
         As in :func:`mean`.
-    method : {"logit", "wald", "beta", "xlogit", "asin"}
+    method : {"logit", "wald", "beta", "xlogit", "asin", "likelihood"}
         Confidence interval, as R's ``svyciprop(method=)``: ``"logit"`` (R's
         default, from the design-based logistic fit), ``"wald"`` (R's ``"mean"``:
         estimate +- t SE), ``"beta"`` (Korn-Graubard-type, with an effective sample
-        size), ``"xlogit"`` (Wald on the logit scale) and ``"asin"``.
+        size), ``"xlogit"`` (Wald on the logit scale), ``"asin"`` and ``"likelihood"``
+        (profile likelihood of the logistic fit, scaled to the design variance).
         Levels with an estimate of exactly 0 or 1 get the interval ``[p, p]``.
 
     Returns
@@ -338,7 +339,8 @@ def proportion(
             f"unknown confidence interval method {method!r} for proportions",
             expected=" / ".join(m for m in PROPORTION_METHODS if m != "mean"),
             found=repr(method),
-            hint="Use method='logit' (R's default), 'wald', 'beta', 'xlogit' or 'asin'.",
+            hint="Use method='logit' (R's default), 'wald', 'beta', 'xlogit', 'asin' or "
+            "'likelihood'.",
         )
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
