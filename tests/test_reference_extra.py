@@ -131,3 +131,42 @@ def test_likelihood_interval_matches_r(index):
     row = table.iloc[0]
     assert row["estimate"] == pytest.approx(case["estimate"], rel=RTOL)
     assert [row["ci_low"], row["ci_high"]] == pytest.approx(case["ci"], rel=RTOL)
+
+
+# ---------------------------------------------------------------- logit calibration
+@pytest.mark.parametrize("case_id", _ids("calibration"))
+def test_logit_calibration_matches_r(case_id):
+    from analysis.weighting import calibrate
+
+    case = _case("calibration", case_id)
+    design = build(case)
+    formula = case["formula"].lstrip("~")
+    formula = formula.replace("stype", "C(stype)").replace("county", "C(county)")
+    cal = calibrate(
+        design, formula, list(case["population"].values()), calfun="logit", bounds=case["bounds"]
+    )
+    np.testing.assert_allclose(cal.weights, case["weights"], rtol=RTOL)
+    lo, hi = case["bounds"]
+    ratio = cal.weights / design.weights
+    assert (ratio > lo).all() and (ratio < hi).all()
+    variables = _list(case["variables"])
+    m = est.mean(cal, variables)
+    t = est.total(cal, variables)
+    np.testing.assert_allclose(m["estimate"], case["mean"], rtol=RTOL)
+    # (the mean of a calibration variable is fixed: R and baicun give SEs of ~1e-16 there)
+    np.testing.assert_allclose(m["se"], case["mean_se"], rtol=RTOL, atol=1e-12)
+    np.testing.assert_allclose(t["estimate"], case["total"], rtol=RTOL)
+    np.testing.assert_allclose(t["se"], case["total_se"], rtol=RTOL, atol=1e-8)
+
+
+def test_logit_calibration_needs_bounds_around_one():
+    from analysis.errors import WeightingError
+    from analysis.weighting import calibrate
+
+    case = _case("calibration", "clus1_stype_enroll")
+    design = build(case)
+    for bounds in (None, (0.5, np.inf), (1.2, 3.0)):
+        with pytest.raises(WeightingError) as info:
+            calibrate(design, "C(stype)", [6194, 755, 1018], calfun="logit", bounds=bounds)
+        assert info.value.code == "WGT020"
+        assert "logit calibration needs finite bounds around 1" in str(info.value)
