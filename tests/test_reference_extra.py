@@ -170,3 +170,27 @@ def test_logit_calibration_needs_bounds_around_one():
             calibrate(design, "C(stype)", [6194, 755, 1018], calfun="logit", bounds=bounds)
         assert info.value.code == "WGT020"
         assert "logit calibration needs finite bounds around 1" in str(info.value)
+
+
+# ---------------------------------------------------------------- zero weights
+@pytest.mark.parametrize("index", range(len(reference()["zero_weights"])))
+def test_zero_weights_match_r(index):
+    case = reference()["zero_weights"][index]
+    design = build(case)
+    by = _list(case["by"]) or None
+    kind = case["estimator"]
+    if kind == "proportion":
+        table = est.proportion(design, case["variable"], by=by, method="beta")
+    else:
+        table = getattr(est, kind)(design, case["variable"], by=by)
+    if by:
+        table = table[table[by[0]] == case["cell"]]
+    if kind == "proportion":
+        assert table["level"].tolist() == _list(case["levels"])
+    np.testing.assert_allclose(table["estimate"], np.ravel(case["estimate"]), rtol=RTOL)
+    np.testing.assert_allclose(table["se"], np.ravel(case["se"]), rtol=RTOL)
+    np.testing.assert_allclose(table["deff"], np.ravel(case["deff"]), rtol=RTOL)
+    assert (table["df"] == case["df"]).all()
+    assert (table["n"] == case["n"]).all()
+    ci = np.array(case["ci"], dtype=float).reshape(len(table), 2)
+    np.testing.assert_allclose(table[["ci_low", "ci_high"]].to_numpy(), ci, rtol=RTOL)

@@ -180,6 +180,7 @@ class SurveyDesign:
         "_unit",
         "_weights",
         "_weights_column",
+        "_zero_weights",
     )
 
     def __init__(
@@ -362,6 +363,7 @@ class SurveyDesign:
         # ---- weights
         w = read_weights(data, weights, fpc_cols, unit_codes, scodes, n_units)
         set_(self, "_weights", readonly(w))
+        set_(self, "_zero_weights", bool((w == 0).any()))
 
         # ---- stages used for variance
         if n_psu == 1 and strata is None:
@@ -465,6 +467,11 @@ class SurveyDesign:
     def adjust_domain_lonely(self) -> bool:
         """Whether lonely PSUs arising only in domains get the lonely-PSU policy."""
         return self._adjust_domain_lonely
+
+    @property
+    def has_zero_weights(self) -> bool:
+        """True when some rows of the sampled design have weight 0 (kept as R keeps them)."""
+        return self._zero_weights
 
     @property
     def is_calibrated(self) -> bool:
@@ -587,7 +594,8 @@ class SurveyDesign:
         """Rows with non-zero weight and degrees of freedom of each domain.
 
         ``df`` is R's ``degf`` of the subset design: PSUs minus strata among the
-        rows of the domain with non-zero weight. A design made by
+        rows of the domain with non-zero weight (rows of weight 0 keep their PSU in the
+        variance, but not in ``degf``, as in R). A design made by
         :meth:`with_df_rule` ``("design")`` gives every domain the ``degf`` of all the rows
         in any domain, as srvyr and REACH's analysistools do.
 
@@ -611,10 +619,11 @@ class SurveyDesign:
         return self._domain_sizes(codes, n_domains)
 
     def _domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
-        if n_domains == 1 and not self._calibration and codes.min() >= 0:
+        plain = not (self._calibration or self._zero_weights)
+        if n_domains == 1 and plain and codes.min() >= 0:
             return np.array([self.n_rows], dtype=np.int64), np.array([self.df], dtype=np.int64)
         inside = codes >= 0
-        if self._calibration:
+        if not plain:  # R's degf and counts leave out rows of weight 0
             inside = inside & (self._weights != 0)
         n_psu = self.n_psu
         size = n_domains * n_psu

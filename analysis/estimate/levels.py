@@ -161,7 +161,10 @@ def rows_present(design: SurveyDesign, rows: DomainRows) -> np.ndarray:
     """R's ``nrow(subset)``: the domain's rows (every row for calibrated designs)."""
     if design.is_calibrated:
         return np.full(rows.n_domains, float(design.n_rows))
-    return rows.n.astype(np.float64)  # uncalibrated designs have no zero weights
+    if design.has_zero_weights:  # rows of weight 0 stay in R's subset
+        inside = rows.codes >= 0
+        return np.bincount(rows.codes[inside], minlength=rows.n_domains).astype(np.float64)
+    return rows.n.astype(np.float64)
 
 
 def _level_unit_totals(
