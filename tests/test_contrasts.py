@@ -71,3 +71,19 @@ def test_errors(design):
     err = _code(lambda: est.contrast(t, {"C:y": 1}))
     assert err.code == "EST523" and "'C:y'" in err.message
     assert _code(lambda: est.difference(t, 0, 5)).code == "EST523"
+
+
+def test_constant_variable_has_exactly_zero_se(design):
+    frame = design.data.assign(c=0.7, one="x")
+    d = SurveyDesign(frame, weights="w", strata="county", psu="village")
+    for by in (None, "county"):
+        m = est.mean(d, "c", by=by)
+        assert (m["se"] == 0).all() and m["deff"].isna().all()
+        assert (m["ci_low"] == m["estimate"]).all()
+        p = est.proportion(d, "one", by=by)
+        assert (p["estimate"] == 1).all() and (p["se"] == 0).all() and p["deff"].isna().all()
+    # a variable constant in one domain only
+    frame = design.data.assign(c=np.where(design.data["county"] == "A", 0.3, design.data["y"]))
+    m = est.mean(SurveyDesign(frame, weights="w", strata="county", psu="village"), "c", by="county")
+    assert m["se"].tolist()[0] == 0 and m["se"].tolist()[1] > 0
+    assert np.isnan(m["deff"].iloc[0]) and m["deff"].iloc[1] > 0

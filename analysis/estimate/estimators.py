@@ -65,6 +65,7 @@ from .tidy import (
     check_design,
     check_level,
     concat,
+    constant_domains,
     describe_domain,
     numeric_values,
     safe_div,
@@ -149,8 +150,11 @@ def mean(
         rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
         _, ybar, we, ss = _centred(design, rows, y)
         v = _variance(design, we, rows, rows.size)  # influence: w (y - ybar) / W
+        const = constant_domains(rows, we, ss)
         del we
         deff = srs_deff(v, ss, rows.size, rows.n, 1.0)
+        if const.any():  # exactly: SE 0 and no design effect (R: rounding noise)
+            v, deff = np.where(const, 0.0, v), np.where(const, np.nan, deff)
         tables.append(
             tidy_table(dom, name, _result(ybar, np.sqrt(v), rows.df, level, deff, rows.n))
         )

@@ -111,6 +111,10 @@ def level_table(
     counts, variance = _level_variances(design, rows, lev_codes, n_lev)
     size = rows.size
     p = safe_div(counts, size[:, None])
+    # a domain whose rows all have one level: shares exactly 0 and 1, SE 0, no deff
+    single = (counts > 0).sum(axis=1) == 1
+    if single.any():
+        p[single] = counts[single] > 0
     n, df = rows.n, rows.df
     if kind == "total":
         est = counts
@@ -126,6 +130,9 @@ def level_table(
         svyvar = p * (1 - p) * nn / (nn - 1)  # R's svyvar of the level indicator
         deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
     deff = np.where(sz < nn, np.nan, deff)
+    if kind == "proportion" and single.any():
+        se[single] = 0.0
+        deff[single] = np.nan
     if kind == "total":
         lo, hi = t_interval(est, se, df[:, None], level)
     elif method in ("wald", "mean"):
