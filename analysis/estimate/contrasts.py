@@ -43,6 +43,7 @@ import pandas as pd
 
 from ..design.domains import column_names, domains
 from ..design.survey import SurveyDesign
+from ..design.variance import UnitTotals, stage_variance
 from ..errors import EstimationError
 from .estimators import mean, proportion, ratio, total
 from .intervals import t_quantile
@@ -88,66 +89,108 @@ def _influence_columns(
     where: Any,
     na_rm: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(n, k)`` influence values of the table's rows (zero outside each row's domain)
-    and the ``(n,)`` mask of the rows any estimate uses."""
+    """Covariance matrix from the influence values of the table's rows, and the ``(n,)``
+    mask of the rows any estimate uses.
+
+    Every estimate linearises as ``z = (a - c b) / s`` on its domain's rows: ``a = w y``,
+    ``b = w`` (or ``w x`` for ratios, none for totals), ``c`` the domain's estimate and
+    ``s`` its weighted size (or denominator total). Uncalibrated designs reduce ``a`` and
+    ``b`` to totals per (sampling unit, domain) with two bincounts, so the ``(n, k)``
+    matrix is never formed; calibrated designs need it for their residualisation.
+    """
     dom = domains(design, by, where)
     g = dom.n_domains
     w = design.weights
     est = table["estimate"].to_numpy(dtype=np.float64)
-    cols: list[np.ndarray] = []
+    blocks: list[np.ndarray] = []  # (units or rows, k of the variable), in table order
     used = np.zeros(design.n_rows, dtype=bool)
     pos = 0
-
-    def spread(codes: np.ndarray, per_domain: np.ndarray) -> np.ndarray:
-        return np.append(per_domain, 0.0)[np.where(codes >= 0, codes, g)]
-
-    def add(codes: np.ndarray, z: np.ndarray) -> None:
-        for d in range(g):
-            cols.append(np.where(codes == d, z, 0.0))
-
     for name in names:
         if statistic == "proportion" or (
             statistic == "total" and is_categorical(design.data[name])
         ):
             lev, levels = level_codes(design, name)
             rows = variable_rows(design, dom, lev < 0, na_rm, name)
-            codes = rows.codes
             m = len(levels)
             share = est[pos : pos + g * m].reshape(g, m)
-            for d in range(g):
-                inside = codes == d
-                for j in range(m):
-                    hit = (lev == j).astype(np.float64)
-                    if statistic == "total":
-                        z = w * hit
-                    else:
-                        z = w * (hit - share[d, j]) / rows.size[d]
-                    cols.append(np.where(inside, z, 0.0))
+            per_level = []
+            for j in range(m):
+                a = w * (lev == j)
+                if statistic == "total":
+                    per_level.append(_reduce(design, rows.codes, g, a, None, None, None))
+                else:
+                    per_level.append(_reduce(design, rows.codes, g, a, w, share[:, j], rows.size))
+            # table order: domains outer, levels inner
+            blocks.append(np.stack(per_level, axis=2).reshape(per_level[0].shape[0], g * m))
             pos += g * m
         elif statistic == "ratio":
             y = numeric_values(design, name, "ratio")
             x = numeric_values(design, denominator, "ratio")  # type: ignore[arg-type]
             rows = variable_rows(design, dom, np.isnan(y) | np.isnan(x), na_rm, name)
-            codes = rows.codes
-            tx = rows.dot(w, np.where(codes >= 0, x, 0.0))
-            r = spread(codes, est[pos : pos + g])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                z = w * (y - r * x) / spread(codes, tx)
-            add(codes, z)
+            tx = rows.dot(w, np.where(rows.codes >= 0, x, 0.0))
+            blocks.append(_reduce(design, rows.codes, g, w * y, w * x, est[pos : pos + g], tx))
             pos += g
         else:
             y = numeric_values(design, name, statistic)
             rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
-            codes = rows.codes
             if statistic == "total":
-                z = w * y
+                blocks.append(_reduce(design, rows.codes, g, w * y, None, None, None))
             else:
-                z = w * (y - spread(codes, est[pos : pos + g])) / spread(codes, rows.size)
-            add(codes, z)
+                blocks.append(
+                    _reduce(design, rows.codes, g, w * y, w, est[pos : pos + g], rows.size)
+                )
             pos += g
-        used |= codes >= 0
-    z = np.column_stack(cols)
-    return np.where(np.isfinite(z), z, 0.0), used
+        used |= rows.codes >= 0
+    z = np.concatenate(blocks, axis=1)
+    if design.is_calibrated:
+        return np.atleast_2d(design.variance(z)), used
+    n_units = design.stages[-1].n_units
+    totals = UnitTotals(np.zeros(n_units, dtype=np.intp), np.arange(n_units), z, 1)
+    v = stage_variance(
+        design.stages,
+        totals,
+        lonely_psu=design.lonely_psu,
+        adjust_domain_lonely=design.adjust_domain_lonely,
+    )
+    return v[0], used
+
+
+def _reduce(
+    design: SurveyDesign,
+    codes: np.ndarray,
+    g: int,
+    a: np.ndarray,
+    b: np.ndarray | None,
+    centre: np.ndarray | None,
+    scale: np.ndarray | None,
+) -> np.ndarray:
+    """``(a - centre[d] b) / scale[d]`` on the rows of each domain ``d`` (0 elsewhere):
+    ``(n_units, g)`` unit totals for uncalibrated designs, ``(n, g)`` rows otherwise."""
+    inside = codes >= 0
+    if design.is_calibrated:
+        d = np.where(inside, codes, 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z = a if b is None else a - centre[d] * b  # type: ignore[index]
+            if scale is not None:
+                z = z / scale[d]
+        out = np.zeros((design.n_rows, g))
+        out[np.flatnonzero(inside), codes[inside]] = z[inside]
+        return np.where(np.isfinite(out), out, 0.0)
+    n_units = design.stages[-1].n_units
+    size = n_units * g
+    key = np.where(inside, design.unit_codes * g + codes, size)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        v = np.where(inside, values, 0.0)
+        return np.bincount(key, weights=v, minlength=size + 1)[:size].reshape(n_units, g)
+
+    out = total(a)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if b is not None:
+            out = out - total(b) * centre[None, :]  # type: ignore[index]
+        if scale is not None:
+            out = out / scale[None, :]
+    return np.where(np.isfinite(out), out, 0.0)
 
 
 def vcov(
@@ -219,8 +262,7 @@ def vcov(
         table = ratio(design, names, denominator, **opts)  # type: ignore[arg-type]
     else:
         table = proportion(design, names, method=method, **opts)
-    z, used = _influence_columns(design, table, statistic, names, denominator, by, where, na_rm)
-    v = np.atleast_2d(design.variance(z))
+    v, used = _influence_columns(design, table, statistic, names, denominator, by, where, na_rm)
     labels = row_labels(table)
     table.attrs["vcov"] = pd.DataFrame(v, index=labels, columns=labels)
     _, df = design.domain_sizes(np.where(used, 0, -1), 1)
