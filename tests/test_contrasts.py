@@ -87,3 +87,13 @@ def test_constant_variable_has_exactly_zero_se(design):
     m = est.mean(SurveyDesign(frame, weights="w", strata="county", psu="village"), "c", by="county")
     assert m["se"].tolist()[0] == 0 and m["se"].tolist()[1] > 0
     assert np.isnan(m["deff"].iloc[0]) and m["deff"].iloc[1] > 0
+
+
+def test_difference_reads_as_a_sentence(design):
+    from analysis.format import difference_phrase
+
+    t = est.vcov(design, "proportion", "tv", by="county")
+    d = est.difference(t, "A:tv:有", "B:tv:有")
+    text = difference_phrase("A县", "B县", d.estimate, d.significant())
+    assert text == ("A县与B县差异不显著" if not d.significant() else text)
+    assert difference_phrase("A县", "B县", 0.2, True) == "A县比B县高20.0个百分点"

@@ -407,9 +407,17 @@ class Difference:
     df: int
     p_value: float
 
+    def significant(self, alpha: float = 0.05) -> bool:
+        """True when the difference is significant at level ``alpha`` (two-sided)."""
+        return bool(self.p_value < alpha)
+
     def higher(self, alpha: float = 0.05) -> bool:
-        """True when ``first`` is significantly higher than ``second`` at level ``alpha``."""
-        return bool(self.estimate > 0 and self.p_value < alpha)
+        """True when ``first`` is significantly higher than ``second`` at level ``alpha``.
+
+        For the sentence, :func:`analysis.format.difference_phrase` takes
+        ``(first, second, estimate, significant())``.
+        """
+        return bool(self.estimate > 0 and self.significant(alpha))
 
 
 def difference(
