@@ -422,7 +422,8 @@ def quantile(
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
     g = dom.n_domains
-    w_r = 1.0 / (1.0 / design.weights)  # R stores 1/w and works with 1/(1/w)
+    with np.errstate(divide="ignore"):  # (weights of 0: 1 / inf = 0, as in R)
+        w_r = 1.0 / (1.0 / design.weights)  # R stores 1/w and works with 1/(1/w)
     tables = []
     alpha = 1 - level
     for name in names:

@@ -161,7 +161,7 @@ add_contrast("vhl_adjust_total_by_ethnicity", "village_households_lonely", S_vhl
 chisq_cases <- list()
 add_chisq <- function(id, dataset, spec, row, col) {
   des <- make_design(datasets[[dataset]], spec)
-  for (st in c("Wald", "adjWald")) {
+  for (st in c("Wald", "adjWald", if (grepl("w0", id)) c("F", "Chisq"))) {
     t <- svychisq(fml(c(row, col)), des, statistic = st)
     chisq_cases[[length(chisq_cases) + 1]] <<- list(
       id = paste0(id, "_", st), data = dataset, design = spec, row = row, col = col,
@@ -174,6 +174,9 @@ add_chisq("clus1_schwide_stype", "apiclus1", S_clus1, "sch.wide", "stype")
 add_chisq("clus1_ps_schwide_awards", "apiclus1", S_clus1_ps, "sch.wide", "awards")
 add_chisq("vh2_county_broadband", "village_households", S_vh2, "county", "broadband")
 add_chisq("vh1_participation_ethnicity", "village_households", S_vh1, "participation",
+          "ethnicity")
+add_chisq("vh1_w0_county_broadband", "village_households", S_vh1_w0, "county", "broadband")
+add_chisq("vh1_w0_participation_ethnicity", "village_households", S_vh1_w0, "participation",
           "ethnicity")
 
 # ------------------------------------------------------------------ likelihood intervals
@@ -229,6 +232,17 @@ add_zero <- function(id, spec, estimator, variable, by = character(0)) {
   for (cell in cells) {
     sub <- if (length(by)) des[vh[[by]] == cell, ] else des
     sub <- sub[!is.na(sub$variables[[variable]]), ]
+    if (estimator == "quantile") {
+      r <- svyquantile(fml(variable), sub, 0.5, ci = TRUE, qrule = "math",
+                       interval.type = "mean")[[1]]
+      levels_ <- NULL
+      ci <- list(as.vector(r[1, c("ci.2.5", "ci.97.5")]))
+      zero_cases[[length(zero_cases) + 1]] <<- list(
+        id = id, data = "village_households", design = spec, estimator = estimator,
+        variable = variable, by = by, cell = cell, levels = NULL, estimate = r[1, "quantile"],
+        se = r[1, "se"], deff = NULL, df = degf(sub), n = sum(weights(sub) != 0), ci = ci)
+      next
+    }
     if (estimator == "proportion") {
       x <- factor(sub$variables[[variable]])
       sub$variables$.f <- x
@@ -256,6 +270,8 @@ add_zero("vh1_w0_mean_by", S_vh1_w0, "mean", "income", by = "county")
 add_zero("vh1_w0_total_by", S_vh1_w0, "total", "members", by = "county")
 add_zero("vh2_w0_mean", S_vh2_w0, "mean", "income")
 add_zero("vh2_w0_proportion_by", S_vh2_w0, "proportion", "broadband", by = "county")
+add_zero("vh1_w0_median", S_vh1_w0, "quantile", "income")
+add_zero("vh1_w0_median_by", S_vh1_w0, "quantile", "build_year", by = "county")
 
 # ------------------------------------------------------------------ output
 out <- list(
