@@ -48,6 +48,7 @@ __all__ = [
     "ci",
     "ci_range",
     "count",
+    "difference_phrase",
     "fill",
     "number",
     "p_value",
@@ -230,6 +231,48 @@ def change_phrase(
     if float(size.replace(",", "")) == 0:
         return f"比{period}略有{verb}"
     return f"比{period}{verb}{size}{'个百分点' if percent else unit}"
+
+
+def difference_phrase(
+    first: str,
+    second: str,
+    difference: float,
+    significant: Any,
+    *,
+    percent: bool = True,
+    decimals: int = 1,
+    unit: str = "",
+    lang: str = "zh",
+) -> str:
+    """Words for "A is higher than B": a gap only when the comparison flags it significant.
+
+    ``difference`` is ``A - B`` (e.g. ``analysis.estimate.difference(table, a, b)``, whose
+    ``p_value`` gives the flag).
+
+    Examples
+    --------
+    >>> difference_phrase("临夏县", "和政县", 0.032, True)
+    '临夏县比和政县高3.2个百分点'
+    >>> difference_phrase("临夏县", "和政县", -120.0, True, percent=False, unit="元")
+    '临夏县比和政县低120.0元'
+    >>> difference_phrase("临夏县", "和政县", 0.032, False)
+    '临夏县与和政县差异不显著'
+    >>> difference_phrase("A", "B", 0.032, True, lang="en")
+    'A is 3.2 percentage points higher than B'
+    """
+    flagged = _flag(significant)
+    if not flagged or _is_missing(difference):
+        if lang == "en":
+            return f"{first} and {second} do not differ significantly"
+        return f"{first}与{second}差异不显著"
+    size = _fixed(abs(float(difference)) * (100 if percent else 1), decimals)
+    if lang == "en":
+        what = " percentage points" if percent else (f" {unit}" if unit else "")
+        return f"{first} is {size}{what} {'higher' if difference > 0 else 'lower'} than {second}"
+    verb = "高" if difference > 0 else "低"
+    if float(size.replace(",", "")) == 0:
+        return f"{first}略{verb}于{second}"
+    return f"{first}比{second}{verb}{size}{'个百分点' if percent else unit}"
 
 
 def signed(change: float, *, percent: bool = True, decimals: int = 1) -> str:

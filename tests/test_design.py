@@ -282,10 +282,12 @@ def test_missing_weights():
     assert err.record == "1"
 
 
-def test_zero_weights_point_to_domains():
-    err = code_of(lambda: SurveyDesign(small(w=[1.0, 0, 1, 1, 1, 1, 1, 1]), weights="w"))
+def test_zero_weights_are_allowed_but_not_all():
+    d = SurveyDesign(small(w=[1.0, 0, 1, 1, 1, 1, 1, 1]), weights="w")
+    assert d.weights[1] == 0
+    err = code_of(lambda: SurveyDesign(small(w=[0.0] * 8), weights="w"))
     assert err.code == "DES004"
-    assert "by= or where=" in err.hint
+    assert err.message == "every weight is zero"
 
 
 def test_negative_weights():

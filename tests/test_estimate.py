@@ -342,7 +342,7 @@ def test_ratio_with_zero_denominator(villages):
 
 def test_unknown_ci_method(villages):
     with pytest.raises(EstimationError) as e:
-        est.proportion(villages, "broadband", method="likelihood")
+        est.proportion(villages, "broadband", method="score")
     assert _code(e) == "EST007"
 
 

@@ -94,7 +94,7 @@ def test_estimate_defaults_and_an_entrys_own_values(tmp_path):
     ("text", "column"),
     [
         ('[estimate]\nmethod = "wilson"\n\n' + ENTRY, "estimate.method"),
-        (ENTRY + 'method = "likelihood"\n', "estimates[1].method"),
+        (ENTRY + 'method = "score"\n', "estimates[1].method"),
         ('[estimate]\nci_level = "95%"\n\n' + ENTRY, "estimate.ci_level"),
     ],
 )

@@ -255,7 +255,7 @@ def test_calibration_problems(clus1):
     d2 = SurveyDesign(data, weights="pw", psu="dnum", fpc="fpc")
     err = code_of(lambda: weighting.calibrate(d2, "api99 + twice", [6194, 3.9e6, 7.8e6]))
     assert err.code == "WGT010"
-    err = code_of(lambda: weighting.calibrate(clus1, "api99", [6194, 3.9e6], calfun="logit"))
+    err = code_of(lambda: weighting.calibrate(clus1, "api99", [6194, 3.9e6], calfun="probit"))
     assert err.code == "WGT015"
     err = code_of(lambda: weighting.calibrate(clus1, "api99", [6194, 1.5e6]))
     assert err.code == "WGT011" and "bounds" in err.hint

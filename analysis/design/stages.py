@@ -157,7 +157,10 @@ def read_weights(
     scodes: np.ndarray,
     n_units: list[int],
 ) -> np.ndarray:
-    """Checked weights (``DES003``-``DES006``), or R's weights from the fpc when ``None``."""
+    """Checked weights (``DES003``-``DES006``), or R's weights from the fpc when ``None``.
+
+    Zero weights are allowed, as in R: such rows add nothing to the estimates but keep
+    their sampling unit (and its stratum's PSU count) in the design."""
     n = len(data)
     if weights is None:
         if not fpc_cols:
@@ -204,19 +207,20 @@ def read_weights(
             "Sampling weights are inverse inclusion probabilities and cannot be "
             "negative: check the weight computation.",
         ),
-        (
-            w == 0,
-            "DES004",
-            "have a zero weight",
-            "positive weights",
-            "0",
-            "Drop rows that are not part of the sample before building the design; "
-            "to analyse a subgroup use by= or where= in the estimators instead.",
-        ),
     )
     for bad, code, what, expected, found, hint in checks:
         refuse_rows(
             data, bad, code, what, column=weights, expected=expected, found=found, hint=hint
+        )
+    if not (w > 0).any():
+        raise DesignError(
+            "DES004",
+            "every weight is zero",
+            column=weights,
+            expected="at least one positive weight",
+            found=f"{n} zero weight(s)",
+            hint="Check the weight column. Rows of weight 0 are allowed (they keep their "
+            "sampling unit in the design, as in R) but some rows must carry weight.",
         )
     return w
 
@@ -450,8 +454,10 @@ def check_lonely(
                 expected=f"at least two sampled {unit}s per {'stratum' if st.number == 1 else 'unit'}",
                 found=f"{len(names)} with a single {unit}",
                 hint="Choose a lonely-PSU policy as in R's survey.lonely.psu: "
-                "lonely_psu='adjust' (conservative, centres at the grand mean), "
-                "'average', 'certainty' or 'remove'; or merge the stratum with a similar one.",
+                "lonely_psu='adjust' (conservative: R survey 4.1.1's rule, the lonely "
+                "stratum centred at zero), 'adjust_mean' (R survey >= 4.4: centred at the "
+                "average PSU total), 'average', 'certainty' or 'remove'; or merge the "
+                "stratum with a similar one.",
             )
         if lonely_psu == "average" and st.number > 1:
             raise DesignError(

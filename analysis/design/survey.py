@@ -18,8 +18,12 @@ The design follows R's ``survey::svydesign`` for ``survey.design2`` objects:
   within strata, so village "1" of county A and village "1" of county B are two
   PSUs. With ``nest=False`` a PSU label found in two strata is an error.
 * ``lonely_psu`` is R's ``options(survey.lonely.psu=)``: ``"fail"`` (default),
-  ``"remove"``, ``"certainty"``, ``"adjust"`` or ``"average"``. In R,
+  ``"remove"``, ``"certainty"``, ``"adjust"``, ``"adjust_mean"`` or ``"average"``. In R,
   ``"remove"`` and ``"certainty"`` give the same numbers for these designs.
+  ``"adjust"`` is R survey 4.1.1's rule (the lonely stratum's PSU total centred at
+  zero) and stays the default meaning of ``"adjust"``; ``"adjust_mean"`` is the rule of
+  R survey 4.4 and later (centred at the average PSU total across the design's
+  strata), which gives smaller SEs for totals.
 * ``adjust_domain_lonely`` is R's ``options(survey.adjust.domain.lonely=)``.
   With the default ``False``, a stratum that has several PSUs in the design but
   only one *in a domain* is not lonely: the absent PSUs count with zero totals.
@@ -69,7 +73,7 @@ from .variance import SamplingStage, stage_variance, unit_totals
 __all__ = ["DF_RULES", "LONELY_PSU_POLICIES", "SamplingStage", "SurveyDesign"]
 
 #: R's ``survey.lonely.psu`` options.
-LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "average")
+LONELY_PSU_POLICIES = ("fail", "remove", "certainty", "adjust", "adjust_mean", "average")
 
 #: Degrees-of-freedom rules of domain estimates (:meth:`SurveyDesign.with_df_rule`).
 DF_RULES = ("domain", "design")
@@ -131,8 +135,10 @@ class SurveyDesign:
         sizes (all values >= 1) or sampling fractions (all values <= 1).
     nest : bool
         Relabel PSUs within strata (R's ``nest=TRUE``). Default True.
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "adjust_mean", "average"}
         What to do with strata that have a single PSU (R's ``survey.lonely.psu``).
+        ``"adjust"`` follows R survey 4.1.1 (centre at zero), ``"adjust_mean"`` R survey
+        >= 4.4 (centre at the average PSU total).
     adjust_domain_lonely : bool
         R's ``survey.adjust.domain.lonely``: also apply ``lonely_psu`` to strata
         with a single PSU inside a domain. Default False, as in R.
@@ -174,6 +180,7 @@ class SurveyDesign:
         "_unit",
         "_weights",
         "_weights_column",
+        "_zero_weights",
     )
 
     def __init__(
@@ -356,6 +363,7 @@ class SurveyDesign:
         # ---- weights
         w = read_weights(data, weights, fpc_cols, unit_codes, scodes, n_units)
         set_(self, "_weights", readonly(w))
+        set_(self, "_zero_weights", bool((w == 0).any()))
 
         # ---- stages used for variance
         if n_psu == 1 and strata is None:
@@ -459,6 +467,11 @@ class SurveyDesign:
     def adjust_domain_lonely(self) -> bool:
         """Whether lonely PSUs arising only in domains get the lonely-PSU policy."""
         return self._adjust_domain_lonely
+
+    @property
+    def has_zero_weights(self) -> bool:
+        """True when some rows of the sampled design have weight 0 (kept as R keeps them)."""
+        return self._zero_weights
 
     @property
     def is_calibrated(self) -> bool:
@@ -581,7 +594,8 @@ class SurveyDesign:
         """Rows with non-zero weight and degrees of freedom of each domain.
 
         ``df`` is R's ``degf`` of the subset design: PSUs minus strata among the
-        rows of the domain with non-zero weight. A design made by
+        rows of the domain with non-zero weight (rows of weight 0 keep their PSU in the
+        variance, but not in ``degf``, as in R). A design made by
         :meth:`with_df_rule` ``("design")`` gives every domain the ``degf`` of all the rows
         in any domain, as srvyr and REACH's analysistools do.
 
@@ -605,10 +619,11 @@ class SurveyDesign:
         return self._domain_sizes(codes, n_domains)
 
     def _domain_sizes(self, codes: np.ndarray, n_domains: int) -> tuple[np.ndarray, np.ndarray]:
-        if n_domains == 1 and not self._calibration and codes.min() >= 0:
+        plain = not (self._calibration or self._zero_weights)
+        if n_domains == 1 and plain and codes.min() >= 0:
             return np.array([self.n_rows], dtype=np.int64), np.array([self.df], dtype=np.int64)
         inside = codes >= 0
-        if self._calibration:
+        if not plain:  # R's degf and counts leave out rows of weight 0
             inside = inside & (self._weights != 0)
         n_psu = self.n_psu
         size = n_domains * n_psu

@@ -237,9 +237,13 @@ def stage_variance(
         The stages used for variance (only the first without an fpc; all with one).
     totals : UnitTotals
         Totals per (domain, unit) at the last stage in ``stages``.
-    lonely_psu : {"fail", "remove", "certainty", "adjust", "average"}
+    lonely_psu : {"fail", "remove", "certainty", "adjust", "adjust_mean", "average"}
         R's ``options(survey.lonely.psu=)``. ``"fail"`` is checked when the design is
-        built, so here it behaves like ``"remove"``.
+        built, so here it behaves like ``"remove"``. ``"adjust"`` is R survey 4.1.1's rule
+        (a lonely stratum's PSU totals centred at zero); ``"adjust_mean"`` is R survey
+        >= 4.4's (centred at the average PSU total of the domain: its total over the
+        number of sampled PSUs of the strata it touches). At later stages a sampling
+        unit is its own "design", so ``"adjust_mean"`` centres a lonely unit at itself.
     adjust_domain_lonely : bool
         R's ``options(survey.adjust.domain.lonely=)``: apply the lonely-PSU policy
         to strata that have a single PSU *in the domain* (default False: such strata
@@ -279,6 +283,12 @@ def stage_variance(
             if uncentred.any():
                 raw = group_sum(_outer(tot), cell_codes, n_cells)
                 ss[uncentred] = raw[uncentred]
+        elif lonely_psu == "adjust_mean" and s == 0:
+            recentred = lonely | domain_lonely
+            if recentred.any():
+                ss[recentred] = _recentred(
+                    tot, sums, cell_codes, cell_dom, n_sampled, n_present, recentred, n_domains
+                )
         scale = np.where(n_sampled > 1, f * n_sampled / np.maximum(n_sampled - 1, 1), f)
         contrib = scale[:, None, None] * ss
         census = f < CENSUS_TOLERANCE
@@ -300,6 +310,33 @@ def stage_variance(
         variance += stage_v
         dom, unit, tot = cell_dom, cell_group, sums
     return variance
+
+
+def _recentred(
+    tot: np.ndarray,
+    sums: np.ndarray,
+    cell_codes: np.ndarray,
+    cell_dom: np.ndarray,
+    n_sampled: np.ndarray,
+    n_present: np.ndarray,
+    cells: np.ndarray,
+    n_domains: int,
+) -> np.ndarray:
+    """Sums of squares of the ``cells`` (lonely strata) centred at the domain's average
+    PSU total, R survey >= 4.4's ``adjust`` (``onestage``'s ``recentering``).
+
+    The centre of a domain is its total over the sampled PSUs of every stratum it
+    touches; sampled PSUs without rows in the domain count with a zero total.
+    """
+    dom_total = group_sum(sums, cell_dom, n_domains)
+    dom_psus = np.bincount(cell_dom, weights=n_sampled, minlength=n_domains)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = dom_total / dom_psus[:, None]
+    rows = cells[cell_codes]
+    dev = tot[rows] - centre[cell_dom[cell_codes[rows]]]
+    out = group_sum(_outer(dev), cell_codes[rows], cells.size)[cells]
+    c = centre[cell_dom[cells]]
+    return out + (n_sampled - n_present)[cells][:, None, None] * _outer(c)
 
 
 def _factorize_small(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

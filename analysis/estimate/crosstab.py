@@ -53,9 +53,9 @@ from .tidy import check_choice, check_design, check_level, srs_deff
 
 __all__ = ["CHISQ_STATISTICS", "MAX_CELLS", "Crosstab", "chisq_test", "crosstab"]
 
-#: R's ``svychisq`` statistics provided: the Rao-Scott second-order F (R's default)
-#: and the first-order corrected chi-square.
-CHISQ_STATISTICS = ("F", "Chisq")
+#: R's ``svychisq`` statistics provided: the Rao-Scott second-order F (R's default),
+#: the first-order corrected chi-square, and the design-based Wald tests.
+CHISQ_STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 
 #: A table with more cells than this is almost certainly a mistake (an id or a number).
 MAX_CELLS = 1000
@@ -306,6 +306,54 @@ def _rao_scott(design: SurveyDesign, cells: _Cells, statistic: str) -> dict[str,
     )
 
 
+def _wald(design: SurveyDesign, cells: _Cells, statistic: str) -> dict[str, float]:
+    """R's ``svychisq(statistic="Wald")`` and ``"adjWald"``: a Wald test that the cell
+    totals equal the products of their margins over the total (Koch et al.).
+
+    The influence values of ``T_ab - R_a C_b / N`` give their covariance directly (R's
+    Jacobian of the totals); the quadratic form uses rows and columns 2.. (any one row
+    and column can be left out: the residuals add up to zero along both).
+    """
+    res = _rao_scott(design, cells, "F")
+    nr, nc = len(cells.row_levels), len(cells.col_levels)
+    a = cells.analysed
+    w = np.where(a, design.weights, 0.0)
+    r, c = cells.r, cells.c
+    row_t = np.bincount(r[a], weights=w[a], minlength=nr)
+    col_t = np.bincount(c[a], weights=w[a], minlength=nc)
+    total = row_t.sum()
+    pairs = [(i, j) for j in range(1, nc) for i in range(1, nr)]
+    z = np.empty((design.n_rows, len(pairs)))
+    y = np.empty(len(pairs))
+    for m, (i, j) in enumerate(pairs):
+        in_row = (r == i).astype(np.float64)
+        in_col = (c == j).astype(np.float64)
+        z[:, m] = w * (
+            in_row * in_col
+            - in_row * col_t[j] / total
+            - in_col * row_t[i] / total
+            + row_t[i] * col_t[j] / (total * total)
+        )
+        y[m] = w[(r == i) & (c == j)].sum() - row_t[i] * col_t[j] / total
+    v = design.variance(z, domain=a)
+    wald = float(y @ np.linalg.solve(v, y))
+    ndf = float((nr - 1) * (nc - 1))
+    nu = float(cells.nu)
+    if statistic == "Wald":
+        value, ddf = wald / ndf, nu
+    else:
+        ddf = nu - ndf + 1
+        value = wald * ddf / (ndf * nu)
+    p_value = float(stats.f.sf(value, ndf, ddf)) if ddf > 0 else float("nan")
+    return {**res, "value": value, "ndf": ndf, "ddf": ddf, "p_value": p_value}
+
+
+def _test(design: SurveyDesign, cells: _Cells, statistic: str) -> dict[str, float]:
+    if statistic in ("Wald", "adjWald"):
+        return _wald(design, cells, statistic)
+    return _rao_scott(design, cells, statistic)
+
+
 def _check_empty(cells_counts: int, empty_cells: str, row: str, col: str) -> None:
     check_choice(
         empty_cells,
@@ -331,7 +379,8 @@ def _check_statistic(statistic: Any) -> str:
         CHISQ_STATISTICS,
         "EST104",
         "test statistic",
-        hint="Use statistic='F' (R's default, Rao-Scott second order) or 'Chisq'.",
+        hint="Use statistic='F' (R's default, Rao-Scott second order), 'Chisq', 'Wald' "
+        "or 'adjWald'.",
     )
 
 
@@ -369,10 +418,14 @@ def chisq_test(
     design : SurveyDesign
     row, col : str
         Categorical columns.
-    statistic : {"F", "Chisq"}
+    statistic : {"F", "Chisq", "Wald", "adjWald"}
         ``"F"`` (R's default): Pearson's X^2 divided by the trace of the design-effect
         matrix, referred to F(d, d x df) with Satterthwaite's d; ``"Chisq"``: X^2
-        divided by the mean design effect, referred to chi-square((r-1)(c-1)).
+        divided by the mean design effect, referred to chi-square((r-1)(c-1));
+        ``"Wald"``: the design-based Wald statistic of the cell totals' departures from
+        independence over ``(r-1)(c-1)``, referred to F((r-1)(c-1), df); ``"adjWald"``:
+        the same scaled by ``(df - (r-1)(c-1) + 1) / df``, referred to F((r-1)(c-1),
+        df - (r-1)(c-1) + 1) (R's ``svychisq`` statistics).
     where : str or array_like of bool, optional
         Subpopulation, as R's ``subset(design, ...)``.
     empty_cells : {"allow", "fail"}
@@ -391,7 +444,7 @@ def chisq_test(
     design = check_design(design)
     statistic = _check_statistic(statistic)
     cells = _cells(design, row, col, where)
-    res = _rao_scott(design, cells, statistic)
+    res = _test(design, cells, statistic)
     _check_empty(res["empty_cells"], empty_cells, row, col)
     return _test_table(row, col, statistic, res, int(cells.analysed.sum()))
 
@@ -452,7 +505,7 @@ def crosstab(
         Categorical columns (text, category, True/False or coded numbers).
     where : str or array_like of bool, optional
         Subpopulation (the design is kept whole).
-    statistic : {"F", "Chisq"}
+    statistic : {"F", "Chisq", "Wald", "adjWald"}
         The test (see :func:`chisq_test`).
     method : str
         Confidence-interval method of the shares, as :func:`analysis.estimate.estimators.proportion`.
@@ -478,7 +531,7 @@ def crosstab(
     level = check_level(ci_level)
     statistic = _check_statistic(statistic)
     cells = _cells(design, row, col, where)
-    res = _rao_scott(design, cells, statistic)
+    res = _test(design, cells, statistic)
     _check_empty(res["empty_cells"], empty_cells, row, col)
     return Crosstab(
         row=row,

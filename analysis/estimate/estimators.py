@@ -67,6 +67,7 @@ from .tidy import (
     check_design,
     check_level,
     concat,
+    constant_domains,
     describe_domain,
     numeric_values,
     safe_div,
@@ -155,8 +156,11 @@ def mean(
         rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
         _, ybar, we, ss = _centred(design, rows, y)
         v = _variance(design, we, rows, rows.size)  # influence: w (y - ybar) / W
+        const = constant_domains(rows, we, ss)
         del we
         deff = srs_deff(v, ss, rows.size, rows.n, 1.0)
+        if const.any():  # exactly: SE 0 and no design effect (R: rounding noise)
+            v, deff = np.where(const, 0.0, v), np.where(const, np.nan, deff)
         tables.append(
             tidy_table(dom, name, _result(ybar, np.sqrt(v), rows.df, level, deff, rows.n))
         )
@@ -332,11 +336,12 @@ def proportion(
         pandas Categorical reports every category, including unobserved ones (0).
     by, where, na_rm, ci_level
         As in :func:`mean`.
-    method : {"logit", "wald", "beta", "xlogit", "asin"}
+    method : {"logit", "wald", "beta", "xlogit", "asin", "likelihood"}
         Confidence interval, as R's ``svyciprop(method=)``: ``"logit"`` (R's
         default, from the design-based logistic fit), ``"wald"`` (R's ``"mean"``:
         estimate +- t SE), ``"beta"`` (Korn-Graubard-type, with an effective sample
-        size), ``"xlogit"`` (Wald on the logit scale) and ``"asin"``.
+        size), ``"xlogit"`` (Wald on the logit scale), ``"asin"`` and ``"likelihood"``
+        (profile likelihood of the logistic fit, scaled to the design variance).
         Levels with an estimate of exactly 0 or 1 get the interval ``[p, p]``.
 
     Returns
@@ -356,7 +361,8 @@ def proportion(
             f"unknown confidence interval method {method!r} for proportions",
             expected=" / ".join(m for m in PROPORTION_METHODS if m != "mean"),
             found=repr(method),
-            hint="Use method='logit' (R's default), 'wald', 'beta', 'xlogit' or 'asin'.",
+            hint="Use method='logit' (R's default), 'wald', 'beta', 'xlogit', 'asin' or "
+            "'likelihood'.",
         )
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
@@ -446,7 +452,8 @@ def quantile(
     names = column_names(design, variables, "variable")
     dom = domains(design, by, where)
     g = dom.n_domains
-    w_r = 1.0 / (1.0 / design.weights)  # R stores 1/w and works with 1/(1/w)
+    with np.errstate(divide="ignore"):  # (weights of 0: 1 / inf = 0, as in R)
+        w_r = 1.0 / (1.0 / design.weights)  # R stores 1/w and works with 1/(1/w)
     tables = []
     alpha = 1 - level
     for name in names:

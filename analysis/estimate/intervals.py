@@ -3,8 +3,8 @@
 * :func:`t_interval`: estimate +- t(df) x SE, R's ``confint(..., df=degf(design))``.
 * :func:`proportion_interval`: R's ``svyciprop`` methods ``"logit"`` (the default;
   R fits ``svyglm(y ~ 1, family=quasibinomial)``), ``"wald"`` (R's ``"mean"``),
-  ``"beta"``, ``"xlogit"`` and ``"asin"``. R's ``"likelihood"`` method (a
-  profile-likelihood spline) is not provided.
+  ``"beta"``, ``"xlogit"``, ``"asin"`` and ``"likelihood"`` (R's profile of the
+  svyglm deviance, in :mod:`~analysis.estimate.profile`).
 * :func:`logit_fit`: R's ``glm.fit`` iterations for an intercept-only logistic
   model, reproduced step by step so that the logit interval matches R to the
   last digits (R stops at a deviance tolerance of 1e-8, so its intercept differs
@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: CI methods of :func:`proportion_interval`; ``"mean"`` is R's name for ``"wald"``.
-PROPORTION_METHODS = ("logit", "wald", "mean", "beta", "xlogit", "asin")
+PROPORTION_METHODS = ("logit", "wald", "mean", "beta", "xlogit", "asin", "likelihood")
 
 _THRESH = 30.0
 _EPS = np.finfo(np.float64).eps
@@ -147,7 +147,8 @@ def logit_fit(
     *,
     epsilon: float = 1e-8,
     maxit: int = 25,
-) -> np.ndarray:
+    weights_used: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """R's ``glm.fit`` for ``y ~ 1`` with a logit link, vectorised over cells.
 
     Parameters
@@ -158,11 +159,16 @@ def logit_fit(
         Sums over the rows of :func:`logit_start_terms` (first iteration).
     epsilon, maxit : float, int
         R's ``glm.control`` defaults.
+    weights_used : bool
+        Also return the sum of the working weights of the last iteration (computed
+        from the previous iterate, as R's ``qr``), whose inverse is ``summary.glm``'s
+        ``cov.unscaled``.
 
     Returns
     -------
     numpy.ndarray
-        The fitted intercept (logit scale) of each cell, as R returns it.
+        The fitted intercept (logit scale) of each cell, as R returns it (and the
+        working-weight sums with ``weights_used``).
 
     Examples
     --------
@@ -181,6 +187,7 @@ def logit_fit(
         coef = start_wz / start_w
     done = np.zeros(coef.shape, dtype=bool)
     st = s1 + s0
+    used = np.array(start_w, dtype=np.float64, copy=True)
     for it in range(1, maxit + 1):
         if it > 1:
             eta = coef
@@ -189,6 +196,7 @@ def logit_fit(
             with np.errstate(divide="ignore", invalid="ignore"):
                 step = eta + (s1 - mu * st) / (me * st)
             coef = np.where(done, coef, step)
+            used = np.where(done, used, me * me / (mu * (1 - mu)) * st)
         mu = _linkinv(coef)
         with np.errstate(divide="ignore"):
             dev = 2 * (s1 * np.log(1 / mu) + s0 * np.log(1 / (1 - mu)))
@@ -197,7 +205,7 @@ def logit_fit(
         if done.all():
             break
         devold = np.where(done, devold, dev)
-    return coef
+    return (coef, used) if weights_used else coef
 
 
 def proportion_interval(

@@ -40,6 +40,7 @@ from .intervals import (
     proportion_interval,
     t_interval,
 )
+from .profile import likelihood_interval
 from .tidy import safe_div, tidy_table, variable_rows
 
 __all__ = ["is_categorical", "level_codes", "level_table"]
@@ -110,6 +111,10 @@ def level_table(
     counts, variance = _level_variances(design, rows, lev_codes, n_lev)
     size = rows.size
     p = safe_div(counts, size[:, None])
+    # a domain whose rows all have one level: shares exactly 0 and 1, SE 0, no deff
+    single = (counts > 0).sum(axis=1) == 1
+    if single.any():
+        p[single] = counts[single] > 0
     n, df = rows.n, rows.df
     if kind == "total":
         est = counts
@@ -125,10 +130,17 @@ def level_table(
         svyvar = p * (1 - p) * nn / (nn - 1)  # R's svyvar of the level indicator
         deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
     deff = np.where(sz < nn, np.nan, deff)
+    if kind == "proportion" and single.any():
+        se[single] = 0.0
+        deff[single] = np.nan
     if kind == "total":
         lo, hi = t_interval(est, se, df[:, None], level)
     elif method in ("wald", "mean"):
         lo, hi = proportion_interval("wald", p, se, df[:, None], level)
+    elif method == "likelihood":
+        present = rows_present(design, rows)
+        fit = _logit_fit(design, rows, lev_codes, present, counts, variance, full=True)
+        lo, hi = _likelihood(fit, counts, size, n, present, df, level)
     else:
         present = rows_present(design, rows)
         coef = logit_se = None
@@ -156,7 +168,10 @@ def rows_present(design: SurveyDesign, rows: DomainRows) -> np.ndarray:
     """R's ``nrow(subset)``: the domain's rows (every row for calibrated designs)."""
     if design.is_calibrated:
         return np.full(rows.n_domains, float(design.n_rows))
-    return rows.n.astype(np.float64)  # uncalibrated designs have no zero weights
+    if design.has_zero_weights:  # rows of weight 0 stay in R's subset
+        inside = rows.codes >= 0
+        return np.bincount(rows.codes[inside], minlength=rows.n_domains).astype(np.float64)
+    return rows.n.astype(np.float64)
 
 
 def _level_unit_totals(
@@ -242,12 +257,15 @@ def _logit_fit(
     present: np.ndarray,
     counts: np.ndarray,
     variance: LevelVariance,
-) -> tuple[np.ndarray, np.ndarray]:
+    *,
+    full: bool = False,
+) -> tuple[np.ndarray, ...]:
     """R's ``svyciprop(method="logit")``: the svyglm intercept per level and its SE.
 
     svyglm fits ``y ~ 1`` (quasibinomial) with the weights rescaled by their mean
     over the domain's rows; its sandwich variance is the variance of the totals
-    of ``w (y - mu) / (W mu.eta)``.
+    of ``w (y - mu) / (W mu.eta)``. With ``full`` also the last working-weight sums
+    and the rescaled weight sums ``s1``, ``s0`` (for the likelihood interval).
     """
     g, n_lev = counts.shape
     codes = rows.codes
@@ -272,15 +290,51 @@ def _logit_fit(
     # the rescaled weights of y = 1 rows are the level counts over the mean weight
     s1 = counts / mean_w[:, None]
     s0 = present[:, None] - s1  # the rescaled weights sum to the number of rows
-    coef = logit_fit(
+    coef, used = logit_fit(
         s1,
         s0,
         np.broadcast_to(by_domain(start_w), s1.shape),
         2 * wz1 - by_domain(start_wz1),  # rows with y = 0 contribute -Wz1
         np.broadcast_to(by_domain(start_dev), s1.shape),
+        weights_used=True,
     )
     mu = _linkinv(coef)
     v = variance(mu, rows.size)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(v) / _mu_eta(coef)
-    return coef, se
+    return (coef, se, used, s1, s0) if full else (coef, se)
+
+
+def _likelihood(fit, counts, size, n, present, df, level) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``svyciprop(method="likelihood")`` for every (domain, level) cell.
+
+    The dispersion is R's ``summary.svyglm``'s: ``svyvar`` of the Pearson residuals
+    ``(y - mu) / sqrt(mu (1 - mu))``, with the design weights.
+    """
+    coef, se, used, s1, s0 = fit
+    mu = _linkinv(coef)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt(mu * (1 - mu))
+        r1, r0 = (1 - mu) / sd, -mu / sd
+        w1 = counts
+        w0 = size[:, None] - counts
+        rbar = (w1 * r1 + w0 * r0) / size[:, None]
+        nn = n[:, None].astype(np.float64)
+        disp = (w1 * (r1 - rbar) ** 2 + w0 * (r0 - rbar) ** 2) / size[:, None] * nn / (nn - 1)
+    lo = np.full(coef.shape, np.nan)
+    hi = np.full(coef.shape, np.nan)
+    for g, j in np.ndindex(coef.shape):
+        lo[g, j], hi[g, j] = likelihood_interval(
+            float(coef[g, j]),
+            float(se[g, j]),
+            float(used[g, j]),
+            float(s1[g, j]),
+            float(s0[g, j]),
+            float(disp[g, j]),
+            float(present[g]),
+            float(df[g]),
+            level,
+        )
+    p = safe_div(counts, size[:, None])
+    degenerate = (p == 0) | (p == 1)
+    return np.where(degenerate, p, lo), np.where(degenerate, p, hi)

@@ -294,6 +294,31 @@ def srs_deff(v: np.ndarray, ss: np.ndarray, size: np.ndarray, n: np.ndarray, sca
     return np.where(size < n, np.nan, out)
 
 
+def constant_domains(rows: DomainRows, we: np.ndarray, ss: np.ndarray) -> np.ndarray:
+    """``(G,)`` True where the variable is constant in the domain.
+
+    ``we`` are the centred weighted values ``w (y - ybar)`` and ``ss`` their weighted
+    sum of squares. In a constant domain every deviation is the same rounding error
+    ``d`` of the mean, so ``(sum w e)^2 = W ss``; anywhere else ``sum w e`` is a
+    rounding error far below ``sqrt(W ss)``. The estimators give such domains an SE
+    of exactly 0 and a NaN design effect (R reports rounding noise, ~1e-17 and ~0.1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from analysis.design.domains import DomainRows
+    >>> rows = DomainRows(np.zeros(3, dtype=np.intp), 1, None, np.array([3.0]),
+    ...                   np.array([3]), np.array([2]))
+    >>> e = np.full(3, 1e-17)  # constant: every deviation is the same rounding error
+    >>> constant_domains(rows, e, np.array([3e-34])).tolist()
+    [True]
+    >>> constant_domains(rows, np.array([-1.0, 0.0, 1.0]), np.array([2.0])).tolist()
+    [False]
+    """
+    s1 = rows.sum(we)
+    return (ss == 0) | (s1 * s1 > 0.25 * rows.size * ss)
+
+
 def describe_domain(dom: Domains, g: int) -> str:
     """`` in domain county='A'`` (empty without ``by``), for messages."""
     if not dom.by:

@@ -93,9 +93,9 @@ def _t(doc: str, *keys: Key, names: Key | None = None) -> Table:
 
 
 _LANGS = ("zh", "en")
-_LONELY = ("fail", "remove", "certainty", "adjust", "average")
+_LONELY = ("fail", "remove", "certainty", "adjust", "adjust_mean", "average")
 _STATS = ("mean", "proportion", "total", "ratio", "quantile", "choices")
-_METHODS = ("logit", "wald", "beta", "xlogit", "asin")
+_METHODS = ("logit", "wald", "beta", "xlogit", "asin", "likelihood")
 _DF_RULES = ("domain", "design")
 _FORMATS = ("parquet", "sav", "dta")
 

@@ -35,7 +35,7 @@ from .population import check_design, column_list
 __all__ = ["CALIBRATION_FUNCTIONS", "calibrate"]
 
 #: R's ``calfun`` options provided here.
-CALIBRATION_FUNCTIONS = ("linear", "raking")
+CALIBRATION_FUNCTIONS = ("linear", "raking", "logit")
 
 _SOME_THRESHOLD = 20.0  # R's grake rescales the weights when every ratio exceeds this
 
@@ -118,8 +118,32 @@ def _bounds(bounds: Any) -> tuple[float, float]:
     return lower, upper
 
 
+def _logit_calfun(lower: float, upper: float):
+    """R's ``cal.logit``: ``g`` between the bounds on a logistic curve, ``g(0) = 1``."""
+    span = (upper - lower) / ((upper - 1) * (1 - lower))
+
+    def fm1(u):
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(span * u)
+            return (lower * (upper - 1) + upper * (1 - lower) * e) / (
+                upper - 1 + (1 - lower) * e
+            ) - 1
+
+    def df(u):
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(span * u)
+            den = upper - 1 + (1 - lower) * e
+            return upper * (1 - lower) * e * span / den - (
+                (lower * (upper - 1) + upper * (1 - lower) * e) * ((1 - lower) * e * span)
+            ) / (den * den)
+
+    return fm1, df
+
+
 def _calfun(name: str, lower: float, upper: float):
-    """R's ``cal.linear``/``cal.raking``: ``Fm1(u)`` (g - 1) and its derivative."""
+    """R's ``cal.linear``/``cal.raking``/``cal.logit``: ``Fm1(u)`` (g - 1) and its derivative."""
+    if name == "logit":
+        return _logit_calfun(lower, upper)
     if name == "linear":
 
         def fm1(u):
@@ -222,9 +246,11 @@ def calibrate(
         Population total of every model-matrix column, keyed by the formula's column
         names (``"Intercept"``, ``"C(county)[T.和政县]"``, ``"members"``) or by
         R's (``"(Intercept)"``, ``"county和政县"``), or a list in column order.
-    calfun : {"linear", "raking"}
+    calfun : {"linear", "raking", "logit"}
         R's calibration distance. Linear without bounds is the GREG estimator
-        (R's ``regcalibrate``); with bounds, or raking, R's iterative ``grake``.
+        (R's ``regcalibrate``); with bounds, raking or logit, R's iterative ``grake``.
+        ``"logit"`` (Deville and Saerndal's bounded distance) keeps every ratio of new
+        to old weight strictly inside ``bounds``, which it requires.
     bounds : (float, float), optional
         Bounds on the ratio of new to old weight, e.g. ``(0.5, 2.0)``.
     variance : str, optional
@@ -242,7 +268,8 @@ def calibrate(
     ------
     WeightingError
         ``WGT008`` formula, ``WGT009`` totals, ``WGT010`` singular or failed
-        calibration, ``WGT011`` bounds or negative weights, ``WGT015`` arguments.
+        calibration, ``WGT011`` bounds or negative weights, ``WGT015`` arguments,
+        ``WGT020`` logit calibration without finite bounds around 1.
     """
     design = check_design(design)
     if calfun not in CALIBRATION_FUNCTIONS:
@@ -251,9 +278,18 @@ def calibrate(
             f"unknown calibration function {calfun!r}",
             expected=" / ".join(CALIBRATION_FUNCTIONS),
             found=repr(calfun),
-            hint="Use calfun='linear' (GREG) or 'raking'.",
+            hint="Use calfun='linear' (GREG), 'raking' or 'logit' (with bounds).",
         )
     lower, upper = _bounds(bounds)
+    if calfun == "logit" and not (np.isfinite(lower) and np.isfinite(upper) and lower < 1 < upper):
+        raise WeightingError(
+            "WGT020",
+            "logit calibration needs finite bounds around 1",
+            expected="bounds=(lower, upper) with lower < 1 < upper, e.g. (0.5, 2.0)",
+            found=repr(bounds),
+            hint="The logit distance keeps every weight ratio strictly inside the bounds; "
+            "give them (R's calibrate(calfun='logit') requires them too).",
+        )
     _, X = model_frame(
         design.data,
         formula,
