@@ -56,6 +56,7 @@ import pandas as pd
 from ..design.domains import DomainRows, column_names, domains
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
+from . import engines
 from .intervals import PROPORTION_METHODS, proportion_interval, t_interval, t_quantile
 from .levels import is_categorical, level_table, rows_present
 from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
@@ -139,6 +140,8 @@ def mean(
     pandas.DataFrame
         ``[*by, variable, estimate, se, ci_low, ci_high, df, deff, n]``.
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.mean(design, variables, by=by, where=where, na_rm=na_rm, ci_level=ci_level)
     design = check_design(design)
     level = check_level(ci_level)
     names = column_names(design, variables, "variable")
@@ -193,6 +196,8 @@ def total(
        estimate         se
     0      32.0  12.649111
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.total(design, variables, by=by, where=where, na_rm=na_rm, ci_level=ci_level)
     design = check_design(design)
     level = check_level(ci_level)
     names = column_names(design, variables, "variable")
@@ -252,6 +257,10 @@ def ratio(
           variable  estimate
     0  inc/members  8.648649
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.ratio(
+            design, numerator, denominator, by=by, where=where, na_rm=na_rm, ci_level=ci_level
+        )
     design = check_design(design)
     level = check_level(ci_level)
     nums = column_names(design, numerator, "numerator")
@@ -330,6 +339,10 @@ def proportion(
     pandas.DataFrame
         ``[*by, variable, level, estimate, se, ci_low, ci_high, df, deff, n]``.
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.proportion(
+            design, variables, by=by, where=where, method=method, na_rm=na_rm, ci_level=ci_level
+        )
     design = check_design(design)
     level = check_level(ci_level)
     if method not in PROPORTION_METHODS:

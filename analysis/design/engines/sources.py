@@ -1,0 +1,277 @@
+"""Where the records live: a DuckDB relation over parquet, or a Dask DataFrame.
+
+A source answers three questions about its records, and only returns small tables:
+
+* :meth:`count`: how many rows (optionally where a condition holds);
+* :meth:`distinct`: the distinct combinations of a few columns (strata and PSUs,
+  domains, levels);
+* :meth:`aggregate`: the totals of per-row :class:`~analysis.design.engines.terms.Term`
+  values grouped by key columns, after joining per-domain constants. This is the
+  one pass over the records every estimate makes; everything else happens on its
+  result, in pandas and numpy, with the same code as the in-memory design.
+
+Rows are filtered with :class:`Filter` conditions: a True/False ``where`` column,
+or "this column has a value" (missing and NaN both count as missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .terms import WEIGHT, Term, ident
+
+__all__ = ["DaskSource", "DuckDBSource", "Filter"]
+
+COUNT = "__n"
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A row condition: ``kind`` ``"where"`` (column is true) or ``"present"`` (has a value)."""
+
+    kind: str
+    column: str
+
+
+def _parquet_files(path: Any) -> list[str]:
+    """The parquet files of a path, a directory (every ``*.parquet`` below it) or a list."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    files: list[str] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            files.extend(str(f) for f in sorted(p.rglob("*.parquet")))
+        else:
+            files.append(str(p))
+    return files
+
+
+class DuckDBSource:
+    """Records in parquet files, aggregated by an embedded DuckDB (out of core).
+
+    Parameters
+    ----------
+    path : str, Path or list
+        A parquet file, a directory of parquet files (a dataset), or a list of files.
+    weights : str or None
+        The weight column (``None``: every weight is 1).
+    threads : int, optional
+        DuckDB worker threads (default: DuckDB's, one per core).
+    memory_limit : str, optional
+        DuckDB's memory limit, e.g. ``"3GB"``; larger intermediate results spill to disk.
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        path: Any,
+        weights: str | None,
+        *,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+    ) -> None:
+        import duckdb
+
+        self.files = _parquet_files(path)
+        self.con = duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        files = ", ".join("'" + f.replace("'", "''") + "'" for f in self.files)
+        self._scan = f"read_parquet([{files}], union_by_name = true)"
+        described = self.con.execute(f"DESCRIBE SELECT * FROM {self._scan}").fetchall()
+        self.types = {row[0]: str(row[1]) for row in described}
+        self.columns = list(self.types)
+        self._weight = f"CAST({ident(weights)} AS DOUBLE)" if weights else "CAST(1 AS DOUBLE)"
+
+    def _filters(self, filters: Sequence[Filter]) -> str:
+        conds = []
+        for f in filters:
+            c = ident(f.column)
+            if f.kind == "where":
+                conds.append(f"coalesce(CAST({c} AS BOOLEAN), false)")
+            else:
+                conds.append(f"{c} IS NOT NULL")
+                if self.types.get(f.column, "").upper() in ("DOUBLE", "FLOAT", "REAL"):
+                    conds.append(f"NOT isnan({c})")
+        return (" WHERE " + " AND ".join(conds)) if conds else ""
+
+    def count(self, filters: Sequence[Filter] = ()) -> int:
+        """Number of rows meeting every filter."""
+        q = f"SELECT count(*) FROM {self._scan}{self._filters(filters)}"
+        return int(self.con.execute(q).fetchone()[0])
+
+    def weight_problems(self) -> dict[str, Any]:
+        """Counts of missing, infinite, negative and zero weights, and the minimum."""
+        w = self._weight
+        q = (
+            f"SELECT count(*) FILTER (WHERE {w} IS NULL OR isnan({w})), "
+            f"count(*) FILTER (WHERE isinf({w})), count(*) FILTER (WHERE {w} < 0), "
+            f"count(*) FILTER (WHERE {w} = 0), min({w}), count(*) FROM {self._scan}"
+        )
+        missing, inf, neg, zero, low, n = self.con.execute(q).fetchone()
+        return dict(missing=missing, inf=inf, negative=neg, zero=zero, minimum=low, n=n)
+
+    def distinct(self, columns: Sequence[str], filters: Sequence[Filter] = ()) -> pd.DataFrame:
+        """The distinct combinations of ``columns`` (unsorted)."""
+        cols = ", ".join(ident(c) for c in columns)
+        return self.con.execute(
+            f"SELECT DISTINCT {cols} FROM {self._scan}{self._filters(filters)}"
+        ).df()
+
+    def aggregate(
+        self,
+        keys: Sequence[str],
+        terms: dict[str, Term],
+        filters: Sequence[Filter],
+        params: pd.DataFrame | None = None,
+        param_keys: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """Totals of ``terms`` (and the row count ``__n``) by ``keys``."""
+        src = f"(SELECT *, {self._weight} AS {ident(WEIGHT)} FROM {self._scan}{self._filters(filters)}) AS r"
+        if params is not None:
+            self.con.register("__params", params)
+            if param_keys:
+                using = ", ".join(ident(k) for k in param_keys)
+                src += f" JOIN __params USING ({using})"
+            else:
+                src += " CROSS JOIN __params"
+        sums = [f"sum({t.sql()}) AS {ident(name)}" for name, t in terms.items()]
+        select = [f"r.{ident(k)}" for k in keys] + [f"count(*) AS {ident(COUNT)}", *sums]
+        group = f" GROUP BY {', '.join(f'r.{ident(k)}' for k in keys)}" if keys else ""
+        q = f"SELECT {', '.join(select)} FROM {src}{group}"
+        try:
+            out = self.con.execute(q).df()
+        finally:
+            if params is not None:
+                self.con.unregister("__params")
+        out.columns = [*keys, COUNT, *terms]
+        return out
+
+
+class DaskSource:
+    """Records in a Dask DataFrame; each partition is reduced in pandas, then combined.
+
+    Parameters
+    ----------
+    frame : dask.dataframe.DataFrame
+    weights : str or None
+    client : distributed.Client, optional
+        Where to compute (default: the current client or Dask's default scheduler).
+    """
+
+    name = "dask"
+
+    def __init__(self, frame: Any, weights: str | None, *, client: Any = None) -> None:
+        self.frame = frame
+        self.client = client
+        self.weights = weights
+        self.columns = [str(c) for c in frame.columns]
+        self.types = {str(c): str(t) for c, t in frame.dtypes.items()}
+
+    def _compute(self, collection: Any) -> Any:
+        if self.client is not None:
+            return self.client.compute(collection).result()
+        return collection.compute()
+
+    def count(self, filters: Sequence[Filter] = ()) -> int:
+        """Number of rows meeting every filter."""
+        counts = self.frame.map_partitions(
+            lambda df: pd.Series([int(_mask(df, filters).sum())]), meta=(None, "int64")
+        )
+        return int(self._compute(counts).sum())
+
+    def weight_problems(self) -> dict[str, Any]:
+        """Counts of missing, infinite, negative and zero weights, and the minimum."""
+        weights = self.weights
+
+        def part(df: pd.DataFrame) -> pd.DataFrame:
+            w = _weights(df, weights)
+            low = np.nanmin(w) if np.isfinite(w).any() or np.isinf(w).any() else np.nan
+            return pd.DataFrame(
+                {
+                    "missing": [int(np.isnan(w).sum())],
+                    "inf": [int(np.isinf(w).sum())],
+                    "negative": [int((w < 0).sum())],
+                    "zero": [int((w == 0).sum())],
+                    "minimum": [float(low) if w.size else np.nan],
+                    "n": [len(df)],
+                }
+            )
+
+        meta = part(self.frame._meta)
+        parts = self._compute(self.frame.map_partitions(part, meta=meta))
+        out = {k: int(parts[k].sum()) for k in ("missing", "inf", "negative", "zero", "n")}
+        out["minimum"] = float(parts["minimum"].min())
+        return out
+
+    def distinct(self, columns: Sequence[str], filters: Sequence[Filter] = ()) -> pd.DataFrame:
+        """The distinct combinations of ``columns`` (unsorted)."""
+        cols = list(columns)
+
+        def part(df: pd.DataFrame) -> pd.DataFrame:
+            return df.loc[_mask(df, filters), cols].drop_duplicates()
+
+        parts = self._compute(self.frame.map_partitions(part, meta=self.frame._meta[cols]))
+        return parts.drop_duplicates().reset_index(drop=True)
+
+    def aggregate(
+        self,
+        keys: Sequence[str],
+        terms: dict[str, Term],
+        filters: Sequence[Filter],
+        params: pd.DataFrame | None = None,
+        param_keys: Sequence[str] = (),
+    ) -> pd.DataFrame:
+        """Totals of ``terms`` (and the row count ``__n``) by ``keys``."""
+        keys = list(keys)
+        weights = self.weights
+
+        def part(df: pd.DataFrame) -> pd.DataFrame:
+            df = df.loc[_mask(df, filters)]
+            df = df.assign(**{WEIGHT: _weights(df, weights)})
+            if params is not None:
+                if param_keys:
+                    df = df.merge(params, on=list(param_keys), how="inner")
+                else:
+                    df = df.merge(params, how="cross")
+            values = {name: t.evaluate(df) for name, t in terms.items()}
+            out = pd.DataFrame({k: df[k].to_numpy() for k in keys})
+            out[COUNT] = np.ones(len(df), dtype=np.int64)
+            for name, v in values.items():
+                out[name] = v
+            if not keys:
+                return out.sum().to_frame().T.astype({COUNT: np.int64})
+            return out.groupby(keys, sort=False, dropna=False).sum().reset_index()
+
+        meta = part(self.frame._meta)
+        parts = self._compute(self.frame.map_partitions(part, meta=meta))
+        if not keys:
+            out = parts.sum().to_frame().T
+            out[COUNT] = out[COUNT].astype(np.int64)
+            return out
+        return parts.groupby(keys, sort=False, dropna=False).sum().reset_index()
+
+
+def _weights(df: pd.DataFrame, weights: str | None) -> np.ndarray:
+    if weights is None:
+        return np.ones(len(df))
+    return df[weights].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _mask(df: pd.DataFrame, filters: Sequence[Filter]) -> np.ndarray:
+    mask = np.ones(len(df), dtype=bool)
+    for f in filters:
+        values = df[f.column]
+        if f.kind == "where":
+            mask &= values.fillna(False).astype(bool).to_numpy()
+        else:
+            mask &= values.notna().to_numpy()
+    return mask

@@ -1,0 +1,126 @@
+"""Per-row terms of a reduction, written once and run as SQL (DuckDB) or on pandas (Dask).
+
+The engines total per-row values by group. Every value an estimator needs is a
+small arithmetic expression of data columns, the weight and per-domain constants
+(a domain's mean, for instance). A :class:`Term` is that expression as a tree;
+:meth:`Term.sql` writes it for DuckDB and :meth:`Term.evaluate` computes it on a
+pandas partition, with the same floating-point operations in the same order, so
+both engines (and the in-memory estimators) give the same numbers.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = W * (col("y") - param("c"))
+>>> t.sql()
+'(CAST("__w" AS DOUBLE) * (CAST("y" AS DOUBLE) - CAST("__p_c" AS DOUBLE)))'
+>>> frame = pd.DataFrame({"__w": [2.0, 1.0], "y": [3.0, 5.0], "__p_c": [1.0, 1.0]})
+>>> t.evaluate(frame).tolist()
+[4.0, 4.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["WEIGHT", "W", "Term", "col", "ident", "param", "param_column"]
+
+#: Name of the weight column inside a reduction (1.0 when the design has no weights).
+WEIGHT = "__w"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier.
+
+    >>> ident('a"b')
+    '"a""b"'
+    """
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def param_column(name: str) -> str:
+    """The column holding the per-domain constant ``name`` after the join."""
+    return f"__p_{name}"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A node of a per-row expression: ``op`` applied to ``args``."""
+
+    op: str
+    args: tuple
+
+    # arithmetic builds trees
+    def __add__(self, other: object) -> Term:
+        return Term("+", (self, _lift(other)))
+
+    def __sub__(self, other: object) -> Term:
+        return Term("-", (self, _lift(other)))
+
+    def __mul__(self, other: object) -> Term:
+        return Term("*", (self, _lift(other)))
+
+    def __truediv__(self, other: object) -> Term:
+        return Term("/", (self, _lift(other)))
+
+    def ln(self) -> Term:
+        """Natural logarithm."""
+        return Term("ln", (self,))
+
+    def sql(self) -> str:
+        """The expression in DuckDB SQL (doubles throughout)."""
+        op, args = self.op, self.args
+        if op == "col":
+            return f"CAST({ident(args[0])} AS DOUBLE)"
+        if op == "num":
+            return f"CAST({float(args[0])!r} AS DOUBLE)"
+        if op == "ln":
+            return f"ln({args[0].sql()})"
+        return f"({args[0].sql()} {op} {args[1].sql()})"
+
+    def evaluate(self, frame: pd.DataFrame) -> np.ndarray:
+        """The expression's value on every row of a pandas frame, as float64."""
+        op, args = self.op, self.args
+        if op == "col":
+            return frame[args[0]].to_numpy(dtype=np.float64, na_value=np.nan)
+        if op == "num":
+            return np.full(len(frame), float(args[0]))
+        if op == "ln":
+            return np.log(args[0].evaluate(frame))
+        a, b = args[0].evaluate(frame), args[1].evaluate(frame)
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        return a / b
+
+    def params(self) -> set[str]:
+        """Names of the per-domain constants the expression uses."""
+        if self.op == "col":
+            name = self.args[0]
+            return {name[4:]} if name.startswith("__p_") else set()
+        if self.op == "num":
+            return set()
+        return set().union(*(a.params() for a in self.args))
+
+
+def _lift(value: object) -> Term:
+    return value if isinstance(value, Term) else Term("num", (float(value),))
+
+
+def col(name: str) -> Term:
+    """A data column (cast to double)."""
+    return Term("col", (name,))
+
+
+def param(name: str) -> Term:
+    """A per-domain constant, joined to the rows by domain."""
+    return Term("col", (param_column(name),))
+
+
+#: The row's weight.
+W = col(WEIGHT)
