@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..design.engines import EngineDesign, EngineDomains, Reduced
-from ..design.engines.terms import W, Term, col, param
+from ..design.engines.terms import Term, W, col, param
 from ..errors import EstimationError
 from .intervals import (
     PROPORTION_METHODS,
@@ -349,7 +349,7 @@ def _logit(design, dom, name, levels, present, size, counts, variance):
     cells = np.zeros((3, g, n_lev))
     for i, key in enumerate(terms):
         np.add.at(cells[i], (red.domain, codes), red.column(key))
-    start_w, start_wz1, start_dev = cells
+    _start_w, start_wz1, _start_dev = cells
     by_dom = [c.sum(axis=1)[:, None] for c in cells]
     s1 = counts / mean_w[:, None]
     s0 = present[:, None] - s1
@@ -391,3 +391,100 @@ def proportion(
     names = design.check_columns(variables, "variable")
     dom = design.domains(by, where)
     return concat([_level_table(design, dom, nm, level, "proportion", method) for nm in names])
+
+
+# ---------------------------------------------------------------------------- crosstab test
+def chisq_test(
+    design: EngineDesign,
+    row: str,
+    col: str,
+    *,
+    statistic: str = "F",
+    where: Any = None,
+    empty_cells: str = "allow",
+) -> pd.DataFrame:
+    """:func:`analysis.estimate.chisq_test` (Rao-Scott) on an engine design, in one pass."""
+    from .crosstab import MAX_CELLS, _check_empty, _check_statistic, _test_table, rao_scott
+
+    statistic = _check_statistic(statistic)
+    row, col = design.check_columns([row, col], "crosstab variable")
+    if row == col:
+        raise EstimationError(
+            "EST101",
+            f"the crosstab has {row!r} as both row and column variable",
+            column=row,
+            expected="two different columns",
+            found=f"row={row!r}, col={col!r}",
+            hint="Cross two different variables, e.g. chisq_test(design, 'county', 'tv').",
+        )
+    dom = design.domains(None, where)
+    red = design.reduce(dom, {"w": W}, present=[row, col], keys=[row, col])
+    if not len(red.frame):
+        raise EstimationError(
+            "EST105",
+            f"no row has values of both {row!r} and {col!r}",
+            column=f"{row}, {col}",
+            expected="rows with both variables answered",
+            found="0 rows",
+            hint="Check the variables (are they all missing?) and the where= column.",
+        )
+    kept = []
+    for name in (row, col):
+        used = set(red.frame[name].tolist())
+        inside = design.source.distinct([name], _where_filters(dom))[name].dropna().tolist()
+        empty = [lv for lv in sorted(inside) if lv not in used]
+        if empty:
+            raise EstimationError(
+                "EST102",
+                f"{name!r} has {len(empty)} empty categor{'y' if len(empty) == 1 else 'ies'} "
+                "in the table",
+                column=name,
+                expected="every category with at least one analysed row",
+                found=f"no analysed row for {empty[:6]}",
+                hint="Merge the empty category with a neighbour, or check that the other "
+                "variable is not missing for all its rows.",
+            )
+        if len(used) < 2:
+            raise EstimationError(
+                "EST103",
+                f"{name!r} has a single category among the analysed rows",
+                column=name,
+                expected="at least two categories in each variable",
+                found=f"only {sorted(used)}",
+                hint="A table needs two or more categories on each side; check the where= column.",
+            )
+        kept.append([lv for lv in _levels(design, name) if lv in used])
+    row_levels, col_levels = kept
+    nr, nc = len(row_levels), len(col_levels)
+    k = nr * nc
+    if k > MAX_CELLS:
+        raise EstimationError(
+            "EST106",
+            f"the table of {row!r} by {col!r} has {k} cells",
+            column=f"{row}, {col}",
+            expected=f"at most {MAX_CELLS} cells",
+            found=f"{nr} x {nc} categories",
+            hint="Cross categorical variables; group a numeric or identifier column into "
+            "categories first (e.g. pandas.cut).",
+        )
+    r = pd.Index(row_levels).get_indexer(red.frame[row])
+    c = pd.Index(col_levels).get_indexer(red.frame[col])
+    dense, u_dom, u_unit, tw = _level_units(design, red, r + nr * c, k)
+    counts = dense.sum(axis=0)
+    size = counts.sum()
+    lin = (dense - (counts / size)[None, :] * tw[:, None]) / size
+    v = design.variance(u_dom, u_unit, lin, 1)[0]
+    if where is None:
+        n_total, nu = design.n_rows, design.df
+    else:  # R subsets the design: its rows, PSUs and strata
+        n, df = design.domain_sizes(design.reduce(dom, {}))
+        n_total, nu = int(n[0]), int(df[0])
+    res = rao_scott(counts, v, nr, nc, n_total, nu, statistic)
+    _check_empty(res["empty_cells"], empty_cells, row, col)
+    return _test_table(row, col, statistic, res, int(red.count.sum()))
+
+
+def _where_filters(dom: EngineDomains) -> list:
+    from ..design.engines.sources import Filter
+
+    return [Filter("where", dom.where)] if dom.where else []

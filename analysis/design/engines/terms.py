@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["WEIGHT", "W", "Term", "col", "ident", "param", "param_column"]
+__all__ = ["WEIGHT", "Term", "W", "col", "ident", "param", "param_column"]
 
 #: Name of the weight column inside a reduction (1.0 when the design has no weights).
 WEIGHT = "__w"
