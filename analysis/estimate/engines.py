@@ -232,11 +232,16 @@ def ratio(
 
 
 # ---------------------------------------------------------------------------- levels
-def _levels(design: EngineDesign, name: str) -> list[Any]:
-    """The observed values of a categorical column, sorted (as ``levels.level_codes``)."""
+def _levels(design: EngineDesign, name: str, seen: pd.Series | None = None) -> list[Any]:
+    """The observed values of a categorical column, sorted (as ``levels.level_codes``).
+
+    ``seen``: the values met by a reduction over every row with a value (no ``where``),
+    which are all the column's values; saves a pass.
+    """
     key = ("levels", name)
     if key not in design._cache:
-        values = design.source.distinct([name])[name].dropna()
+        values = (design.source.distinct([name])[name] if seen is None else seen).dropna()
+        values = values.drop_duplicates()
         design._cache[key] = list(pd.Index(values).sort_values())
     return design._cache[key]
 
@@ -258,7 +263,8 @@ def _level_table(
     design: EngineDesign, dom: EngineDomains, name: str, level: float, kind: str, method: str
 ) -> pd.DataFrame:
     """Shares or totals of every level (as ``levels.level_table``), from one pass."""
-    levels = _levels(design, name)
+    first = design.reduce(dom, {"w": W}, present=[name], keys=[name])
+    levels = _levels(design, name, None if dom.where else first.frame[name])
     if not levels:
         raise EstimationError(
             "EST005",
@@ -269,7 +275,6 @@ def _level_table(
             hint="Check the column: every row is missing.",
         )
     n_lev = len(levels)
-    first = design.reduce(dom, {"w": W}, present=[name], keys=[name])
     _nonempty(first, name)
     g = dom.n_domains
     codes = pd.Index(levels).get_indexer(first.frame[name])

@@ -183,8 +183,7 @@ class EngineDesign:
             *((c, "fpc") for c in fpc_cols),
         ):
             self._check_column(name, role, "DES002", DesignError)
-        if weights is not None:
-            self._check_weights()
+        self._n_rows = self._check_weights() if weights is not None else source.count()
         variance_stages = len(psu_cols) if fpc_cols else 1
         self._unit_keys = [*([strata] if strata else []), *psu_cols[:variance_stages]]
         struct_cols = [*([strata] if strata else []), *psu_cols[:variance_stages], *fpc_cols]
@@ -206,7 +205,6 @@ class EngineDesign:
         keys["__psu"] = self._structure.psu
         keys["__stratum"] = self._structure.strata
         self._unit_table = keys.drop_duplicates(self._unit_keys, ignore_index=True)
-        self._n_rows = source.count()
 
     # ------------------------------------------------------------------ checks
     def _check_column(self, name: Any, role: str, code: str, error: type) -> None:
@@ -223,7 +221,8 @@ class EngineDesign:
             + " Column names are case-sensitive.",
         )
 
-    def _check_weights(self) -> None:
+    def _check_weights(self) -> int:
+        """Refuse missing, infinite, negative or zero weights; return the number of rows."""
         w = self.source.weight_problems()
         for key, code, what, hint in (
             ("missing", "DES003", "have a missing weight", "Compute the weights of these rows."),
@@ -240,6 +239,7 @@ class EngineDesign:
                     found=f"{w[key]} row(s); minimum {w['minimum']}",
                     hint=hint,
                 )
+        return int(w["n"])
 
     def __repr__(self) -> str:
         return (
@@ -424,6 +424,21 @@ class EngineDesign:
         filters = [Filter("present", c) for c in present]
         if dom.where:
             filters.append(Filter("where", dom.where))
+        key = (
+            "reduce",
+            dom.by,
+            units,
+            tuple(group),
+            tuple((name, t.sql()) for name, t in terms.items()),
+            tuple(filters),
+            tuple(
+                (k, np.asarray(v, dtype=np.float64).tobytes()) for k, v in (params or {}).items()
+            ),
+        )
+        if key in self._cache:  # e.g. total() after mean() of the same variable
+            return self._cache[key]
+        if len(self._cache) > 64:
+            self._cache.clear()
         table = None
         if params:
             table = dom.table.copy()
@@ -444,7 +459,9 @@ class EngineDesign:
             unit = frame["__unit"].to_numpy(dtype=np.intp)
             psu = frame["__psu"].to_numpy(dtype=np.intp)
             stratum = frame["__stratum"].to_numpy(dtype=np.intp)
-        return Reduced(frame, domain, unit, psu, stratum, dom.n_domains)
+        reduced = Reduced(frame, domain, unit, psu, stratum, dom.n_domains)
+        self._cache[key] = reduced
+        return reduced
 
     def variance(
         self, domain: np.ndarray, unit: np.ndarray, totals: np.ndarray, n_domains: int

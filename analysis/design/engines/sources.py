@@ -181,9 +181,14 @@ class DaskSource:
             return self.client.compute(collection).result()
         return collection.compute()
 
+    def _columns(self, names: Sequence[str]) -> Any:
+        """The frame with only these columns (Dask then reads only them)."""
+        return self.frame[list(dict.fromkeys(names))]
+
     def count(self, filters: Sequence[Filter] = ()) -> int:
         """Number of rows meeting every filter."""
-        counts = self.frame.map_partitions(
+        frame = self._columns([f.column for f in filters]) if filters else self.frame.iloc[:, :1]
+        counts = frame.map_partitions(
             lambda df: pd.Series([int(_mask(df, filters).sum())]), meta=(None, "int64")
         )
         return int(self._compute(counts).sum())
@@ -206,8 +211,9 @@ class DaskSource:
                 }
             )
 
-        meta = part(self.frame._meta)
-        parts = self._compute(self.frame.map_partitions(part, meta=meta))
+        frame = self._columns([weights]) if weights else self.frame.iloc[:, :1]
+        meta = part(frame._meta)
+        parts = self._compute(frame.map_partitions(part, meta=meta))
         out = {k: int(parts[k].sum()) for k in ("missing", "inf", "negative", "zero", "n")}
         out["minimum"] = float(parts["minimum"].min())
         return out
@@ -219,7 +225,8 @@ class DaskSource:
         def part(df: pd.DataFrame) -> pd.DataFrame:
             return df.loc[_mask(df, filters), cols].drop_duplicates()
 
-        parts = self._compute(self.frame.map_partitions(part, meta=self.frame._meta[cols]))
+        frame = self._columns([*cols, *(f.column for f in filters)])
+        parts = self._compute(frame.map_partitions(part, meta=self.frame._meta[cols]))
         return parts.drop_duplicates().reset_index(drop=True)
 
     def aggregate(
@@ -251,8 +258,12 @@ class DaskSource:
                 return out.sum().to_frame().T.astype({COUNT: np.int64})
             return out.groupby(keys, sort=False, dropna=False).sum().reset_index()
 
-        meta = part(self.frame._meta)
-        parts = self._compute(self.frame.map_partitions(part, meta=meta))
+        needed = [*keys, *(f.column for f in filters), *([weights] if weights else [])]
+        for t in terms.values():
+            needed.extend(sorted(t.columns()))
+        frame = self._columns(needed)
+        meta = part(frame._meta)
+        parts = self._compute(frame.map_partitions(part, meta=meta))
         if not keys:
             out = parts.sum().to_frame().T
             out[COUNT] = out[COUNT].astype(np.int64)

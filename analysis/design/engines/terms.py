@@ -98,6 +98,15 @@ class Term:
             return a * b
         return a / b
 
+    def columns(self) -> set[str]:
+        """Names of the data columns the expression reads (not the weight or constants)."""
+        if self.op == "col":
+            name = self.args[0]
+            return set() if name.startswith("__") else {name}
+        if self.op == "num":
+            return set()
+        return set().union(*(a.columns() for a in self.args))
+
     def params(self) -> set[str]:
         """Names of the per-domain constants the expression uses."""
         if self.op == "col":
