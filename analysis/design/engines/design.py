@@ -26,8 +26,8 @@ Examples
 >>> design = from_parquet(folder / "wave.parquet", weights="w", strata="county", psu="village")
 >>> design
 EngineDesign(duckdb, 8 rows, 2 strata, 4 PSUs, df=2, weights='w', lonely_psu='fail')
->>> est.mean(design, "income").round(4).loc[0, ["estimate", "se", "n"]].tolist()
-[4.4872, 0.9442, 8]
+>>> est.mean(design, "income").round(4).loc[0, ["estimate", "se"]].tolist()
+[4.4872, 0.9442]
 """
 
 from __future__ import annotations

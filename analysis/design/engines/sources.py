@@ -242,21 +242,7 @@ class DaskSource:
         weights = self.weights
 
         def part(df: pd.DataFrame) -> pd.DataFrame:
-            df = df.loc[_mask(df, filters)]
-            df = df.assign(**{WEIGHT: _weights(df, weights)})
-            if params is not None:
-                if param_keys:
-                    df = df.merge(params, on=list(param_keys), how="inner")
-                else:
-                    df = df.merge(params, how="cross")
-            values = {name: t.evaluate(df) for name, t in terms.items()}
-            out = pd.DataFrame({k: df[k].to_numpy() for k in keys})
-            out[COUNT] = np.ones(len(df), dtype=np.int64)
-            for name, v in values.items():
-                out[name] = v
-            if not keys:
-                return out.sum().to_frame().T.astype({COUNT: np.int64})
-            return out.groupby(keys, sort=False, dropna=False).sum().reset_index()
+            return reduce_frame(df, keys, terms, filters, weights, params, param_keys)
 
         needed = [*keys, *(f.column for f in filters), *([weights] if weights else [])]
         for t in terms.values():
@@ -286,3 +272,71 @@ def _mask(df: pd.DataFrame, filters: Sequence[Filter]) -> np.ndarray:
         else:
             mask &= values.notna().to_numpy()
     return mask
+
+
+def _group_codes(df: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Group label of each row (0..g-1, in order of first appearance) and each group's
+    first row, for the combination of ``keys`` (missing values are a group of their own)."""
+    combined = np.zeros(len(df), dtype=np.int64)
+    for k in keys:
+        codes, uniques = pd.factorize(df[k], use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+    labels, uniques = pd.factorize(combined)
+    first = np.empty(len(uniques), dtype=np.intp)
+    first[labels[::-1]] = np.arange(len(df) - 1, -1, -1)
+    return labels, first
+
+
+def reduce_frame(
+    df: pd.DataFrame,
+    keys: Sequence[str],
+    terms: dict[str, Term],
+    filters: Sequence[Filter],
+    weights: str | None,
+    params: pd.DataFrame | None = None,
+    param_keys: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One partition's totals of ``terms`` by ``keys`` (the per-partition work of Dask).
+
+    Examples
+    --------
+    >>> from analysis.design.engines.terms import W, col
+    >>> df = pd.DataFrame({"g": ["a", "b", "a"], "w": [1.0, 2.0, 3.0], "y": [1.0, 1.0, 2.0]})
+    >>> reduce_frame(df, ["g"], {"wy": W * col("y")}, [], "w").values.tolist()
+    [['a', 2, 7.0], ['b', 1, 2.0]]
+    """
+    mask = _mask(df, filters)
+    if not mask.all():
+        df = df.loc[mask]
+    columns: dict[str, Any] = {WEIGHT: _weights(df, weights)}
+    for t in terms.values():
+        for name in t.columns():
+            columns[name] = df[name]
+    if params is not None:
+        if param_keys:
+            labels, first = _group_codes(df, param_keys)
+            seen = pd.MultiIndex.from_frame(df[list(param_keys)].iloc[first].reset_index(drop=True))
+            where = pd.MultiIndex.from_frame(params[list(param_keys)]).get_indexer(seen)
+            row = np.where(where >= 0, where, len(params))[labels]
+        else:
+            row = np.zeros(len(df), dtype=np.intp)
+        for name in params.columns:
+            if name not in param_keys:
+                values = params[name].to_numpy(dtype=np.float64)
+                columns[name] = np.append(values, np.nan)[row]
+    view = _Columns(columns)
+    if keys:
+        labels, first = _group_codes(df, keys)
+        g = len(first)
+        out = df[list(keys)].iloc[first].reset_index(drop=True)
+    else:
+        labels, g = np.zeros(len(df), dtype=np.intp), 1
+        out = pd.DataFrame(index=range(1))
+    out[COUNT] = np.bincount(labels, minlength=g).astype(np.int64)
+    for name, t in terms.items():
+        out[name] = np.bincount(labels, weights=t.evaluate(view), minlength=g)
+    return out
+
+
+class _Columns(dict):
+    """Columns by name for :meth:`Term.evaluate` (pandas Series or numpy arrays)."""

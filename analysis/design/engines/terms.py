@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,13 +81,19 @@ class Term:
             return f"ln({args[0].sql()})"
         return f"({args[0].sql()} {op} {args[1].sql()})"
 
-    def evaluate(self, frame: pd.DataFrame) -> np.ndarray:
-        """The expression's value on every row of a pandas frame, as float64."""
+    def evaluate(self, frame: Any) -> np.ndarray:
+        """The expression's value on every row, as float64.
+
+        ``frame`` maps column names to pandas Series or numpy arrays (a DataFrame works).
+        """
         op, args = self.op, self.args
         if op == "col":
-            return frame[args[0]].to_numpy(dtype=np.float64, na_value=np.nan)
+            values = frame[args[0]]
+            if isinstance(values, pd.Series):
+                return values.to_numpy(dtype=np.float64, na_value=np.nan)
+            return np.asarray(values, dtype=np.float64)
         if op == "num":
-            return np.full(len(frame), float(args[0]))
+            return np.float64(args[0])  # broadcasts as a scalar
         if op == "ln":
             return np.log(args[0].evaluate(frame))
         a, b = args[0].evaluate(frame), args[1].evaluate(frame)
