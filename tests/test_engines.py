@@ -227,3 +227,37 @@ def test_weight_problems_use_the_design_codes(tmp_path):
     with pytest.raises(DesignError) as err:
         SurveyDesign.from_parquet(tmp_path / "v.parquet", weights="w", psu="village")
     assert err.value.code == "DES005"
+
+
+@pytest.mark.parametrize("final_rows", [3, 200_000])
+@pytest.mark.parametrize(
+    ("case", "variable", "by"),
+    [
+        ("apistrat", "api00", "stype"),
+        ("apiclus2", "enroll", None),
+        ("village_households", "income", "county"),
+    ],
+)
+def test_quantiles_without_sorting_the_records(
+    tmp_path_factory, monkeypatch, final_rows, case, variable, by
+):
+    from analysis import quantile
+    from analysis.estimate import engines
+
+    monkeypatch.setattr(engines, "QUANTILE_FINAL_ROWS", final_rows)  # 3: several bin passes
+    options = CASES[case][0]
+    _, path, design = _designs(tmp_path_factory, case, options)
+    engine = SurveyDesign.from_parquet(path, **options)
+    for interval in ("mean", "beta"):
+        a = quantile(design, variable, [0.1, 0.5, 0.9], by=by, interval=interval)
+        _same(a, quantile(engine, variable, [0.1, 0.5, 0.9], by=by, interval=interval))
+
+
+def test_quantile_rules_the_engines_do_not_compute(tmp_path):
+    from analysis import quantile
+
+    pd.read_csv(REF / "village_households.csv").to_parquet(tmp_path / "v.parquet")
+    design = SurveyDesign.from_parquet(tmp_path / "v.parquet", weights="w", psu="village")
+    with pytest.raises(EstimationError, match="qrule='math'") as err:
+        quantile(design, "income", qrule="hf7")
+    assert err.value.code == "EST542"

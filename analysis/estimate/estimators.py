@@ -409,6 +409,18 @@ def quantile(
     0      0.25       4.0
     1      0.50       7.0
     """
+    if engines.is_engine(design):  # DuckDB / Dask: a few passes, no sort of the records
+        return engines.quantile(
+            design,
+            variables,
+            q,
+            by=by,
+            where=where,
+            qrule=qrule,
+            interval=interval,
+            na_rm=na_rm,
+            ci_level=ci_level,
+        )
     design = check_design(design)
     level = check_level(ci_level)
     check_choice(

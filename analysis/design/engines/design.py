@@ -401,6 +401,7 @@ class EngineDesign:
         keys: Sequence[str] = (),
         params: dict[str, np.ndarray] | None = None,
         units: bool = True,
+        key_terms: dict[str, Term] | None = None,
     ) -> Reduced:
         """Totals of ``terms`` per (domain, sampling unit[, keys]) over the domain's rows.
 
@@ -417,6 +418,8 @@ class EngineDesign:
             ``(G,)`` per-domain constants.
         units : bool
             Group by sampling unit (False: by domain and ``keys`` only).
+        key_terms : dict of str to Term, optional
+            Extra grouping values computed per row (e.g. the bin of a value).
         """
         by = list(dom.by)
         group = [*by, *(self._unit_keys if units else []), *keys]
@@ -430,6 +433,7 @@ class EngineDesign:
             units,
             tuple(group),
             tuple((name, t.sql()) for name, t in terms.items()),
+            tuple((name, t.sql()) for name, t in (key_terms or {}).items()),
             tuple(filters),
             tuple(
                 (k, np.asarray(v, dtype=np.float64).tobytes()) for k, v in (params or {}).items()
@@ -444,7 +448,7 @@ class EngineDesign:
             table = dom.table.copy()
             for name, values in params.items():
                 table[param_column(name)] = np.asarray(values, dtype=np.float64)
-        frame = self.source.aggregate(group, terms, filters, table, by)
+        frame = self.source.aggregate(group, terms, filters, table, by, key_terms)
         if by:
             codes = dom.table.assign(__dom=np.arange(dom.n_domains))
             frame = frame.merge(codes, on=by, how="left")

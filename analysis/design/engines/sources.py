@@ -16,6 +16,7 @@ or "this column has a value" (missing and NaN both count as missing).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +134,9 @@ class DuckDBSource:
         filters: Sequence[Filter],
         params: pd.DataFrame | None = None,
         param_keys: Sequence[str] = (),
+        key_terms: dict[str, Term] | None = None,
     ) -> pd.DataFrame:
-        """Totals of ``terms`` (and the row count ``__n``) by ``keys``."""
+        """Totals of ``terms`` (and the row count ``__n``) by ``keys`` and ``key_terms``."""
         src = f"(SELECT *, {self._weight} AS {ident(WEIGHT)} FROM {self._scan}{self._filters(filters)}) AS r"
         if params is not None:
             self.con.register("__params", params)
@@ -143,16 +145,19 @@ class DuckDBSource:
                 src += f" JOIN __params USING ({using})"
             else:
                 src += " CROSS JOIN __params"
-        sums = [f"sum({t.sql()}) AS {ident(name)}" for name, t in terms.items()]
-        select = [f"r.{ident(k)}" for k in keys] + [f"count(*) AS {ident(COUNT)}", *sums]
-        group = f" GROUP BY {', '.join(f'r.{ident(k)}' for k in keys)}" if keys else ""
+        sums = [f"{t.aggregate}({t.sql()}) AS {ident(name)}" for name, t in terms.items()]
+        key_terms = key_terms or {}
+        select = [f"r.{ident(k)}" for k in keys]
+        select += [f"{t.sql()} AS {ident(name)}" for name, t in key_terms.items()]
+        select += [f"count(*) AS {ident(COUNT)}", *sums]
+        group = " GROUP BY ALL" if keys or key_terms else ""
         q = f"SELECT {', '.join(select)} FROM {src}{group}"
         try:
             out = self.con.execute(q).df()
         finally:
             if params is not None:
                 self.con.unregister("__params")
-        out.columns = [*keys, COUNT, *terms]
+        out.columns = [*keys, *key_terms, COUNT, *terms]
         return out
 
 
@@ -236,25 +241,33 @@ class DaskSource:
         filters: Sequence[Filter],
         params: pd.DataFrame | None = None,
         param_keys: Sequence[str] = (),
+        key_terms: dict[str, Term] | None = None,
     ) -> pd.DataFrame:
-        """Totals of ``terms`` (and the row count ``__n``) by ``keys``."""
+        """Totals of ``terms`` (and the row count ``__n``) by ``keys`` and ``key_terms``."""
         keys = list(keys)
         weights = self.weights
 
         def part(df: pd.DataFrame) -> pd.DataFrame:
-            return reduce_frame(df, keys, terms, filters, weights, params, param_keys)
+            return reduce_frame(df, keys, terms, filters, weights, params, param_keys, key_terms)
 
         needed = [*keys, *(f.column for f in filters), *([weights] if weights else [])]
-        for t in terms.values():
+        key_terms = key_terms or {}
+        for t in (*terms.values(), *key_terms.values()):
             needed.extend(sorted(t.columns()))
         frame = self._columns(needed)
         meta = part(frame._meta)
         parts = self._compute(frame.map_partitions(part, meta=meta))
-        if not keys:
-            out = parts.sum().to_frame().T
+        how = {COUNT: "sum", **{name: _combine(t) for name, t in terms.items()}}
+        group = [*keys, *key_terms]
+        if not group:
+            out = parts.agg(how).to_frame().T
             out[COUNT] = out[COUNT].astype(np.int64)
             return out
-        return parts.groupby(keys, sort=False, dropna=False).sum().reset_index()
+        return parts.groupby(group, sort=False, dropna=False).agg(how).reset_index()
+
+
+def _combine(t: Term) -> Any:
+    return math.fsum if t.aggregate == "fsum" else t.aggregate
 
 
 def _weights(df: pd.DataFrame, weights: str | None) -> np.ndarray:
@@ -295,6 +308,7 @@ def reduce_frame(
     weights: str | None,
     params: pd.DataFrame | None = None,
     param_keys: Sequence[str] = (),
+    key_terms: dict[str, Term] | None = None,
 ) -> pd.DataFrame:
     """One partition's totals of ``terms`` by ``keys`` (the per-partition work of Dask).
 
@@ -309,7 +323,8 @@ def reduce_frame(
     if not mask.all():
         df = df.loc[mask]
     columns: dict[str, Any] = {WEIGHT: _weights(df, weights)}
-    for t in terms.values():
+    key_terms = key_terms or {}
+    for t in (*terms.values(), *key_terms.values()):
         for name in t.columns():
             columns[name] = df[name]
     if params is not None:
@@ -325,16 +340,25 @@ def reduce_frame(
                 values = params[name].to_numpy(dtype=np.float64)
                 columns[name] = np.append(values, np.nan)[row]
     view = _Columns(columns)
-    if keys:
-        labels, first = _group_codes(df, keys)
+    grouped = df[list(keys)].reset_index(drop=True)
+    for name, t in key_terms.items():
+        grouped[name] = np.broadcast_to(t.evaluate(view), (len(df),))
+    if len(grouped.columns):
+        labels, first = _group_codes(grouped, list(grouped.columns))
         g = len(first)
-        out = df[list(keys)].iloc[first].reset_index(drop=True)
+        out = grouped.iloc[first].reset_index(drop=True)
     else:
         labels, g = np.zeros(len(df), dtype=np.intp), 1
         out = pd.DataFrame(index=range(1))
     out[COUNT] = np.bincount(labels, minlength=g).astype(np.int64)
     for name, t in terms.items():
-        out[name] = np.bincount(labels, weights=t.evaluate(view), minlength=g)
+        values = np.broadcast_to(t.evaluate(view), (len(df),))
+        if t.aggregate == "sum":
+            out[name] = np.bincount(labels, weights=values, minlength=g)
+        else:
+            how = math.fsum if t.aggregate == "fsum" else t.aggregate
+            by_group = pd.Series(values).groupby(labels).agg(how)
+            out[name] = by_group.reindex(range(g)).to_numpy(dtype=np.float64)
     return out
 
 

@@ -26,7 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["WEIGHT", "Term", "W", "col", "ident", "param", "param_column"]
+__all__ = [
+    "WEIGHT",
+    "Term",
+    "W",
+    "accurate",
+    "col",
+    "ident",
+    "maximum",
+    "minimum",
+    "param",
+    "param_column",
+]
 
 #: Name of the weight column inside a reduction (1.0 when the design has no weights).
 WEIGHT = "__w"
@@ -70,9 +81,36 @@ class Term:
         """Natural logarithm."""
         return Term("ln", (self,))
 
+    def below(self, bound: Term) -> Term:
+        """1.0 where the value is at most ``bound``, else 0.0."""
+        return Term("<=", (self, bound))
+
+    def bin(self, lo: Term, hi: Term, width: Term, n_bins: int) -> Term:
+        """The value's bin: ``-inf`` below ``lo``, ``inf`` above ``hi``, else
+        ``floor((value - lo) / width)`` (at most ``n_bins - 1``), or the value when ``width``
+        is 0. Monotone in the value, and the same in SQL and numpy."""
+        return Term("bin", (self, lo, hi, width, _lift(n_bins)))
+
+    @property
+    def aggregate(self) -> str:
+        """How the engine totals the term: ``"sum"`` (default), ``"fsum"`` (correctly
+        rounded, for cumulative weights compared exactly), ``"min"`` or ``"max"``."""
+        return self.op if self.op in ("min", "max", "fsum") else "sum"
+
     def sql(self) -> str:
         """The expression in DuckDB SQL (doubles throughout)."""
         op, args = self.op, self.args
+        if op in ("min", "max", "fsum"):
+            return args[0].sql()
+        if op == "<=":
+            return f"CAST(({args[0].sql()} <= {args[1].sql()}) AS DOUBLE)"
+        if op == "bin":
+            y, lo, hi, width, n = (a.sql() for a in args)
+            return (
+                f"(CASE WHEN {y} < {lo} THEN CAST('-inf' AS DOUBLE) "
+                f"WHEN {y} > {hi} THEN CAST('inf' AS DOUBLE) WHEN {width} = 0 THEN {y} "
+                f"ELSE least(floor(({y} - {lo}) / {width}), {n} - 1) END)"
+            )
         if op == "col":
             return f"CAST({ident(args[0])} AS DOUBLE)"
         if op == "num":
@@ -96,6 +134,15 @@ class Term:
             return np.float64(args[0])  # broadcasts as a scalar
         if op == "ln":
             return np.log(args[0].evaluate(frame))
+        if op in ("min", "max", "fsum"):
+            return args[0].evaluate(frame)
+        if op == "<=":
+            return (args[0].evaluate(frame) <= args[1].evaluate(frame)).astype(np.float64)
+        if op == "bin":
+            y, lo, hi, width, n = (a.evaluate(frame) for a in args)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                inner = np.where(width == 0, y, np.minimum(np.floor((y - lo) / width), n - 1))
+            return np.where(y < lo, -np.inf, np.where(y > hi, np.inf, inner))
         a, b = args[0].evaluate(frame), args[1].evaluate(frame)
         if op == "+":
             return a + b
@@ -131,6 +178,21 @@ def _lift(value: object) -> Term:
 def col(name: str) -> Term:
     """A data column (cast to double)."""
     return Term("col", (name,))
+
+
+def minimum(term: Term) -> Term:
+    """The smallest value of ``term`` in each group (instead of the total)."""
+    return Term("min", (term,))
+
+
+def maximum(term: Term) -> Term:
+    """The largest value of ``term`` in each group."""
+    return Term("max", (term,))
+
+
+def accurate(term: Term) -> Term:
+    """The total of ``term`` in each group, correctly rounded (DuckDB's ``fsum``)."""
+    return Term("fsum", (term,))
 
 
 def param(name: str) -> Term:
