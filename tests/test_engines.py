@@ -42,7 +42,7 @@ def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 def client():
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as c,
     ):
@@ -261,3 +261,18 @@ def test_quantile_rules_the_engines_do_not_compute(tmp_path):
     with pytest.raises(EstimationError, match="qrule='math'") as err:
         quantile(design, "income", qrule="hf7")
     assert err.value.code == "EST542"
+
+
+def test_a_study_points_its_designs_at_a_dask_scheduler(tmp_path, client):
+    from analysis.design.engines import study_design
+    from analysis.study import Study
+
+    frame = pd.read_csv(REF / "village_households.csv")
+    frame.to_parquet(tmp_path / "household.parquet")
+    design = {"household": {"weights": "w", "strata": "county", "psu": "village"}}
+    scale = {"engine": "dask", "scheduler": client.scheduler.address}
+    study = Study(tmp_path, {"design": design, "scale": scale})
+    engine = study_design(study, "household", tmp_path / "household.parquet")
+    assert engine.engine == "dask" and engine.source.client is not None
+    expected = mean(SurveyDesign(frame, **design["household"]), "income", by="county")
+    _same(expected, mean(engine, "income", by="county"))
