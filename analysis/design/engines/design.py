@@ -183,12 +183,14 @@ class EngineDesign:
             *((c, "fpc") for c in fpc_cols),
         ):
             self._check_column(name, role, "DES002", DesignError)
-        self._n_rows = self._check_weights() if weights is not None else source.count()
         variance_stages = len(psu_cols) if fpc_cols else 1
         self._unit_keys = [*([strata] if strata else []), *psu_cols[:variance_stages]]
         struct_cols = [*([strata] if strata else []), *psu_cols[:variance_stages], *fpc_cols]
         struct_cols = list(dict.fromkeys(struct_cols))
-        frame = source.distinct(struct_cols)
+        frame, problems = source.structure(struct_cols)
+        self._n_rows = problems["n"]
+        if weights is not None:
+            self._check_weights(problems)
         frame = frame.sort_values(struct_cols, ignore_index=True, na_position="first")
         self._structure = SurveyDesign(
             frame,
@@ -221,9 +223,8 @@ class EngineDesign:
             + " Column names are case-sensitive.",
         )
 
-    def _check_weights(self) -> int:
-        """Refuse missing, infinite, negative or zero weights; return the number of rows."""
-        w = self.source.weight_problems()
+    def _check_weights(self, w: dict[str, Any]) -> None:
+        """Refuse missing, infinite, negative or zero weights."""
         for key, code, what, hint in (
             ("missing", "DES003", "have a missing weight", "Compute the weights of these rows."),
             ("inf", "DES006", "have an infinite weight", "Fix the selection probabilities."),
@@ -239,7 +240,6 @@ class EngineDesign:
                     found=f"{w[key]} row(s); minimum {w['minimum']}",
                     hint=hint,
                 )
-        return int(w["n"])
 
     def __repr__(self) -> str:
         return (

@@ -120,6 +120,24 @@ class DuckDBSource:
         missing, inf, neg, zero, low, n = self.con.execute(q).fetchone()
         return dict(missing=missing, inf=inf, negative=neg, zero=zero, minimum=low, n=n)
 
+    def structure(self, columns: Sequence[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """The distinct combinations of ``columns`` and :meth:`weight_problems`, in one pass."""
+        w = self._weight
+        cols = ", ".join(ident(c) for c in columns)
+        q = (
+            f"SELECT {cols}, count(*) FILTER (WHERE {w} IS NULL OR isnan({w})) AS missing, "
+            f"count(*) FILTER (WHERE isinf({w})) AS inf, count(*) FILTER (WHERE {w} < 0) "
+            f"AS negative, count(*) FILTER (WHERE {w} = 0) AS zero, min({w}) AS minimum, "
+            f"count(*) AS n FROM {self._scan} GROUP BY ALL"
+        )
+        frame = self.con.execute(q).df()
+        stats = frame.iloc[:, len(columns) :]
+        problems = {k: int(stats[k].sum()) for k in ("missing", "inf", "negative", "zero", "n")}
+        problems["minimum"] = float(stats["minimum"].min()) if len(stats) else float("nan")
+        frame = frame.iloc[:, : len(columns)]
+        frame.columns = list(columns)
+        return frame, problems
+
     def distinct(self, columns: Sequence[str], filters: Sequence[Filter] = ()) -> pd.DataFrame:
         """The distinct combinations of ``columns`` (unsorted)."""
         cols = ", ".join(ident(c) for c in columns)
@@ -197,6 +215,10 @@ class DaskSource:
             lambda df: pd.Series([int(_mask(df, filters).sum())]), meta=(None, "int64")
         )
         return int(self._compute(counts).sum())
+
+    def structure(self, columns: Sequence[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+        """The distinct combinations of ``columns`` and :meth:`weight_problems`."""
+        return self.distinct(columns), self.weight_problems()
 
     def weight_problems(self) -> dict[str, Any]:
         """Counts of missing, infinite, negative and zero weights, and the minimum."""
