@@ -88,6 +88,8 @@ CASES = {
             (ratio, ("income", "members"), dict(by="county")),
             (proportion, ("participation",), dict(by="county")),
             (proportion, ("broadband",), dict(method="xlogit")),
+            (mean, ("head_female",), {}),  # True/False: a share
+            (total, ("head_female",), dict(by="county")),  # True/False: counts of each
         ],
     ),
     "village_households_lonely": (

@@ -79,7 +79,7 @@ def _no_na_rm(na_rm: bool) -> None:
 
 
 def _numeric(design: EngineDesign, name: str, estimator: str) -> None:
-    if not design.is_numeric(name):
+    if not (design.is_numeric(name) or design.is_boolean(name)):
         raise EstimationError(
             "EST002",
             f"{estimator}() needs a numeric variable, but {name!r} is {design.column_type(name)}",

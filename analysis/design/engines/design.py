@@ -324,6 +324,10 @@ class EngineDesign:
             or t.startswith(("FLOAT64", "INT64", "INT32"))
         )
 
+    def is_boolean(self, name: str) -> bool:
+        """True for True/False columns (means of them are shares)."""
+        return self.column_type(name).upper() in ("BOOLEAN", "BOOL")
+
     # ------------------------------------------------------------------ domains
     def check_columns(self, names: Any, role: str) -> list[str]:
         """Normalise a column name or list of names and check they exist (``EST001``)."""
