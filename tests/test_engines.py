@@ -134,7 +134,7 @@ def test_dask_equals_pandas_on_a_local_cluster(tmp_path_factory, client, case):
     assert engine.engine == "dask"
     for fn, args, kw in calls:
         _same(fn(design, *args, **kw), fn(engine, *args, **kw))
-    parts = from_dask(dd.from_pandas(frame, npartitions=4), **options)
+    parts = from_dask(dd.from_pandas(frame, npartitions=4), **options, persist=True)
     fn, args, kw = calls[0]
     _same(fn(design, *args, **kw), fn(parts, *args, **kw))
 

@@ -514,6 +514,7 @@ def from_parquet(
     threads: int | None = None,
     memory_limit: str | None = None,
     scheduler: Any = None,
+    persist: bool = False,
 ) -> EngineDesign:
     """A design over parquet files that are read by an engine, never loaded whole.
 
@@ -530,6 +531,9 @@ def from_parquet(
     scheduler : str or distributed.Client, optional
         Dask only: a scheduler address (``"tcp://host:8786"``) or a client. Default:
         the current client, or Dask's local scheduler.
+    persist : bool
+        Dask only: keep the records in the cluster's memory between estimates (each
+        estimate then reduces without reading the files again).
 
     Returns
     -------
@@ -561,7 +565,7 @@ def from_parquet(
     from .sources import _parquet_files
 
     frame = dd.read_parquet(_parquet_files(path))
-    return from_dask(frame, scheduler=scheduler, **options)
+    return from_dask(frame, scheduler=scheduler, persist=persist, **options)
 
 
 def from_dask(
@@ -575,6 +579,7 @@ def from_dask(
     lonely_psu: str = "fail",
     adjust_domain_lonely: bool = False,
     scheduler: Any = None,
+    persist: bool = False,
 ) -> EngineDesign:
     """A design over a Dask DataFrame (each partition reduced where it lives).
 
@@ -583,6 +588,8 @@ def from_dask(
     frame : dask.dataframe.DataFrame
     scheduler : str or distributed.Client, optional
         A scheduler address or a client (default: the current one).
+    persist : bool
+        Keep the frame in the cluster's memory between estimates.
     weights, strata, psu, fpc, nest, lonely_psu, adjust_domain_lonely
         As for :class:`~analysis.design.survey.SurveyDesign`.
     """
@@ -590,6 +597,8 @@ def from_dask(
     if isinstance(scheduler, str):
         distributed = _require("distributed")
         client = distributed.Client(scheduler, set_as_default=False)
+    if persist:
+        frame = client.persist(frame) if client is not None else frame.persist()
     return EngineDesign(
         DaskSource(frame, weights, client=client),
         weights=weights,
