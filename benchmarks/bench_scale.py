@@ -181,6 +181,14 @@ def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
+def reference_sort() -> float:
+    """Seconds this machine takes now to sort 20M numbers (the host's speed varies by load)."""
+    values = np.random.default_rng(0).random(20_000_000)
+    start = time.perf_counter()
+    np.sort(values)
+    return time.perf_counter() - start
+
+
 def main(argv: list[str] | None = None) -> None:
     """Generate the datasets, run every engine on each size, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -192,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.child:
         print(json.dumps(child(*args.child)))
         return
+    print(f"reference sort of 20M numbers: {reference_sort():.2f} s; load {_load()}")
     print(f"{'rows':>12} {'engine':>7} {'seconds':>8} {'peak GiB':>9} {'max rel diff':>13}  load")
     first_time: dict[str, float] = {}
     try:
