@@ -126,6 +126,7 @@ def test_duckdb_equals_pandas_on_the_r_reference_data(tmp_path_factory, case):
     )
 
 
+@pytest.mark.slow  # a Dask LocalCluster or the demo province: seconds each
 @pytest.mark.parametrize("case", ["apistrat", "apiclus2", "village_households_lonely"])
 def test_dask_equals_pandas_on_a_local_cluster(tmp_path_factory, client, case):
     options, calls = CASES[case]
@@ -151,6 +152,7 @@ def test_lonely_psu_policies(tmp_path_factory, policy):
     _same(total(design, "income"), total(engine, "income"))
 
 
+@pytest.mark.slow  # a Dask LocalCluster or the demo province: seconds each
 def test_the_rao_scott_test_on_both_engines(tmp_path_factory, client):
     options = dict(weights="w", strata="county", psu="village")
     frame, path, design = _designs(tmp_path_factory, "village_households", options)
@@ -165,6 +167,7 @@ def test_the_rao_scott_test_on_both_engines(tmp_path_factory, client):
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
 
 
+@pytest.mark.slow  # a Dask LocalCluster or the demo province: seconds each
 def test_the_demo_household_sample(tmp_path):
     from analysis.demo_study.population import build_province
     from analysis.demo_study.sample import field_households, field_villages
@@ -244,9 +247,11 @@ def test_quantiles_without_sorting_the_records(
     tmp_path_factory, monkeypatch, final_rows, case, variable, by
 ):
     from analysis import quantile
-    from analysis.estimate import engines
+    from analysis.estimate import engine_quantiles
 
-    monkeypatch.setattr(engines, "QUANTILE_FINAL_ROWS", final_rows)  # 3: several bin passes
+    monkeypatch.setattr(
+        engine_quantiles, "QUANTILE_FINAL_ROWS", final_rows
+    )  # 3: several bin passes
     options = CASES[case][0]
     _, path, design = _designs(tmp_path_factory, case, options)
     engine = SurveyDesign.from_parquet(path, **options)
@@ -265,6 +270,7 @@ def test_quantile_rules_the_engines_do_not_compute(tmp_path):
     assert err.value.code == "EST542"
 
 
+@pytest.mark.slow  # a Dask LocalCluster or the demo province: seconds each
 def test_a_study_points_its_designs_at_a_dask_scheduler(tmp_path, client):
     from analysis.design.engines import study_design
     from analysis.study import Study

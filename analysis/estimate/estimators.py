@@ -56,7 +56,7 @@ import pandas as pd
 from ..design.domains import DomainRows, column_names, domains
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
-from . import engines
+from . import engine_quantiles, engines
 from .intervals import PROPORTION_METHODS, proportion_interval, t_interval, t_quantile
 from .levels import is_categorical, level_table, rows_present
 from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
@@ -410,7 +410,7 @@ def quantile(
     1      0.50       7.0
     """
     if engines.is_engine(design):  # DuckDB / Dask: a few passes, no sort of the records
-        return engines.quantile(
+        return engine_quantiles.quantile(
             design,
             variables,
             q,
