@@ -5,7 +5,7 @@ Modules, from the bottom up:
 - :mod:`~analysis.design.variance`: variance from sampling-unit totals (``svyrecvar``);
 - :mod:`~analysis.design.stages`: unit codes, weights, fpc and lonely units of each stage;
 - :mod:`~analysis.design.survey`: :class:`SurveyDesign`, built and checked once;
-- :mod:`~analysis.design.domains`: the rows of each estimation domain.
+- :mod:`~analysis.design.domains`: the rows of each estimation domain;
 - :mod:`~analysis.design.engines`: designs over parquet or Dask data larger than memory
   (the same reduction to unit totals, run by DuckDB or Dask).
 
