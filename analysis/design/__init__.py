@@ -9,6 +9,8 @@ Modules, from the bottom up:
 - :mod:`~analysis.design.replicate`: :class:`ReplicateDesign`, variances from replicate
   weights (BRR, Fay, JK1, JKn, bootstrap);
 - :mod:`~analysis.design.resampling`: :func:`as_replicate`, replicates made from a design.
+- :mod:`~analysis.design.engines`: designs over parquet or Dask data larger than memory
+  (the same reduction to unit totals, run by DuckDB or Dask).
 
 >>> from analysis.design import SurveyDesign
 >>> SurveyDesign.__module__

@@ -385,6 +385,24 @@ class SurveyDesign:
         set_(self, "_unit", readonly(unit_codes[variance_stages - 1]))
         check_lonely(stages, data, psu_cols, unit_codes, slabels, strata, lonely_psu)
 
+    @staticmethod
+    def from_parquet(path: Any, *, weights: str | None, engine: str = "duckdb", **options: Any):
+        """A design over parquet files too large for memory, on DuckDB or Dask.
+
+        The records are never loaded: every estimate reduces them to (stratum, PSU,
+        domain) totals in the engine (see :mod:`analysis.design.engines`). ``options``
+        are those of :class:`SurveyDesign` (``strata``, ``psu``, ``fpc``, ...) and of
+        :func:`analysis.design.engines.from_parquet` (``threads``, ``memory_limit``,
+        ``scheduler``).
+
+        Returns
+        -------
+        analysis.design.engines.EngineDesign
+        """
+        from .engines import from_parquet
+
+        return from_parquet(path, weights=weights, engine=engine, **options)
+
     # ------------------------------------------------------------------ immutability
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("SurveyDesign is immutable; build a new design instead")

@@ -45,6 +45,7 @@ from ..design.replicate import ReplicateDesign
 from ..design.survey import SurveyDesign
 from ..design.variance import UnitTotals, stage_variance
 from ..errors import EstimationError
+from . import engines
 from .estimators import proportion
 from .intervals import t_interval
 from .levels import _level_unit_totals, level_codes
@@ -256,11 +257,20 @@ def _rao_scott(design: SurveyDesign, cells: _Cells, statistic: str) -> dict[str,
     a = cells.analysed
     cell = np.where(a, cells.r + nr * cells.c, 0)  # R's interaction(): rows vary fastest
     counts, v = _cell_covariance(design, np.where(a, 0, -1), cell, 1, k, centre=True)
-    counts, v = counts[0], v[0]
+    return rao_scott(counts[0], v[0], nr, nc, cells.n_total, cells.nu, statistic)
+
+
+def rao_scott(
+    counts: np.ndarray, v: np.ndarray, nr: int, nc: int, n_total: int, nu: int, statistic: str
+) -> dict[str, float]:
+    """R's ``svychisq`` from the weighted cell counts ``(k,)`` (rows vary fastest) and the
+    covariance ``(k, k)`` of the cell shares; ``n_total`` rows and ``nu`` design df.
+    """
+    k = nr * nc
     total = counts.sum()
     p = counts / total
     # Pearson's X^2 on the weighted table scaled to R's N
-    n = float(cells.n_total)
+    n = float(n_total)
     obs = (counts * n / total).reshape(nc, nr).T
     expected = np.outer(obs.sum(axis=1), obs.sum(axis=0)) / n
     pearson = float(((obs - expected) ** 2 / expected).sum())
@@ -289,7 +299,7 @@ def _rao_scott(design: SurveyDesign, cells: _Cells, statistic: str) -> dict[str,
     mean_eig = trace / dfree
     if statistic == "F":
         value = pearson / trace
-        ndf, ddf = d0, d0 * cells.nu
+        ndf, ddf = d0, d0 * nu
         p_value = float(stats.f.sf(value, ndf, ddf)) if ddf > 0 else float("nan")
     else:
         value = pearson / mean_eig
@@ -441,6 +451,10 @@ def chisq_test(
         which R prints as X-squared for ``"Chisq"``), ``deff`` (mean generalised
         design effect), ``empty_cells`` and ``n`` (analysed rows).
     """
+    if engines.is_engine(design):  # DuckDB / Dask: one pass where the data is
+        return engines.chisq_test(
+            design, row, col, statistic=statistic, where=where, empty_cells=empty_cells
+        )
     design = check_design(design)
     statistic = _check_statistic(statistic)
     cells = _cells(design, row, col, where)

@@ -57,6 +57,7 @@ from ..design.domains import DomainRows, column_names, domains
 from ..design.replicate import ReplicateDesign
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
+from . import engine_quantiles, engines
 from . import replicate as _replicate
 from .intervals import PROPORTION_METHODS, proportion_interval, t_interval, t_quantile
 from .levels import is_categorical, level_table, rows_present
@@ -142,6 +143,8 @@ def mean(
     pandas.DataFrame
         ``[*by, variable, estimate, se, ci_low, ci_high, df, deff, n]``.
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.mean(design, variables, by=by, where=where, na_rm=na_rm, ci_level=ci_level)
     design = check_design(design)
     if isinstance(design, ReplicateDesign):
         return _replicate.mean(
@@ -203,6 +206,8 @@ def total(
        estimate         se
     0      32.0  12.649111
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.total(design, variables, by=by, where=where, na_rm=na_rm, ci_level=ci_level)
     design = check_design(design)
     if isinstance(design, ReplicateDesign):
         return _replicate.total(
@@ -266,6 +271,10 @@ def ratio(
           variable  estimate
     0  inc/members  8.648649
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.ratio(
+            design, numerator, denominator, by=by, where=where, na_rm=na_rm, ci_level=ci_level
+        )
     design = check_design(design)
     if isinstance(design, ReplicateDesign):
         return _replicate.ratio(
@@ -349,6 +358,10 @@ def proportion(
     pandas.DataFrame
         ``[*by, variable, level, estimate, se, ci_low, ci_high, df, deff, n]``.
     """
+    if engines.is_engine(design):  # DuckDB / Dask: the same reduction where the data is
+        return engines.proportion(
+            design, variables, by=by, where=where, method=method, na_rm=na_rm, ci_level=ci_level
+        )
     design = check_design(design)
     if isinstance(design, ReplicateDesign):
         return _replicate.proportion(
@@ -420,6 +433,18 @@ def quantile(
     0      0.25       4.0
     1      0.50       7.0
     """
+    if engines.is_engine(design):  # DuckDB / Dask: a few passes, no sort of the records
+        return engine_quantiles.quantile(
+            design,
+            variables,
+            q,
+            by=by,
+            where=where,
+            qrule=qrule,
+            interval=interval,
+            na_rm=na_rm,
+            ci_level=ci_level,
+        )
     design = check_design(design)
     level = check_level(ci_level)
     check_choice(

@@ -308,6 +308,14 @@ SCHEMA = _t(
         Key("blocking_checks", "texts", "only these checks block", "every check"),
         Key("non_blocking_checks", "texts", "these checks never block", "[]"),
     )),
+    Key("scale", "table", "engines for data larger than memory", table=_t(
+        "Where designs over large parquet data run (analysis.design.engines.study_design).",
+        Key("engine", "text", "the engine", "duckdb", ("duckdb", "dask")),
+        Key("scheduler", "text", "a Dask scheduler's address, e.g. tcp://10.0.0.5:8786",
+            "this machine"),
+        Key("threads", "integer", "DuckDB's worker threads", "one per core"),
+        Key("memory_limit", "text", "DuckDB's memory limit, e.g. 3GB", "DuckDB's default"),
+    )),
     Key("outputs", "table", "files written for each wave", table=_t(
         "Files written for each wave in data/processed/<wave>/.",
         Key("formats", "texts", "data file formats", '["parquet", "sav", "dta"]', _FORMATS),
