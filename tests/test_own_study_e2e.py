@@ -118,7 +118,7 @@ def _check_outputs(folder: Path, instrument: str, records: int) -> None:
     out = folder / "data" / "processed" / "w1"
     assert len(pd.read_parquet(out / f"{instrument}.parquet")) == records
     for suffix, read in ((".sav", pyreadstat.read_sav), (".dta", pyreadstat.read_dta)):
-        frame, meta = read(str(out / f"{instrument}{suffix}"), metadataonly=True)
+        _, meta = read(str(out / f"{instrument}{suffix}"), metadataonly=True)
         assert meta.number_rows == records
     html = (out / "validation.html").read_text(encoding="utf-8")
     assert "概览" in html and "按题目汇总" in html  # the summary by rule and by question

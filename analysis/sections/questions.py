@@ -176,10 +176,9 @@ def question_shares(
         if not columns:
             frame = one[one["variable"] == name].copy()
             frame["level"] = [_code(v) for v in frame["level"]]
-            order = {code: i for i, code in enumerate(labels)}
-            frame = frame.sort_values(
-                "level", key=lambda s: s.map(lambda c: order.get(c, len(order))), kind="stable"
-            )
+            rank = {code: i for i, code in enumerate(labels)}
+            position = frame["level"].map(lambda c, rank=rank: rank.get(c, len(rank)))
+            frame = frame.iloc[position.argsort(kind="stable")]
         else:
             rows = []
             for code, column in columns:
