@@ -28,25 +28,41 @@ from .context import SectionContext, WaveData, load_context, previous_wave
 from .files import load_section, save_section, section_path
 from .notebooks import section_notebook
 from .preview import preview
+from .questions import (
+    FormGroup,
+    form_groups,
+    means_table,
+    question_means,
+    question_shares,
+    shares_table,
+    top_answer,
+)
 from .writer import ReportCell, SectionWriter, report_cells
 
 __all__ = [
     "SECTIONS",
+    "FormGroup",
     "ReportCell",
     "SectionContext",
     "SectionError",
     "SectionWriter",
     "WaveData",
     "build_sections",
+    "form_groups",
     "load_context",
     "load_section",
+    "means_table",
     "preview",
     "previous_wave",
+    "question_means",
+    "question_shares",
     "report_cells",
     "save_section",
     "section_module",
     "section_notebook",
     "section_path",
+    "shares_table",
+    "top_answer",
 ]
 
 #: The findings sections in report order (module names of this package).
