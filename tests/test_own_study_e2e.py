@@ -69,12 +69,11 @@ TEAM_CELLS = [
         """\
 import pandas as pd
 from analysis.report import report_table
-from analysis.sections.questions import question_shares, shares_table, top_answer
+from analysis.sections.summary import shares_block
 
-form, design = ctx.forms["msna"], ctx.designs["msna"]
-water = question_shares(design, form, ["wash_drinkingwatersource"], lang=w.lang)
-w.rows(source=top_answer(water))
-w.table("water_sources", shares_table(water, lang=w.lang), "Main source of drinking water")
+water = shares_block(ctx, "msna", "wash_drinkingwatersource")
+w.rows(source=water.rows["top"])
+w.figure("water_sources", water.figure, "Main source of drinking water")
 
 estimates = ctx.study.processed_dir(ctx.wave) / "estimates"
 income = pd.read_csv(estimates / "mean_income_v1_salaried_work_by_admin1.csv")
@@ -86,9 +85,9 @@ w.table("income", report_table(income, columns=["admin1", "estimate", "ci", "n"]
     (
         "markdown",
         "## Where households get their drinking water\n\n"
-        "The most common main source of drinking water is {source.answer}: "
-        "{source:pct}{source:ci} of households (see {tab:water_sources}).\n\n"
-        "{tab:water_sources}",
+        "The most common main source of drinking water is {source.item}: "
+        "{source:pct}{source:ci} of households (see {fig:water_sources}).\n\n"
+        "{fig:water_sources}",
     ),
     (
         "markdown",
@@ -180,7 +179,8 @@ def test_reach_msna_from_init_to_report(tmp_path, monkeypatch, capsys):
     assert "## 1. IMPACT MSNA template" in text and "## 2. Drinking water and income" in text
     assert "### 1.2 Protection" in text and "### 1.1 General questions" in text
     assert "The most common main source of drinking water is " in text
-    assert "ranges from 19.8 in admin1b to 20.3 in admin1c (see Table 13)" in text
+    assert "ranges from 19.8 in admin1b to 20.3 in admin1c (see Table 12)" in text
+    assert "(see Figure 1)" in text
     executed = folder / "reports" / "w1" / "notebooks"
     assert sorted(p.name for p in executed.glob("*.ipynb")) == ["01_msna.ipynb", "02_water.ipynb"]
     print(f"REACH MSNA end to end: {seconds:.1f} s ({cpu:.1f} s CPU); issues {dict(counts)}")

@@ -285,9 +285,10 @@ class SectionWriter:
         return self._register(self._tables, "table", name, (table, title, note))
 
     # ------------------------------------------------------------------ building
-    def fill(self, text: str) -> str:
-        """``text`` with its placeholders filled from the registered rows; references to
-        figures and tables (``{fig:name}``) are kept for the assembly to number."""
+    def fill(self, text: str, /, **rows: Any) -> str:
+        """``text`` with its placeholders filled from the registered rows and ``rows``;
+        references to figures and tables (``{fig:name}``) are kept for the assembly to
+        number. For a phrase built in a code cell (one item of a list of groups)."""
         refs: dict[str, str] = {}
 
         def keep(m: re.Match) -> str:
@@ -296,7 +297,8 @@ class SectionWriter:
             return "{" + key + "}"
 
         template = REFERENCE.sub(keep, text)
-        return fill(template, lang=self.lang, period=self.period, **self._rows, **refs)
+        merged = {**self._rows, **rows, **refs}
+        return fill(template, lang=self.lang, period=self.period, **merged)
 
     def _cells(self, cells: Sequence[str | ReportCell] | None) -> list[ReportCell]:
         if cells is not None:
