@@ -23,6 +23,13 @@ needs_reach = pytest.mark.skipif(
 )
 
 
+def _without_report(folder: Path) -> None:
+    """Remove the starter notebooks: these tests are about the data outputs (the report
+    from the starter notebooks is tested in test_own_study_e2e.py and below)."""
+    for notebook in (folder / "notebooks").glob("*.ipynb"):
+        notebook.unlink()
+
+
 def test_init_from_the_demo_household_form(tmp_path):
     folder = tmp_path / "team"
     assert main(["init", str(folder), str(ROOT / "surveys" / "household.xlsx")]) == 0
@@ -66,6 +73,7 @@ def test_a_wave_runs_in_a_study_made_by_init(tmp_path, monkeypatch):
     toml.write_text(
         text.replace('formats = ["parquet", "sav", "dta"]', 'formats = ["dta"]'), encoding="utf-8"
     )
+    _without_report(folder)
     monkeypatch.chdir(folder)
     assert main(["new-wave", "w1"]) == 0
     shutil.copy(ROOT / "data" / "raw" / "demo-2025" / "household.zip", folder / "data/raw/w1")
@@ -85,6 +93,7 @@ def test_init_from_the_reach_form_then_run(tmp_path, monkeypatch):
     study = Study.load(folder)
     assert study.instrument("msna").key == "_uuid"
     assert study.default_language == "en"
+    _without_report(folder)
     monkeypatch.chdir(folder)
     assert main(["new-wave", "w1"]) == 0
     shutil.copy(REACH_DATA, folder / "data/raw/w1/msna.csv")

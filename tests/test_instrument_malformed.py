@@ -283,3 +283,13 @@ def test_rank_without_list(tmp_path):
     with pytest.raises(InstrumentError) as info:
         load_instrument(write_form(tmp_path, "rank", HEAD + "| | rank | r | R |\n"))
     assert (info.value.code, info.value.row) == ("INS012", 2)
+
+
+def test_every_row_without_a_type_is_named(tmp_path):
+    form = HEAD + "| | integer | a | A |\n| | | | Read this first |\n| | text | b | B |\n"
+    form += "| | | | Case 1: only in-person |\n"
+    with pytest.raises(InstrumentError) as info:
+        load_instrument(write_form(tmp_path, "templ", form, "xlsx"))
+    err = info.value
+    assert (err.code, err.row, err.found) == ("INS018", 3, "rows 3, 5")
+    assert "2 rows of the survey sheet have text but no type (rows 3, 5)" in err.hint

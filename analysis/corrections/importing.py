@@ -10,10 +10,15 @@ cleaning log (:data:`~analysis.corrections.cleaning_log.CORRECTIONS_COLUMNS`):
   becomes an edit of the answer ``q`` (the data gives the answer it starts from);
 * a replace row without an old value gets the value the data holds (reported);
 * a row repeating an earlier one is left out (reported);
+* a row with no ``reason`` takes the log's own words for it: its ``issue`` (why the
+  value was flagged) and the field officer's response, e.g. ``outlier; field officer:
+  it should be 4`` (reported as ``reason from the log's issue``);
 * ``who``, ``date`` and ``reason`` are never invented: a row lacking them is written
   with what it has (the ``who``/``date`` given by the user fill the empty ones only)
   and is listed in :attr:`ImportResult.report`; :func:`read_corrections` then names
   the rows to complete (``COR016``);
+* a ``no_action`` row naming no question (``Survey completed in less than 25 min``) is
+  left out and reported: a confirmation in corrections.csv is of one answer;
 * drops come after every other row (a confirm of a dropped record still applies).
 
 With the data (``raw`` and ``instrument``), every written row is tried in order the way
@@ -74,6 +79,15 @@ _COLUMN_NAMES = {
     "reason": ("reason", "explanation", "comment"),
     "who": ("who", "changed_by", "modified_by", "responsible", "cleaner"),
     "date": ("date", "change_date", "reported_date", "date_reported", "x.u.feff.reported_date"),
+    "issue": ("issue", "issue_type", "check", "check_name", "flag"),
+    "response": (
+        "field.officer.s.response",
+        "field_officer_response",
+        "fo_response",
+        "fo.response",
+        "enumerator_response",
+        "response",
+    ),
 }
 
 
@@ -196,6 +210,7 @@ def import_cleaning_log(
     instrument: Instrument | None = None,
     who: str | None = None,
     date: str | None = None,
+    reason: str | None = None,
     date_order: str | None = None,
 ) -> ImportResult:
     """Turn another tool's cleaning log into corrections.csv rows (see module doc).
@@ -209,8 +224,9 @@ def import_cleaning_log(
     raw, instrument : RawData and Instrument, optional
         The export the log was written against and its form: needed to turn 0/1 column
         edits into answer edits, to fill missing old values and to check every row.
-    who, date : str, optional
-        Fill the rows whose log gives no one / no date (never overwrite).
+    who, date, reason : str, optional
+        Fill the rows whose log gives no one / no date / no reason (never overwrite; a
+        reason is first taken from the log's issue and field officer's response).
     date_order : {"dmy", "mdy"}, optional
         How ``05/07/2021`` dates are written; found from the log when a day > 12 shows.
 
@@ -270,7 +286,9 @@ def import_cleaning_log(
         if action == "drop":
             variable, old = "", ""
         if action == "confirm" and not variable:
-            old = ""
+            said = _said(get(rec, "issue"), get(rec, "response"))
+            note(i, key, variable, "confirm of no question", said or "nothing to confirm", False)
+            continue
         found_date = get(rec, "date")
         iso = _iso_date(found_date, order)
         if iso is None:
@@ -287,6 +305,7 @@ def import_cleaning_log(
             "reason": get(rec, "reason"),
             "who": get(rec, "who"),
             "date": iso,
+            "said": _said(get(rec, "issue"), get(rec, "response")),
         }
         ident = tuple(row[c] for c in ("key", "variable", "action", "old_value", "new_value"))
         if ident in seen:
@@ -310,13 +329,27 @@ def import_cleaning_log(
                 else:
                     note(i, key, row["variable"], f"no {field}", "left empty", True)
         if not row["reason"]:
-            note(i, key, row["variable"], "no reason", "left empty", True)
+            row["reason"] = row.pop("said", "")
+            if row["reason"]:
+                note(i, key, row["variable"], "reason from the log's issue", row["reason"], True)
+            elif reason:
+                row["reason"] = reason
+            else:
+                note(i, key, row["variable"], "no reason", "left empty", True)
+        row.pop("said", None)
         out.append(row)
     corrections = pd.DataFrame(out, columns=["log_row", *CORRECTIONS_COLUMNS])
     corrections = corrections.drop(columns="log_row").astype(str).reset_index(drop=True)
     report_frame = pd.DataFrame(report, columns=list(REPORT_COLUMNS))
     report_frame = report_frame.sort_values(["log_row", "problem"], kind="stable")
     return ImportResult(corrections, report_frame.reset_index(drop=True), len(log))
+
+
+def _said(issue: str, response: str) -> str:
+    """The log's own explanation of a row: its issue and the field officer's response."""
+    return "; ".join(
+        part for part in (issue, f"field officer: {response}" if response else "") if part
+    )
 
 
 def _checked(

@@ -47,7 +47,7 @@ SurveyDesign(6 rows, 2 strata, 4 PSUs, 1 stage, df=2, weights='w', lonely_psu='f
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -746,6 +746,37 @@ class SurveyDesign:
         for name in self.__slots__:
             object.__setattr__(new, name, getattr(self, name))
         object.__setattr__(new, "_df_rule", rule)
+        object.__setattr__(new, "_cache", {})
+        return new
+
+    def with_columns(self, columns: Mapping[str, Any]) -> SurveyDesign:
+        """The same design over its data with ``columns`` added (or replaced).
+
+        For variables derived from the data (a choice's 0/1 indicator, a score): the
+        rows, weights, strata and PSUs stay those of this design.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analysis import estimate as est
+        >>> design = SurveyDesign(pd.DataFrame({"y": [1.0, 2.0, 6.0]}), weights=None)
+        >>> wider = design.with_columns({"y2": design.data["y"] * 2})
+        >>> float(est.mean(wider, "y2")["estimate"].iloc[0])
+        6.0
+        """
+        data = self._data.assign(**{str(k): v for k, v in columns.items()})
+        if len(data) != len(self._data):
+            raise DesignError(
+                "DES001",
+                "added columns must have one value per row of the design",
+                expected=f"{len(self._data)} rows",
+                found=f"{len(data)} rows",
+                hint="Derive the columns from design.data (same index).",
+            )
+        new = object.__new__(SurveyDesign)
+        for name in self.__slots__:
+            object.__setattr__(new, name, getattr(self, name))
+        object.__setattr__(new, "_data", data)
         object.__setattr__(new, "_cache", {})
         return new
 

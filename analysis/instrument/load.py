@@ -199,7 +199,8 @@ def _load_cached(path: Path, _mtime: int | None) -> Instrument:
             warnings=warnings,
         )
     except PyXFormError as exc:
-        raise remap_error(from_pyxform(exc, path), rowmap) from None
+        error = remap_error(from_pyxform(exc, path), rowmap)
+        raise _every_untyped_row(error, workbook, rowmap) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         # pyxform trips over some malformed sheets without a message of its own.
         raise InstrumentError(
@@ -209,6 +210,33 @@ def _load_cached(path: Path, _mtime: int | None) -> Instrument:
             hint="Check the survey and choices sheets for stray cells, merged cells or a missing header row.",
         ) from None
     return _build(data, workbook, path, tuple(remap_warning(w, rowmap) for w in warnings), rowmap)
+
+
+def _every_untyped_row(err: InstrumentError, workbook: Any, rowmap: RowMap) -> InstrumentError:
+    """An ``INS018`` naming every survey row with text but no type, not only pyxform's first.
+
+    Forms shared as templates hold instruction rows (a label and nothing else, e.g.
+    REACH's MSNA template: "Case 1: You only look at formal in-person education"); the
+    team deletes them all at once instead of meeting them one run at a time.
+    """
+    if err.code != "INS018":
+        return err
+    rows = [
+        file_row(rowmap, "survey", index) or index
+        for index, row in enumerate(workbook.survey or [], start=2)
+        if not _cell(row, "type") and any(str(v).strip() for v in row.values() if v is not None)
+    ]
+    if len(rows) < 2:
+        return err
+    data = err.to_dict()
+    code, message = data.pop("code"), data.pop("message")
+    data["found"] = "rows " + ", ".join(map(str, rows))
+    data["hint"] = (
+        f"{len(rows)} rows of the survey sheet have text but no type (rows "
+        + ", ".join(map(str, rows))
+        + "): fill in the type column of each, or delete the rows that are comments."
+    )
+    return type(err)(code, message, **data)
 
 
 def _check_headers(workbook: Any, path: Path, rowmap: RowMap) -> None:

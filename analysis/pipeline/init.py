@@ -2,7 +2,8 @@
 
 The folder gets the forms (copied into ``surveys/``), a ``study.toml`` declaring one
 instrument and one (simple random sample) design per form, the empty data, report and
-notebook folders, and a short bilingual README. ``baicun new-wave``, ``run`` and
+notebook folders (with a starter notebook per form: :mod:`analysis.pipeline.starter`),
+and a short bilingual README. ``baicun new-wave``, ``run`` and
 ``status`` then work in it as in any study.
 
 The key of each instrument is inferred from its form, and the reason written beside it
@@ -37,6 +38,7 @@ from ..errors import StudyError
 from ..instrument import Instrument, load_instrument
 from ..instrument.sources import SUPPORTED_SUFFIXES, split_form_files
 from ..study import DEFAULT_PATHS, STUDY_FILE, Study
+from .starter import write_starter_notebooks
 
 __all__ = ["FormArg", "infer_key", "init_study", "parse_form_args", "study_toml"]
 
@@ -246,7 +248,7 @@ _README = """# {name}
 | `data/raw/<wave>/` | 每轮原始导出文件，原样保存 Each wave's field exports, exactly as received |
 | `data/processed/<wave>/` | 清理后的数据（自动生成）Cleaned data (generated) |
 | `reports/<wave>/` | 报告（自动生成）Reports (generated) |
-| `notebooks/` | 分析笔记本 Analysis notebooks |
+| `notebooks/` | 分析笔记本（每份问卷一个起始笔记本）Analysis notebooks (a starter per form) |
 
 开始 Getting started:
 
@@ -260,6 +262,19 @@ _README = """# {name}
 在此之前按简单随机抽样估计。
 Declare the sample design under `[design.<instrument>]` in `study.toml` (weights, strata,
 PSUs); until then estimates assume a simple random sample.
+"""
+
+
+_NOTEBOOKS = """# Notebooks
+
+每个笔记本是报告的一节：markdown 单元格写文字，代码单元格计算并登记数字（见 docs/notebooks.md）。
+`baicun init` 为每份问卷写了一个起始笔记本（01_<问卷>.ipynb）：每个题组一个小节。
+`baicun run` 按文件名顺序运行这些笔记本并汇编成报告。
+
+Each notebook is one section of the report: markdown cells hold the text, code cells
+compute and register the numbers (docs/notebooks.md). `baicun init` wrote a starter
+notebook per form (01_<instrument>.ipynb): one subsection per group of the form.
+`baicun run` runs the notebooks in file-name order and assembles the report.
 """
 
 
@@ -299,10 +314,7 @@ def init_study(folder: Path | str, forms: Sequence[str], *, name: str | None = N
         copied = _copy_form(arg.path, surveys)
         declared.append((arg, copied.relative_to(folder).as_posix(), instrument))
     title = name or folder.resolve().name
-    (folder / DEFAULT_PATHS["notebooks"] / "README.md").write_text(
-        "# Notebooks\n\n分析笔记本放在这里。Analysis notebooks of the study go here.\n",
-        encoding="utf-8",
-    )
+    (folder / DEFAULT_PATHS["notebooks"] / "README.md").write_text(_NOTEBOOKS, encoding="utf-8")
     for kind in ("raw", "processed", "reports"):
         keep = folder / DEFAULT_PATHS[kind] / ".gitkeep"
         if not any(keep.parent.iterdir()):
@@ -317,4 +329,8 @@ def init_study(folder: Path | str, forms: Sequence[str], *, name: str | None = N
         encoding="utf-8",
     )
     target.write_text(study_toml(title, declared), encoding="utf-8")
-    return Study.load(folder)
+    study = Study.load(folder)
+    write_starter_notebooks(
+        study.notebooks_dir, [(a.name, i) for a, _, i in declared], study.default_language
+    )
+    return study

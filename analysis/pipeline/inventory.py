@@ -10,7 +10,8 @@ A file in ``data/raw/<wave>/`` is
       [waves.files.2026]
       village = "村级调查表2026.csv"
 
-* **part of the wave's paperwork**: ``corrections.csv``, a ``README`` and hidden files
+* **part of the wave's paperwork**: ``corrections.csv`` (and the report
+  ``baicun corrections import`` writes beside it), a ``README`` and hidden files
   (``.gitkeep``, ``.DS_Store``);
 * **ignored** on purpose when it matches a pattern of ``[waves] ignore`` (e.g.
   ``ignore = ["*.pdf", "photos/*"]``);
@@ -50,7 +51,7 @@ __all__ = [
 #: Raw export types, in the order they are preferred when several files match.
 RAW_SUFFIXES = (".zip", ".csv", ".xlsx", ".xls", ".sav", ".zsav", ".dta", ".txt", ".tsv")
 _SEPARATORS = ("_", "-", ".", " ")
-_PAPERWORK = ("corrections.csv",)
+_PAPERWORK = ("corrections.csv", "corrections-import-report.csv")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ groups      Rao-Scott tests of a share by group, logistic regression tables
 ranking     units ranked on a composite score
 themes      open answers coded against a codebook: theme shares, quotes, uncoded
 waves       change since the last wave, panel or independent samples
+questions   a form group's questions at once: answer shares and means, labelled (starters)
 files       sections saved by the notebooks and loaded by the report step
 preview     a section shown in a notebook
 ==========  ==================================================================
@@ -33,20 +34,36 @@ from .context import SectionContext, WaveData, load_context, previous_wave
 from .files import load_section, save_section, section_path
 from .notebooks import section_notebook
 from .preview import preview
+from .questions import (
+    FormGroup,
+    form_groups,
+    means_table,
+    question_means,
+    question_shares,
+    shares_table,
+    top_answer,
+)
 from .writer import ReportCell, SectionWriter, report_cells
 
 __all__ = [
+    "FormGroup",
     "ReportCell",
     "SectionContext",
     "SectionError",
     "SectionWriter",
     "WaveData",
+    "form_groups",
     "load_context",
     "load_section",
+    "means_table",
     "preview",
     "previous_wave",
+    "question_means",
+    "question_shares",
     "report_cells",
     "save_section",
     "section_notebook",
     "section_path",
+    "shares_table",
+    "top_answer",
 ]

@@ -38,6 +38,7 @@ from ..instrument.model import Question
 from ..readers.rawdata import MAIN
 from ..readers.records import Records, as_text
 from .issues import Found, join_text, say
+from .wording import same_wording, wording_texts
 from .workers import run_tasks
 
 __all__ = [
@@ -480,6 +481,15 @@ def _calculations(
         same = np.isfinite(a) & np.isfinite(b) & np.isclose(a, b, rtol=1e-9, atol=1e-12)
         if same.all():
             continue
+        q = records.instrument[var]
+        texts = wording_texts(q.calculation)
+        if texts is not None:
+            worded = _worded(values, redone, texts) & ~same
+            if worded.any():
+                parts.append(_wording_issue(table_name, q, values[worded], redone[worded], lang))
+            same = same | worded
+            if same.all():
+                continue
         pos, values, redone = (
             pos[~same],
             values[~same].reset_index(drop=True),
@@ -492,9 +502,32 @@ def _calculations(
             redone,
             say(lang, "”", "'"),
         )
-        q = records.instrument[var]
         parts.append(Found.of(table_name, pos, var, "VAL123", values, message, q.calculation or ""))
     return Found.concat(parts)
+
+
+def _worded(values: pd.Series, redone: pd.Series, texts: tuple[str, ...]) -> np.ndarray:
+    """Cells whose stored sentence is the recomputed one written differently."""
+    pairs = pd.MultiIndex.from_arrays([values.astype(str), redone.astype(str)])
+    verdict = {pair: same_wording(pair[0], pair[1], texts) for pair in pairs.unique()}
+    return np.fromiter((verdict[pair] for pair in pairs), dtype=bool, count=len(pairs))
+
+
+def _wording_issue(
+    table: str, q: Question, values: pd.Series, redone: pd.Series, lang: str
+) -> Found:
+    """One ``VAL320`` (info) for the cells of a wording calculation written differently."""
+    n, stored, gives = len(values), values.iloc[0], redone.iloc[0]
+    message = say(
+        lang,
+        f"计算题 {q.name} 给出的是文字（题目措辞），{n} 条记录存的写法不同，"
+        f"视为同一句话（如存 “{stored}”，公式为 “{gives}”）",
+        f"calculation {q.name} gives wording; {n} record(s) hold it written differently, "
+        f"taken as the same sentence (e.g. '{stored}' for '{gives}')",
+    )
+    return Found.table_level(
+        table, q.name, "VAL320", str(n), message, q.calculation or "", severity="info"
+    )
 
 
 def _repeat_counts(records: Records, hits: list, lang: str) -> Found:

@@ -181,6 +181,13 @@ ISSUE_CODES: dict[str, IssueCode] = _codes(
         "no record key column; keys made from row numbers",
     ),
     ("VAL128", "structure", "error", "空记录：没有任何答案", "empty record: no answers at all"),
+    (
+        "VAL320",
+        "calculation",
+        "info",
+        "计算出的题目措辞写法不同，视为相同",
+        "calculated wording written differently, taken as the same",
+    ),
     ("VAL130", "duplicate", "error", "记录键（_key）重复", "duplicate record key (_key)"),
     ("VAL131", "duplicate", "error", "样本编号重复", "duplicate study key"),
     (
