@@ -26,10 +26,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from .stages import factorize
+from .stages import factorize, readonly
 from .survey import SurveyDesign
 
-__all__ = ["RESERVED_COLUMNS", "DomainRows", "Domains", "domain_rows", "domains"]
+__all__ = [
+    "RESERVED_COLUMNS",
+    "DomainRows",
+    "Domains",
+    "column_codes",
+    "domain_rows",
+    "domains",
+]
 
 #: Output columns of the estimators; ``by`` columns may not use these names.
 RESERVED_COLUMNS = (
@@ -155,12 +162,36 @@ def _where_mask(design: SurveyDesign, where: Any) -> np.ndarray | None:
     return arr
 
 
-def _codes_of(values: pd.Series) -> tuple[np.ndarray, int]:
+def column_codes(design: SurveyDesign, name: Any) -> tuple[np.ndarray, pd.Index]:
+    """Integer code of each row (``-1`` missing) and the labels of a column, coded once.
+
+    The codes follow the sorted labels; a pandas Categorical keeps its categories (and
+    their order, unobserved ones too). They are cached on the (immutable) design, so
+    a column used as a ``by`` domain, a proportion's levels and a crosstab is coded
+    once per design. The codes are read-only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.design.survey import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 2, 1], "tv": ["yes", None, "no"]}),
+    ...                  weights="w")
+    >>> codes, labels = column_codes(d, "tv")
+    >>> codes.tolist(), labels.tolist()
+    ([1, -1, 0], ['no', 'yes'])
+    >>> column_codes(d, "tv")[0] is codes
+    True
+    """
+    return design._cached(("codes", name), lambda: _column_codes(design.data[name]))
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(np.intp)
-        return codes, len(values.cat.categories)
-    codes, uniques = factorize(values, sort=True)
-    return codes, len(uniques)
+        labels = values.cat.categories
+    else:
+        codes, labels = factorize(values, sort=True)
+    return readonly(codes), labels
 
 
 def _compact_sorted(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
@@ -237,7 +268,8 @@ def _build(design: SurveyDesign, by_cols: list[str], where: Any) -> Domains:
     key = None
     size = 1
     for b in by_cols:
-        c, m = _codes_of(design.data[b])
+        c, labels = column_codes(design, b)
+        m = len(labels)
         missing = c < 0
         if mask is not None:
             missing = missing & mask

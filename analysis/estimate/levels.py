@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..design.domains import DomainRows, Domains
-from ..design.stages import factorize
+from ..design.domains import DomainRows, Domains, column_codes
 from ..design.survey import SurveyDesign
 from ..design.variance import UnitTotals, group_sum, stage_variance
 from ..errors import EstimationError
@@ -60,13 +59,11 @@ def level_codes(design: SurveyDesign, name: str) -> tuple[np.ndarray, list[Any]]
     """Level code of each row (``-1`` missing) and the levels in order.
 
     A pandas Categorical keeps all its categories (unobserved ones too); other
-    columns use their observed values, sorted.
+    columns use their observed values, sorted. The codes are computed once per design
+    and column (:func:`analysis.design.domains.column_codes`) and are read-only.
     """
-    col = design.data[name]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.codes.to_numpy().astype(np.intp), list(col.cat.categories)
-    codes, uniques = factorize(col, sort=True)
-    return codes, list(uniques)
+    codes, labels = column_codes(design, name)
+    return codes, list(labels)
 
 
 def level_table(
@@ -229,8 +226,9 @@ def _level_variances(
             UnitTotals(ut.domain, ut.unit, lin, g),
             lonely_psu=design.lonely_psu,
             adjust_domain_lonely=design.adjust_domain_lonely,
+            diagonal=True,
         )
-        return np.diagonal(v, axis1=1, axis2=2).copy()
+        return v
 
     return counts, by_units
 
