@@ -345,9 +345,13 @@ class DomainRows:
         ]
 
     def dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """``(G,)`` per-domain sums of ``a * b`` (one pass without a domain index)."""
+        """``(G,)`` per-domain sums of ``a * b`` (one pass without a domain index).
+
+        ``einsum`` rather than ``numpy.dot``: BLAS splits long dot products over threads,
+        which on a busy machine waits for cores (and the sum depends on the thread count).
+        """
         if self.slot is None:
-            return np.array([np.dot(a, b)])
+            return np.array([np.einsum("i,i->", a, b)])
         return self.sum(a * b)
 
     def spread(self, per_domain: np.ndarray) -> np.ndarray | float:

@@ -73,6 +73,8 @@ def refuse_rows(
 
 def labels_missing(values: pd.Series) -> np.ndarray:
     """True where a label (stratum, unit) is missing."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biu":
+        return np.zeros(len(values), dtype=bool)  # numpy integers cannot be missing
     return values.isna().to_numpy()
 
 
@@ -235,6 +237,8 @@ def read_weights(
         expected="positive numbers",
         hint="Convert the weights to numbers (check for text such as '1,234' or '--').",
     )
+    if w.size and w.min() > 0 and w.max() < np.inf:
+        return w  # finite and positive (a NaN fails both comparisons): nothing to report
     checks = (
         (
             np.isnan(w),
