@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from .stages import factorize, readonly
+from .stages import _arrow_strings, factorize, readonly
 from .survey import SurveyDesign
 
 __all__ = [
@@ -194,6 +194,11 @@ def _column_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return readonly(codes), labels
 
 
+def _arrow_backed(values: pd.Series) -> bool:
+    """Text kept in pyarrow (pandas' default ``str``): gathering a few rows from it is slow."""
+    return _arrow_strings(values) is not None
+
+
 def _compact_sorted(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     """Codes 0..m-1 in increasing key order; ``key`` has no negative values."""
     if size <= max(1 << 22, 4 * key.size):
@@ -287,12 +292,17 @@ def _build(design: SurveyDesign, by_cols: list[str], where: Any) -> Domains:
                 f"or leave those rows out with where=design.data[{b!r}].notna().",
             )
         if key is None:
-            key, size = np.maximum(c, 0), m
+            # without a mask nothing is missing here: the (read-only) codes are the key
+            key, size = (c if mask is None else np.maximum(c, 0)), m
         else:
             key, size = _compact_sorted(key * m + np.maximum(c, 0), size * m)
     if mask is None:
         if len(by_cols) == 1 and np.bincount(key, minlength=size).all():
             codes, g = key, size  # factorize gave sorted, observed codes
+            if _arrow_backed(design.data[by_cols[0]]):
+                # the labels are the column's sorted labels: no gather from the text rows
+                table = pd.DataFrame({by_cols[0]: labels})
+                return Domains(codes, table, tuple(by_cols))
         else:
             codes, g = _compact_sorted(key, size)
         first = np.empty(g, dtype=np.intp)
