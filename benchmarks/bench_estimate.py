@@ -338,12 +338,15 @@ def max_rel_diff(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
 
 
 def _in_process(fn: Callable[[pd.DataFrame], dict], df: pd.DataFrame) -> dict:
-    runs, result = [], {}
+    """Best of ``REPEATS`` runs: wall time, and this process's CPU time (less sensitive to
+    the load of a shared machine; both tools run here are single-threaded)."""
+    runs, cpu, result = [], [], {}
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn(df)
         runs.append(time.perf_counter() - start)
-    return {"runs": runs, "result": result}
+        cpu.append(time.process_time() - start_cpu)
+    return {"runs": runs, "cpu": cpu, "result": result}
 
 
 # ------------------------------------------------------------------------------ the table
@@ -361,6 +364,7 @@ def compare(sizes: tuple[int, ...], rounds: int, folder: Path) -> dict[str, Any]
         }
         names = list(tools)
         times: dict[str, list[float]] = {k: [] for k in names}
+        cpu: dict[str, list[float]] = {k: [] for k in names}
         skipped: dict[str, str] = {}
         agreement: dict[str, float] = {}
         versions: dict[str, str] = {}
@@ -375,6 +379,8 @@ def compare(sizes: tuple[int, ...], rounds: int, folder: Path) -> dict[str, Any]
                     continue
                 runs = out["runs"] if isinstance(out["runs"], list) else [out["runs"]]
                 times[name].append(min(runs))
+                if "cpu" in out:
+                    cpu[name].append(min(out["cpu"]))
                 versions[name] = str(out.get("version", ""))
                 if name == "baicun":
                     ours = out["result"]
@@ -401,6 +407,15 @@ def compare(sizes: tuple[int, ...], rounds: int, folder: Path) -> dict[str, Any]
             entry[f"{name}_ratio"] = statistics.median(ratios)
             entry[f"{name}_ratio_range"] = [min(ratios), max(ratios)]
             entry[f"{name}_agreement"] = diff
+        cpu_ratios = [f / b for f, b in zip(cpu["floor"], cpu["baicun"])]
+        print(
+            f"  CPU time      baicun {statistics.median(cpu['baicun']) * 1000:.1f} ms, floor "
+            f"{statistics.median(cpu['floor']) * 1000:.1f} ms: floor/baicun "
+            f"{statistics.median(cpu_ratios):.2f}x (range {min(cpu_ratios):.2f}-"
+            f"{max(cpu_ratios):.2f})"
+        )
+        entry["cpu_baicun_s"] = statistics.median(cpu["baicun"])
+        entry["cpu_floor_ratio"] = statistics.median(cpu_ratios)
         figures[str(n)] = entry
         parquet.unlink()
         if n != max(sizes):

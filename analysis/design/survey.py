@@ -612,7 +612,11 @@ class SurveyDesign:
             inside = inside & (self._weights != 0)
         n_psu = self.n_psu
         size = n_domains * n_psu
-        key = np.where(inside, codes * n_psu + self._psu, size)
+        if inside.all():
+            key = codes * n_psu
+            key += self._psu
+        else:
+            key = np.where(inside, codes * n_psu + self._psu, size)
         if size <= max(1 << 22, 4 * self.n_rows):
             cnt = np.bincount(key, minlength=size + 1)[:size].reshape(n_domains, n_psu)
             present = cnt > 0
