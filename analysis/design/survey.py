@@ -323,7 +323,10 @@ class SurveyDesign:
             if parent is None:
                 codes, m = lcodes, n_labels
             else:
-                codes, m = compact(parent * n_labels + lcodes, parent_size * n_labels)
+                key = parent * n_labels
+                key += lcodes
+                codes, m = compact(key, parent_size * n_labels)
+                del key
             unit_codes.append(codes)
             n_units.append(m)
             parent, parent_size = codes, m
