@@ -33,7 +33,8 @@ memory) for baicun, svy, the numpy floor and R (R reads the CSV file); and the t
 bundle at 1M, 3M, 10M and 30M rows (time per million rows, peak resident memory).
 
 Run with ``python -m benchmarks estimate`` or
-``python -m benchmarks.bench_estimate [--sizes 10000 100000 1000000] [--rounds 3] [--growth]``.
+``python -m benchmarks.bench_estimate [--sizes 10000 100000 1000000] [--rounds 3] [--growth]``
+(``--sizes --growth``: the growth run only).
 """
 
 from __future__ import annotations
@@ -549,24 +550,58 @@ def whole_process(n: int, folder: Path, rounds: int) -> dict[str, Any]:
     return result
 
 
+def _reset_peak() -> bool:
+    """Reset this process's resident high-water mark (Linux ``clear_refs``); False if not."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_gib() -> float:
+    """This process's resident high-water mark in GiB (VmHWM, else ``ru_maxrss``)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
 def growth(sizes: tuple[int, ...]) -> dict[str, Any]:
     """baicun's bundle at growing sizes: seconds per million rows and peak resident memory."""
-    print("\ngrowth (baicun, best of 2 bundles; peak = this process's resident high-water mark)")
+    print(
+        "\ngrowth (baicun, best of 2 bundles; peak = resident high-water mark during the "
+        "bundles, data included; frame = the pandas frame's own size)"
+    )
     out = {}
     for n in sizes:
         df = make_table(n).to_pandas()
-        runs = []
+        frame = df.memory_usage(deep=True).sum() / 1024**3
+        reset = _reset_peak()
+        runs, cpu = [], []
         for _ in range(2):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             bundle(df)
             runs.append(time.perf_counter() - start)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+            cpu.append(time.process_time() - start_cpu)
+        peak = _peak_gib()
         best = min(runs)
         print(
-            f"  {n:>12,} rows  {best:7.2f} s  {best / (n / 1e6):6.3f} s per million rows  "
-            f"peak {peak:5.2f} GiB"
+            f"  {n:>12,} rows  {best:7.2f} s  {best / (n / 1e6):6.3f} s per million rows "
+            f"(CPU {min(cpu) / (n / 1e6):6.3f})  peak {peak:5.2f} GiB"
+            + ("" if reset else " (since start)")
+            + f"  frame {frame:5.2f} GiB"
         )
-        out[str(n)] = {"s": best, "s_per_million": best / (n / 1e6), "peak_gib": peak}
+        out[str(n)] = {
+            "s": best,
+            "s_per_million": best / (n / 1e6),
+            "cpu_s_per_million": min(cpu) / (n / 1e6),
+            "peak_gib": peak,
+            "frame_gib": frame,
+        }
         del df
     return out
 
@@ -584,9 +619,10 @@ def main(
     )
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        figures["bundle"] = compare(tuple(sizes), rounds, Path(tmp))
-        if with_process:
-            figures["process"] = whole_process(max(sizes), Path(tmp), rounds)
+        if sizes:  # --sizes with no value: the growth run only
+            figures["bundle"] = compare(tuple(sizes), rounds, Path(tmp))
+            if with_process:
+                figures["process"] = whole_process(max(sizes), Path(tmp), rounds)
     if with_growth:
         figures["growth"] = growth(GROWTH_SIZES)
     results = HERE / "results"
