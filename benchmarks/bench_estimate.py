@@ -490,7 +490,7 @@ def whole_process(n: int, folder: Path, rounds: int) -> dict[str, Any]:
             ("svy", SVY_PROCESS),
             ("R", R_PROCESS),
         ):
-            path = Path(tmp) / (name + (".R" if name == "R" else ".py"))
+            path = Path(tmp) / ("process_" + name + (".R" if name == "R" else ".py"))
             path.write_text(text, encoding="utf-8")
             scripts[name] = path
         commands = {
