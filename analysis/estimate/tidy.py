@@ -269,7 +269,10 @@ def tidy_table(
         table = dom.table if m == 1 else dom.table.take(np.repeat(np.arange(g), m))
         for name in dom.by:
             columns[name] = table[name].set_axis(rows)
-    columns["variable"] = pd.Series(variable, index=rows)
+    if isinstance(variable, str):
+        columns["variable"] = pd.array([variable] * len(rows), dtype=_TEXT)
+    else:
+        columns["variable"] = pd.Series(variable, index=rows)
     if extra is not None:
         kind = object if extra[0] == "level" else float
         columns[extra[0]] = pd.Series(list(extra[1]) * g, index=rows, dtype=kind)
@@ -279,6 +282,10 @@ def tidy_table(
     columns["deff"] = np.asarray(stats["deff"], dtype=np.float64).reshape(-1)
     columns["n"] = np.repeat(np.asarray(stats["n"], dtype=np.int64), m)
     return pd.DataFrame(columns, index=rows)
+
+
+#: The dtype pandas gives a column of text (``str`` in pandas 3, ``object`` before).
+_TEXT = pd.Series(["text"]).dtype
 
 
 def concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
