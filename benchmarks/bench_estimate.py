@@ -1,35 +1,57 @@
-"""Design-based estimation at one million rows: baicun against svy and R's survey package.
+"""Design-based estimation on string-coded survey data: baicun, svy, R survey, a numpy floor.
 
-The sample is a seeded synthetic stratified cluster sample: 1,000,000 rows, 20 strata,
-2,000 PSUs (100 per stratum), 10 domains, a numeric variable and a 5-level categorical
-one. The timed bundle is, in each tool, in one run:
+The sample is the shared benchmark shape (``../shared/bench/gen_data.py``, reproduced here
+with the same seed so the benchmark needs nothing outside the repository): 20 strata,
+2,000 PSUs (60-140 per stratum) whose codes restart within each stratum (so the design
+nests PSUs in strata), about ``n / 2000`` households per PSU, weights varying within PSUs,
+a lognormal ``y``, and ``cat5`` (5 levels) and ``domain`` (10 levels) as **text**, as real
+exports have them. The timed bundle is, in each tool:
 
-1. design construction (strata, PSUs, weights);
+1. design construction (strata, nested PSUs, weights);
 2. the mean of ``y``;
-3. the shares of the 5 levels of ``cat`` (baicun and svy also compute logit CIs;
-   R computes ``svymean(~cat)`` only, which favours R);
+3. the shares of the 5 levels of ``cat5`` (baicun and svy also compute logit CIs;
+   R computes ``svymean(~cat5)`` only, which favours R);
 4. the mean of ``y`` in each of the 10 domains (R: ``svyby``);
 5. the total of ``y``.
 
-Only the computation is timed: each peer gets the data already loaded in its native
-frame (pandas for baicun, polars for svy, an R data.frame for R, timed inside R with
-``system.time``). svy runs in ``benchmarks/.env`` and R through ``Rscript`` when they
-are present; a missing peer is reported and skipped. Peak memory is baicun's traced
-allocations (``tracemalloc``) during one bundle, against the input frame's size.
+Tools: baicun (in this process, on a pandas frame read from parquet); the **numpy floor**
+(in this process: one weighted ``bincount`` over (PSU, domain, level) cells serves all four
+estimates, after factorising its own strings; Wald/xlogit intervals only); svy 0.35 (in
+``benchmarks/.env``, on a polars frame) and R survey (``Rscript``, ``system.time`` inside R,
+data read with ``data.table::fread``). Only the computation is timed. A missing peer is
+reported and skipped.
 
-Run with ``python -m benchmarks estimate`` or ``python -m benchmarks.bench_estimate``.
+Rounds alternate the order of the tools (round ``r`` starts with tool ``r mod k``); each
+round takes the best of ``REPEATS`` runs per tool (R: one run), and the ratio of every tool
+to baicun in the same round. The report gives, per size, the median ratio and its range
+over the rounds, and whether the estimates and SEs of all tools agree with baicun.
+
+Then, at the largest size of the table: the **whole process** (fresh interpreter: imports,
+reading the parquet file, design, the four estimates once; wall time and peak resident
+memory) for baicun, svy, the numpy floor and R (R reads the CSV file); and the time of
+``python -c "import analysis; analysis.mean"``. With ``--growth`` baicun alone runs the
+bundle at 1M, 3M, 10M and 30M rows (time per million rows, peak resident memory).
+
+Run with ``python -m benchmarks estimate`` or
+``python -m benchmarks.bench_estimate [--sizes 10000 100000 1000000] [--rounds 3] [--growth]``
+(``--sizes --growth``: the growth run only).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,43 +60,110 @@ from analysis.design.survey import SurveyDesign
 from analysis.estimate.estimators import mean, proportion, total
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 PEER_PYTHON = HERE / ".env" / "bin" / "python"
-N_ROWS = 1_000_000
-N_STRATA = 20
-N_PSU = 2_000
-N_DOMAINS = 10
-SEED = 20240601
+SIZES = (10_000, 100_000, 1_000_000)
+GROWTH_SIZES = (1_000_000, 3_000_000, 10_000_000, 30_000_000)
+ROUNDS = 3
 REPEATS = 3
-GOALS = {"svy": 5.0, "R survey": 25.0, "memory": 2.0}
+SEED = 20240611
+N_STRATA = 20
+N_PSU = 2000
+N_DOMAIN = 10
+N_CAT = 5
+GOALS = {"svy": 5.0, "R survey": 25.0, "floor": 1.5, "svy_10k": 2.0}
 
 
-def make_sample(n_rows: int = N_ROWS, seed: int = SEED) -> pd.DataFrame:
-    """The seeded synthetic stratified cluster sample (rows in random order)."""
-    rng = np.random.default_rng(seed)
-    psu = rng.integers(0, N_PSU, n_rows)
-    stratum = psu % N_STRATA
-    psu_weight = rng.uniform(40.0, 120.0, N_PSU)
-    psu_effect = rng.normal(0.0, 5.0, N_PSU)
-    domain = rng.integers(0, N_DOMAINS, n_rows)
-    y = 50.0 + psu_effect[psu] + 2.0 * domain + rng.normal(0.0, 15.0, n_rows)
-    cat = (rng.integers(0, 5, n_rows) + (psu_effect[psu] > 2)) % 5
-    return pd.DataFrame(
+# ------------------------------------------------------------------------------ the data
+def _psu_allocation(rng: np.random.Generator) -> np.ndarray:
+    """PSUs per stratum: 60..140, summing to exactly ``N_PSU``."""
+    n_h = rng.integers(60, 141, size=N_STRATA)
+    diff = N_PSU - n_h.sum()
+    i = 0
+    while diff != 0:
+        step = 1 if diff > 0 else -1
+        if 60 <= n_h[i % N_STRATA] + step <= 140:
+            n_h[i % N_STRATA] += step
+            diff -= step
+        i += 1
+    return n_h
+
+
+def make_table(n_rows: int, seed: int = SEED) -> Any:
+    """The shared benchmark sample as a pyarrow Table (same numbers as gen_data.py)."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed + n_rows)
+    n_h = _psu_allocation(np.random.default_rng(seed))
+    psu_stratum = np.repeat(np.arange(1, N_STRATA + 1), n_h)
+    psu_within = np.concatenate([np.arange(1, k + 1) for k in n_h])
+    psu_uid = np.arange(1, N_PSU + 1)
+    m = n_rows / N_PSU
+    lo, hi = max(1, int(np.ceil(0.8 * m))), max(2, int(np.floor(1.2 * m)))
+    sizes = rng.integers(lo, hi + 1, size=N_PSU)
+    diff = n_rows - sizes.sum()
+    order = rng.permutation(N_PSU)
+    i = 0
+    while diff != 0:
+        j = order[i % N_PSU]
+        step = 1 if diff > 0 else -1
+        if sizes[j] + step >= 2:
+            sizes[j] += step
+            diff -= step
+        i += 1
+    stratum_base_w = rng.uniform(50, 400, size=N_STRATA)
+    psu_w_factor = rng.lognormal(0.0, 0.35, size=N_PSU)
+    psu_effect = rng.normal(0.0, 0.35, size=N_PSU)
+    psu_dom = rng.integers(0, N_DOMAIN, size=N_PSU)
+    stratum_effect = rng.normal(0.0, 0.25, size=N_STRATA)
+    dom_effect = np.linspace(-0.4, 0.4, N_DOMAIN)
+    hh_psu = np.repeat(np.arange(N_PSU), sizes)
+    stratum = psu_stratum[hh_psu]
+    w = stratum_base_w[stratum - 1] * psu_w_factor[hh_psu] * rng.uniform(0.8, 1.25, size=n_rows)
+    dom_idx = np.where(
+        rng.random(n_rows) < 0.7, psu_dom[hh_psu], rng.integers(0, N_DOMAIN, size=n_rows)
+    )
+    eta = stratum_effect[stratum - 1] + psu_effect[hh_psu] + dom_effect[dom_idx]
+    y = rng.lognormal(mean=8.0 + eta, sigma=0.8)
+    p = 1.0 / (1.0 + np.exp(-(-0.6 + 1.5 * eta)))
+    ybin = (rng.random(n_rows) < p).astype(np.int64)
+    latent = eta + rng.logistic(size=n_rows)
+    cat_idx = np.searchsorted(np.array([-1.5, -0.5, 0.5, 1.5]), latent)
+    cat_labels = np.array([f"c{k + 1}" for k in range(N_CAT)])
+    dom_labels = np.array([f"D{k + 1:02d}" for k in range(N_DOMAIN)])
+    return pa.table(
         {
-            "stratum": stratum,
-            "psu": psu,
-            "w": psu_weight[psu] * rng.uniform(0.8, 1.25, n_rows),
-            "y": y,
-            "cat": cat,
-            "domain": domain,
+            "stratum": pa.array(stratum.astype(np.int64)),
+            "psu": pa.array(psu_within[hh_psu].astype(np.int64)),
+            "psu_uid": pa.array(psu_uid[hh_psu].astype(np.int64)),
+            "w": pa.array(w.astype(np.float64)),
+            "y": pa.array(y.astype(np.float64)),
+            "ybin": pa.array(ybin),
+            "cat5": pa.array(cat_labels[cat_idx]),
+            "domain": pa.array(dom_labels[dom_idx]),
         }
     )
 
 
+def write_sample(n_rows: int, folder: Path) -> tuple[Path, Path]:
+    """The sample as parquet and CSV files in ``folder``."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    table = make_table(n_rows)
+    parquet = folder / f"survey_{n_rows}.parquet"
+    csv = folder / f"survey_{n_rows}.csv"
+    pq.write_table(table, parquet)
+    pacsv.write_csv(table, csv, pacsv.WriteOptions(quoting_style="none"))
+    return parquet, csv
+
+
+# ------------------------------------------------------------------------------ the bundles
 def bundle(df: pd.DataFrame) -> dict[str, list[float]]:
     """baicun's bundle; returns estimates and SEs for the agreement check."""
     design = SurveyDesign(df, weights="w", strata="stratum", psu="psu")
     m = mean(design, "y")
-    p = proportion(design, "cat")
+    p = proportion(design, "cat5")
     by = mean(design, "y", by="domain")
     t = total(design, "y")
     return {
@@ -85,25 +174,75 @@ def bundle(df: pd.DataFrame) -> dict[str, list[float]]:
     }
 
 
-def time_baicun(df: pd.DataFrame) -> tuple[list[float], dict[str, list[float]]]:
-    runs = []
-    result = {}
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        result = bundle(df)
-        runs.append(time.perf_counter() - start)
-    return runs, result
+# The floor is plain numpy and pandas, run here and as a script in a fresh interpreter.
+FLOOR_SOURCE = r'''
+import numpy as np
+import pandas as pd
 
 
-def peak_memory(df: pd.DataFrame) -> float:
-    """Peak bytes allocated (numpy and Python) while running one bundle."""
-    tracemalloc.start()
-    try:
-        bundle(df)
-        return float(tracemalloc.get_traced_memory()[1])
-    finally:
-        tracemalloc.stop()
+def _stratified_var(unit_tot, psu_stratum, n_strata):
+    """With-replacement variance of totals from PSU totals (columns: estimates)."""
+    n_h = np.bincount(psu_stratum, minlength=n_strata).astype(float)
+    out = np.zeros(unit_tot.shape[1])
+    for j in range(unit_tot.shape[1]):
+        col = unit_tot[:, j]
+        mean_h = np.bincount(psu_stratum, weights=col, minlength=n_strata) / n_h
+        dev = col - mean_h[psu_stratum]
+        ss = np.bincount(psu_stratum, weights=dev * dev, minlength=n_strata)
+        out[j] = (n_h / (n_h - 1) * ss).sum()
+    return out
 
+
+def floor_bundle(df):
+    """The four estimates from one weighted bincount over (PSU, domain, level) cells."""
+    strat = df["stratum"].to_numpy()
+    psu = df["psu"].to_numpy()
+    w = df["w"].to_numpy()
+    y = df["y"].to_numpy()
+    cat, cat_levels = pd.factorize(df["cat5"], sort=True)
+    dom, dom_levels = pd.factorize(df["domain"], sort=True)
+    s_code, s_levels = pd.factorize(strat, sort=True)
+    width = int(psu.max()) + 1
+    pcode, puniq = pd.factorize(s_code * width + psu)
+    n_psu, n_strata = len(puniq), len(s_levels)
+    psu_stratum = np.asarray(puniq) // width
+    n_l, n_d = len(cat_levels), len(dom_levels)
+    cell = (pcode * n_d + dom) * n_l + cat
+    size = n_psu * n_d * n_l
+    sw = np.bincount(cell, weights=w, minlength=size).reshape(n_psu, n_d, n_l)
+    swy = np.bincount(cell, weights=w * y, minlength=size).reshape(n_psu, n_d, n_l)
+    dfree = n_psu - n_strata
+    from scipy.special import stdtrit
+    t = stdtrit(dfree, 0.975)
+    psu_w = sw.sum(axis=(1, 2))
+    psu_wy = swy.sum(axis=(1, 2))
+    big_w = psu_w.sum()
+    ybar = psu_wy.sum() / big_w
+    v_mean = _stratified_var(((psu_wy - ybar * psu_w) / big_w)[:, None], psu_stratum, n_strata)
+    tot = psu_wy.sum()
+    v_tot = _stratified_var(psu_wy[:, None], psu_stratum, n_strata)
+    lev_w = sw.sum(axis=1)
+    share = lev_w.sum(axis=0) / big_w
+    v_share = _stratified_var((lev_w - share * psu_w[:, None]) / big_w, psu_stratum, n_strata)
+    se_share = np.sqrt(v_share)
+    eta = np.log(share / (1 - share))
+    se_eta = se_share / (share * (1 - share))
+    _ci = 1 / (1 + np.exp(-(eta - t * se_eta))), 1 / (1 + np.exp(-(eta + t * se_eta)))
+    dom_w = sw.sum(axis=2)
+    dom_wy = swy.sum(axis=2)
+    dom_mean = dom_wy.sum(axis=0) / dom_w.sum(axis=0)
+    v_by = _stratified_var((dom_wy - dom_mean * dom_w) / dom_w.sum(axis=0), psu_stratum, n_strata)
+    return {
+        "mean": [ybar, float(np.sqrt(v_mean[0]))],
+        "prop": share.tolist() + se_share.tolist(),
+        "by": dom_mean.tolist() + np.sqrt(v_by).tolist(),
+        "total": [tot, float(np.sqrt(v_tot[0]))],
+    }
+'''
+
+_floor: dict[str, Any] = {}
+exec(compile(FLOOR_SOURCE, "floor", "exec"), _floor)  # our own source, above
+floor_bundle: Callable[[pd.DataFrame], dict[str, list[float]]] = _floor["floor_bundle"]
 
 SVY_SCRIPT = r"""
 import json, sys, time
@@ -116,12 +255,12 @@ for _ in range(int(sys.argv[2])):
     smp = svy.Sample(data=df, design=svy.Design(stratum="stratum", psu="psu", wgt="w"))
     e = smp.estimation
     m = e.mean("y").to_polars()
-    p = e.prop("cat").to_polars()
+    p = e.prop("cat5").to_polars()
     b = e.mean("y", by="domain").to_polars()
     t = e.total("y").to_polars()
     runs.append(time.perf_counter() - t0)
 b = b.sort("domain")
-p = p.sort("cat")
+p = p.sort("cat5")
 print(json.dumps({"version": svy.__version__, "runs": runs, "result": {
     "mean": [m["est"][0], m["se"][0]],
     "prop": p["est"].to_list() + p["se"].to_list(),
@@ -132,14 +271,16 @@ print(json.dumps({"version": svy.__version__, "runs": runs, "result": {
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
-df <- read.csv(args[1], colClasses = c("integer", "integer", "numeric", "numeric", "integer", "integer"))
-df$cat <- factor(df$cat)
+df <- as.data.frame(data.table::fread(args[1], colClasses = list(
+  integer = c("stratum", "psu", "psu_uid", "ybin"), numeric = c("w", "y"),
+  character = c("cat5", "domain"))))
+df$cat5 <- factor(df$cat5)
 runs <- c()
 for (i in seq_len(as.integer(args[2]))) {
   runs <- c(runs, system.time({
     des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~w, data = df, nest = TRUE)
     m <- svymean(~y, des)
-    p <- svymean(~cat, des)
+    p <- svymean(~cat5, des)
     b <- svyby(~y, ~domain, des, svymean)
     tt <- svytotal(~y, des)
   })[["elapsed"]])
@@ -151,43 +292,41 @@ cat(jsonlite::toJSON(list(version = as.character(packageVersion("survey")), runs
 """
 
 
-def run_svy(df: pd.DataFrame, tmp: Path, repeats: int) -> dict | str:
+def _last_json(proc: subprocess.CompletedProcess) -> dict | str:
+    if proc.returncode != 0:
+        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_svy(parquet: Path, repeats: int) -> dict | str:
     if not PEER_PYTHON.exists():
         return "skipped: benchmarks/.env is missing (see benchmarks/README.md)"
-    path = tmp / "sample.parquet"
-    if not path.exists():
-        df.to_parquet(path, index=False)
     proc = subprocess.run(
-        [str(PEER_PYTHON), "-c", SVY_SCRIPT, str(path), str(repeats)],
+        [str(PEER_PYTHON), "-c", SVY_SCRIPT, str(parquet), str(repeats)],
         capture_output=True,
         text=True,
         check=False,
     )
-    if proc.returncode != 0:
-        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return _last_json(proc)
 
 
-def run_rscript(script: str, df: pd.DataFrame, tmp: Path, *args: str) -> dict | str:
-    """Run an R script on ``df`` (written as CSV; its path is the first argument) and
-    return the JSON it prints last, or why it could not run."""
+def run_rscript(script: str, csv: Path, *args: str) -> dict | str:
+    """Run an R script on the CSV file (its first argument) and return the JSON it prints
+    last, or why it could not run."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return "skipped: Rscript is not installed"
-    path = tmp / "sample.csv"
-    df.to_csv(path, index=False)
-    file = tmp / "bench.R"
-    file.write_text(script, encoding="utf-8")
-    proc = subprocess.run(
-        [rscript, str(file), str(path), *args], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "bench.R"
+        file.write_text(script, encoding="utf-8")
+        proc = subprocess.run(
+            [rscript, str(file), str(csv), *args], capture_output=True, text=True, check=False
+        )
+    return _last_json(proc)
 
 
-def run_r(df: pd.DataFrame, tmp: Path, repeats: int) -> dict | str:
-    return run_rscript(R_SCRIPT, df, tmp, str(repeats))
+def run_r(csv: Path, repeats: int) -> dict | str:
+    return run_rscript(R_SCRIPT, csv, str(repeats))
 
 
 def max_rel_diff(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
@@ -199,51 +338,304 @@ def max_rel_diff(a: dict[str, list[float]], b: dict[str, list[float]]) -> float:
     return worst
 
 
-def main(n_rows: int = N_ROWS) -> dict[str, float]:
-    """Time the bundle in baicun, svy and R; print the figures and ratios; return them."""
-    df = make_sample(n_rows)
-    frame_mb = df.memory_usage(deep=True).sum() / 1e6
-    print(
-        f"bundle on {n_rows:,} rows ({N_STRATA} strata, {N_PSU:,} PSUs, {N_DOMAINS} domains): "
-        "design + mean + 5-level proportion + mean by domain + total"
-    )
-    runs, ours = time_baicun(df)
-    best = min(runs)
-    figures: dict[str, float] = {"baicun_s": best}
-    print(f"  baicun        {best:8.3f} s   (runs: {', '.join(f'{r:.3f}' for r in runs)})")
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        for label, runner, repeats in (("svy", run_svy, REPEATS), ("R survey", run_r, 1)):
-            peer = runner(df, tmp, repeats)
-            if isinstance(peer, str):
-                print(f"  {label:<13} {peer}")
+def _in_process(fn: Callable[[pd.DataFrame], dict], df: pd.DataFrame) -> dict:
+    """Best of ``REPEATS`` runs: wall time, and this process's CPU time (less sensitive to
+    the load of a shared machine; both tools run here are single-threaded)."""
+    runs, cpu, result = [], [], {}
+    for _ in range(REPEATS):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = fn(df)
+        runs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return {"runs": runs, "cpu": cpu, "result": result}
+
+
+# ------------------------------------------------------------------------------ the table
+def compare(sizes: tuple[int, ...], rounds: int, folder: Path) -> dict[str, Any]:
+    """Alternating rounds at each size; median ratios to baicun and their range."""
+    figures: dict[str, Any] = {}
+    for n in sizes:
+        parquet, csv = write_sample(n, folder)
+        df = pd.read_parquet(parquet)
+        tools: dict[str, Callable[[], dict | str]] = {
+            "baicun": lambda df=df: _in_process(bundle, df),
+            "floor": lambda df=df: _in_process(floor_bundle, df),
+            "svy": lambda parquet=parquet: run_svy(parquet, REPEATS),
+            "R survey": lambda csv=csv: run_r(csv, 1),
+        }
+        names = list(tools)
+        times: dict[str, list[float]] = {k: [] for k in names}
+        cpu: dict[str, list[float]] = {k: [] for k in names}
+        skipped: dict[str, str] = {}
+        agreement: dict[str, float] = {}
+        versions: dict[str, str] = {}
+        for r in range(rounds):
+            order = names[r % len(names) :] + names[: r % len(names)]
+            for name in order:
+                if name in skipped:
+                    continue
+                out = tools[name]()
+                if isinstance(out, str):
+                    skipped[name] = out
+                    continue
+                runs = out["runs"] if isinstance(out["runs"], list) else [out["runs"]]
+                times[name].append(min(runs))
+                if "cpu" in out:
+                    cpu[name].append(min(out["cpu"]))
+                versions[name] = str(out.get("version", ""))
+                if name == "baicun":
+                    ours = out["result"]
+                else:
+                    agreement[name] = out["result"]
+        base = times["baicun"]
+        print(f"\n{n:,} rows: best of {REPEATS} runs per tool and round (R: 1), {rounds} rounds")
+        print(f"  baicun        median {statistics.median(base) * 1000:9.1f} ms")
+        entry: dict[str, Any] = {"baicun_s": statistics.median(base)}
+        for name in names[1:]:
+            if name in skipped:
+                print(f"  {name:<13} {skipped[name]}")
                 continue
-            runs_peer = peer["runs"] if isinstance(peer["runs"], list) else [peer["runs"]]
-            their = min(runs_peer)
-            ratio = their / best
-            diff = max_rel_diff(ours, peer["result"])
-            goal = GOALS[label]
-            verdict = "meets" if ratio >= goal else "MISSES"
+            ratios = [t / b for t, b in zip(times[name], base)]
+            diff = max_rel_diff(ours, agreement[name])
+            label = f"{name} {versions[name]}".strip()
             print(
-                f"  {label + ' ' + peer['version']:<13} {their:8.3f} s   -> baicun is "
-                f"{ratio:.1f}x faster ({verdict} the goal of {goal:g}x); estimates and SEs "
-                f"agree to {diff:.1e} (max relative difference)"
+                f"  {label:<13} median {statistics.median(times[name]) * 1000:9.1f} ms   "
+                f"{name}/baicun {statistics.median(ratios):6.2f}x "
+                f"(range {min(ratios):.2f}-{max(ratios):.2f})   "
+                f"max relative difference of estimates and SEs {diff:.1e}"
             )
-            key = "svy" if label == "svy" else "r"
-            figures[f"{key}_s"] = their
-            figures[f"{key}_ratio"] = ratio
-            figures[f"{key}_agreement"] = diff
-    peak = peak_memory(df) / 1e6
-    mult = peak / frame_mb
-    verdict = "meets" if mult <= GOALS["memory"] else "MISSES"
+            entry[f"{name}_s"] = statistics.median(times[name])
+            entry[f"{name}_ratio"] = statistics.median(ratios)
+            entry[f"{name}_ratio_range"] = [min(ratios), max(ratios)]
+            entry[f"{name}_agreement"] = diff
+        cpu_ratios = [f / b for f, b in zip(cpu["floor"], cpu["baicun"])]
+        print(
+            f"  CPU time      baicun {statistics.median(cpu['baicun']) * 1000:.1f} ms, floor "
+            f"{statistics.median(cpu['floor']) * 1000:.1f} ms: floor/baicun "
+            f"{statistics.median(cpu_ratios):.2f}x (range {min(cpu_ratios):.2f}-"
+            f"{max(cpu_ratios):.2f})"
+        )
+        entry["cpu_baicun_s"] = statistics.median(cpu["baicun"])
+        entry["cpu_floor_ratio"] = statistics.median(cpu_ratios)
+        figures[str(n)] = entry
+        parquet.unlink()
+        if n != max(sizes):
+            csv.unlink()
+    return figures
+
+
+# ------------------------------------------------------------------------------ whole process
+BAICUN_PROCESS = r"""
+import json, resource, sys
+import pandas as pd
+import analysis
+df = pd.read_parquet(sys.argv[1])
+d = analysis.SurveyDesign(df, weights="w", strata="stratum", psu="psu")
+analysis.mean(d, "y"); analysis.proportion(d, "cat5"); analysis.mean(d, "y", by="domain")
+analysis.total(d, "y")
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+FLOOR_PROCESS = (
+    FLOOR_SOURCE
+    + r"""
+import json, resource, sys
+floor_bundle(pd.read_parquet(sys.argv[1]))
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+)
+
+SVY_PROCESS = r"""
+import json, resource, sys
+import polars as pl
+import svy
+df = pl.read_parquet(sys.argv[1])
+e = svy.Sample(data=df, design=svy.Design(stratum="stratum", psu="psu", wgt="w")).estimation
+e.mean("y"); e.prop("cat5"); e.mean("y", by="domain"); e.total("y")
+print(json.dumps({"peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+"""
+
+R_PROCESS = r"""
+suppressPackageStartupMessages(library(survey))
+args <- commandArgs(trailingOnly = TRUE)
+df <- as.data.frame(data.table::fread(args[1]))
+df$cat5 <- factor(df$cat5)
+des <- svydesign(ids = ~psu, strata = ~stratum, weights = ~w, data = df, nest = TRUE)
+m <- svymean(~y, des); p <- svymean(~cat5, des); b <- svyby(~y, ~domain, des, svymean)
+tt <- svytotal(~y, des)
+cat("{}\n")
+"""
+
+
+def _timed_process(argv: list[str]) -> tuple[float, float | None] | str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+    wall = time.perf_counter() - start
+    out = _last_json(proc)
+    if isinstance(out, str):
+        return out
+    peak = out.get("peak_kib")
+    return wall, (peak / 1024 if peak else None)
+
+
+def whole_process(n: int, folder: Path, rounds: int) -> dict[str, Any]:
+    """Fresh interpreter: imports + read + design + four estimates (alternating rounds)."""
+    parquet, csv = write_sample(n, folder)
+    with tempfile.TemporaryDirectory() as tmp:
+        scripts = {}
+        for name, text in (
+            ("baicun", BAICUN_PROCESS),
+            ("floor", FLOOR_PROCESS),
+            ("svy", SVY_PROCESS),
+            ("R", R_PROCESS),
+        ):
+            path = Path(tmp) / ("process_" + name + (".R" if name == "R" else ".py"))
+            path.write_text(text, encoding="utf-8")
+            scripts[name] = path
+        commands = {
+            "baicun": [sys.executable, str(scripts["baicun"]), str(parquet)],
+            "floor": [sys.executable, str(scripts["floor"]), str(parquet)],
+        }
+        if PEER_PYTHON.exists():
+            commands["svy"] = [str(PEER_PYTHON), str(scripts["svy"]), str(parquet)]
+        if shutil.which("Rscript"):
+            commands["R"] = [str(shutil.which("Rscript")), str(scripts["R"]), str(csv)]
+        names = list(commands)
+        walls: dict[str, list[float]] = {k: [] for k in names}
+        peaks: dict[str, float | None] = {}
+        for r in range(rounds):
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                out = _timed_process(commands[name])
+                if isinstance(out, str):
+                    print(f"  {name}: {out}")
+                    continue
+                walls[name].append(out[0])
+                peaks[name] = out[1]
+        imports = []
+        for _ in range(rounds * 2):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", "import analysis; analysis.mean"],
+                check=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
+            imports.append(time.perf_counter() - start)
+    parquet.unlink()
+    csv.unlink()
+    print(f"\nwhole process at {n:,} rows (fresh interpreter: import, read, design, estimates)")
+    base = walls["baicun"]
+    result: dict[str, Any] = {}
+    for name in names:
+        if not walls[name]:
+            continue
+        ratios = [t / b for t, b in zip(walls[name], base)]
+        peak = peaks.get(name)
+        print(
+            f"  {name:<7} median {statistics.median(walls[name]):6.2f} s"
+            + (f"   peak {peak:6.0f} MiB" if peak else "")
+            + (
+                f"   {name}/baicun {statistics.median(ratios):.2f}x "
+                f"(range {min(ratios):.2f}-{max(ratios):.2f})"
+                if name != "baicun"
+                else ""
+            )
+        )
+        result[name] = {"wall_s": statistics.median(walls[name]), "peak_mib": peak}
     print(
-        f"  peak memory   {peak:8.1f} MB traced during one bundle = {mult:.2f}x the input "
-        f"frame ({frame_mb:.0f} MB; {verdict} the goal of <= {GOALS['memory']:g}x)"
+        f"  python -c 'import analysis; analysis.mean': median {statistics.median(imports):.2f} s "
+        f"(range {min(imports):.2f}-{max(imports):.2f}; goal <= 0.3 s)"
     )
-    figures["peak_mb"] = peak
-    figures["peak_ratio"] = mult
+    result["import_s"] = statistics.median(imports)
+    return result
+
+
+def _reset_peak() -> bool:
+    """Reset this process's resident high-water mark (Linux ``clear_refs``); False if not."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_gib() -> float:
+    """This process's resident high-water mark in GiB (VmHWM, else ``ru_maxrss``)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def growth(sizes: tuple[int, ...]) -> dict[str, Any]:
+    """baicun's bundle at growing sizes: seconds per million rows and peak resident memory."""
+    print(
+        "\ngrowth (baicun, best of 2 bundles; peak = resident high-water mark during the "
+        "bundles, data included; frame = the pandas frame's own size)"
+    )
+    out = {}
+    for n in sizes:
+        df = make_table(n).to_pandas()
+        frame = df.memory_usage(deep=True).sum() / 1024**3
+        reset = _reset_peak()
+        runs, cpu = [], []
+        for _ in range(2):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            bundle(df)
+            runs.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+        peak = _peak_gib()
+        best = min(runs)
+        print(
+            f"  {n:>12,} rows  {best:7.2f} s  {best / (n / 1e6):6.3f} s per million rows "
+            f"(CPU {min(cpu) / (n / 1e6):6.3f})  peak {peak:5.2f} GiB"
+            + ("" if reset else " (since start)")
+            + f"  frame {frame:5.2f} GiB"
+        )
+        out[str(n)] = {
+            "s": best,
+            "s_per_million": best / (n / 1e6),
+            "cpu_s_per_million": min(cpu) / (n / 1e6),
+            "peak_gib": peak,
+            "frame_gib": frame,
+        }
+        del df
+    return out
+
+
+def main(
+    sizes: tuple[int, ...] = SIZES,
+    rounds: int = ROUNDS,
+    with_growth: bool = False,
+    with_process: bool = True,
+) -> dict[str, Any]:
+    """Run the comparison (and the whole-process and growth runs); print and return figures."""
+    print(
+        "bundle: design + mean + 5-level proportion + mean by 10 domains + total, on "
+        f"string-coded data ({N_STRATA} strata, {N_PSU:,} PSUs restarting within strata)"
+    )
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        if sizes:  # --sizes with no value: the growth run only
+            figures["bundle"] = compare(tuple(sizes), rounds, Path(tmp))
+            if with_process:
+                figures["process"] = whole_process(max(sizes), Path(tmp), rounds)
+    if with_growth:
+        figures["growth"] = growth(GROWTH_SIZES)
+    results = HERE / "results"
+    results.mkdir(exist_ok=True)
+    (results / "estimate.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
     return figures
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else N_ROWS)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--growth", action="store_true", help="also 1M-30M rows (baicun)")
+    parser.add_argument("--no-process", action="store_true", help="skip the whole-process run")
+    args = parser.parse_args()
+    main(tuple(args.sizes), args.rounds, args.growth, not args.no_process)

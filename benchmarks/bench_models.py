@@ -1,7 +1,7 @@
 """Tables, weighting and regression at one million rows: baicun against R's survey package.
 
-The sample is bench_estimate's seeded synthetic stratified cluster sample (1,000,000
-rows, 20 strata, 2,000 PSUs, a numeric ``y``, a 5-level ``cat``, 10 ``domain`` values).
+The sample is a seeded synthetic stratified cluster sample (1,000,000 rows, 20 strata,
+2,000 PSUs, a numeric ``y``, a 5-level ``cat``, 10 ``domain`` values, integer-coded).
 The timed bundle, in each tool, in one run:
 
 1. the Rao-Scott F test of ``cat`` by ``domain`` (R: ``svychisq``; 50 cells);
@@ -21,6 +21,8 @@ Run with ``python -m benchmarks models`` or ``python -m benchmarks.bench_models 
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,9 +37,54 @@ from analysis.estimate.estimators import mean
 from analysis.models.glm import linear_regression, logistic_regression
 from analysis.weighting import rake
 
-from .bench_estimate import N_ROWS, make_sample, max_rel_diff, run_rscript
+from .bench_estimate import max_rel_diff
 
 REPEATS = 3
+N_ROWS = 1_000_000
+N_STRATA = 20
+N_PSU = 2_000
+N_DOMAINS = 10
+SEED = 20240601
+
+
+def make_sample(n_rows: int = N_ROWS, seed: int = SEED) -> pd.DataFrame:
+    """The seeded synthetic stratified cluster sample (rows in random order)."""
+    rng = np.random.default_rng(seed)
+    psu = rng.integers(0, N_PSU, n_rows)
+    stratum = psu % N_STRATA
+    psu_weight = rng.uniform(40.0, 120.0, N_PSU)
+    psu_effect = rng.normal(0.0, 5.0, N_PSU)
+    domain = rng.integers(0, N_DOMAINS, n_rows)
+    y = 50.0 + psu_effect[psu] + 2.0 * domain + rng.normal(0.0, 15.0, n_rows)
+    cat = (rng.integers(0, 5, n_rows) + (psu_effect[psu] > 2)) % 5
+    return pd.DataFrame(
+        {
+            "stratum": stratum,
+            "psu": psu,
+            "w": psu_weight[psu] * rng.uniform(0.8, 1.25, n_rows),
+            "y": y,
+            "cat": cat,
+            "domain": domain,
+        }
+    )
+
+
+def run_rscript(script: str, df: pd.DataFrame, tmp: Path, *args: str) -> dict | str:
+    """Run an R script on ``df`` (written as CSV; its path is the first argument) and
+    return the JSON it prints last, or why it could not run."""
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        return "skipped: Rscript is not installed"
+    path = tmp / "sample.csv"
+    df.to_csv(path, index=False)
+    file = tmp / "bench.R"
+    file.write_text(script, encoding="utf-8")
+    proc = subprocess.run(
+        [rscript, str(file), str(path), *args], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        return "failed: " + (proc.stderr.strip().splitlines() or ["?"])[-1]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def margins(df: pd.DataFrame) -> dict[str, dict[int, float]]:

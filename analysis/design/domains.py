@@ -26,10 +26,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
-from .stages import factorize
+from .stages import _arrow_strings, factorize, readonly
 from .survey import SurveyDesign
 
-__all__ = ["RESERVED_COLUMNS", "DomainRows", "Domains", "domain_rows", "domains"]
+__all__ = [
+    "RESERVED_COLUMNS",
+    "DomainRows",
+    "Domains",
+    "column_codes",
+    "domain_rows",
+    "domains",
+]
 
 #: Output columns of the estimators; ``by`` columns may not use these names.
 RESERVED_COLUMNS = (
@@ -155,12 +162,41 @@ def _where_mask(design: SurveyDesign, where: Any) -> np.ndarray | None:
     return arr
 
 
-def _codes_of(values: pd.Series) -> tuple[np.ndarray, int]:
+def column_codes(design: SurveyDesign, name: Any) -> tuple[np.ndarray, pd.Index]:
+    """Integer code of each row (``-1`` missing) and the labels of a column, coded once.
+
+    The codes follow the sorted labels; a pandas Categorical keeps its categories (and
+    their order, unobserved ones too). They are cached on the (immutable) design, so
+    a column used as a ``by`` domain, a proportion's levels and a crosstab is coded
+    once per design. The codes are read-only.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analysis.design.survey import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 2, 1], "tv": ["yes", None, "no"]}),
+    ...                  weights="w")
+    >>> codes, labels = column_codes(d, "tv")
+    >>> codes.tolist(), labels.tolist()
+    ([1, -1, 0], ['no', 'yes'])
+    >>> column_codes(d, "tv")[0] is codes
+    True
+    """
+    return design._cached(("codes", name), lambda: _column_codes(design.data[name]))
+
+
+def _column_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(np.intp)
-        return codes, len(values.cat.categories)
-    codes, uniques = factorize(values, sort=True)
-    return codes, len(uniques)
+        labels = values.cat.categories
+    else:
+        codes, labels = factorize(values, sort=True)
+    return readonly(codes), labels
+
+
+def _arrow_backed(values: pd.Series) -> bool:
+    """Text kept in pyarrow (pandas' default ``str``): gathering a few rows from it is slow."""
+    return _arrow_strings(values) is not None
 
 
 def _compact_sorted(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
@@ -237,7 +273,8 @@ def _build(design: SurveyDesign, by_cols: list[str], where: Any) -> Domains:
     key = None
     size = 1
     for b in by_cols:
-        c, m = _codes_of(design.data[b])
+        c, labels = column_codes(design, b)
+        m = len(labels)
         missing = c < 0
         if mask is not None:
             missing = missing & mask
@@ -255,12 +292,17 @@ def _build(design: SurveyDesign, by_cols: list[str], where: Any) -> Domains:
                 f"or leave those rows out with where=design.data[{b!r}].notna().",
             )
         if key is None:
-            key, size = np.maximum(c, 0), m
+            # without a mask nothing is missing here: the (read-only) codes are the key
+            key, size = (c if mask is None else np.maximum(c, 0)), m
         else:
             key, size = _compact_sorted(key * m + np.maximum(c, 0), size * m)
     if mask is None:
         if len(by_cols) == 1 and np.bincount(key, minlength=size).all():
             codes, g = key, size  # factorize gave sorted, observed codes
+            if _arrow_backed(design.data[by_cols[0]]):
+                # the labels are the column's sorted labels: no gather from the text rows
+                table = pd.DataFrame({by_cols[0]: labels})
+                return Domains(codes, table, tuple(by_cols))
         else:
             codes, g = _compact_sorted(key, size)
         first = np.empty(g, dtype=np.intp)
@@ -313,9 +355,13 @@ class DomainRows:
         ]
 
     def dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """``(G,)`` per-domain sums of ``a * b`` (one pass without a domain index)."""
+        """``(G,)`` per-domain sums of ``a * b`` (one pass without a domain index).
+
+        ``einsum`` rather than ``numpy.dot``: BLAS splits long dot products over threads,
+        which on a busy machine waits for cores (and the sum depends on the thread count).
+        """
         if self.slot is None:
-            return np.array([np.dot(a, b)])
+            return np.array([np.einsum("i,i->", a, b)])
         return self.sum(a * b)
 
     def spread(self, per_domain: np.ndarray) -> np.ndarray | float:

@@ -17,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -71,6 +73,8 @@ def refuse_rows(
 
 def labels_missing(values: pd.Series) -> np.ndarray:
     """True where a label (stratum, unit) is missing."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biu":
+        return np.zeros(len(values), dtype=bool)  # numpy integers cannot be missing
     return values.isna().to_numpy()
 
 
@@ -128,8 +132,65 @@ def factorize(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.
                     return shifted.astype(np.intp, copy=False), labels
                 mapping = (np.cumsum(seen) - 1).astype(np.intp)
                 return mapping[shifted], labels
+    arrow = _arrow_strings(values)
+    if arrow is not None:
+        coded = _factorize_arrow(arrow, values.dtype, sort)
+        if coded is not None:
+            return coded
     codes, uniques = pd.factorize(values, sort=sort)
     return codes.astype(np.intp, copy=False), pd.Index(uniques)
+
+
+def _arrow_strings(values: pd.Series) -> Any:
+    """The pyarrow ChunkedArray behind a text column (pandas' default ``str``), or None."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return getattr(values.array, "_pa_array", None)
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype):
+            return getattr(values.array, "_pa_array", None)
+    return None
+
+
+def _factorize_arrow(chunked: Any, dtype: Any, sort: bool) -> tuple[np.ndarray, pd.Index] | None:
+    """Codes of a text column by pyarrow's dictionary encoding, in one pass over the rows.
+
+    The (small) dictionary is sorted, not the rows: pandas' ``factorize(sort=True)`` remaps
+    the codes of every row a second time. Returns None when the chunks do not share one
+    dictionary (pandas' general path is used then).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(chunked)
+    chunks = encoded.chunks
+    if not chunks:
+        return None
+    dictionary = chunks[-1].dictionary
+    for chunk in chunks[:-1]:
+        # one memo table for the whole column: every chunk's dictionary is a prefix of the last
+        if not chunk.dictionary.equals(dictionary.slice(0, len(chunk.dictionary))):
+            return None
+    parts = []
+    for chunk in chunks:
+        idx = chunk.indices
+        if idx.null_count:
+            idx = pc.fill_null(idx, -1)
+        parts.append(idx.to_numpy(zero_copy_only=False))
+    indices = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    labels = dictionary.to_pylist()
+    if sort and labels != sorted(labels):
+        order = sorted(range(len(labels)), key=labels.__getitem__)
+        rank = np.empty(len(labels) + 1, dtype=np.intp)
+        rank[order] = np.arange(len(labels))
+        rank[-1] = -1  # missing values keep -1
+        labels = [labels[i] for i in order]
+        codes = rank[indices]
+    else:
+        codes = indices.astype(np.intp)
+    return codes, pd.Index(pa.array(labels, type=dictionary.type), dtype=dtype)
 
 
 def compact(key: np.ndarray, size: int | None = None) -> tuple[np.ndarray, int]:
@@ -179,6 +240,8 @@ def read_weights(
         expected="positive numbers",
         hint="Convert the weights to numbers (check for text such as '1,234' or '--').",
     )
+    if w.size and w.min() > 0 and w.max() < np.inf:
+        return w  # finite and positive (a NaN fails both comparisons): nothing to report
     checks = (
         (
             np.isnan(w),

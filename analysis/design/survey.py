@@ -330,7 +330,10 @@ class SurveyDesign:
             if parent is None:
                 codes, m = lcodes, n_labels
             else:
-                codes, m = compact(parent * n_labels + lcodes, parent_size * n_labels)
+                key = parent * n_labels
+                key += lcodes
+                codes, m = compact(key, parent_size * n_labels)
+                del key
             unit_codes.append(codes)
             n_units.append(m)
             parent, parent_size = codes, m
@@ -645,7 +648,11 @@ class SurveyDesign:
             inside = inside & (self._weights != 0)
         n_psu = self.n_psu
         size = n_domains * n_psu
-        key = np.where(inside, codes * n_psu + self._psu, size)
+        if inside.all():
+            key = codes * n_psu
+            key += self._psu
+        else:
+            key = np.where(inside, codes * n_psu + self._psu, size)
         if size <= max(1 << 22, 4 * self.n_rows):
             cnt = np.bincount(key, minlength=size + 1)[:size].reshape(n_domains, n_psu)
             present = cnt > 0

@@ -222,12 +222,17 @@ def _outer(x: np.ndarray) -> np.ndarray:
     return x[:, :, None] * x[:, None, :]
 
 
+def _square(x: np.ndarray) -> np.ndarray:
+    return x * x
+
+
 def stage_variance(
     stages: tuple[SamplingStage, ...],
     totals: UnitTotals,
     *,
     lonely_psu: str,
     adjust_domain_lonely: bool = False,
+    diagonal: bool = False,
 ) -> np.ndarray:
     """Covariance matrices of the domain totals from unit totals, stage by stage.
 
@@ -248,15 +253,21 @@ def stage_variance(
         R's ``options(survey.adjust.domain.lonely=)``: apply the lonely-PSU policy
         to strata that have a single PSU *in the domain* (default False: such strata
         use the full design's PSU count, the absent PSUs having zero totals).
+    diagonal : bool
+        Only the variances (the diagonals), ``(G, K)``: the same numbers for ``K``
+        times less work when the covariances are not needed (shares of many levels).
 
     Returns
     -------
     numpy.ndarray
-        ``(G, K, K)`` covariance matrix of the ``K`` totals in each of the ``G`` domains.
+        ``(G, K, K)`` covariance matrix of the ``K`` totals in each of the ``G`` domains,
+        or ``(G, K)`` variances with ``diagonal=True``.
     """
     n_domains = totals.n_domains
     k = totals.totals.shape[1]
-    variance = np.zeros((n_domains, k, k))
+    variance = np.zeros((n_domains, k) if diagonal else (n_domains, k, k))
+    outer = _square if diagonal else _outer
+    cells = (slice(None), None) if diagonal else (slice(None), None, None)
     dom, unit, tot = totals.domain, totals.unit, totals.totals
     for s in range(len(stages) - 1, -1, -1):
         st = stages[s]
@@ -273,15 +284,15 @@ def stage_variance(
         means = sums / n_sampled[:, None]
         dev = tot - means[cell_codes]
         # Absent units of the group count as units with a zero total (R pads with zero rows).
-        ss = group_sum(_outer(dev), cell_codes, n_cells) + (n_sampled - n_present)[
-            :, None, None
-        ] * _outer(means)
+        ss = group_sum(outer(dev), cell_codes, n_cells) + (n_sampled - n_present)[cells] * outer(
+            means
+        )
         lonely = n_sampled == 1
         domain_lonely = adjust_domain_lonely & (n_present == 1) & ~lonely
         if lonely_psu == "adjust":
             uncentred = lonely | domain_lonely
             if uncentred.any():
-                raw = group_sum(_outer(tot), cell_codes, n_cells)
+                raw = group_sum(outer(tot), cell_codes, n_cells)
                 ss[uncentred] = raw[uncentred]
         elif lonely_psu == "adjust_mean" and s == 0:
             recentred = lonely | domain_lonely
@@ -290,7 +301,7 @@ def stage_variance(
                     tot, sums, cell_codes, cell_dom, n_sampled, n_present, recentred, n_domains
                 )
         scale = np.where(n_sampled > 1, f * n_sampled / np.maximum(n_sampled - 1, 1), f)
-        contrib = scale[:, None, None] * ss
+        contrib = scale[cells] * ss
         census = f < CENSUS_TOLERANCE
         contrib[census] = 0.0
         unusable = (lonely_psu == "average") & ~census & (lonely | domain_lonely)
@@ -302,9 +313,9 @@ def stage_variance(
                 factor = np.where(n_strata > 0, n_strata / (n_strata - n_unusable), 1.0)
             stage_v = group_sum(contrib, cell_dom, n_domains)
             with np.errstate(invalid="ignore"):
-                stage_v = stage_v * factor[:, None, None]
+                stage_v = stage_v * factor[cells]
         else:
-            contrib = contrib * st.multiplier[cell_group][:, None, None]
+            contrib = contrib * st.multiplier[cell_group][cells]
             contrib[unusable] = np.nan  # R: 0 * 1/0 for a one-stratum call with no usable stratum
             stage_v = group_sum(contrib, cell_dom, n_domains)
         variance += stage_v

@@ -99,11 +99,22 @@ def _centred(design: SurveyDesign, rows: DomainRows, y: np.ndarray):
     and the weighted sum of squared deviations (two passes, as R centres before summing).
     """
     w = design.weights
-    ty = rows.dot(w, y)
+    if rows.slot is None:
+        ty = rows.dot(w, y)
+        ybar = safe_div(ty, rows.size)
+        e = y - float(ybar[0])
+        we = w * e
+        return ty, ybar, we, rows.dot(we, e)
+    # Domains: the same arithmetic in two row-length buffers (fresh memory is slow to map).
+    slot, g = rows.slot, rows.n_domains
+    buf = np.multiply(w, y)
+    ty = np.bincount(slot, weights=buf, minlength=g + 1)[:g]
     ybar = safe_div(ty, rows.size)
-    e = y - rows.spread(ybar)
+    np.take(np.append(ybar, 0.0), slot, out=buf)
+    e = np.subtract(y, buf, out=buf)
     we = w * e
-    ss = rows.dot(we, e)
+    np.multiply(we, e, out=e)
+    ss = np.bincount(slot, weights=e, minlength=g + 1)[:g]
     return ty, ybar, we, ss
 
 

@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..design.domains import DomainRows, Domains
-from ..design.stages import factorize
+from ..design.domains import DomainRows, Domains, column_codes
 from ..design.survey import SurveyDesign
 from ..design.variance import UnitTotals, group_sum, stage_variance
 from ..errors import EstimationError
@@ -61,13 +60,11 @@ def level_codes(design: SurveyDesign, name: str) -> tuple[np.ndarray, list[Any]]
     """Level code of each row (``-1`` missing) and the levels in order.
 
     A pandas Categorical keeps all its categories (unobserved ones too); other
-    columns use their observed values, sorted.
+    columns use their observed values, sorted. The codes are computed once per design
+    and column (:func:`analysis.design.domains.column_codes`) and are read-only.
     """
-    col = design.data[name]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return col.cat.codes.to_numpy().astype(np.intp), list(col.cat.categories)
-    codes, uniques = factorize(col, sort=True)
-    return codes, list(uniques)
+    codes, labels = column_codes(design, name)
+    return codes, list(labels)
 
 
 def level_table(
@@ -244,8 +241,9 @@ def _level_variances(
             UnitTotals(ut.domain, ut.unit, lin, g),
             lonely_psu=design.lonely_psu,
             adjust_domain_lonely=design.adjust_domain_lonely,
+            diagonal=True,
         )
-        return np.diagonal(v, axis1=1, axis2=2).copy()
+        return v
 
     return counts, by_units
 
@@ -267,35 +265,20 @@ def _logit_fit(
     of ``w (y - mu) / (W mu.eta)``. With ``full`` also the last working-weight sums
     and the rescaled weight sums ``s1``, ``s0`` (for the likelihood interval).
     """
-    g, n_lev = counts.shape
-    codes = rows.codes
-    w = design.weights
+    n_lev = counts.shape[1]
     mean_w = safe_div(rows.size, present)
-    if rows.slot is None:
-        dom_in, lev_in, t = None, lev_codes, w / mean_w[0]
-    else:
-        inside = codes >= 0
-        dom_in, lev_in = codes[inside], lev_codes[inside]
-        t = w[inside] / mean_w[dom_in]
-    start_w, start_wz1, start_dev = logit_start_terms(t)
-    del t
-
-    def by_domain(values: np.ndarray) -> np.ndarray:
-        if dom_in is None:
-            return np.array([[values.sum()]])
-        return np.bincount(dom_in, weights=values, minlength=g)[:, None]
-
-    cell = lev_in if dom_in is None else dom_in * n_lev + lev_in
-    wz1 = np.bincount(cell, weights=start_wz1, minlength=g * n_lev).reshape(g, n_lev)
+    start_w, start_wz, start_dev, wz1 = _logit_start_sums(
+        design.weights, None if rows.slot is None else rows.codes, lev_codes, mean_w, n_lev
+    )
     # the rescaled weights of y = 1 rows are the level counts over the mean weight
     s1 = counts / mean_w[:, None]
     s0 = present[:, None] - s1  # the rescaled weights sum to the number of rows
     coef, used = logit_fit(
         s1,
         s0,
-        np.broadcast_to(by_domain(start_w), s1.shape),
-        2 * wz1 - by_domain(start_wz1),  # rows with y = 0 contribute -Wz1
-        np.broadcast_to(by_domain(start_dev), s1.shape),
+        np.broadcast_to(start_w[:, None], s1.shape),
+        2 * wz1 - start_wz[:, None],  # rows with y = 0 contribute -Wz1
+        np.broadcast_to(start_dev[:, None], s1.shape),
         weights_used=True,
     )
     mu = _linkinv(coef)
@@ -338,3 +321,47 @@ def _likelihood(fit, counts, size, n, present, df, level) -> tuple[np.ndarray, n
     p = safe_div(counts, size[:, None])
     degenerate = (p == 0) | (p == 1)
     return np.where(degenerate, p, lo), np.where(degenerate, p, hi)
+
+
+#: Rows per block of :func:`_logit_start_sums`: the per-row terms stay in the CPU cache.
+_BLOCK = 1 << 16
+
+
+def _logit_start_sums(
+    w: np.ndarray, codes: np.ndarray | None, lev_codes: np.ndarray, mean_w: np.ndarray, n_lev: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-domain sums of :func:`logit_start_terms` and ``Wz1`` per (domain, level) cell.
+
+    The terms are computed block by block and only their sums are kept, so no
+    row-length temporary is allocated. ``codes`` is None when one domain holds every row.
+
+    Returns
+    -------
+    (W, Wz, dev, Wz1) : tuple of numpy.ndarray
+        ``(G,)`` sums of the working weights, of the working weight times the working
+        response of a ``y = 1`` row, of the deviances; ``(G, L)`` sums of the second
+        over the rows of each level.
+    """
+    g = mean_w.size
+    sum_w, sum_wz, sum_dev = np.zeros(g), np.zeros(g), np.zeros(g)
+    cells = np.zeros(g * n_lev)
+    for start in range(0, w.size, _BLOCK):
+        block = slice(start, start + _BLOCK)
+        if codes is None:
+            terms = logit_start_terms(w[block] / mean_w[0])
+            sum_w[0] += terms[0].sum()
+            sum_wz[0] += terms[1].sum()
+            sum_dev[0] += terms[2].sum()
+            cells += np.bincount(lev_codes[block], weights=terms[1], minlength=n_lev)
+            continue
+        c = codes[block]
+        inside = c >= 0
+        dom = c[inside]
+        terms = logit_start_terms(w[block][inside] / mean_w[dom])
+        sum_w += np.bincount(dom, weights=terms[0], minlength=g)
+        sum_wz += np.bincount(dom, weights=terms[1], minlength=g)
+        sum_dev += np.bincount(dom, weights=terms[2], minlength=g)
+        cell = dom * n_lev
+        cell += lev_codes[block][inside]
+        cells += np.bincount(cell, weights=terms[1], minlength=g * n_lev)
+    return sum_w, sum_wz, sum_dev, cells.reshape(g, n_lev)

@@ -260,14 +260,32 @@ def tidy_table(
     ...                           df=[2], deff=one, n=[3])).columns.tolist()
     ['variable', 'estimate', 'se', 'ci_low', 'ci_high', 'df', 'deff', 'n']
     """
+    g = dom.n_domains
     m = 1 if extra is None else len(extra[1])
-    out = label_frame(dom, variable, extra)
+    rows = pd.RangeIndex(g * m)
+    # One frame built from whole columns: inserting them one by one costs ~0.1 ms each.
+    columns: dict[Any, Any] = {}
+    if dom.by:
+        table = dom.table if m == 1 else dom.table.take(np.repeat(np.arange(g), m))
+        for name in dom.by:
+            columns[name] = table[name].set_axis(rows)
+    if isinstance(variable, str):
+        columns["variable"] = pd.array([variable] * len(rows), dtype=_TEXT)
+    else:
+        columns["variable"] = pd.Series(variable, index=rows)
+    if extra is not None:
+        kind = object if extra[0] == "level" else float
+        columns[extra[0]] = pd.Series(list(extra[1]) * g, index=rows, dtype=kind)
     for col in ("estimate", "se", "ci_low", "ci_high"):
-        out[col] = np.asarray(stats[col], dtype=np.float64).reshape(-1)
-    out["df"] = np.repeat(np.asarray(stats["df"], dtype=np.int64), m)
-    out["deff"] = np.asarray(stats["deff"], dtype=np.float64).reshape(-1)
-    out["n"] = np.repeat(np.asarray(stats["n"], dtype=np.int64), m)
-    return out
+        columns[col] = np.asarray(stats[col], dtype=np.float64).reshape(-1)
+    columns["df"] = np.repeat(np.asarray(stats["df"], dtype=np.int64), m)
+    columns["deff"] = np.asarray(stats["deff"], dtype=np.float64).reshape(-1)
+    columns["n"] = np.repeat(np.asarray(stats["n"], dtype=np.int64), m)
+    return pd.DataFrame(columns, index=rows)
+
+
+#: The dtype pandas gives a column of text (``str`` in pandas 3, ``object`` before).
+_TEXT = pd.Series(["text"]).dtype
 
 
 def concat(tables: list[pd.DataFrame]) -> pd.DataFrame:
