@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
 
 __all__ = ["fmm_spline", "likelihood_interval", "r_approx", "r_spline"]
 
@@ -185,6 +184,8 @@ def likelihood_interval(
     (low, high) : tuple of float
         On the proportion scale; NaN with ``df <= 0`` (R stops there).
     """
+    from scipy import special  # imported on first use: `import analysis` stays light
+
     if not df > 0 or not np.isfinite(coef) or not se > 0:
         return float("nan"), float("nan")
     lam = se * se * weights_used
