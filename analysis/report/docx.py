@@ -258,6 +258,8 @@ def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
         list(map(str, frame.columns)),
         *[[str(v) for v in r] for r in frame.itertuples(index=False)],
     ]
+    # the style id looked up once: python-docx searches the styles part on every assignment
+    style_id = doc.part.get_style_id(doc.styles[_STYLE_TABLE], WD_STYLE_TYPE.PARAGRAPH)
     for i, values in enumerate(rows):
         row = t.rows[i]
         if i == 0:
@@ -267,7 +269,7 @@ def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
             cell.width = Cm(widths[j])
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             par = cell.paragraphs[0]
-            par.style = doc.styles[_STYLE_TABLE]
+            par._p.style = style_id
             if j < table.label_columns and i > 0:
                 par.alignment = WD_ALIGN_PARAGRAPH.LEFT
             _run(par, value, fonts.body, fonts, bold=True if i == 0 else None)

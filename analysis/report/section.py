@@ -24,6 +24,7 @@ from typing import Union
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..charts.save import has_rendering, keep_rendering
 from ..errors import ReportError
 from .tables import ReportTable, report_table
 
@@ -97,6 +98,17 @@ class FigureBlock:
     figure: Figure
     title: str
     note: str | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_rendered": has_rendering(self.figure)}
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        rendered = state.pop("_rendered", False)
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        if rendered:  # the PNG/SVG bytes made in the notebook are reused, not redrawn
+            keep_rendering(self.figure)
 
 
 @dataclass(frozen=True, eq=False)
