@@ -1,7 +1,9 @@
 """The report step: run the section notebooks on a wave and assemble the report.
 
 Every notebook of ``study.notebooks_dir`` (``01_facilities.ipynb`` ...) is run with
-the papermill parameters ``wave``, ``lang``, ``study_root`` and ``section_file``;
+the papermill parameters ``wave``, ``lang``, ``study_root``, ``section_file`` and
+``notebook`` (the notebook's own path: its markdown cells are the section's text,
+see ``docs/notebooks.md``);
 the executed notebooks are kept in ``reports/<wave>/notebooks/`` for audit, and
 the sections they saved are assembled in notebook order into
 ``reports/<wave>/report.docx``, ``report.html`` and ``report.md`` with every
@@ -64,7 +66,11 @@ def _notebooks(run: WaveRun) -> list[Path]:
             file=folder,
             expected="one .ipynb per findings section (01_facilities.ipynb ...)",
             found="none",
-            hint="Write them with `python -m analysis.sections.notebooks notebooks`.",
+            hint=(
+                "Write one notebook per section: markdown cells for the text, code cells "
+                "registering rows, figures and tables on a SectionWriter (docs/notebooks.md); "
+                "`baicun init` writes starter notebooks from the study's forms."
+            ),
         )
     return found
 
@@ -83,12 +89,13 @@ def _engine(run: WaveRun) -> str:
     return engine
 
 
-def _parameters(run: WaveRun, section_file: Path) -> dict[str, Any]:
+def _parameters(run: WaveRun, section_file: Path, notebook: Path) -> dict[str, Any]:
     return {
         "wave": run.wave,
         "lang": run.lang,
         "study_root": str(run.study.root),
         "section_file": str(section_file),
+        "notebook": str(notebook),
     }
 
 
@@ -195,7 +202,9 @@ def run_notebooks(
     jobs = []
     for source in sources:
         target = section_path(sections_dir, source.stem)
-        jobs.append((source, executed_dir / source.name, _parameters(run, target)))
+        jobs.append(
+            (source, executed_dir / source.name, _parameters(run, target, source.resolve()))
+        )
     if engine == "kernel":
         # the kernel's own messages (start-up warnings, crashes) go to a log, not the console
         _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log")

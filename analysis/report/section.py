@@ -5,6 +5,10 @@ notebook can build a section step by step without surprises. Numbers are given a
 assembly (:func:`outline`): headings ``一、`` / ``（一）`` / ``1.`` / ``（1）``, and
 figures and tables ``图1``, ``表1`` through the whole report.
 
+A figure or table may carry a ``name``; a paragraph refers to it as ``{fig:name}`` or
+``{tab:name}`` and :func:`outline` writes its number there (``见{fig:coverage}`` ->
+``见图2``), wherever in the report the figure is. The narrative never types the number.
+
 Examples
 --------
 >>> s = (Section("现状及做法")
@@ -12,6 +16,12 @@ Examples
 ...      .subsection(Section("设施建设").paragraph("……")))
 >>> [(h.number, h.title) for h in outline([s, Section("存在的问题")]) if isinstance(h, Heading)]
 [('一、', '现状及做法'), ('（一）', '设施建设'), ('二、', '存在的问题')]
+>>> from analysis.report import report_table
+>>> import pandas as pd
+>>> t = report_table(pd.DataFrame({"item": ["书屋"], "estimate": [0.5], "n": [9]}))
+>>> s = Section("设施").paragraph("各类设施见{tab:facilities}。").table(t, "设施", name="facilities")
+>>> outline([s])[1].text
+'各类设施见表1。'
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from ..errors import ReportError
 from .tables import ReportTable, report_table
 
 __all__ = [
+    "REFERENCE",
     "FigureBlock",
     "Heading",
     "NumberedFigure",
@@ -43,6 +54,9 @@ __all__ = [
 ]
 
 _DIGITS = "零一二三四五六七八九"
+
+#: A reference to a named figure or table in narrative text: ``{fig:name}``, ``{tab:name}``.
+REFERENCE = re.compile(r"\{(?P<kind>fig|tab):(?P<name>[^\s{}:]+)\}")
 
 
 def chinese_numeral(n: int) -> str:
@@ -98,6 +112,7 @@ class FigureBlock:
     figure: Figure
     title: str
     note: str | None = None
+    name: str | None = None
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "_rendered": has_rendering(self.figure)}
@@ -118,6 +133,7 @@ class TableBlock:
     table: ReportTable
     title: str
     note: str | None = None
+    name: str | None = None
 
 
 Block = Union[Paragraph, FigureBlock, TableBlock, "Section"]
@@ -164,8 +180,12 @@ class Section:
             out = out._add(Paragraph(_text(t, "paragraph")))
         return out
 
-    def figure(self, figure: Figure, title: str, *, note: str | None = None) -> Section:
-        """Add a chart with its caption title (``图N`` is added at assembly)."""
+    def figure(
+        self, figure: Figure, title: str, *, note: str | None = None, name: str | None = None
+    ) -> Section:
+        """Add a chart with its caption title (``图N`` is added at assembly).
+
+        ``name`` lets the narrative refer to it as ``{fig:name}``."""
         if not isinstance(figure, Figure):
             raise ReportError(
                 "REP011",
@@ -174,7 +194,7 @@ class Section:
                 found=type(figure).__name__,
                 hint="Pass the Figure a function of analysis.charts returned.",
             )
-        return self._add(FigureBlock(figure, _text(title, "figure title"), note))
+        return self._add(FigureBlock(figure, _text(title, "figure title"), note, name))
 
     def table(
         self,
@@ -182,10 +202,11 @@ class Section:
         title: str | None = None,
         *,
         note: str | None = None,
+        name: str | None = None,
     ) -> Section:
         """Add a table: a :class:`ReportTable`, or an estimate frame of proportions formatted
         with :func:`report_table` defaults (use report_table(..., percent=False) for other
-        estimates)."""
+        estimates). ``name`` lets the narrative refer to it as ``{tab:name}``."""
         if isinstance(table, pd.DataFrame):
             table = report_table(table)
         if not isinstance(table, ReportTable):
@@ -197,7 +218,8 @@ class Section:
                 hint="Format the estimates with report_table(...).",
             )
         caption = _text(title if title is not None else table.title, "table title")
-        return self._add(TableBlock(table, caption, note if note is not None else table.note))
+        note = note if note is not None else table.note
+        return self._add(TableBlock(table, caption, note, name))
 
     def subsection(self, section: Section) -> Section:
         """Add a subsection (numbered （一）, （二） under a top-level section)."""
@@ -256,6 +278,7 @@ class NumberedFigure(_Captioned):
     figure: Figure
     note: str | None
     stem: str
+    name: str | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,6 +291,7 @@ class NumberedTable(_Captioned):
     table: ReportTable
     note: str | None
     stem: str
+    name: str | None = None
 
 
 Item = Heading | Paragraph | NumberedFigure | NumberedTable
@@ -286,15 +310,60 @@ def file_stem(label: str, title: str, *, limit: int = 60) -> str:
     return f"{label}_{clean}"[:limit].rstrip("_")
 
 
-def outline(sections: Iterable[Section], lang: str = "zh") -> tuple[Item, ...]:
+def _resolve(items: list[Item], labels: dict[tuple[str, str], str], strict: bool) -> list[Item]:
+    """Paragraphs with every ``{fig:name}`` / ``{tab:name}`` replaced by its label."""
+
+    def label(m: re.Match) -> str:
+        key = (m["kind"], m["name"])
+        if key in labels:
+            return labels[key]
+        if not strict:
+            return m.group(0)
+        known = ", ".join(f"{{{k}:{n}}}" for k, n in labels) or "no named figure or table"
+        raise ReportError(
+            "REP020",
+            f"the narrative refers to {m.group(0)}, which no section of the report holds",
+            expected="a figure or table registered under that name",
+            found=known,
+            hint="Check the name (it must match the name the figure or table was given).",
+        )
+
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Paragraph) and "{" in item.text:
+            item = Paragraph(REFERENCE.sub(label, item.text))
+        out.append(item)
+    return out
+
+
+def outline(
+    sections: Iterable[Section], lang: str = "zh", *, strict: bool = True
+) -> tuple[Item, ...]:
     """Number a report: headings, figures and tables in reading order.
 
     Figures and tables are numbered through the whole report (图1, 图2, ...; 表1, ...).
+    References ``{fig:name}`` / ``{tab:name}`` in paragraphs become their labels
+    (``图2``); an unknown name is ``REP020`` (left as it is when not ``strict``, e.g.
+    previewing one section that refers to another's figure), a name given twice ``REP021``.
     """
     fig_label, tab_label = ("图", "表") if lang == "zh" else ("Figure ", "Table ")
     items: list[Item] = []
     counters = {"fig": 0, "tab": 0}
     stems: set[str] = set()
+    labels: dict[tuple[str, str], str] = {}
+
+    def named(kind: str, name: str | None, label: str) -> None:
+        if name is None:
+            return
+        if (kind, name) in labels:
+            raise ReportError(
+                "REP021",
+                f"two {'figures' if kind == 'fig' else 'tables'} of the report are named {name!r}",
+                expected="one name per figure and per table in the whole report",
+                found=f"{labels[(kind, name)]} and {label}",
+                hint="Give one of them another name (names are shared by all sections).",
+            )
+        labels[(kind, name)] = label
 
     def walk(section: Section, path: tuple[int, ...]) -> None:
         items.append(Heading(len(path), heading_number(path, lang), section.title))
@@ -311,18 +380,32 @@ def outline(sections: Iterable[Section], lang: str = "zh") -> tuple[Item, ...]:
                 # files sort in reading order: 图01 ... 图10 (the caption keeps 图1)
                 stem = file_stem(f"{fig_label}{counters['fig']:02d}".replace(" ", ""), block.title)
                 stems.add(stem)
+                named("fig", block.name, label)
                 items.append(
                     NumberedFigure(
-                        counters["fig"], label, block.title, block.figure, block.note, stem
+                        counters["fig"],
+                        label,
+                        block.title,
+                        block.figure,
+                        block.note,
+                        stem,
+                        block.name,
                     )
                 )
             elif isinstance(block, TableBlock):
                 counters["tab"] += 1
                 label = f"{tab_label}{counters['tab']}"
                 stem = file_stem(f"{tab_label}{counters['tab']:02d}".replace(" ", ""), block.title)
+                named("tab", block.name, label)
                 items.append(
                     NumberedTable(
-                        counters["tab"], label, block.title, block.table, block.note, stem
+                        counters["tab"],
+                        label,
+                        block.title,
+                        block.table,
+                        block.note,
+                        stem,
+                        block.name,
                     )
                 )
 
@@ -337,4 +420,4 @@ def outline(sections: Iterable[Section], lang: str = "zh") -> tuple[Item, ...]:
                 hint="Pass a list of Section objects to write_report.",
             )
         walk(section, (i,))
-    return tuple(items)
+    return tuple(_resolve(items, labels, strict))

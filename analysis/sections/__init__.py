@@ -26,20 +26,26 @@ from types import ModuleType
 from ..errors import SectionError
 from .context import SectionContext, WaveData, load_context, previous_wave
 from .files import load_section, save_section, section_path
+from .notebooks import section_notebook
 from .preview import preview
+from .writer import ReportCell, SectionWriter, report_cells
 
 __all__ = [
     "SECTIONS",
+    "ReportCell",
     "SectionContext",
     "SectionError",
+    "SectionWriter",
     "WaveData",
     "build_sections",
     "load_context",
     "load_section",
     "preview",
     "previous_wave",
+    "report_cells",
     "save_section",
     "section_module",
+    "section_notebook",
     "section_path",
 ]
 

@@ -29,10 +29,14 @@ from .. import estimate as est
 from ..design.survey import SurveyDesign
 
 __all__ = [
+    "any_yes",
     "change_table",
+    "choice_shares",
     "item_means",
     "item_totals",
     "no_change_is_not_significant",
+    "valid_codes",
+    "wide_by_domain",
     "yes_shares",
 ]
 
@@ -136,12 +140,135 @@ def item_totals(
     by: str | Sequence[str] | None = None,
     yes: str | None = None,
 ) -> pd.DataFrame:
-    """Estimated population totals of numeric items, or of ``yes`` answers (counts of units)."""
+    """Estimated population totals of numeric items, or of ``yes`` answers (counts of units).
+
+    A count cannot be negative: when every answer is zero or more, an interval that
+    crosses zero (a symmetric interval of a skewed total) is cut at zero and the row's
+    ``clipped`` column is True, for the table's note to say so.
+
+    Examples
+    --------
+    >>> from analysis.design.survey import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [50.0] * 4, "y": [0.0, 0.0, 0.0, 9.0]}), weights="w")
+    >>> t = item_totals(d, {"y": "人数"})
+    >>> t["ci_low"].item(), t["clipped"].item()
+    (0.0, True)
+    """
     b = _by(by)
     t = est.total(design, list(items), by=b or None, where=_where(design, b, None))
     if yes is not None:
         t = t[t["level"].map(_code) == yes]
+    counts = [
+        yes is not None or bool((pd.to_numeric(design.data[v], errors="coerce").dropna() >= 0).all())
+        for v in t["variable"]
+    ]
+    clipped = pd.Series(counts, index=t.index) & (t["ci_low"] < 0)
+    t = t.assign(ci_low=t["ci_low"].mask(clipped, 0.0), clipped=clipped)
     return _with_items(t, items, b, drop_level=yes is not None)
+
+
+def choice_shares(
+    design: SurveyDesign,
+    question: str,
+    labels: Mapping[str, str],
+    *,
+    by: str | Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Shares of each answer of a select_one question, labelled: ``[*by, item, level, ...]``.
+
+    ``labels`` maps choice codes to labels (``SectionContext.labels(instrument, question)``);
+    ``item`` holds the label (the code when it has none), ``level`` the code.
+
+    Examples
+    --------
+    >>> from analysis.design.survey import SurveyDesign
+    >>> d = SurveyDesign(pd.DataFrame({"w": [1.0] * 4, "m": ["1", "1", "2", "1"]}), weights="w")
+    >>> choice_shares(d, "m", {"1": "外派", "2": "下派"})[["item", "estimate"]].values.tolist()
+    [['外派', 0.75], ['下派', 0.25]]
+    """
+    b = _by(by)
+    t = est.proportion(design, question, by=b or None, where=_where(design, b, None))
+    codes = t["level"].map(_code)
+    t = t.assign(level=codes)
+    t.insert(len(b), "item", [labels.get(c, c) for c in codes])
+    return t.reset_index(drop=True)
+
+
+def valid_codes(frame: pd.DataFrame, columns: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """A copy with codes outside each column's choice list set missing (validation flags them).
+
+    Examples
+    --------
+    >>> valid_codes(pd.DataFrame({"m": ["1", "7", None]}), {"m": ["1", "2"]})["m"].tolist()
+    ['1', <NA>, <NA>]
+    """
+    out = {}
+    for col, valid in columns.items():
+        if col in frame:
+            codes = frame[col].astype("string")
+            out[col] = codes.where(codes.isin(set(valid)))
+    return frame.assign(**out)
+
+
+def any_yes(frame: pd.DataFrame, columns: Sequence[str], *, yes: str = "1") -> pd.Series:
+    """1 when any of ``columns`` is ``yes``, 0 when none is; missing when none was answered.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"a": ["2", "2", None], "b": ["1", "2", None]})
+    >>> any_yes(h, ["a", "b"]).tolist()
+    [1.0, 0.0, nan]
+    """
+    present = [c for c in columns if c in frame]
+    answers = frame[present].astype("string")
+    hit = (answers == yes).fillna(False).any(axis=1)
+    return hit.astype(float).where(answers.notna().any(axis=1))
+
+
+def wide_by_domain(
+    table: pd.DataFrame,
+    items: Mapping[str, str],
+    *,
+    by: str,
+    by_label: str,
+    n_label: str,
+    lang: str = "zh",
+    percent: bool = True,
+) -> Any:
+    """Domains as rows, one column per item (estimate and its interval), and n.
+
+    ``table`` is a labelled estimate table by ``by`` (e.g. :func:`item_means` with
+    ``by=``); rows follow the first item's estimates, highest first.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"county": ["甲", "乙"], "variable": ["tv", "tv"], "estimate": [0.4, 0.6],
+    ...                   "ci_low": [0.3, 0.5], "ci_high": [0.5, 0.7], "n": [9, 8]})
+    >>> wide_by_domain(t, {"tv": "入户率"}, by="county", by_label="县", n_label="村数").frame.values.tolist()
+    [['乙', '60.0%（50.0%–70.0%）', '8'], ['甲', '40.0%（30.0%–50.0%）', '9']]
+    """
+    from ..format import ci_range, count, number, pct
+    from ..report import ReportTable
+
+    first = None
+    cols: dict[str, list[str]] = {}
+    order = (
+        table[table["variable"] == next(iter(items))]
+        .sort_values("estimate", ascending=False, kind="mergesort")[by]
+        .tolist()
+    )
+    cols[by_label] = order
+    left, right = ("（", "）") if lang != "en" else (" (", ")")
+    value = pct if percent else number
+    for var, label in items.items():
+        rows = table[table["variable"] == var].set_index(by).loc[order]
+        cols[label] = [
+            f"{value(e)}{left}{ci_range(lo, hi, percent=percent)}{right}"
+            for e, lo, hi in zip(rows["estimate"], rows["ci_low"], rows["ci_high"])
+        ]
+        first = rows if first is None else first
+    cols[n_label] = [count(v) for v in first["n"]]
+    return ReportTable(pd.DataFrame(cols), label_columns=1, source=table)
 
 
 def change_table(

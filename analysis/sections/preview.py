@@ -28,7 +28,7 @@ class SectionPreview:
     dpi: int = 60
 
     def _repr_html_(self) -> str:
-        items = outline([self.section], self.lang)
+        items = outline([self.section], self.lang, strict=False)
         images = {}
         for item in items:
             if isinstance(item, NumberedFigure):
