@@ -158,9 +158,7 @@ def odds_ratio_table(
 
     categorical = dict(categorical)
     controls = dict(controls)
-    formula = f"{outcome} ~ " + " + ".join(
-        [*terms, *(f"C({c})" for c in categorical), *controls]
-    )
+    formula = f"{outcome} ~ " + " + ".join([*terms, *(f"C({c})" for c in categorical), *controls])
     model = logistic_regression(design, formula)
     ors = model.odds_ratios()
     ors = ors[ors["term"] != "Intercept"].rename(columns={"odds_ratio": "estimate"})

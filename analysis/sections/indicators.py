@@ -159,7 +159,8 @@ def item_totals(
     if yes is not None:
         t = t[t["level"].map(_code) == yes]
     counts = [
-        yes is not None or bool((pd.to_numeric(design.data[v], errors="coerce").dropna() >= 0).all())
+        yes is not None
+        or bool((pd.to_numeric(design.data[v], errors="coerce").dropna() >= 0).all())
         for v in t["variable"]
     ]
     clipped = pd.Series(counts, index=t.index) & (t["ci_low"] < 0)

@@ -233,8 +233,9 @@ def response_rows(
     -------
     DataFrame
         ``instrument, item, selected, received, quarantined, analysed, replacements,
-        estimate`` where ``estimate`` is the response rate ``(analysed - replacements)
-        / selected`` (NaN when unknown), so that ``{row:pct}`` prints it.
+        estimate, n`` where ``estimate`` is the response rate ``(analysed - replacements)
+        / selected`` (NaN when unknown), so that ``{row:pct}`` prints it, and ``n`` the
+        units analysed.
 
     Examples
     --------
@@ -252,6 +253,7 @@ def response_rows(
     out.insert(2, "selected", [float(selected.get(i, np.nan)) for i in out["instrument"]])
     out["replacements"] = [int(replaced.get(i, 0)) for i in out["instrument"]]
     out["estimate"] = (out["analysed"] - out["replacements"]) / out["selected"]
+    out["n"] = out["analysed"]
     return out
 
 
@@ -277,7 +279,7 @@ def precision_rows(
     --------
     >>> rows = pd.DataFrame({"item": ["书屋"], "estimate": [0.6], "ci_low": [0.52],
     ...                      "ci_high": [0.68], "deff": [1.8], "n": [100]})
-    >>> round(precision_rows(rows)["moe"].iloc[0], 3)
+    >>> round(float(precision_rows(rows)["moe"].iloc[0]), 3)
     0.08
     """
     missing = [c for c in ("item", "estimate", "ci_low", "ci_high") if c not in estimates]
@@ -374,7 +376,8 @@ class SurveyMethods:
     def deff_bounds(self) -> tuple[pd.Series, pd.Series]:
         """The smallest and largest design effect of the headline indicators, as two rows
         (``estimate``) for the text (``{dlo:num.2}``)."""
-        d = pd.to_numeric(self.precision["deff"], errors="coerce").dropna()
+        d = pd.to_numeric(self.precision["deff"], errors="coerce")
+        d = d[np.isfinite(d)]
         low = float(d.min()) if len(d) else float("nan")
         high = float(d.max()) if len(d) else float("nan")
         return pd.Series({"estimate": low}), pd.Series({"estimate": high})
@@ -417,6 +420,12 @@ def _response_table(ctx: SectionContext, response: pd.DataFrame) -> ReportTable:
     return ReportTable(frame, label_columns=1, source=response)
 
 
+def _finite(value: Any, show: Any) -> str:
+    """A cell for a number that may be missing or infinite (a deff of a census): ``—``."""
+    v = pd.to_numeric(value, errors="coerce")
+    return show(v) if pd.notna(v) and np.isfinite(v) else "—"
+
+
 def _precision_table(ctx: SectionContext, precision: pd.DataFrame) -> ReportTable:
     t = ctx.t
 
@@ -441,8 +450,8 @@ def _precision_table(ctx: SectionContext, precision: pd.DataFrame) -> ReportTabl
             t("误差幅度", "Margin of error"): [
                 margin(m, p) for m, p in zip(precision["moe"], precision["percent"])
             ],
-            t("设计效应", "Deff"): ["—" if pd.isna(v) else number(v, 2) for v in precision["deff"]],
-            t("样本量", "n"): ["—" if pd.isna(v) else count(v) for v in precision["n"]],
+            t("设计效应", "Deff"): [_finite(v, lambda x: number(x, 2)) for v in precision["deff"]],
+            t("样本量", "n"): [_finite(v, count) for v in precision["n"]],
         }
     )
     return ReportTable(frame, label_columns=1, source=precision)
