@@ -116,6 +116,10 @@ def test_run_records_missing_or_unreadable_are_coded(ctx, tmp_path):
     with pytest.raises(SectionError) as err:
         run_counts(ctx.study, "w1")
     assert err.value.code == "SEC041" and "baicun run w1" in str(err.value)
+    # a wave cleaned but not written: units analysed counted from the data, the rest unknown
+    m = survey_methods(ctx)
+    assert m.row("response", "hh")["analysed"] == 40
+    assert m.response_table.frame.iloc[0].tolist()[1:4] == ["—", "—", "—"]
 
 
 def test_headline_rows_need_intervals():

@@ -103,13 +103,29 @@ def _steps(study: Any, wave: str) -> Mapping[str, Any]:
     )
 
 
-def run_counts(study: Any, wave: str) -> pd.DataFrame:
+def run_counts(
+    study: Any, wave: str, frames: Mapping[str, pd.DataFrame] | None = None
+) -> pd.DataFrame:
     """Records of each instrument's main table: ``received``, ``quarantined``, ``analysed``.
 
     Read from the wave run's write step (raw = cleaned + quarantined, checked by the
-    pipeline). Raises ``SEC040`` (unreadable) or ``SEC041`` (no records).
+    pipeline). When the wave has no records of that step (a wave cleaned but not
+    written) and ``frames`` are given, ``analysed`` is counted from them and the other
+    counts are unknown (NaN). Raises ``SEC040`` (unreadable) or ``SEC041`` (no records).
     """
-    counts = (_steps(study, wave).get("write") or {}).get("facts", {}).get("counts", {})
+    try:
+        steps = _steps(study, wave)
+    except SectionError as exc:
+        if exc.code != "SEC041" or frames is None:
+            raise
+        steps = {}
+    counts = (steps.get("write") or {}).get("facts", {}).get("counts", {})
+    if not counts and frames is not None:
+        rows = [
+            {"instrument": k, "received": np.nan, "quarantined": np.nan, "analysed": len(f)}
+            for k, f in frames.items()
+        ]
+        return pd.DataFrame(rows, columns=["instrument", "received", "quarantined", "analysed"])
     rows = []
     for instrument, tables in counts.items():
         rows.append(
@@ -408,8 +424,8 @@ def _response_table(ctx: SectionContext, response: pd.DataFrame) -> ReportTable:
         {
             t("调查对象", "Instrument"): response["item"].tolist(),
             t("抽中", "Selected"): ["—" if pd.isna(v) else count(v) for v in response["selected"]],
-            t("收回", "Received"): [count(v) for v in response["received"]],
-            t("剔除", "Quarantined"): [count(v) for v in response["quarantined"]],
+            t("收回", "Received"): [_finite(v, count) for v in response["received"]],
+            t("剔除", "Quarantined"): [_finite(v, count) for v in response["quarantined"]],
             t("有效", "Analysed"): [count(v) for v in response["analysed"]],
             t("其中替补", "Replacements"): [count(v) for v in response["replacements"]],
             t("应答率", "Response rate"): [
@@ -503,7 +519,7 @@ def survey_methods(
     names = [n for n in names if ctx.has(n)]
     design = design_rows(ctx, names, unit_names)
     labels = {n: _label(ctx, n) for n in names}
-    counts = run_counts(ctx.study, ctx.wave)
+    counts = run_counts(ctx.study, ctx.wave, {n: ctx.frames[n] for n in names})
     counts = counts[counts["instrument"].isin(names)]
     order = {n: i for i, n in enumerate(names)}
     counts = counts.sort_values("instrument", key=lambda s: s.map(order)).reset_index(drop=True)
