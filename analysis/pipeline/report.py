@@ -217,10 +217,11 @@ def _title(run: WaveRun) -> tuple[str, str]:
     study = run.study
     if run.lang == "en":
         name = study.setting("study", "name_en", default=study.name)
-        return study.setting("report", "title_en", default=f"{name}: findings"), f"Wave {run.wave}"
+        label = study.wave_label(run.wave, "en")
+        return study.setting("report", "title_en", default=f"{name}: findings"), f"Wave {label}"
     return study.setting(
         "report", "title", default=f"{study.name}分析报告"
-    ), f"调查轮次：{run.wave}"
+    ), f"调查轮次：{study.wave_label(run.wave)}"
 
 
 def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome:

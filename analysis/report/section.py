@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 
 from ..charts.save import has_rendering, keep_rendering
 from ..errors import ReportError
+from ..format import tidy_punctuation
 from .tables import ReportTable, report_table
 
 __all__ = [
@@ -177,7 +178,7 @@ class Section:
         """Add one paragraph per text."""
         out = self
         for t in texts:
-            out = out._add(Paragraph(_text(t, "paragraph")))
+            out = out._add(Paragraph(tidy_punctuation(_text(t, "paragraph"))))
         return out
 
     def figure(
