@@ -257,6 +257,7 @@ def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome
         written["md"],
         *written["figures"],
         *written["tables"],
+        *written.get("appendix", []),
         *(executed for executed, _ in done),
     ]
     return StepOutcome(
