@@ -12,7 +12,7 @@ Examples
 ...      .table(report_table(est), "各县有线电视入户率"))
 >>> out = write_report([s], pathlib.Path(tempfile.mkdtemp()), title="示例报告")
 >>> sorted(out)
-['docx', 'figures', 'html', 'md', 'tables']
+['appendix', 'docx', 'figures', 'html', 'md', 'tables']
 >>> [p.name for p in out["figures"]]
 ['图01_各县有线电视入户率.png', '图01_各县有线电视入户率.svg']
 >>> [p.name for p in out["tables"]]
