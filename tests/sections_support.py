@@ -66,3 +66,23 @@ def small_study(repo_root: Path, folder: Path) -> Study:
         for name, result in cut.items():
             (run.work / f"clean-{name}.pkl").write_bytes(pickle.dumps(result, protocol=5))
     return study
+
+
+def run_notebook(path: Path, **parameters) -> dict:
+    """Run a section notebook's code cells in this process; returns its namespace.
+
+    The parameter cell runs first, then ``parameters`` replace its values (as papermill
+    injects them); the writer is ``namespace["w"]``. Much faster than a kernel, for
+    tests of what the notebook computes and writes.
+    """
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    namespace: dict = {"__name__": "__notebook__"}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, str(path), "exec"), namespace)
+        if "parameters" in cell.metadata.get("tags", []):
+            namespace.update(notebook=str(path), **parameters)
+    return namespace

@@ -87,7 +87,7 @@ def model_frame(
         raise error(
             code,
             f"the {role} formula must be a non-empty string",
-            expected="e.g. 'joined ~ has_culture_room + C(county)'",
+            expected="e.g. 'joined ~ has_room + C(county)'",
             found=repr(formula),
             hint="Write the formula as text, response on the left of '~'.",
         )

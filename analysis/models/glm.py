@@ -171,7 +171,7 @@ def _response(y: pd.DataFrame | None, formula: str, family: str) -> tuple[np.nda
             f"the model formula {formula!r} has no response",
             expected="'response ~ terms'",
             found=formula,
-            hint="Put the outcome on the left of '~', e.g. 'joined ~ has_culture_room'.",
+            hint="Put the outcome on the left of '~', e.g. 'joined ~ has_room'.",
         )
     got = response_vector(y)
     if got is None:

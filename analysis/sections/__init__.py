@@ -1,27 +1,32 @@
-"""Findings sections of a wave's report: the logic of each section, outside the notebooks.
+"""Findings sections of a wave's report: written in notebooks, built from generic blocks.
 
-Each module builds one section from a :class:`SectionContext` (a wave's cleaned
-data and designs, the previous wave's, the language): ``build(ctx) -> Section``.
-Every number in the narrative is filled from an estimate-table row
-(:func:`analysis.report.fill`). The notebooks in ``notebooks/`` call them, one
-notebook per section, and the report step (:mod:`analysis.pipeline.report`)
-assembles the saved sections into ``reports/<wave>/report.docx|.html|.md``.
+A findings section is written in a notebook of the study's ``notebooks/`` folder
+(``docs/notebooks.md``): its markdown cells hold the text, with placeholders filled
+from the estimate rows its code cells register on a :class:`SectionWriter`, and its
+code cells compute those rows with the builders of this package. The report step
+(:mod:`analysis.pipeline.report`) runs the notebooks and assembles the saved sections
+into ``reports/<wave>/report.docx|.html|.md``. This package holds no question name of
+any study: the notebooks name the questions.
 
-==========  ==========================================
-module      section
-==========  ==========================================
-facilities  村级文化设施与覆盖
-households  农牧户参与、信息渠道与满意度
-cadres      挂职干部
-problems    存在的问题
-changes     与上一轮相比的变化
-==========  ==========================================
+==========  ==================================================================
+module      what it gives a notebook
+==========  ==================================================================
+context     the wave's data and designs, the previous wave's (:func:`load_context`)
+writer      :class:`SectionWriter`: rows, flags, figures, tables; markdown to a Section
+notebooks   the frame of a section notebook (:func:`section_notebook`)
+indicators  shares of yes/no and select_one answers, means, totals (counts cut at zero),
+            change tables, domains as rows
+likert      Likert items recoded, answer shares, scales with Cronbach's alpha
+groups      Rao-Scott tests of a share by group, logistic regression tables
+ranking     units ranked on a composite score
+themes      open answers coded against a codebook: theme shares, quotes, uncoded
+waves       change since the last wave, panel or independent samples
+files       sections saved by the notebooks and loaded by the report step
+preview     a section shown in a notebook
+==========  ==================================================================
 """
 
 from __future__ import annotations
-
-import importlib
-from types import ModuleType
 
 from ..errors import SectionError
 from .context import SectionContext, WaveData, load_context, previous_wave
@@ -31,47 +36,17 @@ from .preview import preview
 from .writer import ReportCell, SectionWriter, report_cells
 
 __all__ = [
-    "SECTIONS",
     "ReportCell",
     "SectionContext",
     "SectionError",
     "SectionWriter",
     "WaveData",
-    "build_sections",
     "load_context",
     "load_section",
     "preview",
     "previous_wave",
     "report_cells",
     "save_section",
-    "section_module",
     "section_notebook",
     "section_path",
 ]
-
-#: The findings sections in report order (module names of this package).
-SECTIONS: tuple[str, ...] = ("facilities", "households", "cadres", "problems", "changes")
-
-
-def section_module(name: str) -> ModuleType:
-    """The module of section ``name`` (one of :data:`SECTIONS`).
-
-    Examples
-    --------
-    >>> section_module("cadres").__name__
-    'analysis.sections.cadres'
-    """
-    if name not in SECTIONS:
-        raise SectionError(
-            "SEC009",
-            f"unknown section {name!r}",
-            expected=", ".join(SECTIONS),
-            found=repr(name),
-            hint="Use one of the section names listed.",
-        )
-    return importlib.import_module(f"{__name__}.{name}")
-
-
-def build_sections(ctx: SectionContext, names: tuple[str, ...] = SECTIONS) -> list:
-    """Build the sections ``names`` in order, in this process (no notebooks)."""
-    return [section_module(name).build(ctx) for name in names]
