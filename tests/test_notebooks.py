@@ -150,7 +150,17 @@ def test_the_demo_report_has_nine_sections_and_its_figures_and_tables(report):
         if p.find(f"{W}pPr/{W}pStyle") is not None
         and p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") in heading1
     ]
-    assert [t[:2] for t in top] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、"]
+    assert [t[:2] for t in top] == [
+        "一、",
+        "二、",
+        "三、",
+        "四、",
+        "五、",
+        "六、",
+        "七、",
+        "八、",
+        "九、",
+    ]
     assert "调查方法" in top[0] and "对策建议" in top[-1]
     assert (out / "appendix.docx").is_file()  # sentences left for manual coding: not the body
     assert len(list((out / "figures").glob("*.png"))) >= 8

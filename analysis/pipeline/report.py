@@ -32,7 +32,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,10 @@ def _failure(notebook: Path, executed: Path, exc: Exception) -> SectionError:
 
 
 def _run_in_one_kernel(
-    jobs: Sequence[tuple[Path, Path, dict]], cwd: Path, log: Path | None = None
+    jobs: Sequence[tuple[Path, Path, dict]],
+    cwd: Path,
+    log: Path | None = None,
+    done: Callable[[Path], None] | None = None,
 ) -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -147,6 +151,8 @@ def _run_in_one_kernel(
                 nbformat.write(nb, executed)
                 raise _failure(source, executed, exc) from None
             nbformat.write(nb, executed)
+            if done is not None:
+                done(Path(params["section_file"]))
     finally:
         if first is not None and first.km is not None:
             first._cleanup_kernel()
@@ -154,7 +160,11 @@ def _run_in_one_kernel(
             stderr.close()
 
 
-def _run_with_papermill(jobs: Sequence[tuple[Path, Path, dict]], cwd: Path) -> None:
+def _run_with_papermill(
+    jobs: Sequence[tuple[Path, Path, dict]],
+    cwd: Path,
+    done: Callable[[Path], None] | None = None,
+) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -172,16 +182,23 @@ def _run_with_papermill(jobs: Sequence[tuple[Path, Path, dict]], cwd: Path) -> N
             )
         except PapermillExecutionError as exc:
             raise _failure(source, executed, exc) from None
+        if done is not None:
+            done(Path(params["section_file"]))
 
 
 def run_notebooks(
-    run: WaveRun, *, engine: str | None = None, notebooks: Sequence[Path] | None = None
+    run: WaveRun,
+    *,
+    engine: str | None = None,
+    notebooks: Sequence[Path] | None = None,
+    done: Callable[[Path], None] | None = None,
 ) -> list[tuple[Path, Path]]:
     """Run the section notebooks on the wave; returns (executed notebook, section file) pairs.
 
     Executed notebooks go to ``reports/<wave>/notebooks/``; section files to the
-    wave's work folder. Raises ``SEC011`` naming the notebook that failed (its
-    executed copy, with the error, is kept).
+    wave's work folder. ``done`` is called with each section file as soon as its
+    notebook has run (the report step renders its figures meanwhile). Raises ``SEC011``
+    naming the notebook that failed (its executed copy, with the error, is kept).
     """
     engine = engine or _engine(run)
     if engine not in ENGINES:
@@ -207,9 +224,9 @@ def run_notebooks(
         )
     if engine == "kernel":
         # the kernel's own messages (start-up warnings, crashes) go to a log, not the console
-        _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log")
+        _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log", done)
     else:
-        _run_with_papermill(jobs, run.study.root)
+        _run_with_papermill(jobs, run.study.root, done)
     return [(executed, Path(params["section_file"])) for _, executed, params in jobs]
 
 
@@ -224,6 +241,13 @@ def _title(run: WaveRun) -> tuple[str, str]:
     ), f"调查轮次：{study.wave_label(run.wave)}"
 
 
+def _rendered_section(section_file: Path) -> Any:
+    """A saved section with every figure rendered (PNG and SVG), for the assembly."""
+    from ..sections.files import render_figures
+
+    return render_figures(load_section(section_file))
+
+
 def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome:
     """Run the notebooks and write ``reports/<wave>/report.docx|.html|.md`` with figures and tables.
 
@@ -235,9 +259,18 @@ def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome
         folder = run.study.notebooks_dir.relative_to(run.study.root).as_posix()
         return StepOutcome(summary=f"no notebooks in {folder}/: no report written")
     started = time.perf_counter()
-    done = run_notebooks(run, engine=engine)
-    ran = time.perf_counter() - started
-    sections = [load_section(section_file) for _, section_file in done]
+    # While the kernel runs the next notebook, a thread here draws the SVGs of the
+    # sections done (the kernel drew their PNGs for its preview): two cores at work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="baicun-render") as pool:
+        rendering: dict[Path, Future] = {}
+
+        def section_done(section_file: Path) -> None:
+            if section_file.is_file():
+                rendering[section_file] = pool.submit(_rendered_section, section_file)
+
+        done = run_notebooks(run, engine=engine, done=section_done)
+        ran = time.perf_counter() - started
+        sections = [rendering[f].result() if f in rendering else load_section(f) for _, f in done]
     out = run.study.reports_dir(run.wave)
     for folder in ("figures", "tables"):
         if (out / folder).is_dir():

@@ -36,8 +36,8 @@ def section_path(folder: str | Path, name: str) -> Path:
     return Path(folder) / f"{name}{SECTION_SUFFIX}"
 
 
-def render_figures(section: Section) -> Section:
-    """Render every figure of the section as the report's PNG and SVG, once.
+def render_figures(section: Section, formats: tuple[str, ...] = ("png", "svg")) -> Section:
+    """Render every figure of the section in ``formats`` (the report's PNG and SVG), once.
 
     The bytes stay with the figures (:func:`analysis.charts.figure_bytes`), so the
     notebook's preview and the report step reuse them instead of drawing again.
@@ -48,8 +48,8 @@ def render_figures(section: Section) -> Section:
     def walk(s: Section) -> None:
         for block in s.blocks:
             if isinstance(block, FigureBlock):
-                figure_bytes(block.figure, "png")
-                figure_bytes(block.figure, "svg")
+                for fmt in formats:
+                    figure_bytes(block.figure, fmt)
             elif isinstance(block, Section):
                 walk(block)
 
@@ -60,7 +60,8 @@ def render_figures(section: Section) -> Section:
 def save_section(section: Section, path: str | Path) -> Path:
     """Save a built section to ``path`` (usually :func:`section_path`; folder created).
 
-    Its figures are rendered first (:func:`render_figures`) and saved with it.
+    Its figures' PNGs are rendered first (:func:`render_figures`; the notebook's
+    preview shows them) and saved with it; the report step draws the SVGs meanwhile.
     """
     if not isinstance(section, Section):
         raise SectionError(
@@ -71,7 +72,7 @@ def save_section(section: Section, path: str | Path) -> Path:
             hint="Save what a section module's build(ctx) returned.",
         )
     path = Path(path)
-    render_figures(section)
+    render_figures(section, ("png",))  # what the preview shows; the report step adds the SVG
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pickle.dumps(section, protocol=pickle.HIGHEST_PROTOCOL))

@@ -349,6 +349,12 @@ class SurveyMethods:
     response_table: ReportTable
     precision_table: ReportTable
 
+    @property
+    def has_records(self) -> bool:
+        """Whether the counts come from the wave's run records (records received and
+        quarantined known), not only from the data analysed."""
+        return bool(len(self.response)) and bool(self.response["received"].notna().all())
+
     def row(self, what: str, instrument: str) -> pd.Series:
         """The row of ``instrument`` in the ``design`` or ``response`` table (for ``w.rows``).
 
