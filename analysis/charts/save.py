@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import io
 from pathlib import Path
 
@@ -157,7 +158,11 @@ def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
         )
     cache = _cached(fig)
     if fmt not in cache:
-        cache[fmt] = _png(fig) if fmt == "png" else _svg(fig)
+        # drawn in another format already and unchanged since: its layout (constrained
+        # layout, the costliest part of a draw) still holds, so it is not computed again
+        frozen = bool(cache) and fig.get_layout_engine() is not None
+        with fig._cm_set(layout_engine="none") if frozen else contextlib.nullcontext():
+            cache[fmt] = _png(fig) if fmt == "png" else _svg(fig)
         fig.stale = False  # a later change to the figure marks it stale again
     return cache[fmt]
 
