@@ -559,7 +559,7 @@ def fill(template: str, /, *, lang: str = "zh", period: str = "上年", **rows: 
     analysis.errors.ReportError: [REP001] the narrative template has a number typed in: '入户率达53.2%'
       expected: every number as a placeholder bound to a table row
       found: 53.2 in '入户率达53.2%'
-      what to do: Replace the number with a placeholder such as {row:pct} and pass the row.
+      what to do: Replace the number with a placeholder such as {row:pct} and pass the row; refer to a figure or table by its name: 见{fig:name}.
     """
     formatter = _RowFormatter(lang, period)
     try:
@@ -579,6 +579,9 @@ def fill(template: str, /, *, lang: str = "zh", period: str = "上年", **rows: 
                 f"the narrative template has a number typed in: {template[:60]!r}",
                 expected="every number as a placeholder bound to a table row",
                 found=f"{', '.join(numbers)} in {literal[:60]!r}",
-                hint="Replace the number with a placeholder such as {row:pct} and pass the row.",
+                hint=(
+                    "Replace the number with a placeholder such as {row:pct} and pass the row; "
+                    "refer to a figure or table by its name: 见{fig:name}."
+                ),
             )
     return formatter.vformat(template, (), rows)

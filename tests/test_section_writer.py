@@ -94,7 +94,7 @@ def test_a_typed_number_is_refused_but_references_by_name_are_not():
     w = _writer()
     with pytest.raises(ReportError) as err:
         w.section(["# 设施\n\n见图1。\n\n{fig:bars}\n\n{tab:shares}"])
-    assert err.value.code == "REP001"
+    assert err.value.code == "REP001" and "见{fig:name}" in err.value.hint
 
 
 def test_references_resolve_across_sections_and_unknown_names_are_errors():
