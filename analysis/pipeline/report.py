@@ -90,6 +90,16 @@ def _engine(run: WaveRun) -> str:
     return engine
 
 
+def _kernels(run: WaveRun) -> int:
+    """How many kernels run the notebooks side by side: ``[report] kernels`` of study.toml,
+    default 2 on a machine with two cores or more, else 1."""
+    import os
+
+    default = 2 if (os.cpu_count() or 1) >= 2 else 1
+    value = run.study.setting("report", "kernels", default=default)
+    return value if isinstance(value, int) and value >= 1 else default
+
+
 def _parameters(run: WaveRun, section_file: Path, notebook: Path) -> dict[str, Any]:
     return {
         "wave": run.wave,
@@ -224,7 +234,25 @@ def run_notebooks(
         )
     if engine == "kernel":
         # the kernel's own messages (start-up warnings, crashes) go to a log, not the console
-        _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log", done)
+        n = min(_kernels(run), len(jobs))
+        if n <= 1:
+            _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log", done)
+        else:
+            # notebooks dealt round-robin to n kernels running side by side (each section
+            # is independent; numbering happens at assembly, so the report is the same)
+            with ThreadPoolExecutor(max_workers=n, thread_name_prefix="baicun-kernel") as ex:
+                runs = [
+                    ex.submit(
+                        _run_in_one_kernel,
+                        jobs[i::n],
+                        run.study.root,
+                        run.work / f"report-kernel-{i + 1}.log",
+                        done,
+                    )
+                    for i in range(n)
+                ]
+                for r in runs:
+                    r.result()
     else:
         _run_with_papermill(jobs, run.study.root, done)
     return [(executed, Path(params["section_file"])) for _, executed, params in jobs]
