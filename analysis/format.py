@@ -56,6 +56,7 @@ __all__ = [
     "pick",
     "round_half_up",
     "signed",
+    "tidy_punctuation",
 ]
 
 MISSING = "—"
@@ -304,6 +305,33 @@ def p_value(p: float) -> str:
 
 # ---------------------------------------------------------------------------
 # narrative from rows
+
+
+_QUOTE_END = re.compile(r"([。！？!?.])”([。，；、：,;.])")
+
+
+def tidy_punctuation(text: str) -> str:
+    """Chinese punctuation after quotations, not doubled: ``“……。”。`` -> ``“……”。``.
+
+    A full stop closing a quotation goes when the sentence's own punctuation follows
+    the closing mark (``“……。”；`` -> ``“……”；``); a quotation ending in ``！`` or ``？``
+    keeps it and the full stop after it goes (``“好！”。`` -> ``“好！”``).
+
+    Examples
+    --------
+    >>> tidy_punctuation("回答有：“钱少事多。”；“经费不足。”。")
+    '回答有：“钱少事多”；“经费不足”。'
+    >>> tidy_punctuation("他说“好！”。然后走了。")
+    '他说“好！”然后走了。'
+    """
+
+    def fix(m: re.Match) -> str:
+        inner, outer = m.group(1), m.group(2)
+        if inner in "。.":
+            return f"”{outer}"
+        return f"{inner}”" if outer in "。." else f"{inner}”{outer}"
+
+    return _QUOTE_END.sub(fix, text)
 
 
 def pick(table: pd.DataFrame, /, **where: Any) -> pd.Series:

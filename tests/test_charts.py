@@ -267,3 +267,25 @@ def test_report_imports_before_charts():
     code = "import analysis.report, analysis.charts; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_a_figure_is_rendered_once_and_its_bytes_travel_with_a_section(shares, monkeypatch):
+    import pickle
+
+    from analysis.charts import save
+    from analysis.report import Section
+
+    fig = share_bars(shares)
+    first = figure_bytes(fig, "png")
+    section = pickle.loads(pickle.dumps(Section("一").figure(fig, "各县入户率")))
+    loaded = section.blocks[0].figure
+    monkeypatch.setattr(save, "_png", lambda f: pytest.fail("drawn again"))
+    assert figure_bytes(loaded, "png") == first  # reused, not drawn again
+
+
+def test_a_changed_figure_is_rendered_again(shares):
+    fig = share_bars(shares)
+    first = figure_bytes(fig, "svg")
+    assert figure_bytes(fig, "svg") is first
+    fig.axes[0].set_title("新标题")
+    assert figure_bytes(fig, "svg") != first

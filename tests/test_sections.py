@@ -67,18 +67,34 @@ def _text(section: Section, others: list[Section] = ()) -> str:
 def test_every_section_has_a_heading_narrative_and_its_charts_and_tables(built):
     titles = [s.title for s in built.values()]
     assert titles == [
+        "调查方法与样本",
         "村级文化设施与覆盖",
+        "宣传文化队伍、书屋管理与经费",
         "农牧户参与、信息渠道与满意度",
         "挂职干部",
+        "挂职干部的工作安排与保障",
         "存在的问题",
         "与上一轮相比的变化",
+        "对策建议",
     ]
     items = outline(list(built.values()))  # every {fig:...} reference resolves
     assert sum(isinstance(i, NumberedFigure) for i in items) >= 8
     assert sum(isinstance(i, NumberedTable) for i in items) >= 5
     for name, section in built.items():
         kinds = {type(i) for i in outline([section], strict=False)}
-        assert Paragraph in kinds and NumberedFigure in kinds, name
+        assert Paragraph in kinds and kinds & {NumberedFigure, NumberedTable}, name
+
+
+def test_the_methods_section_states_the_run_records_and_margins(built):
+    text = _text(built["methods"])
+    assert "按县分层、以村为初级抽样单位的两阶段整群抽样" in text
+    assert "误差幅度约为正负" in text and "demo-" not in text
+
+
+def test_the_suggestions_section_ranks_themes_with_quotes(built):
+    text = _text(built["suggestions"])
+    assert "提得较多的是" in text and "“" in text
+    assert "。”" not in text  # quotes end with the sentence's punctuation, not their own
 
 
 def test_facility_shares_in_the_text_are_the_estimates(ctx, built):

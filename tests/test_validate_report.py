@@ -47,7 +47,7 @@ def test_xlsx_has_a_sheet_per_check_and_the_enumerator_summary(result, tmp_path)
         "记录数",
     ]
     rows = list(book["约束条件"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("问卷 instrument", "表 table", "编号 key")
+    assert rows[0][:3] == ("问卷", "表", "编号")  # one language per run: the study's
     assert rows[1][2] == "H001" and rows[1][10] == "160"
     enumerators = list(book["调查员汇总"].iter_rows(values_only=True))
     assert [r[1] for r in enumerators[1:]] == ["101", "102"]
@@ -59,7 +59,7 @@ def test_html_is_self_contained_with_chinese_headings(result, tmp_path):
     headings = ("数据质量检查报告", "一、概览", "二、按题目汇总", "三、调查员汇总", "四、各项检查")
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)  # the summary first, then the details
-    assert "约束条件" in text and "涉及题目 questions concerned" in text
+    assert "约束条件" in text and "涉及题目" in text and "questions concerned" not in text
     assert "<script" not in text and "http" not in text  # nothing fetched from elsewhere
     assert "133****4609" in text and "13373044609" not in text
 
@@ -208,17 +208,11 @@ def test_xlsx_summary_sheets_come_first_and_add_up(result, tmp_path):
     book = openpyxl.load_workbook(path)
     rows = list(book["问题汇总"].iter_rows(values_only=True))
     header = rows[0]
-    assert header[:5] == (
-        "问卷 instrument",
-        "检查 check",
-        "代码 code",
-        "严重程度 severity",
-        "问题 problem",
-    )
-    issues = header.index("条数 issues")
+    assert header[:5] == ("问卷", "检查", "代码", "严重程度", "问题")
+    issues = header.index("条数")
     assert sum(r[issues] for r in rows[1:]) == len(result.issues)
     assert {r[3] for r in rows[1:]} <= {"错误", "警告", "提示"}
-    share = header.index("占比 share") + 1
+    share = header.index("占比") + 1
     assert book["问题汇总"].cell(row=2, column=share).number_format == "0.0%"
     questions = list(book["题目汇总"].iter_rows(values_only=True))
     assert sum(r[4] for r in questions[1:]) == len(result.issues)
@@ -231,8 +225,26 @@ def test_several_instruments_keep_the_instrument_in_the_summary(result, tmp_path
     paths = write_report([result, other], tmp_path)
     book = openpyxl.load_workbook(paths["xlsx"], read_only=True)
     rows = list(book["问题汇总"].iter_rows(values_only=True))
-    assert rows[0][0] == "问卷 instrument"
+    assert rows[0][0] == "问卷"
     assert {r[0] for r in rows[1:]} == {"household", "other"}
+
+
+def test_an_english_run_writes_the_validation_report_in_english_only(result, tmp_path):
+    import dataclasses
+    import re
+
+    english = dataclasses.replace(result, language="en")
+    paths = write_report(english, tmp_path)
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "Data quality report" in text and "1. Overview" in text and "Constraints" in text
+    chinese = re.compile(r"[\u4e00-\u9fff]")
+    headers = re.findall(r"<th>(.*?)</th>", text) + re.findall(r"<h[123]>(.*?)</h[123]>", text)
+    assert headers and not any(chinese.search(h) for h in headers)
+    book = openpyxl.load_workbook(paths["xlsx"], read_only=True)
+    assert book.sheetnames[:3] == ["Problems", "Questions", "Overview"]
+    assert not any(
+        chinese.search(h or "") for h in next(book["Problems"].iter_rows(values_only=True))
+    )
 
 
 def test_html_escapes_what_the_data_says(tmp_path):

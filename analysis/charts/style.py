@@ -178,13 +178,18 @@ def report_rc(font: str | None = None, *, font_size: float = 9.0) -> dict[str, A
     >>> report_rc(font_size=10)["font.size"]
     10.0
     """
+    rc = _report_rc(font or find_cjk_font(), float(font_size))
+    return {k: list(v) if isinstance(v, list) else v for k, v in rc.items()}
+
+
+@lru_cache(maxsize=8)
+def _report_rc(family: str, size: float) -> dict[str, Any]:
+    """The rcParams, made once per font and size (seaborn's styles take a tenth of a second)."""
     import seaborn as sns  # seaborn is slow to import; only needed here
 
-    family = font or find_cjk_font()
     rc: dict[str, Any] = {}
     rc.update(sns.axes_style("whitegrid"))
     rc.update(sns.plotting_context("paper"))
-    size = float(font_size)
     rc.update(
         {
             # explicit family names (not "sans-serif") survive seaborn's set_theme

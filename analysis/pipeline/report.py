@@ -32,7 +32,8 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,16 @@ def _engine(run: WaveRun) -> str:
     return engine
 
 
+def _kernels(run: WaveRun) -> int:
+    """How many kernels run the notebooks side by side: ``[report] kernels`` of study.toml,
+    default 2 on a machine with two cores or more, else 1."""
+    import os
+
+    default = 2 if (os.cpu_count() or 1) >= 2 else 1
+    value = run.study.setting("report", "kernels", default=default)
+    return value if isinstance(value, int) and value >= 1 else default
+
+
 def _parameters(run: WaveRun, section_file: Path, notebook: Path) -> dict[str, Any]:
     return {
         "wave": run.wave,
@@ -112,7 +123,10 @@ def _failure(notebook: Path, executed: Path, exc: Exception) -> SectionError:
 
 
 def _run_in_one_kernel(
-    jobs: Sequence[tuple[Path, Path, dict]], cwd: Path, log: Path | None = None
+    jobs: Sequence[tuple[Path, Path, dict]],
+    cwd: Path,
+    log: Path | None = None,
+    done: Callable[[Path], None] | None = None,
 ) -> None:
     import nbformat
     from nbclient import NotebookClient
@@ -147,6 +161,8 @@ def _run_in_one_kernel(
                 nbformat.write(nb, executed)
                 raise _failure(source, executed, exc) from None
             nbformat.write(nb, executed)
+            if done is not None:
+                done(Path(params["section_file"]))
     finally:
         if first is not None and first.km is not None:
             first._cleanup_kernel()
@@ -154,7 +170,11 @@ def _run_in_one_kernel(
             stderr.close()
 
 
-def _run_with_papermill(jobs: Sequence[tuple[Path, Path, dict]], cwd: Path) -> None:
+def _run_with_papermill(
+    jobs: Sequence[tuple[Path, Path, dict]],
+    cwd: Path,
+    done: Callable[[Path], None] | None = None,
+) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -172,16 +192,23 @@ def _run_with_papermill(jobs: Sequence[tuple[Path, Path, dict]], cwd: Path) -> N
             )
         except PapermillExecutionError as exc:
             raise _failure(source, executed, exc) from None
+        if done is not None:
+            done(Path(params["section_file"]))
 
 
 def run_notebooks(
-    run: WaveRun, *, engine: str | None = None, notebooks: Sequence[Path] | None = None
+    run: WaveRun,
+    *,
+    engine: str | None = None,
+    notebooks: Sequence[Path] | None = None,
+    done: Callable[[Path], None] | None = None,
 ) -> list[tuple[Path, Path]]:
     """Run the section notebooks on the wave; returns (executed notebook, section file) pairs.
 
     Executed notebooks go to ``reports/<wave>/notebooks/``; section files to the
-    wave's work folder. Raises ``SEC011`` naming the notebook that failed (its
-    executed copy, with the error, is kept).
+    wave's work folder. ``done`` is called with each section file as soon as its
+    notebook has run (the report step renders its figures meanwhile). Raises ``SEC011``
+    naming the notebook that failed (its executed copy, with the error, is kept).
     """
     engine = engine or _engine(run)
     if engine not in ENGINES:
@@ -207,9 +234,27 @@ def run_notebooks(
         )
     if engine == "kernel":
         # the kernel's own messages (start-up warnings, crashes) go to a log, not the console
-        _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log")
+        n = min(_kernels(run), len(jobs))
+        if n <= 1:
+            _run_in_one_kernel(jobs, run.study.root, run.work / "report-kernel.log", done)
+        else:
+            # notebooks dealt round-robin to n kernels running side by side (each section
+            # is independent; numbering happens at assembly, so the report is the same)
+            with ThreadPoolExecutor(max_workers=n, thread_name_prefix="baicun-kernel") as ex:
+                runs = [
+                    ex.submit(
+                        _run_in_one_kernel,
+                        jobs[i::n],
+                        run.study.root,
+                        run.work / f"report-kernel-{i + 1}.log",
+                        done,
+                    )
+                    for i in range(n)
+                ]
+                for r in runs:
+                    r.result()
     else:
-        _run_with_papermill(jobs, run.study.root)
+        _run_with_papermill(jobs, run.study.root, done)
     return [(executed, Path(params["section_file"])) for _, executed, params in jobs]
 
 
@@ -217,10 +262,18 @@ def _title(run: WaveRun) -> tuple[str, str]:
     study = run.study
     if run.lang == "en":
         name = study.setting("study", "name_en", default=study.name)
-        return study.setting("report", "title_en", default=f"{name}: findings"), f"Wave {run.wave}"
+        label = study.wave_label(run.wave, "en")
+        return study.setting("report", "title_en", default=f"{name}: findings"), f"Wave {label}"
     return study.setting(
         "report", "title", default=f"{study.name}分析报告"
-    ), f"调查轮次：{run.wave}"
+    ), f"调查轮次：{study.wave_label(run.wave)}"
+
+
+def _rendered_section(section_file: Path) -> Any:
+    """A saved section with every figure rendered (PNG and SVG), for the assembly."""
+    from ..sections.files import render_figures
+
+    return render_figures(load_section(section_file))
 
 
 def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome:
@@ -234,9 +287,18 @@ def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome
         folder = run.study.notebooks_dir.relative_to(run.study.root).as_posix()
         return StepOutcome(summary=f"no notebooks in {folder}/: no report written")
     started = time.perf_counter()
-    done = run_notebooks(run, engine=engine)
-    ran = time.perf_counter() - started
-    sections = [load_section(section_file) for _, section_file in done]
+    # While the kernel runs the next notebook, a thread here draws the SVGs of the
+    # sections done (the kernel drew their PNGs for its preview): two cores at work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="baicun-render") as pool:
+        rendering: dict[Path, Future] = {}
+
+        def section_done(section_file: Path) -> None:
+            if section_file.is_file():
+                rendering[section_file] = pool.submit(_rendered_section, section_file)
+
+        done = run_notebooks(run, engine=engine, done=section_done)
+        ran = time.perf_counter() - started
+        sections = [rendering[f].result() if f in rendering else load_section(f) for _, f in done]
     out = run.study.reports_dir(run.wave)
     for folder in ("figures", "tables"):
         if (out / folder).is_dir():
@@ -256,6 +318,7 @@ def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome
         written["md"],
         *written["figures"],
         *written["tables"],
+        *written.get("appendix", []),
         *(executed for executed, _ in done),
     ]
     return StepOutcome(

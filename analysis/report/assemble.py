@@ -12,7 +12,7 @@ Examples
 ...      .table(report_table(est), "各县有线电视入户率"))
 >>> out = write_report([s], pathlib.Path(tempfile.mkdtemp()), title="示例报告")
 >>> sorted(out)
-['docx', 'figures', 'html', 'md', 'tables']
+['appendix', 'docx', 'figures', 'html', 'md', 'tables']
 >>> [p.name for p in out["figures"]]
 ['图01_各县有线电视入户率.png', '图01_各县有线电视入户率.svg']
 >>> [p.name for p in out["tables"]]
@@ -21,7 +21,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from analysis.charts.save import figure_bytes
@@ -30,7 +30,7 @@ from ..errors import ReportError
 from .docx import DocxFonts, write_docx
 from .html import render_html
 from .markdown import render_markdown
-from .section import NumberedFigure, NumberedTable, Section, outline
+from .section import Item, NumberedFigure, NumberedTable, Section, outline
 from .table_files import write_table_files
 
 __all__ = ["write_report"]
@@ -78,10 +78,14 @@ def write_report(
     lang : {"zh", "en"}
         Numbering and caption words (图1 / Figure 1).
 
+    Tables marked ``appendix`` (附表1 ...) are left out of the body and written to
+    ``appendix.docx`` and ``appendix.md`` (their files ``tables/附表01_...`` too).
+
     Returns
     -------
     dict
-        ``docx``, ``html``, ``md``: paths; ``figures``, ``tables``: lists of paths.
+        ``docx``, ``html``, ``md``: paths; ``figures``, ``tables``, ``appendix``: lists
+        of paths (``appendix`` empty when the report has no appendix table).
     """
     if lang not in _LANGS:
         raise ReportError(
@@ -108,6 +112,9 @@ def write_report(
             tables.extend(
                 write_table_files(item.table, out / "tables" / item.stem, title=item.caption)
             )
+    body = [i for i in items if not (isinstance(i, NumberedTable) and i.appendix)]
+    appendix = _write_appendix(items, out, title=title, lang=lang, fonts=fonts)
+    items = tuple(body)
     docx_path = write_docx(
         items,
         out / "report.docx",
@@ -127,4 +134,23 @@ def write_report(
         "md": md_path,
         "figures": figures,
         "tables": tables,
+        "appendix": appendix,
     }
+
+
+def _write_appendix(
+    items: Sequence[Item], out: Path, *, title: str, lang: str, fonts: DocxFonts | None
+) -> list[Path]:
+    """The appendix tables (附表) in ``appendix.docx`` and ``appendix.md``; none, no file."""
+    tables = [i for i in items if isinstance(i, NumberedTable) and i.appendix]
+    if not tables:
+        return []
+    name = f"{title}（附录）" if lang == "zh" else f"{title}: appendix"
+    note = "供人工处理的表格" if lang == "zh" else "Tables for manual work"
+    docx = write_docx(
+        tables, out / "appendix.docx", title=name, subtitle=note, fonts=fonts, lang=lang
+    )
+    md = _write(
+        out / "appendix.md", render_markdown(tables, title=name, subtitle=note).encode("utf-8")
+    )
+    return [docx, md]

@@ -222,16 +222,41 @@ def _page(doc, fonts: DocxFonts) -> None:
 
 
 def _column_widths(table: ReportTable) -> list[float]:
+    """Column widths (cm) that fit the print width without wrapping numbers or headers.
+
+    Each column's natural width is its widest cell or header. A table narrower than
+    the page is widened in proportion; a wider one keeps its number columns (p-values
+    such as ``<0.001``, intervals, headers above them) at their natural width and lets
+    the label columns, whose text can wrap, share what is left.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = ReportTable(pd.DataFrame({"指标": ["很长的指标名称" * 4], "p值": ["<0.001"]}))
+    >>> label, p = _column_widths(t)
+    >>> p >= (6 + 3) * 0.19 and round(label + p, 2) == PRINT_WIDTH_CM
+    True
+    """
     frame = table.frame
-    natural = []
-    for col in frame.columns:
-        cells = [str(col), *map(str, frame[col])]
-        natural.append(max(text_width(c) for c in cells) + 2)
     cm_per_unit = 0.19  # half-width character at 10.5 pt
-    widths = [max(n * cm_per_unit, 1.4) for n in natural]
+    natural = []
+    for j, col in enumerate(frame.columns):
+        cells = [str(col), *map(str, frame[col])]
+        slack = 2 if j < table.label_columns else 3  # cell margins; numbers never wrap
+        natural.append(max(max(text_width(c) for c in cells) + slack, 1.4 / cm_per_unit))
+    widths = [n * cm_per_unit for n in natural]
     total = sum(widths)
-    target = PRINT_WIDTH_CM if total > PRINT_WIDTH_CM * 0.6 else min(PRINT_WIDTH_CM, total * 1.35)
-    return [w * target / total for w in widths]
+    if total <= PRINT_WIDTH_CM:
+        target = PRINT_WIDTH_CM if total > PRINT_WIDTH_CM * 0.6 else total * 1.35
+        target = min(PRINT_WIDTH_CM, target)
+        return [w * target / total for w in widths]
+    labels = list(range(min(table.label_columns, len(widths))))
+    fixed = sum(w for j, w in enumerate(widths) if j not in labels)
+    room = PRINT_WIDTH_CM - fixed
+    if not labels or room < 2.0 * len(labels):  # the numbers alone are too wide: squeeze all
+        return [w * PRINT_WIDTH_CM / total for w in widths]
+    wanted = sum(widths[j] for j in labels)
+    return [w * room / wanted if j in labels else w for j, w in enumerate(widths)]
 
 
 def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
@@ -258,8 +283,7 @@ def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
         list(map(str, frame.columns)),
         *[[str(v) for v in r] for r in frame.itertuples(index=False)],
     ]
-    # the style's id found once: python-docx's `paragraph.style = ...` searches every
-    # style of the document for each cell (seconds for a table of a few hundred rows)
+    # the style id looked up once: python-docx searches the styles part on every assignment
     style_id = doc.part.get_style_id(doc.styles[_STYLE_TABLE], WD_STYLE_TYPE.PARAGRAPH)
     for i, values in enumerate(rows):
         row = t.rows[i]

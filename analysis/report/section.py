@@ -34,7 +34,9 @@ from typing import Union
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..charts.save import has_rendering, keep_rendering
 from ..errors import ReportError
+from ..format import tidy_punctuation
 from .tables import ReportTable, report_table
 
 __all__ = [
@@ -113,6 +115,17 @@ class FigureBlock:
     note: str | None = None
     name: str | None = None
 
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_rendered": has_rendering(self.figure)}
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        rendered = state.pop("_rendered", False)
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        if rendered:  # the PNG/SVG bytes made in the notebook are reused, not redrawn
+            keep_rendering(self.figure)
+
 
 @dataclass(frozen=True, eq=False)
 class TableBlock:
@@ -122,6 +135,7 @@ class TableBlock:
     title: str
     note: str | None = None
     name: str | None = None
+    appendix: bool = False
 
 
 Block = Union[Paragraph, FigureBlock, TableBlock, "Section"]
@@ -165,7 +179,7 @@ class Section:
         """Add one paragraph per text."""
         out = self
         for t in texts:
-            out = out._add(Paragraph(_text(t, "paragraph")))
+            out = out._add(Paragraph(tidy_punctuation(_text(t, "paragraph"))))
         return out
 
     def figure(
@@ -191,10 +205,14 @@ class Section:
         *,
         note: str | None = None,
         name: str | None = None,
+        appendix: bool = False,
     ) -> Section:
         """Add a table: a :class:`ReportTable`, or an estimate frame of proportions formatted
         with :func:`report_table` defaults (use report_table(..., percent=False) for other
-        estimates). ``name`` lets the narrative refer to it as ``{tab:name}``."""
+        estimates). ``name`` lets the narrative refer to it as ``{tab:name}``.
+
+        An ``appendix`` table (e.g. sentences left for manual coding) is numbered 附表1,
+        附表2 ... and written to the report's appendix file, not its body."""
         if isinstance(table, pd.DataFrame):
             table = report_table(table)
         if not isinstance(table, ReportTable):
@@ -207,7 +225,7 @@ class Section:
             )
         caption = _text(title if title is not None else table.title, "table title")
         note = note if note is not None else table.note
-        return self._add(TableBlock(table, caption, note, name))
+        return self._add(TableBlock(table, caption, note, name, appendix))
 
     def subsection(self, section: Section) -> Section:
         """Add a subsection (numbered （一）, （二） under a top-level section)."""
@@ -280,6 +298,7 @@ class NumberedTable(_Captioned):
     note: str | None
     stem: str
     name: str | None = None
+    appendix: bool = False
 
 
 Item = Heading | Paragraph | NumberedFigure | NumberedTable
@@ -329,14 +348,16 @@ def outline(
 ) -> tuple[Item, ...]:
     """Number a report: headings, figures and tables in reading order.
 
-    Figures and tables are numbered through the whole report (图1, 图2, ...; 表1, ...).
+    Figures and tables are numbered through the whole report (图1, 图2, ...; 表1, ...);
+    appendix tables apart (附表1, ...), marked ``appendix`` for the writer to set aside.
     References ``{fig:name}`` / ``{tab:name}`` in paragraphs become their labels
     (``图2``); an unknown name is ``REP020`` (left as it is when not ``strict``, e.g.
     previewing one section that refers to another's figure), a name given twice ``REP021``.
     """
     fig_label, tab_label = ("图", "表") if lang == "zh" else ("Figure ", "Table ")
+    app_label = "附表" if lang == "zh" else "Appendix table "
     items: list[Item] = []
-    counters = {"fig": 0, "tab": 0}
+    counters = {"fig": 0, "tab": 0, "app": 0}
     stems: set[str] = set()
     labels: dict[tuple[str, str], str] = {}
 
@@ -381,19 +402,22 @@ def outline(
                     )
                 )
             elif isinstance(block, TableBlock):
-                counters["tab"] += 1
-                label = f"{tab_label}{counters['tab']}"
-                stem = file_stem(f"{tab_label}{counters['tab']:02d}".replace(" ", ""), block.title)
+                appendix = getattr(block, "appendix", False)  # sections saved before 附表
+                key, word = ("app", app_label) if appendix else ("tab", tab_label)
+                counters[key] += 1
+                label = f"{word}{counters[key]}"
+                stem = file_stem(f"{word}{counters[key]:02d}".replace(" ", ""), block.title)
                 named("tab", block.name, label)
                 items.append(
                     NumberedTable(
-                        counters["tab"],
+                        counters[key],
                         label,
                         block.title,
                         block.table,
                         block.note,
                         stem,
                         block.name,
+                        appendix,
                     )
                 )
 

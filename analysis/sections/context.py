@@ -223,6 +223,19 @@ class SectionContext:
             return ", ".join(parts)
         return ("，" if last else "、").join(parts)
 
+    def wave_label(self, wave: str | None = None) -> str:
+        """How the text names ``wave`` (default: this wave): its label in study.toml, else
+        its year (``2024年``), never a raw id (:meth:`analysis.study.Study.wave_label`)."""
+        wave = self.wave if wave is None else wave
+        if hasattr(self.study, "wave_label"):
+            return self.study.wave_label(wave, self.lang)
+        return wave
+
+    @property
+    def previous_label(self) -> str | None:
+        """How the text names the previous wave (``None`` for a first wave)."""
+        return None if self.previous is None else self.wave_label(self.previous)
+
     @property
     def period(self) -> str:
         """What a change is compared with: 上年 for consecutive yearly waves, else 上一轮调查."""

@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import SectionError
 from ..report import Section
 
-__all__ = ["SECTION_SUFFIX", "load_section", "save_section", "section_path"]
+__all__ = ["SECTION_SUFFIX", "load_section", "render_figures", "save_section", "section_path"]
 
 SECTION_SUFFIX = ".section.pkl"
 
@@ -36,8 +36,33 @@ def section_path(folder: str | Path, name: str) -> Path:
     return Path(folder) / f"{name}{SECTION_SUFFIX}"
 
 
+def render_figures(section: Section, formats: tuple[str, ...] = ("png", "svg")) -> Section:
+    """Render every figure of the section in ``formats`` (the report's PNG and SVG), once.
+
+    The bytes stay with the figures (:func:`analysis.charts.figure_bytes`), so the
+    notebook's preview and the report step reuse them instead of drawing again.
+    """
+    from ..charts.save import figure_bytes
+    from ..report.section import FigureBlock
+
+    def walk(s: Section) -> None:
+        for block in s.blocks:
+            if isinstance(block, FigureBlock):
+                for fmt in formats:
+                    figure_bytes(block.figure, fmt)
+            elif isinstance(block, Section):
+                walk(block)
+
+    walk(section)
+    return section
+
+
 def save_section(section: Section, path: str | Path) -> Path:
-    """Save a built section to ``path`` (usually :func:`section_path`; folder created)."""
+    """Save a built section to ``path`` (usually :func:`section_path`; folder created).
+
+    Its figures' PNGs are rendered first (:func:`render_figures`; the notebook's
+    preview shows them) and saved with it; the report step draws the SVGs meanwhile.
+    """
     if not isinstance(section, Section):
         raise SectionError(
             "SEC006",
@@ -47,6 +72,7 @@ def save_section(section: Section, path: str | Path) -> Path:
             hint="Save what a section module's build(ctx) returned.",
         )
     path = Path(path)
+    render_figures(section, ("png",))  # what the preview shows; the report step adds the SVG
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pickle.dumps(section, protocol=pickle.HIGHEST_PROTOCOL))

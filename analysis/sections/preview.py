@@ -32,12 +32,24 @@ class SectionPreview:
         images = {}
         for item in items:
             if isinstance(item, NumberedFigure):
-                buf = io.BytesIO()
-                item.figure.savefig(buf, format="png", dpi=self.dpi)
-                images[item.number] = ("png", buf.getvalue())
+                images[item.number] = ("png", _small_png(item.figure, self.dpi))
         html = render_html(items, title=self.section.title, images=images, lang=self.lang)
         start, end = html.find("<body>"), html.rfind("</body>")
         return html[start + len("<body>") : end] if start >= 0 and end > start else html
+
+
+def _small_png(figure, dpi: int) -> bytes:
+    """The report's 300-dpi PNG (rendered once, kept for the report step) scaled to ``dpi``."""
+    from PIL import Image
+
+    from ..charts.save import figure_bytes
+
+    with Image.open(io.BytesIO(figure_bytes(figure, "png"))) as im:
+        scale = dpi / 300
+        small = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))))
+    buf = io.BytesIO()
+    small.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def preview(section: Section, *, lang: str = "zh", dpi: int = 60) -> SectionPreview:

@@ -279,10 +279,20 @@ class SectionWriter:
         return self._register(self._figures, "figure", name, (figure, title, note))
 
     def table(
-        self, name: str, table: Any, title: str | None = None, *, note: str | None = None
+        self,
+        name: str,
+        table: Any,
+        title: str | None = None,
+        *,
+        note: str | None = None,
+        appendix: bool = False,
     ) -> SectionWriter:
-        """Register a table (a ``ReportTable``) under ``name``; a line ``{tab:name}`` places it."""
-        return self._register(self._tables, "table", name, (table, title, note))
+        """Register a table (a ``ReportTable``) under ``name``; a line ``{tab:name}`` places it.
+
+        An ``appendix`` table (sentences left for manual coding ...) goes to the report's
+        appendix file as 附表N; the line placing it and references to it stay as they are.
+        """
+        return self._register(self._tables, "table", name, (table, title, note, appendix))
 
     # ------------------------------------------------------------------ building
     def fill(self, text: str, /, **rows: Any) -> str:
@@ -431,11 +441,11 @@ class SectionWriter:
                         hint="Register it in a code cell before the section is built, "
                         "or fix the name.",
                     )
-                obj, title, note = store[name]
+                obj, title, note, *rest = store[name]
                 if what == "fig":
                     section = section.figure(obj, title, note=note, name=name)
                 else:
-                    section = section.table(obj, title, note=note, name=name)
+                    section = section.table(obj, title, note=note, name=name, appendix=any(rest))
         return section
 
     # ------------------------------------------------------------------ output

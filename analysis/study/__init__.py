@@ -316,6 +316,32 @@ class Study:
         found = sorted(p.name for p in raw.iterdir() if p.is_dir()) if raw.is_dir() else []
         return tuple(dict.fromkeys([*declared, *found]))
 
+    def wave_label(self, wave: str, lang: str = "zh") -> str:
+        """How the report names a wave: ``[waves.labels]`` of study.toml, else its year.
+
+        A label is text or a table by language (``demo-2024 = { zh = "2024年", en =
+        "2024" }``). Without one, a wave id ending in a year is named by it (``2024年``
+        in Chinese, ``2024`` in English); any other id is used as it is.
+
+        Examples
+        --------
+        >>> s = Study(Path("."), {"waves": {"labels": {"spring": {"zh": "春季调查"}}}})
+        >>> s.wave_label("demo-2024"), s.wave_label("demo-2024", "en"), s.wave_label("spring")
+        ('2024年', '2024', '春季调查')
+        """
+        import re
+
+        labels = self.setting("waves", "labels", default={}) or {}
+        label = labels.get(wave) if isinstance(labels, Mapping) else None
+        if isinstance(label, Mapping):
+            label = label.get(lang) or label.get("zh") or next(iter(label.values()), None)
+        if label:
+            return str(label)
+        year = re.search(r"(?:^|\D)((?:19|20)\d\d)$", wave)
+        if year:
+            return year.group(1) + ("" if lang == "en" else "年")
+        return wave
+
     def wave_before(self, wave: str) -> str | None:
         """The wave before ``wave`` in :attr:`waves` (None for the first or an unknown wave)."""
         waves = list(self.waves)

@@ -323,6 +323,8 @@ SCHEMA = _t(
     Key("report", "table", "the wave report", table=_t(
         "The wave report.",
         Key("engine", "text", "how notebooks run", "kernel", ("kernel", "papermill")),
+        Key("kernels", "integer", "kernels running notebooks side by side (engine kernel)",
+            "2 with two cores or more, else 1"),
         Key("title", "text", "report title (zh)", "<study name>分析报告"),
         Key("title_en", "text", "report title (en)", "<name_en>: findings"),
         Key("codebooks", "text map", "instrument = path of its text codebook (.yaml)", "{}"),

@@ -32,7 +32,11 @@ class Segmenter:
     def __init__(self, extra_words: tuple[str, ...] = ()) -> None:
         import jieba
 
+        base = _base_dictionary()
         self._tk = jieba.Tokenizer()
+        # a copy of the loaded dictionary instead of loading it again (about a second)
+        self._tk.FREQ, self._tk.total = dict(base.FREQ), base.total
+        self._tk.initialized = True
         for w in extra_words:
             if len(w) > 1:
                 self._tk.add_word(w, freq=KEYWORD_FREQ)
@@ -50,6 +54,16 @@ class Segmenter:
             for j in range(i + 2, min(i + 4, len(toks)) + 1):
                 out.add("".join(toks[i:j]))
         return {w for w in out if w.strip()}
+
+
+@lru_cache(maxsize=1)
+def _base_dictionary():
+    """jieba's default dictionary, loaded once per process."""
+    import jieba
+
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    return tk
 
 
 @lru_cache(maxsize=16)

@@ -11,7 +11,9 @@
   summary by question (the first ``max_questions``), the enumerator table and each
   check's issues (the first ``max_rows``).
 
-Both are deterministic: the same result gives the same bytes (no timestamps).
+Both are in one language, the run's (``ValidationResult.language``, the study's
+language): sheet names, headers, headings and notes. Both are deterministic: the same
+result gives the same bytes (no timestamps).
 
 Examples
 --------
@@ -30,6 +32,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -129,6 +132,52 @@ COLUMN_TITLES = {
 }
 
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+_TITLE_SPLIT = re.compile(r"^(?P<zh>[^A-Za-z]*?)\s*(?P<en>[A-Za-z].*)$")
+
+#: Words of the report in each language (the run's language: one per report).
+_WORDS = {
+    "zh": {
+        "title": "数据质量检查报告",
+        "problems": "问题汇总",
+        "questions": "题目汇总",
+        "overview": "概览",
+        "enumerators": "调查员汇总",
+        "records": "记录数",
+        "left_out": "其余 {n} 条未列出（超出Excel行数上限）",
+        "no_question": "（不针对具体题目）",
+    },
+    "en": {
+        "title": "Data quality report",
+        "problems": "Problems",
+        "questions": "Questions",
+        "overview": "Overview",
+        "enumerators": "Enumerators",
+        "records": "Records",
+        "left_out": "{n} more not listed (Excel row limit)",
+        "no_question": "(not about one question)",
+    },
+}
+
+
+def _lang(language: str | None) -> str:
+    return "en" if language == "en" else "zh"
+
+
+def column_title(column: str, lang: str = "zh") -> str:
+    """A column's header in one language (``问卷`` or ``instrument``).
+
+    Examples
+    --------
+    >>> column_title("instrument"), column_title("median_minutes", "en")
+    ('问卷', 'median minutes')
+    """
+    title = COLUMN_TITLES.get(column, column)
+    m = _TITLE_SPLIT.match(title)
+    if not m or not m.group("zh"):
+        return title
+    return m.group("en") if lang == "en" else m.group("zh")
+
+
 _EXCEL_ROWS = 1_048_576
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -156,11 +205,12 @@ def _sheet(
     frame: pd.DataFrame,
     columns: list[str],
     formats: dict[str, str] | None = None,
+    lang: str = "zh",
 ) -> None:
     ws = wb.create_sheet(title=title[:31])
     header = []
     for c in columns:
-        cell = WriteOnlyCell(ws, value=COLUMN_TITLES.get(c, c))
+        cell = WriteOnlyCell(ws, value=column_title(c, lang))
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         header.append(cell)
@@ -174,11 +224,7 @@ def _sheet(
             values = [_formatted(ws, v, f) for v, f in zip(values, formatted, strict=True)]
         ws.append(values)
     if len(frame) > limit:
-        ws.append(
-            [
-                f"其余 {len(frame) - limit} 条未列出（超出Excel行数上限） / {len(frame) - limit} more not listed (Excel row limit)"
-            ]
-        )
+        ws.append([_WORDS[lang]["left_out"].format(n=len(frame) - limit)])
 
 
 def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
@@ -203,17 +249,19 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-def _in_chinese(frame: pd.DataFrame) -> pd.DataFrame:
-    """``check`` and ``severity`` as their Chinese names (for display)."""
+def _in_language(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``check`` and ``severity`` as their names in the report language (for display)."""
     if len(frame):
         frame = frame.copy()
-        frame["check"] = frame["check"].map(lambda c: CHECK_TITLES.get(c, (c, c))[0])
-        frame["severity"] = frame["severity"].map(lambda s: _SEVERITY_ZH.get(s, s))
+        i = 1 if lang == "en" else 0
+        frame["check"] = frame["check"].map(lambda c: CHECK_TITLES.get(c, (c, c))[i])
+        if lang != "en":
+            frame["severity"] = frame["severity"].map(lambda s: _SEVERITY_ZH.get(s, s))
     return frame
 
 
-def _summary_frame(result: ValidationResult) -> pd.DataFrame:
-    return _in_chinese(result.summary())
+def _summary_frame(result: ValidationResult, lang: str = "zh") -> pd.DataFrame:
+    return _in_language(result.summary(), lang)
 
 
 def _problems(result: ValidationResult) -> pd.DataFrame:
@@ -244,18 +292,23 @@ def write_xlsx_report(
     counts = pd.DataFrame(
         [{"table": t, "records": n} for t, n in result.counts.items()], columns=["table", "records"]
     )
-    _sheet(wb, "问题汇总", _in_chinese(_problems(result)), _PROBLEM_COLUMNS, _SHARE_FORMAT)
-    _sheet(wb, "题目汇总", _by_question(result), _QUESTION_SHOWN, _SHARE_FORMAT)
+    lang = _lang(result.language)
+    words = _WORDS[lang]
+    problems = _in_language(_problems(result), lang)
+    _sheet(wb, words["problems"], problems, _PROBLEM_COLUMNS, _SHARE_FORMAT, lang)
+    _sheet(wb, words["questions"], _by_question(result), _QUESTION_SHOWN, _SHARE_FORMAT, lang)
     _sheet(
         wb,
-        "概览",
-        _summary_frame(result),
+        words["overview"],
+        _summary_frame(result, lang),
         ["instrument", "check", "code", "severity", "title", "issues", "records"],
+        lang=lang,
     )
     for check, part in result.by_check().items():
-        _sheet(wb, CHECK_TITLES.get(check, (check, check))[0], part, list(ISSUE_COLUMNS))
-    _sheet(wb, "调查员汇总", result.enumerators, list(ENUMERATOR_COLUMNS))
-    _sheet(wb, "记录数", counts, ["table", "records"])
+        name = CHECK_TITLES.get(check, (check, check))[1 if lang == "en" else 0]
+        _sheet(wb, name, part, list(ISSUE_COLUMNS), lang=lang)
+    _sheet(wb, words["enumerators"], result.enumerators, list(ENUMERATOR_COLUMNS), lang=lang)
+    _sheet(wb, words["records"], counts, ["table", "records"], lang=lang)
     return _write(Path(path), workbook_bytes(wb))
 
 
@@ -271,40 +324,43 @@ def _environment() -> Environment:
 
 
 _NUMBERS = {"issues", "records", "errors", "warnings", "share", "question_count"}
-_NO_QUESTION = "（不针对具体题目）"
 
 
-def _text(column: str, value: Any) -> str:
+def _text(column: str, value: Any, lang: str = "zh") -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return "—" if column == "share" else ""
     if column == "share":
         return pct(value)
-    if column == "severity":
+    if column == "severity" and lang != "en":
         return _SEVERITY_ZH.get(str(value), str(value))
     return str(value)
 
 
-def _table(frame: pd.DataFrame, columns: list[str], severity: bool = False) -> dict[str, Any]:
+def _table(
+    frame: pd.DataFrame, columns: list[str], severity: bool = False, lang: str = "zh"
+) -> dict[str, Any]:
     """A table for the template: header titles and rows of cells (text and CSS class)."""
     rows = []
     for record in frame[columns].itertuples(index=False, name=None):
         values = dict(zip(columns, record, strict=True))
         cells = []
         for c in columns:
-            text = _text(c, values[c])
+            text = _text(c, values[c], lang)
             if c == "question" and text == "":
-                text = _NO_QUESTION
+                text = _WORDS[lang]["no_question"]
             cls = "sev" if c == "severity" else "num" if c in _NUMBERS else ""
             cells.append({"text": text, "cls": cls})
         cls = str(values.get("severity", "")) if severity else ""
         rows.append({"cls": cls, "cells": cells})
-    return {"titles": [COLUMN_TITLES.get(c, c) for c in columns], "rows": rows}
+    return {"titles": [column_title(c, lang) for c in columns], "rows": rows}
 
 
-def _instruments(result: ValidationResult) -> str:
+def _instruments(result: ValidationResult, lang: str = "zh") -> str:
     if result.instrument != "*":
         return result.instrument
     names = dict.fromkeys(k.split(".", 1)[0] for k in result.counts)
+    if lang == "en":
+        return ", ".join(names) or "none"
     return "、".join(names) or "无"
 
 
@@ -318,16 +374,19 @@ def write_html_report(
     results: ValidationResult | Iterable[ValidationResult],
     path: str | Path,
     *,
-    title: str = "数据质量检查报告",
+    title: str | None = None,
     max_rows: int = 200,
     max_questions: int = 50,
 ) -> Path:
-    """Write the self-contained HTML report to ``path``.
+    """Write the self-contained HTML report to ``path``, in the run's language.
 
     The summary by problem comes first, then the summary by question (its first
     ``max_questions`` rows), the enumerators, and each check's first ``max_rows`` issues.
+    Headings, headers and notes are in the language of the validation messages
+    (``ValidationResult.language``: the study's language), not both.
     """
     result = _combined(results)
+    lang = _lang(result.language)
     issues = result.issues
     problems = _problems(result)
     by_question = _by_question(result)
@@ -343,24 +402,29 @@ def write_html_report(
         "message",
         "rule",
     ]
+    i = 1 if lang == "en" else 0
     checks = []
     for check, part in result.by_check().items():
-        zh, en = CHECK_TITLES.get(check, (check, check))
-        table = _table(part.iloc[:max_rows], shown_columns, severity=True)
-        checks.append({"zh": zh, "en": en, "table": table, "total": len(part)})
+        name = CHECK_TITLES.get(check, (check, check))[i]
+        table = _table(part.iloc[:max_rows], shown_columns, severity=True, lang=lang)
+        checks.append({"name": name, "table": table, "total": len(part)})
     order = [c for c in CHECKS if c in CHECK_TITLES]
+    sep = ", " if lang == "en" else "，"
+    unit = "" if lang == "en" else " 条"
     context = {
-        "title": title,
-        "instruments": _instruments(result),
-        "records": "，".join(f"{t} {n} 条" for t, n in result.counts.items()),
+        "lang": lang,
+        "title": title or _WORDS[lang]["title"],
+        "instruments": _instruments(result, lang),
+        "records": sep.join(f"{t} {n}{unit}" for t, n in result.counts.items()),
         "errors": _unconfirmed(issues, "error"),
         "warnings": _unconfirmed(issues, "warning"),
         "issues": len(issues),
         "summary": (
             _table(
-                problems.assign(check=_in_chinese(problems)["check"]),
+                problems.assign(check=_in_language(problems, lang)["check"]),
                 problem_columns,
                 severity=True,
+                lang=lang,
             )
             if len(problems)
             else None
@@ -369,20 +433,21 @@ def write_html_report(
             _table(
                 by_question.iloc[:max_questions],
                 _without_instrument(_QUESTION_SHOWN, result),
+                lang=lang,
             )
             if len(by_question)
             else None
         ),
         "questions_total": len(by_question),
         "enumerators": (
-            _table(result.enumerators, list(ENUMERATOR_COLUMNS))
+            _table(result.enumerators, list(ENUMERATOR_COLUMNS), lang=lang)
             if len(result.enumerators)
             else None
         ),
         "checks": checks,
-        "check_names": "、".join(CHECK_TITLES[c][0] for c in order),
+        "check_names": (", " if lang == "en" else "、").join(CHECK_TITLES[c][i] for c in order),
     }
-    page = _environment().get_template("validation.html").render(context)
+    page = _environment().get_template(f"validation.{lang}.html").render(context)
     return _write(Path(path), (page + "\n").encode("utf-8"))
 
 
