@@ -244,6 +244,25 @@
       var alt = head.querySelector(":scope > .alt");  // the label in the other language
       if (alt) alt.textContent = text[lang === "zh" ? "en" : "zh"] || "";
     });
+    Object.keys(state.hints || {}).forEach(function (path) {
+      var target = snap.fields[path];
+      var hint = target && target.querySelector(":scope > .q > .hint");
+      if (hint) hint.textContent = say(state.hints[path]);
+    });
+    // Column heads of repeat tables: "<block path>/<question>".
+    Object.keys(state.heads || {}).forEach(function (path) {
+      var cut = path.lastIndexOf("/");
+      var block = snap.groups[path.slice(0, cut)];
+      var th = block && block.querySelector(':scope > table > thead th[data-head="' + path.slice(cut + 1) + '"]');
+      if (!th) return;
+      var texts = state.heads[path];
+      var span = th.querySelector(":scope > .label");
+      if (span && texts.label) span.textContent = say(texts.label);
+      var alt = th.querySelector(":scope > .alt");
+      if (alt && texts.label) alt.textContent = texts.label[lang === "zh" ? "en" : "zh"] || "";
+      var hint = th.querySelector(":scope > .hint");
+      if (hint && texts.hint) hint.textContent = say(texts.hint);
+    });
     Object.keys(stale ? {} : snap.groups).forEach(function (path) {
       if (state.groups && Object.prototype.hasOwnProperty.call(state.groups, path)) {
         skip(snap.groups[path], !state.groups[path]);
