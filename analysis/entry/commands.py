@@ -188,6 +188,9 @@ def build_site(
     if _is_loopback(host):
         trusted = ("127.0.0.1", "localhost", "[::1]")
     names = {"zh": study.name, "en": str(study.setting("study", "name_en", default=study.name))}
+    advance = frozenset(
+        name for name in specs if study.setting("instruments", name, "auto_advance") is True
+    )
     return EntrySite(
         store=store,
         wave=wave,
@@ -195,6 +198,7 @@ def build_site(
         trusted_hosts=trusted,
         study_names=names,
         secure_cookies=secure,
+        auto_advance=advance,
     )
 
 

@@ -377,7 +377,9 @@ def _piped(record: Record, kept: Mapping[tuple[str | None, str], list[str]]) -> 
 
     def pipe(item: Question | Group, scope: str | None) -> None:
         texts = {lang: item.label(lang) for lang in ("zh", "en")}
-        hints = {lang: item.hint(lang) for lang in ("zh", "en")} if isinstance(item, Question) else {}
+        hints = (
+            {lang: item.hint(lang) for lang in ("zh", "en")} if isinstance(item, Question) else {}
+        )
         for kind, source in (("labels", texts), ("hints", hints)):
             if not source or not piping(source):
                 continue
