@@ -10,10 +10,12 @@ the answers of the original export: every question of the main record and of eve
 roster row, calculations included (not the device metadata, which is not on paper).
 
 The households in which validation (``check_form``) finds an error (the problems put
-into the demo data on purpose) are refused by the save (``ENT021``), as they must be.
+into the demo data on purpose) are refused by the save (``ENT021``), as they must be; so
+is a second paper with a key already typed (the duplicate submissions put into the demo
+data: ``ENT012``); the export is compared with the first of them.
 
 The fast test takes a sample of each wave (the refused households, households with
-school-age children, and every 200th). The one of every household saves about 8,000
+school-age children, the duplicated keys, and every 200th). The one of every household saves about 8,000
 typings, each checked by the server (about 0.2 s each on the 2-core development machine,
 so half an hour): it runs only when ``BAICUN_ENTRY_EVERY_HOUSEHOLD=1`` is set.
 """
@@ -70,8 +72,20 @@ def _roundtrip(tmp_path, name: str, sample: list[int] | None) -> None:
     flagged = wave.flagged()
     households = range(len(wave.papers)) if sample is None else sample
     saved: dict[str, int] = {}
+    duplicates = 0
     for i in households:
         paper = wave.papers[i]
+        if paper.get("hh_id") in saved:
+            # A key sent twice from the field (a duplicate put into the demo data): the
+            # clerk has typed that paper already; the app refuses a second typing.
+            reply = clerks[0][0].post(
+                "/api/forms/household/entries",
+                json={"answers": paper.to_json(), "submission": f"{name}-{i}-dup"},
+                headers={"X-CSRF-Token": clerks[0][1]},
+            )
+            assert reply.status_code == 409 and reply.get_json()["error"]["code"] == "ENT012"
+            duplicates += 1
+            continue
         typings = [paper, paper]
         if i % 10 == 3:
             typings[1] = _mistyped(paper)
@@ -135,13 +149,15 @@ def _roundtrip(tmp_path, name: str, sample: list[int] | None) -> None:
                 if member_texts[q][a] != values[b]:
                     differences.append((hh, f"members/{q}", member_texts[q][a], values[b]))
     assert not differences, differences[:10]
-    assert len(saved) + len(flagged & set(households)) == len(households)
+    assert len(saved) + len(flagged & set(households)) + duplicates == len(households)
 
 
 def _sample(name: str) -> list[int]:
     wave = _wave(name)
     kids = [i for i, r in enumerate(wave.entry) if r.answers.get("n_school_age") not in ("", "0")]
-    picked = set(wave.flagged()) | set(kids[:5]) | set(range(0, len(wave.papers), 200))
+    twice = wave.main["hh_id"].duplicated(keep=False).tolist()
+    dups = {i for i, dup in enumerate(twice) if dup}
+    picked = set(wave.flagged()) | set(kids[:5]) | dups | set(range(0, len(wave.papers), 200))
     return sorted(picked)
 
 
