@@ -72,10 +72,13 @@ class _Served:
         for c in range(clerks):
             store.add_user(f"clerk{c + 1}", "clerk", digest)
         store.close()
+        # The server's log (waitress warns of queued requests under load) goes to a file:
+        # an unread pipe would fill up and stop the server.
+        self.log = (self.folder / "server.log").open("w", encoding="utf-8")
         self.server = subprocess.Popen(
             [sys.executable, "-m", "analysis.entry", "--study", str(self.folder), "--db", str(self.db),
              "serve", "--wave", WAVE, "--port", "0", "--threads", "8"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )  # fmt: skip
         self.base = ""
@@ -84,12 +87,18 @@ class _Served:
                 self.base = line.split()[2].rstrip("/")
                 break
         if not self.base:
-            raise RuntimeError(f"server did not start: {self.server.stderr.read()}")  # type: ignore[union-attr]
+            raise RuntimeError(f"server did not start: {self.tail()}")
+
+    def tail(self) -> str:
+        """The end of the server's log."""
+        self.log.flush()
+        return (self.folder / "server.log").read_text(encoding="utf-8")[-2000:]
 
     def close(self) -> None:
         if self.server.poll() is None:
             self.server.terminate()
             self.server.wait(10)
+        self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
