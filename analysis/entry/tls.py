@@ -201,6 +201,8 @@ def _server_classes() -> tuple[type, type]:
     class QuietHandler(WSGIRequestHandler):
         """Werkzeug's handler without a log line per request (errors are still logged)."""
 
+        timeout = None  # the connection's own timeout (set before the handshake) applies
+
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             return None
 
@@ -241,7 +243,6 @@ def _server_classes() -> tuple[type, type]:
         def handle_error(self, request: Any, client_address: Any) -> None:
             return None  # a client that vanished mid-request is not the server's problem
 
-    QuietHandler.timeout = None  # the socket's own timeout (set above) applies
     return Server, QuietHandler
 
 
