@@ -7,7 +7,9 @@ household of ten clerk 2 mistypes the head's name, in another clerk 1 does, and 
 supervisor resolves the difference for the paper (``POST /questionnaires/<id>/resolve``).
 The export (``export_wave``) read back with ``read_raw`` must hold, for every household,
 the answers of the original export: every question of the main record and of every
-roster row, calculations included (not the device metadata, which is not on paper).
+roster row, calculations included (not the device metadata, which is not on paper). An
+answer to a question the form skips is cleared by the entry screen, as the form says:
+exactly the cells ``check_form`` warns of as answered though not relevant.
 
 The households in which validation (``check_form``) finds an error (the problems put
 into the demo data on purpose) are refused by the save (``ENT021``), as they must be; so
@@ -123,7 +125,15 @@ def _roundtrip(tmp_path, name: str, sample: list[int] | None) -> None:
     assert resolved == sum(1 for i in saved.values() if i % 10 in (3, 7))
     summary = export_wave(store, name, {"household": form}, tmp_path / "raw")
     assert summary.exported == {"household": len(saved)} and summary.waiting == {"household": 0}
-    back = read_raw(tmp_path / "raw" / "household.zip", form)
+    _check_export(wave, saved, tmp_path / "raw" / "household.zip")
+    assert len(saved) + len(flagged & set(households)) + duplicates == len(households)
+
+
+def _check_export(wave, saved: dict[str, int], path) -> None:
+    """The export at ``path`` holds, for each household saved (key -> position in the
+    wave), the original answers."""
+    form = wave.form
+    back = read_raw(path, form)
     main, members = back.tables["main"], back.tables["members"]
     assert sorted(main["hh_id"]) == sorted(saved)
     exported = _frame_texts(main, form, None)
@@ -134,11 +144,22 @@ def _roundtrip(tmp_path, name: str, sample: list[int] | None) -> None:
         rows_of.setdefault(parent, []).append(j)
     member_texts = _frame_texts(members, form, "members")
     original_members = _frame_texts(wave.members, form, "members")
-    differences = []
+    relevant = wave.reference.masks["relevant"]
+    differences, cleared = [], set()
+
+    def expect(scope, q: str, row: int, value: str) -> str:
+        # An answer to a question the form skips is cleared, as on the screen (the
+        # demo's answered-though-skipped cells: check_form's not_relevant warnings).
+        mask = relevant[scope].get(q)
+        if mask is not None and not mask[row] and value != "":
+            cleared.add((scope, q, row))
+            return ""
+        return value
+
     for e, (key, hh) in enumerate(zip(main["_key"], main["hh_id"], strict=True)):
         i = saved[hh]
         for q, values in original.items():
-            if exported[q][e] != values[i]:
+            if exported[q][e] != expect(None, q, i, values[i]):
                 differences.append((hh, q, exported[q][e], values[i]))
         mine, theirs = rows_of.get(key, []), wave.member_at[i]
         if len(mine) != len(theirs):
@@ -146,10 +167,18 @@ def _roundtrip(tmp_path, name: str, sample: list[int] | None) -> None:
             continue
         for a, b in zip(mine, theirs, strict=True):
             for q, values in original_members.items():
-                if member_texts[q][a] != values[b]:
+                if member_texts[q][a] != expect("members", q, b, values[b]):
                     differences.append((hh, f"members/{q}", member_texts[q][a], values[b]))
     assert not differences, differences[:10]
-    assert len(saved) + len(flagged & set(households)) + duplicates == len(households)
+    issues = wave.reference.issues()
+    skipped = issues[issues["rule"] == "not_relevant"]
+    in_households = {
+        (None if scope == "" else scope, q, int(row))
+        for scope, q, row in zip(skipped["scope"], skipped["variable"], skipped["record"])
+        if (scope == "" and int(row) in saved.values())
+        or (scope != "" and any(int(row) in wave.member_at[i] for i in saved.values()))
+    }
+    assert cleared == in_households
 
 
 def _sample(name: str) -> list[int]:
