@@ -18,8 +18,9 @@ data: ``ENT012``); the export is compared with the first of them.
 
 The fast test takes a sample of each wave (the refused households, households with
 school-age children, the duplicated keys, and every 200th). The one of every household saves about 8,000
-typings, each checked by the server (about 0.2 s each on the 2-core development machine,
-so half an hour): it runs only when ``BAICUN_ENTRY_EVERY_HOUSEHOLD=1`` is set.
+typings, each checked by the server (11 minutes for both waves on the 2-core development
+machine lightly loaded, an hour under heavy load): it runs only when
+``BAICUN_ENTRY_EVERY_HOUSEHOLD=1`` is set.
 """
 
 from __future__ import annotations
@@ -201,7 +202,7 @@ def test_a_sample_of_households_round_trips(tmp_path, name):
 @pytest.mark.slow
 @pytest.mark.skipif(
     os.environ.get("BAICUN_ENTRY_EVERY_HOUSEHOLD") != "1",
-    reason="half an hour: set BAICUN_ENTRY_EVERY_HOUSEHOLD=1 to type every demo household",
+    reason="5-30 minutes a wave: set BAICUN_ENTRY_EVERY_HOUSEHOLD=1 to type every household",
 )
 @pytest.mark.parametrize("name", WAVES)
 def test_every_household_round_trips(tmp_path, name):
