@@ -17,9 +17,9 @@ is a second paper with a key already typed (the duplicate submissions put into t
 data: ``ENT012``); the export is compared with the first of them.
 
 The fast test takes a sample of each wave (the refused households, households with
-school-age children, the duplicated keys, and every 200th). The one of every household saves about 8,000
-typings, each checked by the server (11 minutes for both waves on the 2-core development
-machine lightly loaded, an hour under heavy load): it runs only when
+school-age children, the duplicated keys, and every 200th). The one of every household
+saves about 8,000 typings, each checked by the server (11 minutes for both waves on the
+2-core development machine lightly loaded, an hour under heavy load): it runs only when
 ``BAICUN_ENTRY_EVERY_HOUSEHOLD=1`` is set.
 """
 
