@@ -3,6 +3,7 @@
 #   fonts-noto-cjk  - an openly licensed (SIL OFL) CJK font, so Chinese renders in charts
 #                     and in DOCX-to-PDF previews.
 #   chromium        - Debian's browser, for the data-entry app's end-to-end tests.
+#   openssl         - makes the entry app's HTTPS certificate (baicun entry cert).
 # Installs only what is missing; prints what to do when it cannot install (not root, no apt).
 set -u
 missing=()
@@ -13,6 +14,7 @@ command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 # Debian's Chromium drives the data-entry app's browser tests (Playwright launches
 # /usr/bin/chromium; no browser is ever downloaded).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -153,4 +153,5 @@ def test_register_adds_the_entry_command():
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["entry", "serve", "--wave", "2025"])
-    assert args.host == "127.0.0.1" and args.port == 8765 and callable(args.func)
+    # no --host: 127.0.0.1 (the LAN address with --lan)
+    assert args.host is None and not args.lan and args.port == 8765 and callable(args.func)

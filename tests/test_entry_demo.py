@@ -60,6 +60,7 @@ class Wave:
         self.form = load_instrument(study.form_path("household", wave))
         raw = read_raw(ROOT / "data" / "raw" / wave / "household.zip", self.form)
         self.main, members = raw.tables["main"], raw.tables["members"]
+        self.members = members
         # member rows by household, in export order (the order of the paper's roster)
         self.member_at: dict[int, list[int]] = defaultdict(list)
         position = {key: i for i, key in enumerate(self.main["_key"])}

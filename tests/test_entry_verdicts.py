@@ -288,3 +288,35 @@ def test_labels_pipe_answers_and_surplus_rows_are_counted():
     assert result.labels["summary"]["zh"] == "本户 1 人，已登记 3 行"
     assert result.surplus() == {"members": 2}
     assert check(form, Answers({"hh_size": "3"}, {"members": rows})).surplus() == {}
+
+
+PIPED_FORM = """| survey |
+|        | type         | name    | label::中文 (zh)       | label::English (en)  | hint::中文 (zh)            | hint::English (en)        | repeat_count |
+|        | text         | hh_id   | 户编号                 | Household number     |                            |                           |              |
+|        | text         | head    | 户主                   | Head                 |                            |                           |              |
+|        | integer      | hh_size | 家庭人口               | Household size       | 包括户主 ${head}           | Including ${head}         |              |
+|        | begin_repeat | members | 成员                   | Members              |                            |                           | ${hh_size}   |
+|        | text         | m_name  | 姓名                   | Name                 |                            |                           |              |
+|        | integer      | m_age   | 年龄（${head} 家）     | Age (${head}'s)      | 共 ${hh_size} 人 ${m_name} | ${hh_size} people         |              |
+|        | end_repeat   |         |                        |                      |                            |                           |              |
+| settings |
+|          | form_title | form_id | default_language |
+|          | piped      | piped   | 中文 (zh)        |
+"""
+
+
+def test_hints_and_repeat_column_heads_pipe_answers(tmp_path):
+    path = tmp_path / "piped.md"
+    path.write_text(PIPED_FORM, encoding="utf-8")
+    form = load_instrument(path)
+    rows = (Answers({"m_name": "a"}), Answers({"m_name": "b"}))
+    result = check(form, Answers({"hh_id": "H1", "head": "王", "hh_size": "2"}, {"members": rows}))
+    assert result.hints["hh_size"] == {"zh": "包括户主 王", "en": "Including 王"}
+    # In a row, a hint sees the row's own answers; in the column head, the row's are ''.
+    assert result.hints["members[2]/m_age"]["zh"] == "共 2 人 b"
+    assert result.heads["members/m_age"] == {
+        "label": {"zh": "年龄（王 家）", "en": "Age (王's)"},
+        "hint": {"zh": "共 2 人 ", "en": "2 people"},
+    }
+    assert "members/m_name" not in result.heads
+    assert result.to_json()["heads"]["members/m_age"]["label"]["zh"] == "年龄（王 家）"

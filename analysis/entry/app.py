@@ -29,6 +29,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from . import guards, views_account, views_clerk, views_supervisor, web
+from .advance import code_width
 from .layout import layout, shown, widget
 from .site import EntrySite, FormSpec
 
@@ -74,6 +75,7 @@ def create_app(site: EntrySite) -> Flask:
         t=web.t,
         other=_other,
         widget=widget,
+        code_width=code_width,
         shown=shown,
         default_of=web.default_of,
         answer_text=web.answer_text,

@@ -1,8 +1,10 @@
 """``baicun entry``: serve the entry app, manage accounts, export resolved questionnaires.
 
-``baicun entry serve --wave W [--host 127.0.0.1] [--port 8765]``
+``baicun entry serve --wave W [--host 127.0.0.1] [--port 8765] [--lan]``
     serve every instrument of the study for entry (bound to this machine only unless
-    ``--host`` says otherwise).
+    ``--host`` says otherwise; ``--lan``: this machine's LAN address, over HTTPS).
+``baicun entry cert [--host ADDR]``
+    make the self-signed certificate ``serve --lan`` uses and print its fingerprint.
 ``baicun entry add-user NAME --role clerk|supervisor``
     add an account (the password is asked for, or read from stdin with
     ``--password-stdin``).
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
     from .app import EntrySite
     from .store import EntryStore
 
-__all__ = ["add_actions", "build_site", "database_path", "register"]
+__all__ = ["add_actions", "build_site", "database_path", "register", "tls_folder"]
 
 DEFAULT_PORT = 8765
 
@@ -70,7 +72,7 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     serve = sub.add_parser("serve", help="start the entry web app")
     serve.add_argument("--wave", required=True, help="the wave being entered, e.g. 2025")
     serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: this machine only)"
+        "--host", default=None, help="address to listen on (default: 127.0.0.1, this machine only)"
     )
     serve.add_argument(
         "--port",
@@ -80,9 +82,30 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     )
     serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     serve.add_argument(
+        "--lan",
+        action="store_true",
+        help="serve the office network over HTTPS (this machine's address unless --host; "
+        "certificate made by 'baicun entry cert')",
+    )
+    serve.add_argument(
         "--form", action="append", default=None, help="serve only this instrument (repeatable)"
     )
     serve.set_defaults(func=_cmd_serve)
+
+    cert = sub.add_parser(
+        "cert",
+        help="make the self-signed HTTPS certificate of 'serve --lan'; print its fingerprint",
+    )
+    cert.add_argument(
+        "--host",
+        action="append",
+        default=None,
+        help="an address or name the clerks use for this machine (repeatable; default: its LAN address)",
+    )
+    cert.add_argument(
+        "--force", action="store_true", help="replace an existing certificate (new fingerprint)"
+    )
+    cert.set_defaults(func=_cmd_cert)
 
     add = sub.add_parser("add-user", help="add a clerk or supervisor account")
     add.add_argument("name")
@@ -112,6 +135,11 @@ def add_actions(parser: argparse.ArgumentParser) -> None:
     export.set_defaults(func=_cmd_export)
 
 
+def tls_folder(study: Study, override: Path | None = None) -> Path:
+    """Where ``baicun entry cert`` puts the certificate: ``tls/`` beside the database."""
+    return database_path(study, override).parent / "tls"
+
+
 def database_path(study: Study, override: Path | None = None) -> Path:
     """Where the study's entry database lives."""
     if override is not None:
@@ -126,12 +154,14 @@ def build_site(
     forms: list[str] | None = None,
     *,
     host: str = "127.0.0.1",
+    secure: bool = False,
 ) -> EntrySite:
     """The :class:`~analysis.entry.app.EntrySite` of a study's instruments for ``wave``.
 
     Every form is loaded and each of its expressions evaluated once, so a broken form
     fails here (coded error) rather than while a clerk types. Served on a loopback
-    address, the app accepts only loopback host names (against DNS rebinding).
+    address, the app accepts only loopback host names (against DNS rebinding); served
+    over HTTPS (``secure``), its cookies are Secure.
     """
     from .app import EntrySite, FormSpec
     from .verdicts import probe_form
@@ -158,7 +188,18 @@ def build_site(
     if _is_loopback(host):
         trusted = ("127.0.0.1", "localhost", "[::1]")
     names = {"zh": study.name, "en": str(study.setting("study", "name_en", default=study.name))}
-    return EntrySite(store=store, wave=wave, forms=specs, trusted_hosts=trusted, study_names=names)
+    advance = frozenset(
+        name for name in specs if study.setting("instruments", name, "auto_advance") is True
+    )
+    return EntrySite(
+        store=store,
+        wave=wave,
+        forms=specs,
+        trusted_hosts=trusted,
+        study_names=names,
+        secure_cookies=secure,
+        auto_advance=advance,
+    )
 
 
 def check_wave_name(wave: str) -> str:
@@ -202,24 +243,35 @@ def _store(args: argparse.Namespace):
 def _cmd_serve(args: argparse.Namespace) -> int:
     import time
 
-    from waitress import create_server
-
     from .app import create_app
     from .auth import MAX_SECONDS
 
     check_wave_name(args.wave)
     study, store = _store(args)
+    certificate = None
+    if args.lan:
+        from .tls import lan_address, load_certificate
+
+        certificate = load_certificate(tls_folder(study, args.db))
+    host = args.host or (lan_address() if args.lan else "127.0.0.1")
     store.drop_stale_sessions(time.time() - MAX_SECONDS)
-    site = build_site(study, args.wave, store, args.form, host=args.host)
+    site = build_site(study, args.wave, store, args.form, host=host, secure=args.lan)
     if not store.users():
         print(
             "baicun entry: no accounts yet; add one with\n"
             "  baicun entry add-user NAME --role clerk   (and one --role supervisor)",
             file=sys.stderr,
         )
+    app = create_app(site)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"baicun entry: wave {args.wave}, forms {', '.join(site.forms)}", flush=True)
+    if certificate is not None:
+        return _serve_tls(app, host, shown, args.port, certificate, store)
+    from waitress import create_server
+
     server = create_server(
-        create_app(site),
-        host=args.host,
+        app,
+        host=host,
         port=args.port,
         threads=max(1, args.threads),
         ident="baicun-entry",
@@ -228,12 +280,10 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         connection_limit=CONNECTION_LIMIT,
     )
     port = server.effective_port  # type: ignore[attr-defined]
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"baicun entry: wave {args.wave}, forms {', '.join(site.forms)}", flush=True)
-    print(f"serving on http://{host}:{port}/ (database {store.path})", flush=True)
-    if not _is_loopback(args.host):
+    print(f"serving on http://{shown}:{port}/ (database {store.path})", flush=True)
+    if not _is_loopback(host):
         print(
-            "warning: listening beyond this machine over plain HTTP; use it only on a trusted network",
+            "warning: listening beyond this machine over plain HTTP; use --lan (HTTPS) instead",
             file=sys.stderr,
             flush=True,
         )
@@ -243,6 +293,55 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
+    return 0
+
+
+def _serve_tls(app, host: str, shown: str, port: int, certificate, store) -> int:
+    """Serve ``app`` over HTTPS (``serve --lan``) until interrupted."""
+    from .tls import tls_server
+
+    server = tls_server(
+        app,
+        host,
+        port,
+        certificate,
+        timeout=CHANNEL_TIMEOUT,
+        connection_limit=CONNECTION_LIMIT,
+    )
+    print(f"serving on https://{shown}:{server.port}/ (database {store.path})", flush=True)
+    print(f"certificate SHA-256 fingerprint: {certificate.fingerprint}", flush=True)
+    if certificate.names and host not in certificate.names and host != "0.0.0.0":
+        print(
+            f"warning: the certificate does not name {host} (it names "
+            f"{', '.join(certificate.names)}); browsers will say so. "
+            "Make a new one with: baicun entry cert --force",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+def _cmd_cert(args: argparse.Namespace) -> int:
+    from .tls import load_certificate, make_certificate
+
+    study = Study.load(args.study)
+    folder = tls_folder(study, args.db)
+    if (folder / "cert.pem").exists() and not args.force:
+        certificate = load_certificate(folder)
+        print(f"certificate exists: {certificate.cert} (--force makes a new one)")
+    else:
+        certificate = make_certificate(folder, args.host)
+        print(f"wrote {certificate.cert} and {certificate.key.name} (key readable by you only)")
+    if certificate.names:
+        print(f"  for: {', '.join(certificate.names)}")
+    print(f"  SHA-256 fingerprint: {certificate.fingerprint}")
+    print("  Clerks: accept the certificate in the browser only if it shows this fingerprint.")
     return 0
 
 

@@ -37,6 +37,8 @@ class EntrySite:
     trusted_hosts: tuple[str, ...] | None = None
     #: The study's name per language ({"zh": ..., "en": ...}).
     study_names: Mapping[str, str] = field(default_factory=dict)
+    #: Forms whose screen starts with auto-advance on (each clerk can switch it).
+    auto_advance: frozenset[str] = frozenset()
 
     def study_name(self, lang: str) -> str:
         return self.study_names.get(lang) or self.study_names.get("zh") or ""

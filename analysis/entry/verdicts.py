@@ -76,6 +76,12 @@ class Check:
     counts: Mapping[str, int | None] = field(default_factory=dict)
     #: Labels with ``${name}`` references, by path, with the current answers put in.
     labels: Mapping[str, Message] = field(default_factory=dict)
+    #: Hints with ``${name}`` references, by path, likewise.
+    hints: Mapping[str, Message] = field(default_factory=dict)
+    #: Column heads of repeat tables whose label or hint has references, by the path of the
+    #: repeat block and the question (``members/m_age``): {"label": ..., "hint": ...}, the
+    #: references seen from the row enclosing the block (a name of the row itself is '').
+    heads: Mapping[str, Mapping[str, Message]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -106,6 +112,8 @@ class Check:
             "groups": dict(self.groups),
             "counts": dict(self.counts),
             "labels": dict(self.labels),
+            "hints": dict(self.hints),
+            "heads": {path: dict(texts) for path, texts in self.heads.items()},
         }
 
 
@@ -316,11 +324,15 @@ class _Verdicts:
         return out
 
 
+#: Per questionnaire: {"labels": {path: Message}, "hints": {...}, "heads": {...}}.
+Piped = dict[str, dict[str, Any]]
+
+
 def _states(
     verdicts: _Verdicts, key: str | None
-) -> tuple[list[dict[str, FieldState]], list[Answers], list[dict[str, Message]]]:
+) -> tuple[list[dict[str, FieldState]], list[Answers], list[Piped]]:
     """Per questionnaire: every answer's state by path, the cleaned answers and the
-    labels piping answers."""
+    labels and hints piping answers."""
     record = verdicts.record
     fields: list[dict[str, FieldState]] = [{} for _ in range(len(record))]
     kept: dict[tuple[str | None, str], list[str]] = {}
@@ -336,14 +348,14 @@ def _states(
     return fields, cleaned, _piped(record, kept)
 
 
-def _piped(
-    record: Record, kept: Mapping[tuple[str | None, str], list[str]]
-) -> list[dict[str, Message]]:
-    """Per questionnaire: the labels of questions and groups that pipe ``${name}``, by
-    path, each reference replaced by the answer it names (seen from the label's row: its
-    own repeat row, else the enclosing rows; '' when skipped or unanswered)."""
+def _piped(record: Record, kept: Mapping[tuple[str | None, str], list[str]]) -> list[Piped]:
+    """Per questionnaire: the labels and hints of questions and groups that pipe
+    ``${name}``, by path, each reference replaced by the answer it names (seen from the
+    label's row: its own repeat row, else the enclosing rows; '' when skipped or
+    unanswered); and the column heads of repeat tables, seen from the row enclosing each
+    table."""
     instrument = record.instrument
-    out: list[dict[str, Message]] = [{} for _ in range(len(record))]
+    out: list[Piped] = [{"labels": {}, "hints": {}, "heads": {}} for _ in range(len(record))]
 
     def value(scope: str | None, index: int, name: str) -> str:
         while True:
@@ -354,23 +366,39 @@ def _piped(
                 return ""
             index, scope = record.rows[scope][index].parent, record.parents.get(scope)
 
-    def put(item: Question | Group, scope: str | None) -> None:
+    def piping(texts: dict[str, str]) -> bool:
+        return any(find_references(text) for text in texts.values())
+
+    def put(texts: dict[str, str], scope: str | None, index: int) -> Message:
+        def replace(ref: Reference) -> str:
+            return value(scope, index, ref.name)
+
+        return message(*(replace_references(texts[lang], replace) for lang in ("zh", "en")))
+
+    def pipe(item: Question | Group, scope: str | None) -> None:
         texts = {lang: item.label(lang) for lang in ("zh", "en")}
-        if not any(find_references(text) for text in texts.values()):
+        hints = (
+            {lang: item.hint(lang) for lang in ("zh", "en")} if isinstance(item, Question) else {}
+        )
+        for kind, source in (("labels", texts), ("hints", hints)):
+            if not source or not piping(source):
+                continue
+            for index, row in enumerate(record.rows.get(scope) or ()):
+                out[row.owner][kind][row.prefix + item.name] = put(source, scope, index)
+        if scope is None or not hints or not (piping(texts) or piping(hints)):
             return
-        for index, row in enumerate(record.rows.get(scope) or ()):
-
-            def replace(ref: Reference, index: int = index) -> str:
-                return value(scope, index, ref.name)
-
-            out[row.owner][row.prefix + item.name] = message(
-                *(replace_references(texts[lang], replace) for lang in ("zh", "en"))
-            )
+        # The column head of the question in each table of its repeat.
+        parent = record.parents.get(scope)
+        for index, row in enumerate(record.rows.get(parent) or ()):
+            head = {"label": put(texts, parent, index)}
+            if hints and any(hints.values()):
+                head["hint"] = put(hints, parent, index)
+            out[row.owner]["heads"][f"{row.prefix}{scope}/{item.name}"] = head
 
     for question in instrument.questions:
-        put(question, question.repeat)
+        pipe(question, question.repeat)
     for group in instrument.groups:
-        put(group, group.repeat)
+        pipe(group, group.repeat)
     return out
 
 
@@ -498,7 +526,7 @@ def check_many(
     record = Record(instrument, questionnaires)
     try:
         verdicts = _Verdicts(instrument, record)
-        fields, cleaned, labels = _states(verdicts, key)
+        fields, cleaned, piped = _states(verdicts, key)
         groups, counts = verdicts.groups(), verdicts.counts()
     except BaicunError:
         raise
@@ -516,10 +544,12 @@ def check_many(
             MappingProxyType(states),
             MappingProxyType(shown),
             MappingProxyType(rows),
-            MappingProxyType(piped),
+            MappingProxyType(texts["labels"]),
+            MappingProxyType(texts["hints"]),
+            MappingProxyType(texts["heads"]),
         )
-        for answers, states, shown, rows, piped in zip(
-            cleaned, fields, groups, counts, labels, strict=True
+        for answers, states, shown, rows, texts in zip(
+            cleaned, fields, groups, counts, piped, strict=True
         )
     ]
 

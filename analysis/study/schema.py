@@ -259,6 +259,7 @@ SCHEMA = _t(
             Key("parent", "text", "instrument this one belongs to (e.g. household -> village)"),
             Key("parent_key", "text", "question holding the parent's key"),
             Key("label", "text map", "title by language: `{ zh = \"...\", en = \"...\" }`"),
+            Key("auto_advance", "boolean", "entry screen: go on once a code is complete (docs/entry.md)", "false"),
         )),
     )),
     Key("waves", "table", "the study's waves and their files", table=_t(

@@ -244,6 +244,25 @@
       var alt = head.querySelector(":scope > .alt");  // the label in the other language
       if (alt) alt.textContent = text[lang === "zh" ? "en" : "zh"] || "";
     });
+    Object.keys(state.hints || {}).forEach(function (path) {
+      var target = snap.fields[path];
+      var hint = target && target.querySelector(":scope > .q > .hint");
+      if (hint) hint.textContent = say(state.hints[path]);
+    });
+    // Column heads of repeat tables: "<block path>/<question>".
+    Object.keys(state.heads || {}).forEach(function (path) {
+      var cut = path.lastIndexOf("/");
+      var block = snap.groups[path.slice(0, cut)];
+      var th = block && block.querySelector(':scope > table > thead th[data-head="' + path.slice(cut + 1) + '"]');
+      if (!th) return;
+      var texts = state.heads[path];
+      var span = th.querySelector(":scope > .label");
+      if (span && texts.label) span.textContent = say(texts.label);
+      var alt = th.querySelector(":scope > .alt");
+      if (alt && texts.label) alt.textContent = texts.label[lang === "zh" ? "en" : "zh"] || "";
+      var hint = th.querySelector(":scope > .hint");
+      if (hint && texts.hint) hint.textContent = say(texts.hint);
+    });
     Object.keys(stale ? {} : snap.groups).forEach(function (path) {
       if (state.groups && Object.prototype.hasOwnProperty.call(state.groups, path)) {
         skip(snap.groups[path], !state.groups[path]);
@@ -391,7 +410,7 @@
   function insert(el, text) {
     if (!el || !el.classList || !el.classList.contains("answer") || el.readOnly) return;
     el.setRangeText(text, el.selectionStart, el.selectionEnd, "end");
-    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertText", data: text }));
   }
 
   function erase(el, forward) {
@@ -483,8 +502,49 @@
       dirty = true;
       updatePicked(ev.target);
       scheduleCheck();
+      if (autoAdvance && ev.inputType && ev.inputType.indexOf("insert") === 0) advance(ev.target);
     }
   });
+
+  // ------------------------------------------------------------------ auto-advance
+  // With auto-advance on, an answer whose width the form fixes (data-width: a choice
+  // code of a list whose codes all have that width, an integer bounded to 0..N) moves the
+  // cursor on as soon as its last character is typed at the end of the field, as in
+  // EpiData. A choice code not in the list, or a non-digit in an integer, stays put.
+  var advanceBox = form.querySelector("#auto-advance");
+  var advanceKey = "baicun-entry-advance:" + form.getAttribute("data-user") + ":" + form.getAttribute("data-form");
+  var autoAdvance = form.getAttribute("data-advance") === "1";
+  try {
+    var remembered = window.localStorage.getItem(advanceKey);
+    if (remembered !== null) autoAdvance = remembered === "1";
+  } catch (e) { /* storage disabled: the form's setting */ }
+
+  function setAdvance(on) {
+    autoAdvance = on;
+    if (advanceBox) advanceBox.checked = on;
+    try { window.localStorage.setItem(advanceKey, on ? "1" : "0"); } catch (e) { /* not kept */ }
+  }
+  if (advanceBox) {
+    advanceBox.checked = autoAdvance;
+    advanceBox.addEventListener("change", function () { setAdvance(advanceBox.checked); });
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "F9") { ev.preventDefault(); setAdvance(!autoAdvance); }
+  });
+
+  function advance(input) {
+    var width = parseInt(input.getAttribute("data-width") || "0", 10);
+    if (!width || input.tagName !== "INPUT" || input.selectionEnd !== input.value.length) return;
+    var value = input.value.normalize("NFKC").trim();
+    if (value.length !== width) return;
+    if (input.getAttribute("data-kind") === "select") {
+      var map = choiceLabels[input.getAttribute("data-name")] || {};
+      if (!map.hasOwnProperty(value)) return;
+    } else if (!/^[0-9]+$/.test(value)) {
+      return;
+    }
+    navigate(input, 1);
+  }
 
   form.addEventListener("click", function (ev) {
     var add = ev.target.closest(".add-row");
