@@ -7,6 +7,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -77,6 +79,9 @@ class Server:
 
     def start(self) -> Server:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # stderr to a file, not a pipe: under load waitress logs queue-depth warnings, and a
+        # pipe nobody reads would fill up and stop the server
+        self.log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -96,7 +101,7 @@ class Server:
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.log,
             text=True,
             env=env,
         )
@@ -104,9 +109,12 @@ class Server:
         while time.monotonic() < deadline:
             line = self.process.stdout.readline()
             if not line:
-                raise RuntimeError(f"entry server died: {self.process.stderr.read()}")
+                self.log.seek(0)
+                raise RuntimeError(f"entry server died: {self.log.read()}")
             if line.startswith("serving on "):
                 self.base = line.split()[2].rstrip("/")
+                # whatever the server prints later is read too, so its stdout never fills
+                threading.Thread(target=self.process.stdout.read, daemon=True).start()
                 return self
         raise RuntimeError("entry server did not start within 60 s")
 
