@@ -95,9 +95,9 @@ R = int(sys.argv[3])
 grp = (df["psu_uid"].to_numpy() - 1) % R
 w = df["w"].to_numpy() * (R / (R - 1))
 df = df.with_columns([pl.Series(f"rw{r + 1}", np.where(grp == r, 0.0, w)) for r in range(R)])
-runs = []
+runs, cpu = [], []
 for _ in range(int(sys.argv[2])):
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     design = svy.Design(wgt="w", rep_wgts=svy.JackknifeWgts(prefix="rw", n_reps=R, kind="jk1"))
     e = svy.Sample(data=df, design=design).estimation
     m = e.mean("y", method="replication").to_polars()
@@ -105,9 +105,10 @@ for _ in range(int(sys.argv[2])):
     b = e.mean("y", by="domain", method="replication").to_polars()
     t = e.total("y", method="replication").to_polars()
     runs.append(time.perf_counter() - t0)
+    cpu.append(time.process_time() - c0)
 b = b.sort("domain")
 p = p.sort("cat5")
-print(json.dumps({"version": svy.__version__, "runs": runs, "result": {
+print(json.dumps({"version": svy.__version__, "runs": runs, "cpu": cpu, "result": {
     "mean": [m["est"][0], m["se"][0]],
     "prop": p["est"].to_list() + p["se"].to_list(),
     "by": b["est"].to_list() + b["se"].to_list(),
@@ -166,16 +167,20 @@ def _report_peer(
     diff = max_rel_diff(ours, peer["result"])
     verdict = "meets" if ratio >= GOALS[name] else "MISSES"
     label = f"{name} {peer['version']}"
+    cpu = f"; CPU {min(peer['cpu']):.3f} s, all threads" if "cpu" in peer else ""
     print(
-        f"  {label:<13} {their:8.3f} s   -> baicun is {ratio:.1f}x faster ({verdict} the "
-        f"goal of {GOALS[name]:g}x); estimates and SEs agree to {diff:.1e}"
+        f"  {label:<13} {their:8.3f} s   -> {ratio:.2f}x baicun's time ({verdict} the "
+        f"goal of {GOALS[name]:g}x{cpu}); estimates and SEs agree to {diff:.1e}"
     )
     key = "r" if name == "R survey" else name
-    return {
+    figures = {
         f"{key}_s_{n_rows}": their,
         f"{key}_ratio_{n_rows}": ratio,
         f"{key}_agreement_{n_rows}": diff,
     }
+    if "cpu" in peer:
+        figures[f"{key}_cpu_s_{n_rows}"] = min(peer["cpu"])
+    return figures
 
 
 def _one_size(n_rows: int, folder: Path) -> dict[str, float]:
