@@ -23,17 +23,23 @@ Estimates and SEs of each peer are compared with baicun's before its time is rep
 Peak memory is baicun's traced allocations (``tracemalloc``) during one bundle, against
 the frame (replicate columns included).
 
+Each size runs ``--rounds`` rounds (default 3) of every tool (best of 3 runs; R: 1), the
+order of the tools rotating from round to round; the figures are the medians of each
+tool's ratio to baicun in the same round, with their range.
+
 Run with ``python -m benchmarks replicate`` or
-``python -m benchmarks.bench_replicate [ROWS ...]``.
+``python -m benchmarks.bench_replicate [ROWS ...] [--rounds N]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +58,7 @@ from benchmarks.bench_estimate import (
 SIZES = (100_000, 1_000_000)
 REPLICATES = 80
 REPEATS = 3
+ROUNDS = 3
 GOALS = {"svy": 2.0, "R survey": 10.0, "memory": 2.0}
 NAMES = [f"rw{r + 1}" for r in range(REPLICATES)]
 
@@ -155,58 +162,19 @@ def run_svy(parquet: Path, repeats: int) -> dict | str:
     return _last_json(proc)
 
 
-def _report_peer(
-    name: str, peer: dict | str, best: float, ours: dict[str, list[float]], n_rows: int
-) -> dict[str, float]:
-    if isinstance(peer, str):
-        print(f"  {name:<13} {peer}")
-        return {}
-    runs = peer["runs"] if isinstance(peer["runs"], list) else [peer["runs"]]
-    their = min(runs)
-    ratio = their / best
-    diff = max_rel_diff(ours, peer["result"])
-    verdict = "meets" if ratio >= GOALS[name] else "MISSES"
-    label = f"{name} {peer['version']}"
-    cpu = f"; CPU {min(peer['cpu']):.3f} s, all threads" if "cpu" in peer else ""
-    print(
-        f"  {label:<13} {their:8.3f} s   -> {ratio:.2f}x baicun's time ({verdict} the "
-        f"goal of {GOALS[name]:g}x{cpu}); estimates and SEs agree to {diff:.1e}"
-    )
-    key = "r" if name == "R survey" else name
-    figures = {
-        f"{key}_s_{n_rows}": their,
-        f"{key}_ratio_{n_rows}": ratio,
-        f"{key}_agreement_{n_rows}": diff,
-    }
-    if "cpu" in peer:
-        figures[f"{key}_cpu_s_{n_rows}"] = min(peer["cpu"])
-    return figures
-
-
-def _one_size(n_rows: int, folder: Path) -> dict[str, float]:
-    parquet, csv = write_sample(n_rows, folder)
-    df = add_replicates(pd.read_parquet(parquet))
-    frame_mb = df.memory_usage(deep=True).sum() / 1e6
-    print(
-        f"replicate bundle on {n_rows:,} rows, {REPLICATES} JK1 replicate columns: "
-        "design + mean + 5-level proportion + mean by 10 domains + total"
-    )
-    runs, cpu = [], []
-    ours: dict[str, list[float]] = {}
+def _in_process(df: pd.DataFrame) -> dict:
+    """baicun's bundle, best of ``REPEATS``: wall and CPU times and the estimates."""
+    runs, cpu, result = [], [], {}
     for _ in range(REPEATS):
         start, start_cpu = time.perf_counter(), time.process_time()
-        ours = bundle(df)
+        result = bundle(df)
         runs.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    best = min(runs)
-    figures = {f"baicun_s_{n_rows}": best, f"baicun_cpu_s_{n_rows}": min(cpu)}
-    print(
-        f"  baicun        {best:8.3f} s   (runs: {', '.join(f'{r:.3f}' for r in runs)}; "
-        f"CPU {min(cpu):.3f} s)"
-    )
-    figures.update(_report_peer("svy", run_svy(parquet, REPEATS), best, ours, n_rows))
-    peer = run_rscript(R_SCRIPT, csv, "1", str(REPLICATES))
-    figures.update(_report_peer("R survey", peer, best, ours, n_rows))
+    return {"version": "", "runs": runs, "cpu": cpu, "result": result}
+
+
+def _peak_ratio(df: pd.DataFrame, n_rows: int) -> dict[str, float]:
+    frame_mb = df.memory_usage(deep=True).sum() / 1e6
     tracemalloc.start()
     try:
         bundle(df)
@@ -220,20 +188,87 @@ def _one_size(n_rows: int, folder: Path) -> dict[str, float]:
         f"with its replicate columns ({frame_mb:.0f} MB; {verdict} the goal of "
         f"<= {GOALS['memory']:g}x)"
     )
-    figures[f"peak_ratio_{n_rows}"] = mult
+    return {f"peak_ratio_{n_rows}": mult}
+
+
+def _one_size(n_rows: int, folder: Path, rounds: int) -> dict[str, float]:
+    parquet, csv = write_sample(n_rows, folder)
+    df = add_replicates(pd.read_parquet(parquet))
+    print(
+        f"replicate bundle on {n_rows:,} rows, {REPLICATES} JK1 replicate columns: "
+        "design + mean + 5-level proportion + mean by 10 domains + total; "
+        f"best of {REPEATS} runs per tool and round (R: 1), {rounds} rounds, order rotating"
+    )
+    tools: dict[str, Callable[[], dict | str]] = {
+        "baicun": lambda: _in_process(df),
+        "svy": lambda: run_svy(parquet, REPEATS),
+        "R survey": lambda: run_rscript(R_SCRIPT, csv, "1", str(REPLICATES)),
+    }
+    names = list(tools)
+    wall: dict[str, list[float]] = {k: [] for k in names}
+    cpu: dict[str, list[float]] = {k: [] for k in names}
+    last: dict[str, dict] = {}
+    skipped: dict[str, str] = {}
+    for r in range(rounds):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            if name in skipped:
+                continue
+            out = tools[name]()
+            if isinstance(out, str):
+                skipped[name] = out
+                continue
+            runs = out["runs"] if isinstance(out["runs"], list) else [out["runs"]]
+            wall[name].append(min(runs))
+            if "cpu" in out:
+                cpu[name].append(min(out["cpu"]))
+            last[name] = out
+    base = wall["baicun"]
+    ours = last["baicun"]["result"]
+    print(
+        f"  baicun        median {statistics.median(base):8.3f} s (range {min(base):.3f}-"
+        f"{max(base):.3f}; CPU {statistics.median(cpu['baicun']):.3f} s)"
+    )
+    figures = {
+        f"baicun_s_{n_rows}": statistics.median(base),
+        f"baicun_cpu_s_{n_rows}": statistics.median(cpu["baicun"]),
+    }
+    for name in names[1:]:
+        if name in skipped:
+            print(f"  {name:<13} {skipped[name]}")
+            continue
+        ratios = [t / b for t, b in zip(wall[name], base)]
+        ratio = statistics.median(ratios)
+        diff = max_rel_diff(ours, last[name]["result"])
+        verdict = "meets" if ratio >= GOALS[name] else "MISSES"
+        label = f"{name} {last[name]['version']}"
+        their_cpu = f"; CPU {statistics.median(cpu[name]):.3f} s" if cpu[name] else ""
+        print(
+            f"  {label:<13} median {statistics.median(wall[name]):8.3f} s{their_cpu}   "
+            f"{name}/baicun {ratio:.2f}x (range {min(ratios):.2f}-{max(ratios):.2f}; "
+            f"{verdict} the goal of {GOALS[name]:g}x); estimates and SEs agree to {diff:.1e}"
+        )
+        key = "r" if name == "R survey" else name
+        figures[f"{key}_s_{n_rows}"] = statistics.median(wall[name])
+        figures[f"{key}_ratio_{n_rows}"] = ratio
+        figures[f"{key}_agreement_{n_rows}"] = diff
+    figures.update(_peak_ratio(df, n_rows))
     parquet.unlink()
     csv.unlink()
     return figures
 
 
-def main(sizes: tuple[int, ...] = SIZES) -> dict[str, float]:
+def main(sizes: tuple[int, ...] = SIZES, rounds: int = ROUNDS) -> dict[str, float]:
     """Time the replicate bundle at each size in baicun, svy and R; print and return figures."""
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            figures.update(_one_size(n, Path(tmp)))
+            figures.update(_one_size(n, Path(tmp), rounds))
     return figures
 
 
 if __name__ == "__main__":
-    main(tuple(int(a) for a in sys.argv[1:]) or SIZES)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, help="rows (default 100k and 1M)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds")
+    args = parser.parse_args()
+    main(tuple(args.sizes) or SIZES, args.rounds)
