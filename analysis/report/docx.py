@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from io import BytesIO
@@ -221,13 +222,23 @@ def _page(doc, fonts: DocxFonts) -> None:
     _indent(footer._p.get_or_add_pPr(), 0, 9)
 
 
+#: Cells that never need to wrap: numbers, percentages, intervals, p-values, dashes.
+_NUMBER_LIKE = re.compile(r"[\d\s.,%‰<>=+\-–—~()（）:：/×*]*")
+#: The least width of a column of words: four Chinese characters and the cell margins.
+_TEXT_FLOOR_CM = (8 + 2) * 0.19
+#: The width a column of words should have before headers above numbers are wrapped.
+_TEXT_WANTED_CM = (16 + 2) * 0.19
+
+
 def _column_widths(table: ReportTable) -> list[float]:
     """Column widths (cm) that fit the print width without wrapping numbers or headers.
 
     Each column's natural width is its widest cell or header. A table narrower than
     the page is widened in proportion; a wider one keeps its number columns (p-values
     such as ``<0.001``, intervals, headers above them) at their natural width and lets
-    the label columns, whose text can wrap, share what is left.
+    the text columns (labels and any column holding words), whose text can wrap, share
+    what is left: each first gets the width of four Chinese characters (or its natural
+    width if smaller), then the rest in proportion to what it still lacks.
 
     Examples
     --------
@@ -236,27 +247,44 @@ def _column_widths(table: ReportTable) -> list[float]:
     >>> label, p = _column_widths(t)
     >>> p >= (6 + 3) * 0.19 and round(label + p, 2) == PRINT_WIDTH_CM
     True
+    >>> t = ReportTable(pd.DataFrame({"对象": ["村级调查表"], "设计": ["按县分层、单阶段加权抽样" * 3],
+    ...                               "权数": ["3.92–48.46"]}))
+    >>> who, design, weights = _column_widths(t)
+    >>> who >= 1.9 and round(who + design + weights, 2) == PRINT_WIDTH_CM
+    True
     """
     frame = table.frame
     cm_per_unit = 0.19  # half-width character at 10.5 pt
-    natural = []
+    natural, cells, heads, numeric = [], [], [], []
     for j, col in enumerate(frame.columns):
-        cells = [str(col), *map(str, frame[col])]
+        values = list(map(str, frame[col]))
         slack = 2 if j < table.label_columns else 3  # cell margins; numbers never wrap
-        natural.append(max(max(text_width(c) for c in cells) + slack, 1.4 / cm_per_unit))
+        widest = max((text_width(v) for v in values), default=0)
+        natural.append(max(max(widest, text_width(str(col))) + slack, 1.4 / cm_per_unit))
+        cells.append(max(widest + slack, 1.4 / cm_per_unit))
+        heads.append(text_width(str(col)))
+        numeric.append(j >= table.label_columns and all(_NUMBER_LIKE.fullmatch(v) for v in values))
     widths = [n * cm_per_unit for n in natural]
     total = sum(widths)
     if total <= PRINT_WIDTH_CM:
         target = PRINT_WIDTH_CM if total > PRINT_WIDTH_CM * 0.6 else total * 1.35
         target = min(PRINT_WIDTH_CM, target)
         return [w * target / total for w in widths]
-    labels = list(range(min(table.label_columns, len(widths))))
-    fixed = sum(w for j, w in enumerate(widths) if j not in labels)
-    room = PRINT_WIDTH_CM - fixed
-    if not labels or room < 2.0 * len(labels):  # the numbers alone are too wide: squeeze all
+    flexible = [j for j in range(len(widths)) if not numeric[j]]
+    wanted = sum(min(widths[j], _TEXT_WANTED_CM) for j in flexible)
+    if PRINT_WIDTH_CM - sum(w for j, w in enumerate(widths) if numeric[j]) < wanted:
+        # too tight for the words: headers above numbers may take two lines, never the numbers
+        for j in range(len(widths)):
+            if numeric[j]:
+                widths[j] = max(cells[j], (heads[j] + 1) // 2 + 3) * cm_per_unit
+        total = sum(widths)
+    room = PRINT_WIDTH_CM - sum(w for j, w in enumerate(widths) if numeric[j])
+    floors = {j: min(widths[j], _TEXT_FLOOR_CM) for j in flexible}
+    if not flexible or room < sum(floors.values()):  # the numbers alone are too wide
         return [w * PRINT_WIDTH_CM / total for w in widths]
-    wanted = sum(widths[j] for j in labels)
-    return [w * room / wanted if j in labels else w for j, w in enumerate(widths)]
+    lacking = {j: widths[j] - floors[j] for j in flexible}
+    share = (room - sum(floors.values())) / (sum(lacking.values()) or 1.0)
+    return [floors[j] + lacking[j] * share if j in floors else w for j, w in enumerate(widths)]
 
 
 def _table(doc, table: ReportTable, fonts: DocxFonts) -> None:
