@@ -66,6 +66,76 @@ REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "other")
 _RANK_TOL = 1e-5
 # rows per block when multiplying given replicate weights by domain-expanded values
 _BLOCK = 1 << 15
+# rows per block when looking for the replicate factor rows of given columns (cache-sized)
+_FACTOR_BLOCK = 1 << 12
+# given columns are held per unit when at most this share of the rows are distinct
+_FACTOR_SHARE = 0.25
+
+
+def _factor_units(
+    matrix: np.ndarray, weights: np.ndarray, combined: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Unit codes and factor rows of given replicate weights, or ``None``.
+
+    Replicate weights are the base weight times a factor constant within a PSU
+    (JK1, JKn, BRR, Fay, bootstrap): ``W[i, :] = w[i] * F[unit[i], :]`` where
+    ``F[i, :] = W[i, :] / w[i]`` (combined weights; the columns themselves otherwise).
+    Rows are grouped by the exact bytes of their factor row (a hash, then every row
+    checked against its unit's row); rows with ``w == 0`` need all-zero replicate
+    weights. ``None`` when that fails or more than a quarter of the rows are distinct.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0, 2.0, 1.0, 2.0, 0.0, 4.0, 4.0, 1.0, 2.0, 3.0, 3.0, 5.0])
+    >>> f = np.array([[0.0, 2.0], [2.0, 0.0]])
+    >>> unit, rows = _factor_units(w[:, None] * f[[0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1]], w, True)
+    >>> unit.tolist()
+    [0, 0, 1, 1, 2, 0, 1, 0, 0, 1, 0, 1]
+    >>> rows.tolist()
+    [[0.0, 2.0], [2.0, 0.0], [0.0, 0.0]]
+    """
+    n, n_rep = matrix.shape
+    limit = int(n * _FACTOR_SHARE)
+    if limit < 1:
+        return None
+    probe = np.random.default_rng(19).integers(1, 1 << 62, n_rep, dtype=np.uint64) | 1
+    unit = np.empty(n, dtype=np.intp)
+    ids: dict[int, int] = {}
+    rows: list[np.ndarray] = []
+    table = np.empty((0, n_rep))
+    for start in range(0, n, _FACTOR_BLOCK):
+        stop = min(start + _FACTOR_BLOCK, n)
+        block = matrix[start:stop]
+        if combined:
+            w = weights[start:stop]
+            zero = w == 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                block = block / w[:, None]
+            if zero.any():
+                if matrix[start:stop][zero].any():
+                    return None
+                block[zero] = 0.0
+        hashes = block.view(np.uint64) @ probe  # of the bytes, wrapping: no rounding
+        local, first = np.unique(hashes, return_index=True)
+        codes = np.searchsorted(local, hashes)
+        mapping = np.empty(local.size, dtype=np.intp)
+        for j in np.argsort(first).tolist():  # units numbered in order of appearance
+            h = int(local[j])
+            got = ids.get(h)
+            if got is None:
+                got = ids[h] = len(rows)
+                rows.append(block[first[j]].copy())
+            mapping[j] = got
+        if len(rows) > limit:
+            return None
+        if table.shape[0] != len(rows):
+            table = np.array(rows)
+        code = mapping[codes]
+        if not np.array_equal(block, table[code]):  # a hash shared by different rows
+            return None
+        unit[start:stop] = code
+    return unit, table
 
 
 def replicate_variance(
@@ -353,9 +423,15 @@ class ReplicateDesign(SurveyDesign):
         sc, rs = _scales(type, n_rep, rho, scale, rscales, combined_weights, matrix)
         set_ = object.__setattr__
         set_(self, "_combined", combined_weights)
-        set_(self, "_rep_matrix", readonly(matrix))
-        set_(self, "_rep_base", None if combined_weights else self._weights)
-        set_(self, "_rep_unit", None)
+        units = _factor_units(matrix, self._weights, combined_weights)
+        if units is None:  # keep the view of the given columns
+            set_(self, "_rep_matrix", readonly(matrix))
+            set_(self, "_rep_base", None if combined_weights else self._weights)
+            set_(self, "_rep_unit", None)
+        else:  # one factor row per unit: totals are sums per unit and a small product
+            set_(self, "_rep_matrix", readonly(units[1]))
+            set_(self, "_rep_base", self._weights)
+            set_(self, "_rep_unit", readonly(units[0]))
         set_(self, "_rep_info", dict(type=type, rho=rho, scale=sc, rscales=readonly(rs), mse=mse))
         set_(self, "_rep_df", {})
 
