@@ -103,7 +103,7 @@ def _factor_units(
     unit = np.empty(n, dtype=np.intp)
     ids: dict[int, int] = {}
     rows: list[np.ndarray] = []
-    table = np.empty((0, n_rep))
+    table = np.empty((n_rep, 0))  # factor rows as columns: the layout of the frame's block
     for start in range(0, n, _FACTOR_BLOCK):
         stop = min(start + _FACTOR_BLOCK, n)
         block = matrix[start:stop]
@@ -116,7 +116,9 @@ def _factor_units(
                 if matrix[start:stop][zero].any():
                     return None
                 block[zero] = 0.0
-        hashes = block.view(np.uint64) @ probe  # of the bytes, wrapping: no rounding
+        # a hash of the bytes (integer products wrap: no rounding), over the transposed
+        # block, which is contiguous when the columns are a pandas float block
+        hashes = np.einsum("r,rb->b", probe, block.T.view(np.uint64))
         local, first = np.unique(hashes, return_index=True)
         codes = np.searchsorted(local, hashes)
         mapping = np.empty(local.size, dtype=np.intp)
@@ -129,13 +131,13 @@ def _factor_units(
             mapping[j] = got
         if len(rows) > limit:
             return None
-        if table.shape[0] != len(rows):
-            table = np.array(rows)
+        if table.shape[1] != len(rows):
+            table = np.array(rows).T.copy()
         code = mapping[codes]
-        if not np.array_equal(block, table[code]):  # a hash shared by different rows
+        if not np.array_equal(block.T, np.take(table, code, axis=1)):  # a hash collision
             return None
         unit[start:stop] = code
-    return unit, table
+    return unit, np.ascontiguousarray(table.T)
 
 
 def replicate_variance(
