@@ -355,3 +355,12 @@ def test_columns_not_a_factor_per_unit_are_kept_whole():
     d = ReplicateDesign(both, weights="w", replicate_weights="^rw", type="JK1")
     assert d._rep_unit is not None
     np.testing.assert_array_equal(d.replicate_weights[3], np.zeros(10))
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_bad_values_are_refused_on_both_paths(bad):
+    df = _jk1_frame()
+    for rows in ([5], list(range(0, 400, 10))):  # one row, or a whole unit (same factor row)
+        broken = df.assign(rw3=np.where(df.index.isin(rows), bad, df["rw3"]))
+        with pytest.raises(DesignError, match="DES201"):
+            ReplicateDesign(broken, weights="w", replicate_weights="^rw", type="JK1")

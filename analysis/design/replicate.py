@@ -258,7 +258,11 @@ def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
                 found=str(col.dtype),
                 hint="Convert the column with pandas.to_numeric first.",
             )
-    out = data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    return data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _check_values(out: np.ndarray, data: pd.DataFrame, names: list[str]) -> None:
+    """Refuse replicate weights that are missing, infinite or negative (``DES201``)."""
     with np.errstate(invalid="ignore"):
         fine = bool(out.min() >= 0) and bool(np.isfinite(out.max()))
     if not fine:
@@ -274,7 +278,6 @@ def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
             hint="Missing replicate weights are not allowed (R refuses them too); check the "
             "file's replicate weight columns.",
         )
-    return out
 
 
 def _scales(
@@ -422,10 +425,15 @@ class ReplicateDesign(SurveyDesign):
                 found=names,
                 hint="Check the replicate_weights pattern or list.",
             )
+        units = _factor_units(matrix, self._weights, combined_weights)
+        # factor rows (any missing value makes the rows' check fail) and weights >= 0 and
+        # finite mean valid columns; otherwise check every value
+        if units is None or not (np.isfinite(units[1]).all() and (units[1] >= 0).all()):
+            units = None
+            _check_values(matrix, data, names)
         sc, rs = _scales(type, n_rep, rho, scale, rscales, combined_weights, matrix)
         set_ = object.__setattr__
         set_(self, "_combined", combined_weights)
-        units = _factor_units(matrix, self._weights, combined_weights)
         if units is None:  # keep the view of the given columns
             set_(self, "_rep_matrix", readonly(matrix))
             set_(self, "_rep_base", None if combined_weights else self._weights)
