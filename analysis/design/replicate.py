@@ -67,7 +67,7 @@ _RANK_TOL = 1e-5
 # rows per block when multiplying given replicate weights by domain-expanded values
 _BLOCK = 1 << 15
 # rows per block when looking for the replicate factor rows of given columns (cache-sized)
-_FACTOR_BLOCK = 1 << 12
+_FACTOR_BLOCK = 1 << 13
 # given columns are held per unit when at most this share of the rows are distinct
 _FACTOR_SHARE = 0.25
 
@@ -561,8 +561,11 @@ class ReplicateDesign(SurveyDesign):
         g = n_domains
         one = codes is None or (g == 1 and bool(np.min(codes) >= 0))
         w = self._weights
+        per_unit = self._rep_unit is not None and self._rep_base is w
         if one:
             full = (w @ x)[None, :]
+        elif per_unit:
+            full = None  # the sums per unit of w x give the full totals too
         else:
             slot = np.where(codes >= 0, codes, g)
             full = np.empty((g, k))
@@ -581,8 +584,10 @@ class ReplicateDesign(SurveyDesign):
             table = np.empty((size, k))
             for j in range(k):
                 table[:, j] = np.bincount(key, weights=xb[:, j], minlength=size + 1)[:size]
-            reps = np.einsum("ur,guk->grk", m, table.reshape(g, units, k))
-            return full, reps
+            table = table.reshape(g, units, k)
+            if full is None:
+                full = table.sum(axis=1)
+            return full, np.einsum("ur,guk->grk", m, table)
         if one:
             return full, (m.T @ xb)[None]
         reps = np.zeros((g * k, m.shape[1]))
