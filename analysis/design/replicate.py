@@ -18,10 +18,12 @@ Two ways to build one:
   :class:`~analysis.design.SurveyDesign` (R's ``as.svrepdesign``): JK1, JKn, BRR and Fay
   (Sylvester Hadamard matrices) and a seeded bootstrap.
 
-Replicate weights are held as ``W[i, r] = base[i] * M[unit[i], r]``: given columns are
-``M`` itself (``base`` and ``unit`` unused); designs built by ``as_replicate``
-keep one row of multipliers per PSU (R's compressed replicate weights), so that
-``W.T @ x`` is a sum per PSU followed by a small matrix product.
+Replicate weights are held as ``W[i, r] = base[i] * M[unit[i], r]``: designs built by
+``as_replicate`` keep one row of multipliers per PSU (R's compressed replicate weights), so
+that ``W.T @ x`` is a sum per PSU followed by a small matrix product. Given columns that are
+the weight times a factor row shared by many rows (see :func:`_factor_units`) are held the
+same way; other given columns are ``M`` itself (``base`` and ``unit`` unused), a read-only
+view of the frame's float block.
 
 ``ReplicateDesign`` is a :class:`~analysis.design.SurveyDesign` (domains, checks and
 tidy tables take it unchanged); the estimators of :mod:`analysis.estimate` see its
