@@ -11,6 +11,7 @@ import json
 import math
 from functools import cache
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pytest
 
 from analysis import estimate as est
 from analysis.design import SurveyDesign
+from analysis.design import replicate as replicate_module
 from analysis.design.replicate import ReplicateDesign, replicate_variance
 from analysis.design.resampling import as_replicate, sylvester_hadamard
 from analysis.errors import DesignError
@@ -47,21 +49,24 @@ def _list(v) -> list:
 
 
 @cache
-def _design(data: str, spec_json: str) -> ReplicateDesign:
+def _design(data: str, spec_json: str, per_unit: bool = True) -> ReplicateDesign:
     spec = json.loads(spec_json)
     df = frame(data)
     if spec["kind"] == "given":
         pattern = f"^{spec['repweights']}[0-9]+$"
-        return ReplicateDesign(
-            df,
-            weights=spec["weights"],
-            replicate_weights=pattern,
-            type=spec["type"],
-            rho=spec.get("rho"),
-            scale=spec.get("scale"),
-            rscales=spec.get("rscales"),
-            mse=spec["mse"],
-        )
+        # per_unit=False: keep the given columns (no factor rows per unit)
+        share = replicate_module._FACTOR_SHARE if per_unit else 0.0
+        with mock.patch.object(replicate_module, "_FACTOR_SHARE", share):
+            return ReplicateDesign(
+                df,
+                weights=spec["weights"],
+                replicate_weights=pattern,
+                type=spec["type"],
+                rho=spec.get("rho"),
+                scale=spec.get("scale"),
+                rscales=spec.get("rscales"),
+                mse=spec["mse"],
+            )
     base = SurveyDesign(
         df,
         weights=spec["weights"],
@@ -74,8 +79,8 @@ def _design(data: str, spec_json: str) -> ReplicateDesign:
     return as_replicate(base, spec["type"], rho=spec.get("rho") or 0.0, mse=spec["mse"])
 
 
-def build(case: dict) -> ReplicateDesign:
-    return _design(case["data"], json.dumps(case["design"], sort_keys=True))
+def build(case: dict, per_unit: bool = True) -> ReplicateDesign:
+    return _design(case["data"], json.dumps(case["design"], sort_keys=True), per_unit)
 
 
 def run(case: dict, design: ReplicateDesign) -> pd.DataFrame:
@@ -127,9 +132,26 @@ def test_reference_records_versions_and_covers_every_type():
     assert len(CASES) >= 100
 
 
+GIVEN = [c for c in CASES if c["design"]["kind"] == "given"]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_matches_r_survey(case):
-    design = build(case)
+    check_against_r(case, build(case))
+
+
+@pytest.mark.parametrize("case", GIVEN, ids=[c["id"] for c in GIVEN])
+def test_given_columns_kept_whole_match_r_survey(case):
+    # the path for replicate weights that are not the weight times a factor per unit
+    design = build(case, per_unit=False)
+    assert design._rep_unit is None and design._rep_matrix.shape == (
+        design.n_rows,
+        design.n_replicates,
+    )
+    check_against_r(case, design)
+
+
+def check_against_r(case: dict, design: ReplicateDesign) -> None:
     r_design = case["r_design"]
     assert design.n_replicates == r_design["replicates"]
     assert design.scale == pytest.approx(r_design["scale"], rel=1e-14)
@@ -291,3 +313,54 @@ def test_where_is_a_domain_and_df_rules_apply():
     assert isinstance(design.with_df_rule("design"), ReplicateDesign)
     assert (pooled["df"] == design.df).all()
     np.testing.assert_allclose(pooled["se"], by["se"], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- factor rows per unit
+def _jk1_frame(rows: int = 400, groups: int = 10) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    grp = np.arange(rows) % groups
+    w = rng.uniform(1.0, 9.0, rows)
+    reps = np.where(grp[:, None] == np.arange(groups), 0.0, w[:, None] * groups / (groups - 1))
+    df = pd.DataFrame(reps, columns=[f"rw{r}" for r in range(groups)])
+    return df.assign(w=w, y=rng.normal(size=rows), dom=rng.integers(0, 4, rows))
+
+
+def test_given_jackknife_columns_are_held_per_unit():
+    df = _jk1_frame()
+    d = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is not None and d._rep_matrix.shape[0] < 100  # no (n, R) copy
+    np.testing.assert_allclose(d.replicate_weights, df.filter(regex="^rw").to_numpy(), rtol=1e-15)
+    with mock.patch.object(replicate_module, "_FACTOR_SHARE", 0.0):
+        whole = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert whole._rep_unit is None
+    assert d.df == whole.df == 9
+    a = est.mean(d, "y", by="dom")
+    b = est.mean(whole, "y", by="dom")
+    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-12)
+    assert (a["df"] == b["df"]).all()
+
+
+def test_columns_not_a_factor_per_unit_are_kept_whole():
+    df = _jk1_frame()
+    noisy = df.assign(rw0=df["rw0"] * np.linspace(1.0, 1.1, len(df)))  # every row its own
+    assert (
+        ReplicateDesign(noisy, weights="w", replicate_weights="^rw", type="JK1")._rep_unit is None
+    )
+    # a zero full-sample weight with non-zero replicate weights has no factor row
+    zero = df.assign(w=np.where(df.index == 3, 0.0, df["w"]))
+    d = ReplicateDesign(zero, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is None
+    # ... but with zero replicate weights too it has one (all zeros)
+    both = zero.assign(**{f"rw{r}": np.where(df.index == 3, 0.0, df[f"rw{r}"]) for r in range(10)})
+    d = ReplicateDesign(both, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is not None
+    np.testing.assert_array_equal(d.replicate_weights[3], np.zeros(10))
+
+
+@pytest.mark.parametrize("bad", [np.nan, -1.0, np.inf])
+def test_bad_values_are_refused_on_both_paths(bad):
+    df = _jk1_frame()
+    for rows in ([5], list(range(0, 400, 10))):  # one row, or a whole unit (same factor row)
+        broken = df.assign(rw3=np.where(df.index.isin(rows), bad, df["rw3"]))
+        with pytest.raises(DesignError, match="DES201"):
+            ReplicateDesign(broken, weights="w", replicate_weights="^rw", type="JK1")

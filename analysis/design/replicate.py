@@ -18,10 +18,12 @@ Two ways to build one:
   :class:`~analysis.design.SurveyDesign` (R's ``as.svrepdesign``): JK1, JKn, BRR and Fay
   (Sylvester Hadamard matrices) and a seeded bootstrap.
 
-Replicate weights are held as ``W[i, r] = base[i] * M[unit[i], r]``: given columns are
-``M`` itself (``base`` and ``unit`` unused); designs built by ``as_replicate``
-keep one row of multipliers per PSU (R's compressed replicate weights), so that
-``W.T @ x`` is a sum per PSU followed by a small matrix product.
+Replicate weights are held as ``W[i, r] = base[i] * M[unit[i], r]``: designs built by
+``as_replicate`` keep one row of multipliers per PSU (R's compressed replicate weights), so
+that ``W.T @ x`` is a sum per PSU followed by a small matrix product. Given columns that are
+the weight times a factor row shared by many rows (see :func:`_factor_units`) are held the
+same way; other given columns are ``M`` itself (``base`` and ``unit`` unused), a read-only
+view of the frame's float block.
 
 ``ReplicateDesign`` is a :class:`~analysis.design.SurveyDesign` (domains, checks and
 tidy tables take it unchanged); the estimators of :mod:`analysis.estimate` see its
@@ -66,6 +68,78 @@ REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "other")
 _RANK_TOL = 1e-5
 # rows per block when multiplying given replicate weights by domain-expanded values
 _BLOCK = 1 << 15
+# rows per block when looking for the replicate factor rows of given columns (cache-sized)
+_FACTOR_BLOCK = 1 << 13
+# given columns are held per unit when at most this share of the rows are distinct
+_FACTOR_SHARE = 0.25
+
+
+def _factor_units(
+    matrix: np.ndarray, weights: np.ndarray, combined: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Unit codes and factor rows of given replicate weights, or ``None``.
+
+    Replicate weights are the base weight times a factor constant within a PSU
+    (JK1, JKn, BRR, Fay, bootstrap): ``W[i, :] = w[i] * F[unit[i], :]`` where
+    ``F[i, :] = W[i, :] / w[i]`` (combined weights; the columns themselves otherwise).
+    Rows are grouped by the exact bytes of their factor row (a hash, then every row
+    checked against its unit's row); rows with ``w == 0`` need all-zero replicate
+    weights. ``None`` when that fails or more than a quarter of the rows are distinct.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = np.array([1.0, 2.0, 1.0, 2.0, 0.0, 4.0, 4.0, 1.0, 2.0, 3.0, 3.0, 5.0])
+    >>> f = np.array([[0.0, 2.0], [2.0, 0.0]])
+    >>> unit, rows = _factor_units(w[:, None] * f[[0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 1]], w, True)
+    >>> unit.tolist()
+    [0, 0, 1, 1, 2, 0, 1, 0, 0, 1, 0, 1]
+    >>> rows.tolist()
+    [[0.0, 2.0], [2.0, 0.0], [0.0, 0.0]]
+    """
+    n, n_rep = matrix.shape
+    limit = int(n * _FACTOR_SHARE)
+    if limit < 1:
+        return None
+    probe = np.random.default_rng(19).integers(1, 1 << 62, n_rep, dtype=np.uint64) | 1
+    unit = np.empty(n, dtype=np.intp)
+    ids: dict[int, int] = {}
+    rows: list[np.ndarray] = []
+    table = np.empty((n_rep, 0))  # factor rows as columns: the layout of the frame's block
+    for start in range(0, n, _FACTOR_BLOCK):
+        stop = min(start + _FACTOR_BLOCK, n)
+        block = matrix[start:stop]
+        if combined:
+            w = weights[start:stop]
+            zero = w == 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                block = block / w[:, None]
+            if zero.any():
+                if matrix[start:stop][zero].any():
+                    return None
+                block[zero] = 0.0
+        # a hash of the bytes (integer products wrap: no rounding), over the transposed
+        # block, which is contiguous when the columns are a pandas float block
+        hashes = np.einsum("r,rb->b", probe, block.T.view(np.uint64))
+        local, first = np.unique(hashes, return_index=True)
+        codes = np.searchsorted(local, hashes)
+        mapping = np.empty(local.size, dtype=np.intp)
+        for j in np.argsort(first).tolist():  # units numbered in order of appearance
+            h = int(local[j])
+            got = ids.get(h)
+            if got is None:
+                got = ids[h] = len(rows)
+                rows.append(block[first[j]].copy())
+            mapping[j] = got
+        if len(rows) > limit:
+            return None
+        if table.shape[1] != len(rows):
+            table = np.array(rows).T.copy()
+        code = mapping[codes]
+        if not np.array_equal(block.T, np.take(table, code, axis=1)):  # a hash collision
+            return None
+        unit[start:stop] = code
+    return unit, np.ascontiguousarray(table.T)
 
 
 def replicate_variance(
@@ -186,7 +260,11 @@ def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
                 found=str(col.dtype),
                 hint="Convert the column with pandas.to_numeric first.",
             )
-    out = data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    return data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _check_values(out: np.ndarray, data: pd.DataFrame, names: list[str]) -> None:
+    """Refuse replicate weights that are missing, infinite or negative (``DES201``)."""
     with np.errstate(invalid="ignore"):
         fine = bool(out.min() >= 0) and bool(np.isfinite(out.max()))
     if not fine:
@@ -202,7 +280,6 @@ def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
             hint="Missing replicate weights are not allowed (R refuses them too); check the "
             "file's replicate weight columns.",
         )
-    return out
 
 
 def _scales(
@@ -350,12 +427,23 @@ class ReplicateDesign(SurveyDesign):
                 found=names,
                 hint="Check the replicate_weights pattern or list.",
             )
+        units = _factor_units(matrix, self._weights, combined_weights)
+        # factor rows (any missing value makes the rows' check fail) and weights >= 0 and
+        # finite mean valid columns; otherwise check every value
+        if units is None or not (np.isfinite(units[1]).all() and (units[1] >= 0).all()):
+            units = None
+            _check_values(matrix, data, names)
         sc, rs = _scales(type, n_rep, rho, scale, rscales, combined_weights, matrix)
         set_ = object.__setattr__
         set_(self, "_combined", combined_weights)
-        set_(self, "_rep_matrix", readonly(matrix))
-        set_(self, "_rep_base", None if combined_weights else self._weights)
-        set_(self, "_rep_unit", None)
+        if units is None:  # keep the view of the given columns
+            set_(self, "_rep_matrix", readonly(matrix))
+            set_(self, "_rep_base", None if combined_weights else self._weights)
+            set_(self, "_rep_unit", None)
+        else:  # one factor row per unit: totals are sums per unit and a small product
+            set_(self, "_rep_matrix", readonly(units[1]))
+            set_(self, "_rep_base", self._weights)
+            set_(self, "_rep_unit", readonly(units[0]))
         set_(self, "_rep_info", dict(type=type, rho=rho, scale=sc, rscales=readonly(rs), mse=mse))
         set_(self, "_rep_df", {})
 
@@ -475,8 +563,11 @@ class ReplicateDesign(SurveyDesign):
         g = n_domains
         one = codes is None or (g == 1 and bool(np.min(codes) >= 0))
         w = self._weights
+        per_unit = self._rep_unit is not None and self._rep_base is w
         if one:
             full = (w @ x)[None, :]
+        elif per_unit:
+            full = None  # the sums per unit of w x give the full totals too
         else:
             slot = np.where(codes >= 0, codes, g)
             full = np.empty((g, k))
@@ -495,8 +586,10 @@ class ReplicateDesign(SurveyDesign):
             table = np.empty((size, k))
             for j in range(k):
                 table[:, j] = np.bincount(key, weights=xb[:, j], minlength=size + 1)[:size]
-            reps = np.einsum("ur,guk->grk", m, table.reshape(g, units, k))
-            return full, reps
+            table = table.reshape(g, units, k)
+            if full is None:
+                full = table.sum(axis=1)
+            return full, np.einsum("ur,guk->grk", m, table)
         if one:
             return full, (m.T @ xb)[None]
         reps = np.zeros((g * k, m.shape[1]))
