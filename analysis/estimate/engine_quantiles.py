@@ -21,7 +21,7 @@ from ..design.engines.sources import COUNT
 from ..design.engines.terms import Term, W, accurate, col, maximum, minimum, param
 from ..errors import EstimationError
 from .engines import _no_na_rm, _nonempty, _numeric, _var
-from .intervals import t_quantile
+from .quantile_rules import quantile_stats
 from .tidy import check_level, concat, safe_div, tidy_table
 
 __all__ = ["QUANTILE_BINS", "QUANTILE_FINAL_ROWS", "quantile"]
@@ -187,15 +187,6 @@ def quantile(
             limit_u = _inverse_cdf(design, dom, name, w_r, np.where(ok_u, pu, np.nan), total_r)
             lo[:, j] = np.where(ok_l, limit_l, np.nan)
             hi[:, j] = np.where(ok_u, limit_u, np.nan)
-        crit = t_quantile(1 - (1 - level) / 2, df)[:, None]
-        stats = dict(
-            estimate=qhat,
-            se=(hi - lo) / (2 * crit),
-            ci_low=lo,
-            ci_high=hi,
-            df=df,
-            deff=np.full(qhat.shape, np.nan),
-            n=n,
-        )
+        stats = quantile_stats(qhat, lo, hi, df, n, level)
         tables.append(tidy_table(dom, name, stats, extra=("quantile", probs)))
     return concat(tables)

@@ -59,9 +59,15 @@ from ..design.survey import SurveyDesign
 from ..errors import EstimationError
 from . import engine_quantiles, engines
 from . import replicate as _replicate
-from .intervals import PROPORTION_METHODS, proportion_interval, t_interval, t_quantile
+from .intervals import PROPORTION_METHODS, proportion_interval, t_interval
 from .levels import is_categorical, level_table, rows_present
-from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
+from .quantile_rules import (
+    QUANTILE_RULES,
+    domain_segments,
+    interval_limits,
+    point_quantiles,
+    quantile_stats,
+)
 from .tidy import (
     ESTIMATE_COLUMNS,
     check_choice,
@@ -491,24 +497,11 @@ def quantile(
     with np.errstate(divide="ignore"):  # (weights of 0: 1 / inf = 0, as in R)
         w_r = 1.0 / (1.0 / design.weights)  # R stores 1/w and works with 1/(1/w)
     tables = []
-    alpha = 1 - level
     for name in names:
         y = numeric_values(design, name, "quantile")
         rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
-        codes = rows.codes
-        usable = np.flatnonzero((codes >= 0) & (w_r != 0))
-        order = usable[np.argsort(y[usable], kind="stable")]  # R's order(): ties in row order
-        dcode = codes[order].astype(np.int16 if g < 32768 else np.int64)
-        order = order[np.argsort(dcode, kind="stable")]
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(codes[order], minlength=g))))
-        segments = []
-        for d in range(g):
-            seg = order[bounds[d] : bounds[d + 1]]
-            cum, tot = cumulative_weights(w_r[seg])
-            segments.append((y[seg], cum, tot))
-        qhat = np.array(
-            [[apply_rule(qrule, xs, cum, tot, p) for p in probs] for xs, cum, tot in segments]
-        ).reshape(g, len(probs))
+        segments = domain_segments(y, w_r, rows.codes, g)
+        qhat = point_quantiles(qrule, segments, probs)
         present = rows_present(design, rows)
         lo = np.full(qhat.shape, np.nan)
         hi = np.full(qhat.shape, np.nan)
@@ -517,21 +510,8 @@ def quantile(
             _, pbar, we, _ = _centred(design, rows, below)
             se_p = np.sqrt(_variance(design, we, rows, rows.size))
             pl, pu = _woodruff_probabilities(interval, pbar, se_p, rows.df, level, present)
-            for d, (xs, cum, tot) in enumerate(segments):
-                if not (np.isnan(pl[d]) or pl[d] < 0):
-                    lo[d, j] = apply_rule(qrule, xs, cum, tot, float(pl[d]))
-                if not (np.isnan(pu[d]) or pu[d] > 1):
-                    hi[d, j] = apply_rule(qrule, xs, cum, tot, float(pu[d]))
-        crit = t_quantile(1 - alpha / 2, rows.df)[:, None]
-        stats = dict(
-            estimate=qhat,
-            se=(hi - lo) / (2 * crit),
-            ci_low=lo,
-            ci_high=hi,
-            df=rows.df,
-            deff=np.full(qhat.shape, np.nan),
-            n=rows.n,
-        )
+            lo[:, j], hi[:, j] = interval_limits(qrule, segments, pl, pu)
+        stats = quantile_stats(qhat, lo, hi, rows.df, rows.n, level)
         tables.append(tidy_table(dom, name, stats, extra=("quantile", probs)))
     return concat(tables)
 

@@ -28,7 +28,15 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["QUANTILE_RULES", "apply_rule", "cumulative_weights"]
+__all__ = [
+    "QUANTILE_RULES",
+    "apply_rule",
+    "cumulative_weights",
+    "domain_segments",
+    "interval_limits",
+    "point_quantiles",
+    "quantile_stats",
+]
 
 QUANTILE_RULES = ("math", "school", "hf7")
 
@@ -96,3 +104,74 @@ def _approx_linear(xp: np.ndarray, yp: np.ndarray, v: float) -> float:
     if v == xp[i]:
         return float(yp[i])
     return float(yp[i] + (yp[j] - yp[i]) * ((v - xp[i]) / (xp[j] - xp[i])))
+
+
+def domain_segments(
+    y: np.ndarray, w: np.ndarray, codes: np.ndarray, n_domains: int
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """Each domain's values sorted (ties in row order, as R's ``order()``) with their weights.
+
+    Rows with a weight of 0 or outside every domain (code ``-1``) are left out.
+
+    Returns
+    -------
+    list of (values, cumulative weights, total)
+        One entry per domain, for :func:`apply_rule`.
+
+    Examples
+    --------
+    >>> segs = domain_segments(np.array([3.0, 1.0, 2.0]), np.ones(3), np.array([0, 0, 1]), 2)
+    >>> [list(map(float, xs)) for xs, _, _ in segs]
+    [[1.0, 3.0], [2.0]]
+    """
+    usable = np.flatnonzero((codes >= 0) & (w != 0))
+    order = usable[np.argsort(y[usable], kind="stable")]
+    dcode = codes[order].astype(np.int16 if n_domains < 32768 else np.int64)
+    order = order[np.argsort(dcode, kind="stable")]
+    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes[order], minlength=n_domains))))
+    segments = []
+    for d in range(n_domains):
+        seg = order[bounds[d] : bounds[d + 1]]
+        cum, tot = cumulative_weights(w[seg])
+        segments.append((y[seg], cum, tot))
+    return segments
+
+
+def point_quantiles(qrule: str, segments: list, probs: list[float]) -> np.ndarray:
+    """``(G, len(probs))`` quantiles of each domain's segment under ``qrule``."""
+    return np.array(
+        [[apply_rule(qrule, xs, cum, tot, p) for p in probs] for xs, cum, tot in segments]
+    ).reshape(len(segments), len(probs))
+
+
+def interval_limits(
+    qrule: str, segments: list, p_low: np.ndarray, p_high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The quantiles at the ends of each domain's CDF interval (Woodruff's limits).
+
+    An end outside [0, 1] or missing gives NaN, as R does.
+    """
+    lo = np.full(len(segments), np.nan)
+    hi = np.full(len(segments), np.nan)
+    for d, (xs, cum, tot) in enumerate(segments):
+        if not (np.isnan(p_low[d]) or p_low[d] < 0):
+            lo[d] = apply_rule(qrule, xs, cum, tot, float(p_low[d]))
+        if not (np.isnan(p_high[d]) or p_high[d] > 1):
+            hi[d] = apply_rule(qrule, xs, cum, tot, float(p_high[d]))
+    return lo, hi
+
+
+def quantile_stats(qhat, lo, hi, df, n, level: float) -> dict:
+    """The tidy statistics of quantiles: the SE is the interval's width over ``2 t(df)``."""
+    from .intervals import t_quantile
+
+    crit = t_quantile(1 - (1 - level) / 2, df)[:, None]
+    return dict(
+        estimate=qhat,
+        se=(hi - lo) / (2 * crit),
+        ci_low=lo,
+        ci_high=hi,
+        df=df,
+        deff=np.full(qhat.shape, np.nan),
+        n=n,
+    )

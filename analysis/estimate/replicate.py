@@ -45,10 +45,15 @@ from .intervals import (
     logit_start_terms,
     proportion_interval,
     t_interval,
-    t_quantile,
 )
 from .levels import is_categorical, level_codes
-from .quantile_rules import QUANTILE_RULES, apply_rule, cumulative_weights
+from .quantile_rules import (
+    QUANTILE_RULES,
+    domain_segments,
+    interval_limits,
+    point_quantiles,
+    quantile_stats,
+)
 from .tidy import (
     check_choice,
     check_level,
@@ -403,45 +408,20 @@ def quantile(
     dom = domains(design, by, where)
     g = dom.n_domains
     w = design.weights
-    alpha = 1 - level
     tables = []
     for name in names:
         y = numeric_values(design, name, "quantile")
         rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
-        codes = rows.codes
-        usable = np.flatnonzero((codes >= 0) & (w != 0))
-        order = usable[np.argsort(y[usable], kind="stable")]
-        order = order[np.argsort(codes[order], kind="stable")]
-        bounds = np.concatenate(([0], np.cumsum(np.bincount(codes[order], minlength=g))))
-        segments = []
-        for d in range(g):
-            seg = order[bounds[d] : bounds[d + 1]]
-            cum, tot = cumulative_weights(w[seg])
-            segments.append((y[seg], cum, tot))
-        qhat = np.array(
-            [[apply_rule(qrule, xs, cum, tot, p) for p in probs] for xs, cum, tot in segments]
-        ).reshape(g, len(probs))
+        segments = domain_segments(y, w, rows.codes, g)
+        qhat = point_quantiles(qrule, segments, probs)
         lo = np.full(qhat.shape, np.nan)
         hi = np.full(qhat.shape, np.nan)
         for j in range(len(probs)):
             below = (y <= rows.spread(qhat[:, j])).astype(np.float64)
             pbar, _, v = _mean_parts(design, rows, below)
             pl, pu = t_interval(pbar, np.sqrt(v), rows.df, level)  # R: see the docstring
-            for d, (xs, cum, tot) in enumerate(segments):
-                if not (np.isnan(pl[d]) or pl[d] < 0):
-                    lo[d, j] = apply_rule(qrule, xs, cum, tot, float(pl[d]))
-                if not (np.isnan(pu[d]) or pu[d] > 1):
-                    hi[d, j] = apply_rule(qrule, xs, cum, tot, float(pu[d]))
-        crit = t_quantile(1 - alpha / 2, rows.df)[:, None]
-        stats = dict(
-            estimate=qhat,
-            se=(hi - lo) / (2 * crit),
-            ci_low=lo,
-            ci_high=hi,
-            df=rows.df,
-            deff=np.full(qhat.shape, np.nan),
-            n=rows.n,
-        )
+            lo[:, j], hi[:, j] = interval_limits(qrule, segments, pl, pu)
+        stats = quantile_stats(qhat, lo, hi, rows.df, rows.n, level)
         tables.append(tidy_table(dom, name, stats, extra=("quantile", probs)))
     return concat(tables)
 
