@@ -6,8 +6,9 @@
   order of :data:`~analysis.validate.settings.CHECKS`), the enumerator summary (调查员汇总)
   and the record counts. Headers are bilingual (``问卷 instrument``). A sheet stops at
   Excel's row limit with a last row saying how many issues were left out.
-* HTML: one file rendered from ``templates/validation.html`` (Jinja2, autoescaped) with
-  inline styles and no external resource, Chinese headings: the summary by problem, the
+* HTML: one file rendered from ``templates/validation.<lang>.html`` (Jinja2, autoescaped;
+  the page and the table macro shared in ``_page.html`` and ``_table.html``) with inline
+  styles and no external resource, in the run's language: the summary by problem, the
   summary by question (the first ``max_questions``), the enumerator table and each
   check's issues (the first ``max_rows``).
 
