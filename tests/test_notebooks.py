@@ -125,6 +125,9 @@ def test_the_report_step_runs_every_notebook_and_keeps_them(report):
         nb = nbformat.read(path, as_version=4)
         injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
         assert injected and "demo-2025" in injected[0].source
+        # nothing that changes from run to run: the same wave gives the same notebook file
+        assert injected[0]["id"] == f"{path.stem}-parameters"
+        assert " at 0x" not in path.read_text(encoding="utf-8")
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.get("output_type") == "error"]
         assert any("text/html" in o.get("data", {}) for o in outputs), path.name

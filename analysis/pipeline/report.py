@@ -139,6 +139,9 @@ def _run_in_one_kernel(
     try:
         for source, executed, params in jobs:
             nb = parameterize_notebook(load_notebook_node(str(source)), params)
+            for cell in nb.cells:  # papermill gives its cell a random id: name it instead
+                if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+                    cell["id"] = f"{source.stem}-parameters"
             client = NotebookClient(
                 nb,
                 km=None if first is None else first.km,

@@ -213,6 +213,20 @@ class SectionWriter:
         self._figures: dict[str, tuple] = {}
         self._tables: dict[str, tuple] = {}
 
+    def __repr__(self) -> str:
+        """What is registered (the same text on every run, so executed notebooks that
+        show the writer are reproducible).
+
+        Examples
+        --------
+        >>> SectionWriter(lang="en").rows(a=1, b=2)
+        <SectionWriter en: 2 rows, 0 flags, 0 figures, 0 tables>
+        """
+        return (
+            f"<SectionWriter {self.lang}: {len(self._rows)} rows, {len(self._flags)} flags,"
+            f" {len(self._figures)} figures, {len(self._tables)} tables>"
+        )
+
     @classmethod
     def open(
         cls,
