@@ -326,6 +326,9 @@ def parse_numbers(data: Any) -> Any:
     n = len(data)
     if n == 0:
         return np.zeros(0)
+    fast = _cast_plain_numbers(data)
+    if fast is not None:
+        return fast
     valid, unusual = _plain_numbers(data)
     safe = pc.if_else(pa_mask(valid), data, "0") if not valid.all() else data
     out = np.asarray(pc.cast(safe, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
@@ -338,19 +341,64 @@ def parse_numbers(data: Any) -> Any:
     return out
 
 
-def _plain_numbers(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: is the text a plain number (``-?digits[.digits]``), and does it hold ','
-    or spaces/control characters (which JavaRosa reads as '.' or trims)?"""
+def _string_buffers(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (native width, ``len(data) + 1``) and the value bytes of a string array,
+    without copying: ``raw[offsets[i]:offsets[i + 1]]`` is the UTF-8 text of row ``i``."""
     buffers = data.buffers()
     width = np.int64 if data.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(buffers[1], dtype=width)[
-        data.offset : data.offset + len(data) + 1
-    ].astype(np.int64)
+    offsets = np.frombuffer(buffers[1], dtype=width)[data.offset : data.offset + len(data) + 1]
     raw = (
         np.frombuffer(buffers[2], dtype=np.uint8)
         if buffers[2] is not None
         else np.zeros(0, np.uint8)
     )
+    return offsets, raw
+
+
+def _cast_plain_numbers(data: pa.Array) -> np.ndarray | None:
+    """The numbers of a column whose every answer is blank or a plain number, in one cast.
+
+    The common case of an export: every byte of the column is a digit, ``.`` or ``-``
+    (one look-up over the value buffer), so a non-empty value that pyarrow's float parser
+    accepts matches ``-?([0-9]+.?[0-9]*|.[0-9]+)``, the syntax JavaRosa reads (no
+    exponent, sign, space, ``,``, ``inf`` or ``nan`` can occur). Blanks become nulls (a
+    validity bitmap over the same buffers, no copy), hence NaN. Returns None when a byte
+    is outside that set or the cast refuses a value (``'1-2'``, ``'.'``): the general
+    path then decides row by row.
+    """
+    if data.null_count or data.type not in (pa.string(), pa.large_string()):
+        return None
+    offsets, raw = _string_buffers(data)
+    body = raw[int(offsets[0]) : int(offsets[-1])]
+    if not body.size:
+        return np.full(len(data), np.nan)
+    if not _PLAIN_BYTE[body].all():
+        return None
+    answered = offsets[1:] != offsets[:-1]
+    if data.offset:
+        answered = np.concatenate([np.zeros(data.offset, dtype=bool), answered])
+    bits = pa.py_buffer(np.packbits(answered, bitorder="little"))
+    buffers = data.buffers()
+    text = pa.Array.from_buffers(
+        data.type, len(data), [bits, buffers[1], buffers[2]], offset=data.offset
+    )
+    try:
+        numbers = pc.cast(text, pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=float)
+
+
+_PLAIN_BYTE = np.zeros(256, dtype=bool)
+_PLAIN_BYTE[48:58] = True  # 0-9
+_PLAIN_BYTE[45] = _PLAIN_BYTE[46] = True  # - .
+
+
+def _plain_numbers(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: is the text a plain number (``-?digits[.digits]``), and does it hold ','
+    or spaces/control characters (which JavaRosa reads as '.' or trims)?"""
+    offsets, raw = _string_buffers(data)
+    offsets = offsets.astype(np.int64)
     lo, hi = int(offsets[0]), int(offsets[-1])
     b = raw[lo:hi]
     start, end = offsets[:-1] - lo, offsets[1:] - lo
