@@ -52,6 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .buffers import blanks_as_nulls, string_buffers
 from .dates import date_text
 
 __all__ = [
@@ -341,20 +342,6 @@ def parse_numbers(data: Any) -> Any:
     return out
 
 
-def _string_buffers(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The offsets (native width, ``len(data) + 1``) and the value bytes of a string array,
-    without copying: ``raw[offsets[i]:offsets[i + 1]]`` is the UTF-8 text of row ``i``."""
-    buffers = data.buffers()
-    width = np.int64 if data.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(buffers[1], dtype=width)[data.offset : data.offset + len(data) + 1]
-    raw = (
-        np.frombuffer(buffers[2], dtype=np.uint8)
-        if buffers[2] is not None
-        else np.zeros(0, np.uint8)
-    )
-    return offsets, raw
-
-
 def _cast_plain_numbers(data: pa.Array) -> np.ndarray | None:
     """The numbers of a column whose every answer is blank or a plain number, in one cast.
 
@@ -368,22 +355,14 @@ def _cast_plain_numbers(data: pa.Array) -> np.ndarray | None:
     """
     if data.null_count or data.type not in (pa.string(), pa.large_string()):
         return None
-    offsets, raw = _string_buffers(data)
+    offsets, raw = string_buffers(data)
     body = raw[int(offsets[0]) : int(offsets[-1])]
     if not body.size:
         return np.full(len(data), np.nan)
     if not _PLAIN_BYTE[body].all():
         return None
-    answered = offsets[1:] != offsets[:-1]
-    if data.offset:
-        answered = np.concatenate([np.zeros(data.offset, dtype=bool), answered])
-    bits = pa.py_buffer(np.packbits(answered, bitorder="little"))
-    buffers = data.buffers()
-    text = pa.Array.from_buffers(
-        data.type, len(data), [bits, buffers[1], buffers[2]], offset=data.offset
-    )
     try:
-        numbers = pc.cast(text, pa.float64())
+        numbers = pc.cast(blanks_as_nulls(data), pa.float64())
     except pa.ArrowInvalid:
         return None
     return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=float)
@@ -397,7 +376,7 @@ _PLAIN_BYTE[45] = _PLAIN_BYTE[46] = True  # - .
 def _plain_numbers(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Per row: is the text a plain number (``-?digits[.digits]``), and does it hold ','
     or spaces/control characters (which JavaRosa reads as '.' or trims)?"""
-    offsets, raw = _string_buffers(data)
+    offsets, raw = string_buffers(data)
     offsets = offsets.astype(np.int64)
     lo, hi = int(offsets[0]), int(offsets[-1])
     b = raw[lo:hi]
@@ -615,7 +594,9 @@ def _eq_uniform(a: Values, b: Values) -> Values:
     if a.kind == NUMBER or b.kind == NUMBER:
         x, y = _uniform_number(a).data, _uniform_number(b).data
         with np.errstate(invalid="ignore"):
-            return Values(BOOLEAN, np.abs(np.subtract(x, y)) < 1e-12)
+            diff = np.subtract(x, y)
+            diff = np.abs(diff, out=diff) if isinstance(diff, np.ndarray) else np.abs(diff)
+            return Values(BOOLEAN, diff < 1e-12)
     x, y = _uniform_string(a).data, _uniform_string(b).data
     if is_scalar(x) and is_scalar(y):
         return Values(BOOLEAN, x == y)
