@@ -1,5 +1,6 @@
-"""Reading raw export text: number and date columns in one pyarrow cast when every value
-has the plain syntax, the general parser otherwise; both agree with the scalar reference."""
+"""Raw export text: number and date columns read in one pyarrow cast when every value has
+the plain syntax, the general parser otherwise (both agree with the scalar reference); numbers
+shown as text once per distinct value."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from analysis.expressions.values import (
     Mixed,
     Values,
     _cast_plain_numbers,
+    format_numbers,
+    java_number_text,
     parse_numbers,
 )
 from analysis.instrument.model import Instrument, Question
@@ -144,3 +147,12 @@ def test_buffers_of_a_sliced_column() -> None:
     text = pa.array(["a", "", "bc", ""], pa.string()).slice(1)
     assert answered(text).tolist() == [False, True, False]
     assert blanks_as_nulls(text).to_pylist() == [None, "bc", None]
+
+
+def test_number_text_of_a_long_column_with_few_distinct_values() -> None:
+    # string(${hh_no}) on a whole export: each distinct number is formatted once
+    pool = np.array([0.0, -0.0, np.nan, np.inf, -7.0, 5.0, 0.1 + 0.2, 1e-5, 3e9, 2147483648.0])
+    column = np.random.default_rng(0).choice(pool, size=6000)
+    want = [java_number_text(float(x)) for x in column]
+    assert format_numbers(column).to_pylist() == want
+    assert format_numbers(column[:100]).to_pylist() == want[:100]

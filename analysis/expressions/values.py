@@ -481,6 +481,12 @@ def format_numbers(a: Any) -> Any:
     a = np.asarray(a, dtype=float)
     if len(a) == 0:
         return pa.array([], pa.string())
+    if len(a) > 5000 and len(np.unique(a[:2000])) < 500:
+        # an answer column has few distinct numbers: format each once, then look them up
+        codes = pa.array(a).dictionary_encode()
+        if len(codes.dictionary) < len(a) // 4:
+            distinct = np.asarray(codes.dictionary.to_numpy(zero_copy_only=False), dtype=float)
+            return format_numbers(distinct).take(codes.indices)
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(a)
         t = np.trunc(np.where(finite, a, 0.0))
