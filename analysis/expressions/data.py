@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .buffers import answered
 from .dates import MS_PER_DAY, Clock, parse_dates
 from .errors import BadExpression
 from .values import (
@@ -41,7 +42,6 @@ from .values import (
     Vec,
     format_numbers,
     gather,
-    np_bool,
     pa_mask,
     parse_numbers,
     strings,
@@ -352,7 +352,7 @@ def column_values(
     bad = np.isnan(parsed)
     if not bad.any():
         return Values(kind, parsed)
-    empty = np_bool(pc.equal(text, ""))
+    empty = ~answered(text)
     if (empty | ~bad).all():
         return Values(kind, parsed, empty)
     tags = np.where(bad, np.int8(STRING), np.int8(kind)).astype(np.int8)

@@ -65,9 +65,12 @@ def _to_date(env: Env, v: Vec, keep_time: bool) -> Vec:
                 n,
             )
             cases.append((mask, sub))
+        elif part.kind == STRING and isinstance(d, str):
+            # a literal (date('2024-01-01')): parsed once, kept as a broadcast scalar
+            day = float(parse_dates(pa.array([d], pa.string()), env.clock)[0])
+            cases.append((mask, Values(STRING, "") if math.isnan(day) else Values(DATE, day)))
         elif part.kind == STRING:
-            text = d if not isinstance(d, str) else pa.array([d] * n, pa.string())
-            days = parse_dates(text, env.clock)
+            days = parse_dates(d, env.clock)
             ok = ~np.isnan(days)
             cases.append((mask, select([(ok, Values(DATE, days)), (None, Values(STRING, ""))], n)))
         else:

@@ -36,6 +36,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .buffers import blanks_as_nulls, string_buffers
+
 __all__ = [
     "MS_PER_DAY",
     "Clock",
@@ -206,6 +208,10 @@ def parse_dates(
     n = len(arr)
     if n == 0:
         return np.zeros(0)
+    if not time_only:
+        plain = _cast_plain_dates(arr)
+        if plain is not None:
+            return plain
     if n > 5000:
         sample = arr.slice(0, 2000)
         if len(pc.unique(sample)) < 500:
@@ -225,6 +231,31 @@ def parse_dates(
         rows = np.flatnonzero(todo)
         days[rows] = _parse_general(arr.take(pa.array(rows)), clock, time_only)
     return days
+
+
+def _cast_plain_dates(arr: pa.StringArray) -> np.ndarray | None:
+    """The days of a column whose every value is blank or ``yyyy-mm-dd``, in one cast.
+
+    A date question's export: every non-empty value has 10 bytes (from the offsets), and
+    pyarrow's ``date32`` parser accepts exactly the valid ``yyyy-mm-dd`` dates of the
+    proleptic Gregorian calendar among them, the canonical dates :func:`parse_dates`
+    reads (no time, so no time zone). Returns None otherwise (a time part, another
+    layout, an invalid date): the general path then decides row by row.
+    """
+    if arr.null_count:
+        return None
+    offsets, _ = string_buffers(arr)
+    lengths = offsets[1:] - offsets[:-1]
+    filled = lengths != 0
+    if not filled.any():
+        return np.full(len(arr), np.nan)
+    if not ((lengths == 10) | ~filled).all():
+        return None
+    try:
+        days = pc.cast(blanks_as_nulls(arr, filled), pa.date32()).cast(pa.int32())
+    except pa.ArrowInvalid:
+        return None
+    return np.asarray(days.to_numpy(zero_copy_only=False), dtype=float)
 
 
 def _parse_canonical(arr: pa.StringArray, clock: Clock) -> tuple[np.ndarray, np.ndarray]:

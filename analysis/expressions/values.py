@@ -52,6 +52,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .buffers import blanks_as_nulls, string_buffers
 from .dates import date_text
 
 __all__ = [
@@ -326,6 +327,9 @@ def parse_numbers(data: Any) -> Any:
     n = len(data)
     if n == 0:
         return np.zeros(0)
+    fast = _cast_plain_numbers(data)
+    if fast is not None:
+        return fast
     valid, unusual = _plain_numbers(data)
     safe = pc.if_else(pa_mask(valid), data, "0") if not valid.all() else data
     out = np.asarray(pc.cast(safe, pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
@@ -338,19 +342,37 @@ def parse_numbers(data: Any) -> Any:
     return out
 
 
+def _cast_plain_numbers(data: pa.Array) -> np.ndarray | None:
+    """The numbers of a column whose every answer is blank or a plain number, in one cast.
+
+    The common case of an export: every byte of the column is a digit, ``.`` or ``-``
+    (three vectorised reductions over the value buffer), so a non-empty value that pyarrow's float parser
+    accepts matches ``-?([0-9]+.?[0-9]*|.[0-9]+)``, the syntax JavaRosa reads (no
+    exponent, sign, space, ``,``, ``inf`` or ``nan`` can occur). Blanks become nulls (a
+    validity bitmap over the same buffers, no copy), hence NaN. Returns None when a byte
+    is outside that set or the cast refuses a value (``'1-2'``, ``'.'``): the general
+    path then decides row by row.
+    """
+    if data.null_count or data.type not in (pa.string(), pa.large_string()):
+        return None
+    offsets, raw = string_buffers(data)
+    body = raw[int(offsets[0]) : int(offsets[-1])]
+    if not body.size:
+        return np.full(len(data), np.nan)
+    if body.min() < 45 or body.max() > 57 or (body == 47).any():  # only - . 0-9 (not /)
+        return None
+    try:
+        numbers = pc.cast(blanks_as_nulls(data), pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=float)
+
+
 def _plain_numbers(data: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Per row: is the text a plain number (``-?digits[.digits]``), and does it hold ','
     or spaces/control characters (which JavaRosa reads as '.' or trims)?"""
-    buffers = data.buffers()
-    width = np.int64 if data.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(buffers[1], dtype=width)[
-        data.offset : data.offset + len(data) + 1
-    ].astype(np.int64)
-    raw = (
-        np.frombuffer(buffers[2], dtype=np.uint8)
-        if buffers[2] is not None
-        else np.zeros(0, np.uint8)
-    )
+    offsets, raw = string_buffers(data)
+    offsets = offsets.astype(np.int64)
     lo, hi = int(offsets[0]), int(offsets[-1])
     b = raw[lo:hi]
     start, end = offsets[:-1] - lo, offsets[1:] - lo
@@ -454,6 +476,12 @@ def format_numbers(a: Any) -> Any:
     a = np.asarray(a, dtype=float)
     if len(a) == 0:
         return pa.array([], pa.string())
+    if len(a) > 5000 and len(np.unique(a[:2000])) < 500:
+        # an answer column has few distinct numbers: format each once, then look them up
+        codes = pa.array(a).dictionary_encode()
+        if len(codes.dictionary) < len(a) // 4:
+            distinct = np.asarray(codes.dictionary.to_numpy(zero_copy_only=False), dtype=float)
+            return format_numbers(distinct).take(codes.indices)
     with np.errstate(invalid="ignore"):
         finite = np.isfinite(a)
         t = np.trunc(np.where(finite, a, 0.0))
@@ -567,7 +595,9 @@ def _eq_uniform(a: Values, b: Values) -> Values:
     if a.kind == NUMBER or b.kind == NUMBER:
         x, y = _uniform_number(a).data, _uniform_number(b).data
         with np.errstate(invalid="ignore"):
-            return Values(BOOLEAN, np.abs(np.subtract(x, y)) < 1e-12)
+            diff = np.subtract(x, y)
+            diff = np.abs(diff, out=diff) if isinstance(diff, np.ndarray) else np.abs(diff)
+            return Values(BOOLEAN, diff < 1e-12)
     x, y = _uniform_string(a).data, _uniform_string(b).data
     if is_scalar(x) and is_scalar(y):
         return Values(BOOLEAN, x == y)
