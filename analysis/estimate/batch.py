@@ -239,8 +239,11 @@ def _request(item: Any, key: Any) -> _Request:
         raise EstimationError(
             "EST563",
             f"request {key!r} ({stat}) has "
-            + (f"options {stat}() does not take: {', '.join(map(repr, unknown))}" if unknown
-               else "no 'denominator'"),
+            + (
+                f"options {stat}() does not take: {', '.join(map(repr, unknown))}"
+                if unknown
+                else "no 'denominator'"
+            ),
             expected=f"options among {', '.join(allowed)}"
             + ("; a ratio needs 'denominator'" if stat == "ratio" else ""),
             found=found,
@@ -300,9 +303,7 @@ def _batch(design: SurveyDesign, reqs: list[_Request], keys: list[Any]) -> list[
                     tables.append(_single(design, _Request(req.stat, name, req.options), key))
                 elif isinstance(cells, tuple):
                     kind = "proportion" if req.stat == "proportion" else "total"
-                    tables.append(
-                        level_table(design, dom, name, na_rm, level, kind, method, cells)
-                    )
+                    tables.append(level_table(design, dom, name, na_rm, level, kind, method, cells))
                 else:
                     tables.append(_numeric_table(dom, name, cells, req.stat, level))
             out[i] = concat(tables)
@@ -377,7 +378,8 @@ def _reduce(
     else:
         base = codes * n_units
         base += unit
-        base[codes < 0] = size  # rows in no domain: a trash cell, dropped
+        if codes.min() < 0:
+            base[codes < 0] = size  # rows in no domain: a trash cell, dropped
     consumers = [host.dom, *host.folded]
     na_rm = _na_rm_of(host, consumers, reqs, planned)
     out: dict[int, dict[str, Any]] = {id(d): {} for d in consumers}
