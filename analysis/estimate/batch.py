@@ -490,8 +490,9 @@ def _stats(
     ybar = safe_div(ty, size)
     dev = safe_div(dom_swd, size)  # ybar - shift, without cancellation
     ss = dom_swdd - dev * dom_swd  # sum of w (y - ybar)^2
-    constant = np.zeros(g, dtype=bool)
-    near = ~(ss > _NEAR_CONSTANT * dom_swdd) & (rows.n > 0)
+    constant = rows.n == 0  # no row: a sum of squares of exactly 0, as mean()
+    ss[constant] = 0.0
+    near = ~(ss > _NEAR_CONSTANT * dom_swdd) & ~constant
     if near.any():  # maybe constant: the single calls' test on the domain's rows
         for k in np.flatnonzero(near):
             inside = rows.codes == k

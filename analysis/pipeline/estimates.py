@@ -522,7 +522,7 @@ def _counts(
         return level_counts(design, by, where, codes >= 0, codes, len(levels))
     answered = data[name].notna().to_numpy()
     if spec.stat == "ratio":
-        answered &= data[spec.denominator].notna().to_numpy()
+        answered = answered & data[spec.denominator].notna().to_numpy()  # (read-only views)
     repeat = len(spec.quantiles) if spec.stat == "quantile" else 1
     return domain_counts(design, by, where, answered, repeat)
 
