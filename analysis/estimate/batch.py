@@ -114,6 +114,7 @@ class _Numeric:
     ty_all: float | None
     sw: np.ndarray
     swd: np.ndarray
+    #: ``(G,)`` sums of ``w (y - c)^2`` per domain of the host coding (not per cell)
     swdd: np.ndarray
 
 
@@ -122,6 +123,8 @@ class _Host:
     """One domain coding whose rows are reduced, and the codings served from its cells."""
 
     dom: Domains
+    #: the key of the coding's unit weight totals cached on the design (None: not cached)
+    cache_key: Any = None
     folded: list[Domains] = field(default_factory=list)
     numeric: set[str] = field(default_factory=set)
     categorical: set[str] = field(default_factory=set)
@@ -331,9 +334,10 @@ def _hosts(design: SurveyDesign, planned: list, reqs: list[_Request]) -> list[_H
     where_of: dict[int, Any] = {}
     for i, dom, names, _, _ in planned:
         if id(dom) not in by_id:
-            by_id[id(dom)] = _Host(dom)
             where = reqs[i].options.get("where")
-            where_of[id(dom)] = where if where is None or isinstance(where, str) else id(where)
+            cached = where is None or isinstance(where, str)
+            by_id[id(dom)] = _Host(dom, ("cell weights", dom.by, where) if cached else None)
+            where_of[id(dom)] = where if cached else id(where)
         host = by_id[id(dom)]
         for name in names:
             if req_is_categorical(design, reqs[i].stat, name):
@@ -346,7 +350,14 @@ def _hosts(design: SurveyDesign, planned: list, reqs: list[_Request]) -> list[_H
     for h in hosts:
         if h.dom.by:
             continue
-        target = next((t for t in with_by if where_of[id(t.dom)] == where_of[id(h.dom)]), None)
+        target = next(
+            (
+                t
+                for t in with_by
+                if where_of[id(t.dom)] == where_of[id(h.dom)] and _foldable(design, t, h)
+            ),
+            None,
+        )
         if target is None:
             result.append(h)
             continue
@@ -354,6 +365,13 @@ def _hosts(design: SurveyDesign, planned: list, reqs: list[_Request]) -> list[_H
         target.numeric |= h.numeric
         target.categorical |= h.categorical
     return result
+
+
+def _foldable(design: SurveyDesign, host: _Host, whole: _Host) -> bool:
+    """Whether the cells of ``host`` (with the levels of ``whole``'s categorical variables)
+    are few enough beside the rows that summing them beats reducing the rows again."""
+    n_lev = max((len(level_codes(design, name)[1]) for name in whole.categorical), default=1)
+    return 2 * host.dom.n_domains * design.stages[-1].n_units * n_lev <= design.n_rows
 
 
 def req_is_categorical(design: SurveyDesign, stat: str, name: str) -> bool:
@@ -421,20 +439,35 @@ def _reduce(
         else:
             key = base
             if sw_all is None:
-                sw_all = np.bincount(base, weights=w, minlength=size + 1)[:size]
+                sw_all = _cell_weights(design, host, base, size)
             sw = sw_all
             ty_all = float(np.einsum("i,i->", w, y))  # as DomainRows.dot
             shift = ty_all / float(w.sum())
         d_ = y - shift
         wd = w * d_
         swd = np.bincount(key, weights=wd, minlength=size + 1)[:size]
-        np.multiply(wd, d_, out=wd)
-        swdd = np.bincount(key, weights=wd, minlength=size + 1)[:size]
+        if key is unit:  # one domain holding every row: one sum, no cells
+            swdd = np.array([np.einsum("i,i->", wd, d_)])
+        else:
+            np.multiply(wd, d_, out=wd)
+            swdd = np.bincount(key, weights=wd, minlength=size + 1)[:size]
+            swdd = swdd.reshape(g, n_units).sum(axis=1)
         del wd, d_
         cells = _Numeric(y, shift, ty_all, sw, swd, swdd)
         for d in consumers:
             out[id(d)][name] = _stats(design, d, rows[id(d)], cells, d is host.dom, g)
     return out
+
+
+def _cell_weights(design: SurveyDesign, host: _Host, base: np.ndarray, size: int) -> np.ndarray:
+    """The weight total of every cell (domain, unit), cached on the design per coding."""
+
+    def compute() -> np.ndarray:
+        return np.bincount(base, weights=design.weights, minlength=size + 1)[:size]
+
+    if host.cache_key is None:
+        return compute()
+    return design._cached(host.cache_key, compute)
 
 
 def _na_rm_of(host, consumers, reqs, planned) -> dict[str, bool]:
@@ -477,12 +510,12 @@ def _stats(
     n_units = design.stages[-1].n_units
     g = dom.n_domains
     if own:
-        sw, swd, swdd = c.sw, c.swd, c.swdd
+        sw, swd, dom_swdd = c.sw, c.swd, c.swdd.copy()
     else:  # the whole sample (same where): the host's cells summed over its domains
-        sw, swd, swdd = (a.reshape(g_host, n_units).sum(axis=0) for a in (c.sw, c.swd, c.swdd))
+        sw, swd = (a.reshape(g_host, n_units).sum(axis=0) for a in (c.sw, c.swd))
+        dom_swdd = np.array([c.swdd.sum()])
     size = rows.size
     dom_swd = swd.reshape(g, n_units).sum(axis=1)
-    dom_swdd = swdd.reshape(g, n_units).sum(axis=1)
     if rows.slot is None and c.ty_all is not None:  # every row: the single call's sum
         ty = np.array([c.ty_all])
     else:
