@@ -526,14 +526,15 @@ def _stats(
     constant = rows.n == 0  # no row: a sum of squares of exactly 0, as mean()
     ss[constant] = 0.0
     near = ~(ss > _NEAR_CONSTANT * dom_swdd) & ~constant
-    if near.any():  # maybe constant: the single calls' test on the domain's rows
-        for k in np.flatnonzero(near):
-            inside = rows.codes == k
-            e = c.y[inside] - ybar[k]
-            we = design.weights[inside] * e
-            ss[k] = float(np.einsum("i,i->", we, e))
-            s1 = float(we.sum())
-            constant[k] = ss[k] == 0 or s1 * s1 > 0.25 * size[k] * ss[k]
+    if near.any():  # maybe constant: the single calls' test, on these domains' rows
+        inside = near[rows.codes] & (rows.codes >= 0) if g > 1 else rows.codes >= 0
+        dom = rows.codes[inside]
+        e = c.y[inside] - ybar[dom]
+        we = design.weights[inside] * e
+        s1 = np.bincount(dom, weights=we, minlength=g)
+        ss_rows = np.bincount(dom, weights=we * e, minlength=g)
+        ss = np.where(near, ss_rows, ss)
+        constant |= near & ((ss == 0) | (s1 * s1 > 0.25 * size * ss))
     present = np.flatnonzero(sw > 0)
     pdom = present // n_units
     z = np.empty((present.size, 2))
