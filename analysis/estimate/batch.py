@@ -17,7 +17,8 @@ unit), or (domain, sampling unit, level) for categorical variables:
   and their variances follow from these small tables;
 * a categorical variable gives the weighted count of each level in each cell, the table
   :func:`~analysis.estimate.levels.level_table` works on for shares and level totals;
-* the estimates without ``by`` sum the cells of a ``by`` coding over its domains.
+* the estimates without ``by`` sum the cells of a ``by`` coding (same ``where``) over its
+  domains, when those cells are few beside the rows.
 
 The variances come from :func:`~analysis.design.variance.stage_variance` and the
 intervals, ``df`` and ``n`` from the same code as the single calls. The numbers equal
@@ -294,7 +295,7 @@ def _batch(design: SurveyDesign, reqs: list[_Request], keys: list[Any]) -> list[
     hosts = _hosts(design, planned, reqs)
     reduced: dict[int, dict[str, Any]] = {}  # id(consumer Domains) -> variable -> cells
     for host in hosts:
-        reduced.update(_reduce(design, host, reqs, planned, keys))
+        reduced.update(_reduce(design, host, reqs, planned))
     for i, dom, names, level, method in planned:
         req, key = reqs[i], keys[i]
         na_rm = bool(req.options.get("na_rm", True))
@@ -340,7 +341,7 @@ def _hosts(design: SurveyDesign, planned: list, reqs: list[_Request]) -> list[_H
             where_of[id(dom)] = where if cached else id(where)
         host = by_id[id(dom)]
         for name in names:
-            if req_is_categorical(design, reqs[i].stat, name):
+            if _on_levels(design, reqs[i].stat, name):
                 host.categorical.add(name)
             else:
                 host.numeric.add(name)
@@ -374,13 +375,13 @@ def _foldable(design: SurveyDesign, host: _Host, whole: _Host) -> bool:
     return 2 * host.dom.n_domains * design.stages[-1].n_units * n_lev <= design.n_rows
 
 
-def req_is_categorical(design: SurveyDesign, stat: str, name: str) -> bool:
+def _on_levels(design: SurveyDesign, stat: str, name: str) -> bool:
     """Proportions, and totals of categorical columns, work on level counts."""
     return stat == "proportion" or (stat == "total" and is_categorical(design.data[name]))
 
 
 def _reduce(
-    design: SurveyDesign, host: _Host, reqs: list[_Request], planned: list, keys: list[Any]
+    design: SurveyDesign, host: _Host, reqs: list[_Request], planned: list
 ) -> dict[int, dict[str, Any]]:
     """The cells of every variable of ``host``, for the host coding and the folded ones."""
     n_units = design.stages[-1].n_units
@@ -399,7 +400,7 @@ def _reduce(
         if codes.min() < 0:
             base[codes < 0] = size  # rows in no domain: a trash cell, dropped
     consumers = [host.dom, *host.folded]
-    na_rm = _na_rm_of(host, consumers, reqs, planned)
+    na_rm = _na_rm_of(consumers, reqs, planned)
     out: dict[int, dict[str, Any]] = {id(d): {} for d in consumers}
     sw_all: np.ndarray | None = None
     for name in sorted(host.categorical):
@@ -424,7 +425,7 @@ def _reduce(
             ut = UnitTotals(present // n_units, present % n_units, table[present], d.n_domains)
             out[id(d)][name] = (ut, tw[present])
     for name in sorted(host.numeric):
-        stat = _first_stat(name, host, consumers, reqs, planned)
+        stat = _first_stat(name, consumers, reqs, planned)
         y = numeric_values(design, name, stat)
         missing = np.isnan(y)
         any_missing = bool(missing.any())
@@ -470,7 +471,7 @@ def _cell_weights(design: SurveyDesign, host: _Host, base: np.ndarray, size: int
     return design._cached(host.cache_key, compute)
 
 
-def _na_rm_of(host, consumers, reqs, planned) -> dict[str, bool]:
+def _na_rm_of(consumers: list[Domains], reqs: list[_Request], planned: list) -> dict[str, bool]:
     """``na_rm`` per variable (False when any request on these codings says so)."""
     ids = {id(d) for d in consumers}
     out: dict[str, bool] = {}
@@ -481,7 +482,8 @@ def _na_rm_of(host, consumers, reqs, planned) -> dict[str, bool]:
     return out
 
 
-def _first_stat(name, host, consumers, reqs, planned) -> str:
+def _first_stat(name: str, consumers: list[Domains], reqs: list[_Request], planned: list) -> str:
+    """The statistic of the first request on ``name`` (for the messages of its checks)."""
     ids = {id(d) for d in consumers}
     for i, dom, names, _, _ in planned:
         if id(dom) in ids and name in names:
