@@ -210,3 +210,22 @@ def test_the_readmes_python_example_runs_as_written(ran, repo_root, monkeypatch)
     cleaned = pd.read_parquet(study.processed_dir("demo-2024") / "household.parquet")
     assert cleaned["weight"].dtype == "float64"
     assert scope["design"].n_psu > 50
+
+
+def test_the_estimate_tables_computed_together_equal_those_computed_one_by_one(ran, monkeypatch):
+    """The [[estimates]] of a design come from one estimate_many batch; the same tables one
+    by one (compute) give the same CSV bytes."""
+    from analysis.pipeline import estimates
+    from analysis.pipeline.wave import WaveRun, _estimate
+
+    study, _, _ = ran
+    folder = study.processed_dir("demo-2024") / "estimates"
+    together = {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))}
+    assert len(together) >= 10
+
+    def one_by_one(specs, design, choices=None):
+        return [estimates.compute(spec, design, choices=choices) for spec in specs]
+
+    monkeypatch.setattr(estimates, "compute_many", one_by_one)
+    _estimate(WaveRun(study, "demo-2024", study.default_language))
+    assert {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))} == together

@@ -18,6 +18,7 @@ from analysis.pipeline.estimates import (
     EstimateSpec,
     choice_columns,
     compute,
+    compute_many,
     estimate_specs,
 )
 from analysis.readers import read_raw
@@ -200,3 +201,30 @@ def test_counts_of_tables_without_levels(design):
     assert "n_level" not in quantiles.columns
     both = compute(_spec(stat="total", variables=("y", "tv")), design)
     assert both["n_level"].isna().tolist() == [True, False, False]
+
+
+def test_tables_computed_together_equal_those_computed_one_by_one(design):
+    """compute_many: one estimate_many batch per df rule; the same tables as compute."""
+    specs = [
+        _spec(name="a", stat="proportion", variables=("tv",), by=("county",), method="beta"),
+        _spec(name="b", stat="mean", variables=("y",), where="county == 'A'"),
+        _spec(name="c", stat="total", variables=("y", "tv"), df="design", by=("county",)),
+        _spec(name="d", stat="choices", variables=("q",), by=("county",)),
+        _spec(name="e", stat="ratio", variables=("y",), denominator="w"),
+        _spec(name="f", stat="quantile", variables=("y",), quantiles=(0.25, 0.5)),
+        _spec(name="g", stat="mean", variables=("y",), by=("county",), where="county == 'A'"),
+    ]
+    together = compute_many(specs, design, choices=CHOICES)
+    for spec, table in zip(specs, together):
+        alone = compute(spec, design, choices=CHOICES)
+        pd.testing.assert_frame_equal(table, alone, check_exact=False, rtol=1e-12, atol=1e-14)
+
+
+def test_a_failing_table_among_others_raises_its_own_error(design):
+    specs = [
+        _spec(name="ok", stat="mean", variables=("y",)),
+        _spec(name="multi", stat="proportion", variables=("q",)),
+    ]
+    with pytest.raises(StudyError) as info:
+        compute_many(specs, design, choices=CHOICES)
+    assert info.value.code == "STU025"

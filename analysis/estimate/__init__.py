@@ -3,6 +3,7 @@
 Modules:
 
 - :mod:`~analysis.estimate.estimators`: mean, proportion, total, ratio, quantile;
+- :mod:`~analysis.estimate.batch`: several estimates from one reduction of the rows;
 - :mod:`~analysis.estimate.replicate`: the same on replicate-weight designs;
 - :mod:`~analysis.estimate.tidy`: the tidy estimate columns and shared argument checks;
 - :mod:`~analysis.estimate.levels`: shares and totals of a categorical variable's levels;
@@ -18,6 +19,7 @@ Modules:
 ['Difference', 'ESTIMATE_COLUMNS', 'contrast', 'difference']
 """
 
+from .batch import estimate_many
 from .contrasts import Difference, contrast, difference, row_labels, vcov
 from .estimators import ESTIMATE_COLUMNS, mean, proportion, quantile, ratio, total
 
@@ -26,6 +28,7 @@ __all__ = [
     "Difference",
     "contrast",
     "difference",
+    "estimate_many",
     "mean",
     "proportion",
     "quantile",

@@ -385,6 +385,16 @@ def proportion(
             design, variables, method=method, by=by, where=where, na_rm=na_rm, ci_level=ci_level
         )
     level = check_level(ci_level)
+    check_method(method)
+    names = column_names(design, variables, "variable")
+    dom = domains(design, by, where)
+    return concat(
+        [level_table(design, dom, nm, na_rm, level, "proportion", method) for nm in names]
+    )
+
+
+def check_method(method: Any) -> str:
+    """A proportion's interval method, or ``EST007``."""
     if method not in PROPORTION_METHODS:
         raise EstimationError(
             "EST007",
@@ -394,11 +404,7 @@ def proportion(
             hint="Use method='logit' (R's default), 'wald', 'beta', 'xlogit', 'asin' or "
             "'likelihood'.",
         )
-    names = column_names(design, variables, "variable")
-    dom = domains(design, by, where)
-    return concat(
-        [level_table(design, dom, nm, na_rm, level, "proportion", method) for nm in names]
-    )
+    return method
 
 
 # ---------------------------------------------------------------------------- quantile

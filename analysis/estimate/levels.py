@@ -75,6 +75,7 @@ def level_table(
     level: float,
     kind: str,
     method: str,
+    reduced: tuple[UnitTotals, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Shares (``kind="proportion"``) or totals (``kind="total"``) of every level.
 
@@ -91,6 +92,10 @@ def level_table(
     kind : {"proportion", "total"}
     method : str
         Proportion CI method (see :func:`analysis.estimate.intervals.proportion_interval`).
+    reduced : (UnitTotals, numpy.ndarray), optional
+        The weighted level counts per (domain, unit) of the variable's rows and their row
+        sums, already reduced (:func:`analysis.estimate.batch.estimate_many` reduces the rows
+        once for several estimates); by default the rows are reduced here.
     """
     lev_codes, levels = level_codes(design, name)
     n_lev = len(levels)
@@ -105,7 +110,7 @@ def level_table(
         )
     rows = variable_rows(design, dom, lev_codes < 0, na_rm, name)
     g = rows.n_domains
-    counts, variance = _level_variances(design, rows, lev_codes, n_lev)
+    counts, variance = _level_variances(design, rows, lev_codes, n_lev, reduced)
     size = rows.size
     p = safe_div(counts, size[:, None])
     # a domain whose rows all have one level: shares exactly 0 and 1, SE 0, no deff
@@ -208,7 +213,11 @@ def _level_unit_totals(
 
 
 def _level_variances(
-    design: SurveyDesign, rows: DomainRows, lev_codes: np.ndarray, n_lev: int
+    design: SurveyDesign,
+    rows: DomainRows,
+    lev_codes: np.ndarray,
+    n_lev: int,
+    reduced: tuple[UnitTotals, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, LevelVariance]:
     """Weighted level counts ``(G, L)`` and a function ``(centre, scale) -> (G, L)``
     giving the variances of the domain totals of ``w * (1[level == l] - centre) / scale``.
@@ -229,7 +238,10 @@ def _level_variances(
             return out
 
         return counts.reshape(g, n_lev), by_rows
-    ut, tw = _level_unit_totals(design, codes, lev_codes, g, n_lev)
+    if reduced is None:
+        ut, tw = _level_unit_totals(design, codes, lev_codes, g, n_lev)
+    else:
+        ut, tw = reduced
     counts = group_sum(ut.totals, ut.domain, g)
 
     def by_units(centre: np.ndarray, scale: np.ndarray) -> np.ndarray:

@@ -24,7 +24,8 @@ import json
 import pickle
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -346,7 +347,7 @@ def _estimate(run: WaveRun) -> StepOutcome:
         repeat_frame,
     )
     from ..instrument import load_instrument
-    from .estimates import choice_columns, compute, estimate_specs, spec_table
+    from .estimates import choice_columns, compute, compute_many, estimate_specs, spec_table
 
     specs = estimate_specs(run.study)
     folder = run.out / "estimates"
@@ -354,16 +355,13 @@ def _estimate(run: WaveRun) -> StepOutcome:
     designs: dict[Any, Any] = {}
     choices: dict[Any, Any] = {}
     loaded: dict[str, Any] = {}
-    outputs = []
     present = dict(_instruments_present(run))
+    batches: dict[Any, list[Any]] = {}  # design -> its specs, computed together
     for spec in specs:
         if spec.instrument not in present:
             continue
         export = present[spec.instrument]
-        where = (
-            f"estimate table '{spec.name}' of instrument '{spec.instrument}', from {export.name}"
-        )
-        try:
+        with _estimate_context(spec, export):
             if spec.instrument not in loaded:
                 cleaned = _load(run.cleaned(spec.instrument)).data
                 if cleaned.data.empty:
@@ -401,21 +399,42 @@ def _estimate(run: WaveRun) -> StepOutcome:
                 designs[key] = build_design(
                     _numeric_codes(frame, settings), settings, name=spec.instrument
                 )
-            table_out = compute(spec, designs[key], choices=choices[key])
-        except StudyError:
-            raise
-        except BaicunError as err:
-            raise err.with_context(
-                where,
-                file=export,
-                hint=(err.hint or "")
-                + " Check the export's column for it (the validation report lists columns the "
-                "export lacks, reader note RD102) and the table's declaration in study.toml.",
-            ) from None
+        batches.setdefault(key, []).append(spec)
+    tables: dict[str, Any] = {}
+    for key, group in batches.items():
+        try:
+            done = compute_many(group, designs[key], choices=choices[key])
+        except BaicunError:  # say which table failed
+            done = []
+            for spec in group:
+                with _estimate_context(spec, present[spec.instrument]):
+                    done.append(compute(spec, designs[key], choices=choices[key]))
+        tables.update((spec.name, t) for spec, t in zip(group, done))
+    outputs = []
+    for spec in specs:
+        if spec.name not in tables:
+            continue
         path = folder / f"{spec.name}.csv"
-        table_out.to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
+        tables[spec.name].to_csv(path, index=False, encoding="utf-8", float_format="%.10g")
         outputs.append(path)
     return StepOutcome(outputs=outputs, summary=f"{len(outputs)} estimate tables")
+
+
+@contextmanager
+def _estimate_context(spec: Any, export: Path) -> Iterator[None]:
+    """Errors (other than study.toml's) say which estimate table and export they concern."""
+    try:
+        yield
+    except StudyError:
+        raise
+    except BaicunError as err:
+        raise err.with_context(
+            f"estimate table '{spec.name}' of instrument '{spec.instrument}', from {export.name}",
+            file=export,
+            hint=(err.hint or "")
+            + " Check the export's column for it (the validation report lists columns the "
+            "export lacks, reader note RD102) and the table's declaration in study.toml.",
+        ) from None
 
 
 def _numeric_codes(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
