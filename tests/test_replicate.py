@@ -364,3 +364,61 @@ def test_bad_values_are_refused_on_both_paths(bad):
         broken = df.assign(rw3=np.where(df.index.isin(rows), bad, df["rw3"]))
         with pytest.raises(DesignError, match="DES201"):
             ReplicateDesign(broken, weights="w", replicate_weights="^rw", type="JK1")
+
+
+def _brute_units(matrix: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units of the factor rows by exact bytes, numbered in order of appearance."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(w[:, None] == 0, 0.0, matrix / w[:, None])
+    keys = [row.tobytes() for row in f]
+    ids: dict[bytes, int] = {}
+    unit = np.array([ids.setdefault(k, len(ids)) for k in keys])
+    rows = np.array([np.frombuffer(k) for k in ids])
+    return unit, rows
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled", "mixed"])
+@pytest.mark.parametrize("block", [64, 1 << 22])
+def test_factor_rows_match_an_exact_grouping(order, block):
+    rng = np.random.default_rng(3)
+    rows, groups = 3000, 12
+    unit = np.repeat(np.arange(300), 10) % groups  # runs of 10 rows per PSU
+    if order == "shuffled":
+        unit = rng.permutation(unit)
+    elif order == "mixed":
+        unit[1500:] = rng.permutation(unit[1500:])
+    w = rng.uniform(1.0, 9.0, rows)
+    w[[7, 700, 2999]] = 0.0
+    factor = np.where(np.arange(groups)[:, None] == np.arange(groups), 0.0, 12 / 11)
+    factor[5, 3] = 0.5  # one unit differs from the others in a single column
+    matrix = np.asfortranarray(w[:, None] * factor[unit])
+    with mock.patch.object(replicate_module, "_FACTOR_BLOCK_BYTES", block):
+        got = replicate_module._factor_units(matrix, w, True)
+        assert got is not None
+        want = _brute_units(matrix, w)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1].tobytes() == want[1].tobytes()
+        # a row differing from its run in one column has a unit of its own
+        bumped = matrix.copy(order="F")
+        bumped[1234, 5] += 0.25
+        unit_b, rows_b = replicate_module._factor_units(bumped, w, True)
+        np.testing.assert_array_equal(unit_b, _brute_units(bumped, w)[0])
+        assert (unit_b == unit_b[1234]).sum() == 1
+        assert rows_b.shape[0] == got[1].shape[0] + 1
+        # given (not combined) columns are the factor rows themselves
+        given = np.asfortranarray(factor[unit])
+        plain = replicate_module._factor_units(given, w, False)
+        assert plain is not None
+        np.testing.assert_array_equal(plain[0], _brute_units(given, np.ones(rows))[0])
+
+
+def test_a_hash_collision_keeps_the_columns_whole():
+    df = _jk1_frame()
+    # equal multipliers: the hash is the sum of the bytes, the same for every JK1 factor row
+    with mock.patch.object(replicate_module, "_hash_probe", lambda r: np.ones(r, np.uint64)):
+        d = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is None
+    per_unit = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert per_unit._rep_unit is not None
+    a, b = est.mean(d, "y", by="dom"), est.mean(per_unit, "y", by="dom")
+    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-12)

@@ -68,10 +68,16 @@ REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "other")
 _RANK_TOL = 1e-5
 # rows per block when multiplying given replicate weights by domain-expanded values
 _BLOCK = 1 << 15
-# rows per block when looking for the replicate factor rows of given columns (cache-sized)
-_FACTOR_BLOCK = 1 << 13
+# bytes of the factor rows of one block when looking for them (a few thousand rows: the
+# block and its temporaries stay in the cache)
+_FACTOR_BLOCK_BYTES = 1 << 22
 # given columns are held per unit when at most this share of the rows are distinct
 _FACTOR_SHARE = 0.25
+
+
+def _hash_probe(n_rep: int) -> np.ndarray:
+    """Odd 64-bit multipliers hashing the bytes of a factor row (fixed seed)."""
+    return np.random.default_rng(19).integers(1, 1 << 62, n_rep, dtype=np.uint64) | 1
 
 
 def _factor_units(
@@ -82,9 +88,15 @@ def _factor_units(
     Replicate weights are the base weight times a factor constant within a PSU
     (JK1, JKn, BRR, Fay, bootstrap): ``W[i, :] = w[i] * F[unit[i], :]`` where
     ``F[i, :] = W[i, :] / w[i]`` (combined weights; the columns themselves otherwise).
-    Rows are grouped by the exact bytes of their factor row (a hash, then every row
-    checked against its unit's row); rows with ``w == 0`` need all-zero replicate
-    weights. ``None`` when that fails or more than a quarter of the rows are distinct.
+    Rows are grouped by the exact bytes of their factor row; rows with ``w == 0`` need
+    all-zero replicate weights. ``None`` when that fails or more than a quarter of the
+    rows are distinct.
+
+    One pass over the columns, in blocks of rows small enough to stay in the cache: a
+    block's factor rows are compared with the row before them (files sorted by PSU hold
+    a unit's rows together); only the rows that differ from their predecessor are hashed,
+    looked up among the units seen so far and checked byte for byte against their unit's
+    row, so that every row is exactly its unit's factor row.
 
     Examples
     --------
@@ -101,45 +113,81 @@ def _factor_units(
     limit = int(n * _FACTOR_SHARE)
     if limit < 1:
         return None
-    probe = np.random.default_rng(19).integers(1, 1 << 62, n_rep, dtype=np.uint64) | 1
+    probe = _hash_probe(n_rep)
+    step = max(64, _FACTOR_BLOCK_BYTES // (8 * n_rep))
+    columns = matrix.T  # rows of the frame's float block: each one contiguous
+    buf = np.empty((n_rep, min(step, n)))
+    differ = np.empty((n_rep, min(step, n)), dtype=bool)
     unit = np.empty(n, dtype=np.intp)
-    ids: dict[int, int] = {}
-    rows: list[np.ndarray] = []
-    table = np.empty((n_rep, 0))  # factor rows as columns: the layout of the frame's block
-    for start in range(0, n, _FACTOR_BLOCK):
-        stop = min(start + _FACTOR_BLOCK, n)
-        block = matrix[start:stop]
+    table = np.empty((n_rep, 64))  # factor rows as columns, in order of appearance
+    table_bits = table.view(np.uint64)
+    count = 0
+    known = np.empty(0, dtype=np.uint64)  # sorted hashes of the units seen so far
+    known_ids = np.empty(0, dtype=np.intp)
+    last = -1  # the unit of the previous block's last row
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        b = stop - start
+        f = buf[:, :b]
         if combined:
             w = weights[start:stop]
-            zero = w == 0
             with np.errstate(divide="ignore", invalid="ignore"):
-                block = block / w[:, None]
+                np.divide(columns[:, start:stop], w, out=f)
+            zero = w == 0
             if zero.any():
-                if matrix[start:stop][zero].any():
+                if columns[:, start:stop][:, zero].any():
                     return None
-                block[zero] = 0.0
-        # a hash of the bytes (integer products wrap: no rounding), over the transposed
-        # block, which is contiguous when the columns are a pandas float block
-        hashes = np.einsum("r,rb->b", probe, block.T.view(np.uint64))
-        local, first = np.unique(hashes, return_index=True)
-        codes = np.searchsorted(local, hashes)
-        mapping = np.empty(local.size, dtype=np.intp)
-        for j in np.argsort(first).tolist():  # units numbered in order of appearance
-            h = int(local[j])
-            got = ids.get(h)
-            if got is None:
-                got = ids[h] = len(rows)
-                rows.append(block[first[j]].copy())
-            mapping[j] = got
-        if len(rows) > limit:
+                f[:, zero] = 0.0
+        else:
+            np.copyto(f, columns[:, start:stop])
+        bits = f.view(np.uint64)
+        # rows that differ (in any byte) from the row before them start a run
+        new = np.empty(b, dtype=bool)
+        if b > 1:
+            np.not_equal(bits[:, 1:], bits[:, :-1], out=differ[:, : b - 1])
+            np.logical_or.reduce(differ[:, : b - 1], axis=0, out=new[1:])
+        new[0] = last < 0 or bool((bits[:, 0] != table_bits[:, last]).any())
+        heads = np.flatnonzero(new)
+        if heads.size > b // 2:  # rows not in runs (a file not sorted by unit): all heads
+            new[:] = True
+            head_bits = bits
+            heads = np.arange(b)
+        else:
+            head_bits = np.take(bits, heads, axis=1)
+        # a hash of the bytes (integer products wrap: no rounding)
+        hashes = np.einsum("r,rb->b", probe, head_bits)
+        pos = np.minimum(np.searchsorted(known, hashes), max(known.size - 1, 0))
+        seen = known[pos] == hashes if known.size else np.zeros(heads.size, dtype=bool)
+        if seen.all():
+            head_units = known_ids[pos]
+        else:  # units not seen before, numbered in order of appearance
+            local, first, inverse = np.unique(hashes[~seen], return_index=True, return_inverse=True)
+            if count + local.size > limit:
+                return None
+            ids = np.empty(local.size, dtype=np.intp)
+            ids[np.argsort(first, kind="stable")] = np.arange(count, count + local.size)
+            head_units = np.empty(heads.size, dtype=np.intp)
+            head_units[seen] = known_ids[pos[seen]]
+            head_units[~seen] = ids[inverse.reshape(-1)]
+            if count + local.size > table.shape[1]:
+                grown = np.empty((n_rep, max(2 * table.shape[1], count + local.size)))
+                grown[:, :count] = table[:, :count]
+                table, table_bits = grown, grown.view(np.uint64)
+            table_bits[:, ids] = head_bits[:, np.flatnonzero(~seen)[first]]
+            count += local.size
+            known = np.concatenate([known, local])
+            known_ids = np.concatenate([known_ids, ids])
+            order = np.argsort(known, kind="stable")
+            known, known_ids = known[order], known_ids[order]
+        # each run's head against its unit's row: a hash collision fails here
+        check = differ[:, : heads.size]
+        np.not_equal(head_bits, np.take(table_bits, head_units, axis=1), out=check)
+        if check.any():
             return None
-        if table.shape[1] != len(rows):
-            table = np.array(rows).T.copy()
-        code = mapping[codes]
-        if not np.array_equal(block.T, np.take(table, code, axis=1)):  # a hash collision
-            return None
-        unit[start:stop] = code
-    return unit, np.ascontiguousarray(table.T)
+        # every other row equals the row before it: the unit of its run's head
+        unit[start:stop] = np.concatenate(([last], head_units))[np.cumsum(new)]
+        last = int(unit[stop - 1])
+    return unit, np.ascontiguousarray(table[:, :count].T)
 
 
 def replicate_variance(
