@@ -422,3 +422,16 @@ def test_a_hash_collision_keeps_the_columns_whole():
     assert per_unit._rep_unit is not None
     a, b = est.mean(d, "y", by="dom"), est.mean(per_unit, "y", by="dom")
     np.testing.assert_allclose(a["se"], b["se"], rtol=1e-12)
+
+
+def test_rank_shortcut_agrees_with_the_column_loop():
+    rng = np.random.default_rng(5)
+    cases = [rng.normal(size=(50, 8)), rng.uniform(size=(6, 8)), rng.normal(size=(40, 8))]
+    cases[2][:, 5] = cases[2][:, 1] * 3 + 1e-7 * rng.normal(size=40)  # nearly collinear
+    cases.append(np.where(np.arange(8) == np.arange(40)[:, None] % 8, 0.0, 8 / 7))  # JK1
+    cases.append(cases[3] * (1 + 1e-6 * np.linspace(0, 1, 8)))
+    for w in cases:
+        gram = w.T @ w
+        with mock.patch.object(np.linalg, "cholesky", side_effect=np.linalg.LinAlgError):
+            loop = replicate_module._qr_rank(gram, w.shape[0])
+        assert replicate_module._qr_rank(gram, w.shape[0]) == loop

@@ -244,9 +244,20 @@ def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
     >>> w = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 5.0], [2.0, 4.0, 1.0]])
     >>> _qr_rank(w.T @ w, 3)  # the second column is twice the first
     2
+    >>> _qr_rank(w[:, [0, 2]].T @ w[:, [0, 2]], 3)  # full rank: one Cholesky factorisation
+    2
     """
     schur = np.array(gram, dtype=np.float64)
     original = np.diag(gram).copy()
+    if schur.shape[0] <= n_rows and (original > 0).all():
+        # Without a dropped column the Schur complements are the squared pivots of the
+        # Cholesky factor; far above the tolerance, rounding cannot drop a column either.
+        try:
+            pivots = np.diag(np.linalg.cholesky(schur))
+        except np.linalg.LinAlgError:
+            pivots = None
+        if pivots is not None and (pivots >= 4 * tol * np.sqrt(original)).all():
+            return schur.shape[0]
     kept = 0
     for j in range(schur.shape[0]):
         if kept >= n_rows:
@@ -586,16 +597,26 @@ class ReplicateDesign(SurveyDesign):
 
     # ------------------------------------------------------------------ replicate estimates
     def replicate_totals(
-        self, values: np.ndarray, codes: np.ndarray | None = None, n_domains: int = 1
+        self,
+        values: np.ndarray | Sequence[np.ndarray | None] | None,
+        codes: np.ndarray | None = None,
+        n_domains: int = 1,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Full-sample and replicate domain totals of per-row values.
 
+        With one factor row per unit, the replicate totals of a column are one sum per
+        (domain, unit) of the weighted values (one pass over the rows) and a small
+        product with the ``(units, R)`` factor rows.
+
         Parameters
         ----------
-        values : numpy.ndarray
-            ``(n, k)`` per-row values (not weighted).
+        values : numpy.ndarray, list or None
+            ``(n, k)`` per-row values (not weighted); or a list of ``k`` ``(n,)``
+            columns in which ``None`` stands for a column of ones (the weights alone);
+            ``None`` is ``[None]``.
         codes : numpy.ndarray, optional
             ``(n,)`` domain codes, ``-1`` outside every domain (default: one domain).
+            Codes of (domain, level) cells give every cell's totals at once.
         n_domains : int
 
         Returns
@@ -603,44 +624,46 @@ class ReplicateDesign(SurveyDesign):
         (full, replicates) : tuple of numpy.ndarray
             ``(G, k)`` totals with the full-sample weights and ``(G, R, k)`` with each
             replicate's weights.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analysis.design.resampling import as_replicate
+        >>> df = pd.DataFrame({"p": [1, 1, 2, 2, 3], "w": [1.0, 2.0, 1.0, 1.0, 2.0]})
+        >>> d = as_replicate(SurveyDesign(df, weights="w", psu="p"), "JK1")
+        >>> full, reps = d.replicate_totals(None, np.array([0, 1, 1, 0, -1]), 2)
+        >>> full.ravel().tolist()  # the weights of each domain
+        [2.0, 3.0]
+        >>> reps[:, :, 0].tolist()  # replicate r drops PSU r + 1, the others times 3/2
+        [[1.5, 1.5, 3.0], [1.5, 3.0, 4.5]]
         """
-        x = np.asarray(values, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[:, None]
-        n, k = x.shape
-        g = n_domains
+        if values is None:
+            columns: list[np.ndarray | None] = [None]
+        elif isinstance(values, np.ndarray):
+            x = np.asarray(values, dtype=np.float64)
+            columns = [x] if x.ndim == 1 else [x[:, j] for j in range(x.shape[1])]
+        else:
+            columns = [None if c is None else np.asarray(c, dtype=np.float64) for c in values]
+        k, g = len(columns), n_domains
         one = codes is None or (g == 1 and bool(np.min(codes) >= 0))
-        w = self._weights
-        per_unit = self._rep_unit is not None and self._rep_base is w
+        if self._rep_unit is not None:
+            return self._unit_totals(columns, None if one else codes, g)
+        w, base = self._weights, self._rep_base
         if one:
-            full = (w @ x)[None, :]
-        elif per_unit:
-            full = None  # the sums per unit of w x give the full totals too
+            full = np.array([[w.sum() if c is None else w @ c for c in columns]])
         else:
             slot = np.where(codes >= 0, codes, g)
             full = np.empty((g, k))
-            for j in range(k):
-                full[:, j] = np.bincount(slot, weights=w * x[:, j], minlength=g + 1)[:g]
-        xb = x if self._rep_base is None else x * self._rep_base[:, None]
+            for j, c in enumerate(columns):
+                wc = w if c is None else w * c
+                full[:, j] = np.bincount(slot, weights=wc, minlength=g + 1)[:g]
+        n = self.n_rows
+        xb = np.empty((n, k))
+        for j, c in enumerate(columns):
+            xb[:, j] = (1.0 if c is None else c) * (1.0 if base is None else base)
         m = self._rep_matrix
-        if self._rep_unit is not None:
-            units = m.shape[0]
-            key = (
-                self._rep_unit
-                if one
-                else np.where(codes >= 0, codes * units + self._rep_unit, g * units)
-            )
-            size = g * units
-            table = np.empty((size, k))
-            for j in range(k):
-                table[:, j] = np.bincount(key, weights=xb[:, j], minlength=size + 1)[:size]
-            table = table.reshape(g, units, k)
-            if full is None:
-                full = table.sum(axis=1)
-            return full, np.einsum("ur,guk->grk", m, table)
         if one:
             return full, (m.T @ xb)[None]
-        reps = np.zeros((g * k, m.shape[1]))
         if g * k <= 64:
             cols = np.arange(k)
             acc = np.zeros((m.shape[1], g * k))
@@ -662,6 +685,38 @@ class ReplicateDesign(SurveyDesign):
             reps = a @ m
         return full, reps.reshape(g, k, -1).transpose(0, 2, 1)
 
+    def _unit_totals(
+        self, columns: list[np.ndarray | None], codes: np.ndarray | None, g: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`replicate_totals` with one factor row per unit: a sum of the weighted
+        values per (domain, unit), then a ``(G k, units) @ (units, R)`` product."""
+        m, unit, base = self._rep_matrix, self._rep_unit, self._rep_base
+        units = m.shape[0]
+        size = g * units
+        if codes is None:
+            key = unit
+        else:
+            key = codes * units
+            key += unit
+            key[codes < 0] = size  # outside every domain: a slot left out
+        k = len(columns)
+        table = np.empty((k, size))
+        for j, c in enumerate(columns):
+            table[j] = np.bincount(key, weights=base if c is None else base * c, minlength=size)[
+                :size
+            ]
+        table = table.reshape(k, g, units)
+        if base is self._weights:  # the sums per unit give the full-sample totals too
+            full = table.sum(axis=2).T
+        else:
+            full = np.empty((g, k))
+            for j, c in enumerate(columns):
+                wc = self._weights if c is None else self._weights * c
+                slot = np.zeros(self.n_rows, np.intp) if codes is None else key // units
+                full[:, j] = np.bincount(slot, weights=wc, minlength=g + 1)[:g]
+        # einsum, not BLAS: a small product, and BLAS threads wait for cores on a busy host
+        return full, np.einsum("ur,kgu->grk", m, table)
+
     def replicate_variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Variances of estimates from their replicates, ``thetas`` shaped ``(G, R, ...)``."""
         return replicate_variance(
@@ -680,31 +735,56 @@ class ReplicateDesign(SurveyDesign):
         return self._rep_sizes(codes, g)
 
     def _rep_sizes(self, codes: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-        slot = np.where(codes >= 0, codes, g)
-        n = np.bincount(slot, weights=self._weights != 0, minlength=g + 1)[:g].astype(np.int64)
-        key = (g, codes.tobytes()) if g > 1 or codes.min() < 0 else (1, None)
+        """Rows with non-zero weight and ``degf`` per domain, cached per domain codes."""
+        key = (1, None) if g == 1 and bool(codes.min() >= 0) else (g, codes.tobytes())
         if key not in self._rep_df:
             if len(self._rep_df) > 32:
                 self._rep_df.clear()
-            self._rep_df[key] = self._ranks(codes, g) - 1
-        return n, self._rep_df[key].copy()
+            if self._rep_unit is not None:
+                n, ranks = self._unit_ranks(None if key[1] is None else codes, g)
+            else:
+                slot = np.where(codes >= 0, codes, g)
+                n = np.bincount(slot, weights=self._weights != 0, minlength=g + 1)[:g]
+                ranks = self._ranks(codes, g)
+            self._rep_df[key] = (n.astype(np.int64), ranks - 1)
+        n, df = self._rep_df[key]
+        return n.copy(), df.copy()
+
+    def _unit_ranks(self, codes: np.ndarray | None, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with non-zero weight and the rank of the replicate weights per domain, with
+        one row of multipliers per unit: the rank of the rows of the units present (one
+        count per (domain, unit) pair)."""
+        m, unit, w = self._rep_matrix, self._rep_unit, self._weights
+        units = m.shape[0]
+        if codes is None:
+            key = unit
+        else:
+            key = codes * units
+            key += unit
+            key[codes < 0] = g * units
+        if bool(w.min() > 0):
+            counts = np.bincount(key, minlength=g * units)[: g * units].reshape(g, units)
+            n = rows = counts.sum(axis=1)
+        else:
+            counts = np.bincount(key, weights=w != 0, minlength=g * units)[: g * units]
+            counts = counts.reshape(g, units)
+            n = counts.sum(axis=1)
+            rows = (
+                np.array([self.n_rows])
+                if codes is None
+                else np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
+            )
+        ranks = np.empty(g, dtype=np.int64)
+        for d in range(g):
+            sub = m[counts[d] > 0]
+            ranks[d] = _qr_rank(np.einsum("ij,ik->jk", sub, sub), int(rows[d]))
+        return n, ranks
 
     def _ranks(self, codes: np.ndarray, g: int) -> np.ndarray:
-        """Rank of each domain's replicate weights (R's ``qr(W_d)$rank``)."""
+        """Rank of each domain's given replicate weights (R's ``qr(W_d)$rank``)."""
         m = self._rep_matrix
         n_rep = m.shape[1]
         out = np.empty(g, dtype=np.int64)
-        if self._rep_unit is not None:  # one row of multipliers per PSU
-            units = m.shape[0]
-            base = self._rep_base if self._rep_base is not None else np.ones(self.n_rows)
-            inside = (codes >= 0) & (base != 0)
-            present = np.zeros(g * units, dtype=bool)
-            present[codes[inside] * units + self._rep_unit[inside]] = True
-            rows = np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
-            for d in range(g):
-                sub = m[present[d * units : (d + 1) * units]]
-                out[d] = _qr_rank(np.einsum("ij,ik->jk", sub, sub), int(rows[d]))
-            return out
         if g > 64:
             order = np.argsort(codes.astype(np.int16 if g < 32767 else np.int64), kind="stable")
             bounds = np.searchsorted(codes[order], np.arange(g + 1))
