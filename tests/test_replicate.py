@@ -435,3 +435,33 @@ def test_rank_shortcut_agrees_with_the_column_loop():
         with mock.patch.object(np.linalg, "cholesky", side_effect=np.linalg.LinAlgError):
             loop = replicate_module._qr_rank(gram, w.shape[0])
         assert replicate_module._qr_rank(gram, w.shape[0]) == loop
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_sums_over_runs_of_sorted_rows_agree_with_whole_columns(sort):
+    df = _jk1_frame(rows=2000, groups=10)
+    df["psu"] = np.arange(2000) // 25  # 80 PSUs of 25 rows, groups by PSU
+    df["w"] = 2.0 ** (np.arange(2000) % 4)  # w * 10/9 / w == 10/9: one factor row per group
+    grp = df["psu"].to_numpy() % 10
+    reps = np.where(grp[:, None] == np.arange(10), 0.0, df["w"].to_numpy()[:, None] * 10 / 9)
+    df[[f"rw{r}" for r in range(10)]] = reps
+    df["cat"] = np.array(["a", "b", "c"])[np.arange(2000) % 3]
+    df["dom"] = np.where(np.arange(2000) % 7 == 0, 3, df["psu"] % 3)  # mostly PSU-constant
+    df.loc[df.index % 11 == 0, "y"] = np.nan
+    if not sort:
+        df = df.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    d = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is not None
+    with mock.patch.object(replicate_module, "_FACTOR_SHARE", 0.0):
+        whole = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert (d._unit_key(None, 1).runs is not None) == sort
+    for f in (
+        lambda x: est.mean(x, "y"),
+        lambda x: est.mean(x, "y", by="dom"),
+        lambda x: est.total(x, "y", by="dom"),
+        lambda x: est.proportion(x, "cat", by="dom"),
+    ):
+        a, b = f(d), f(whole)
+        for col in ("estimate", "se", "ci_low", "ci_high", "deff"):
+            np.testing.assert_allclose(a[col], b[col], rtol=1e-12)
+        assert (a["df"] == b["df"]).all() and (a["n"] == b["n"]).all()

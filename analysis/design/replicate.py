@@ -271,6 +271,52 @@ def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
     return kept
 
 
+class _CellKey:
+    """Per-row cell codes (``(domain, unit)`` pairs) and sums over them.
+
+    ``np.bincount`` adds one row after another into its cell; rows of a file sorted by
+    PSU fall in long runs of the same cell, and each addition then waits for the one
+    before it. When the rows form few runs, the values are summed per run first
+    (``np.add.reduceat``, pairwise and vectorised) and the runs' sums per cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> key = _CellKey(np.repeat([0, 2, 1, 2], 40), 3)
+    >>> key.runs is not None
+    True
+    >>> key.sums(np.ones(160)).tolist(), key.counts().tolist()
+    ([40.0, 40.0, 80.0], [40, 40, 80])
+    """
+
+    __slots__ = ("key", "runs", "size")
+
+    def __init__(self, key: np.ndarray, size: int) -> None:
+        self.key, self.size = key, size
+        n = key.size
+        heads = np.flatnonzero(key[1:] != key[:-1]) if n > 1 else np.empty(0, np.intp)
+        if 8 * (heads.size + 1) <= n:
+            starts = np.concatenate(([0], heads + 1))
+            self.runs: tuple[np.ndarray, np.ndarray] | None = (starts, key[starts])
+        else:
+            self.runs = None
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """``(size,)`` sums of per-row ``values`` per cell (codes ``>= size`` left out)."""
+        if self.runs is None:
+            return np.bincount(self.key, weights=values, minlength=self.size)[: self.size]
+        starts, cells = self.runs
+        return np.bincount(cells, np.add.reduceat(values, starts), self.size)[: self.size]
+
+    def counts(self) -> np.ndarray:
+        """``(size,)`` rows per cell."""
+        if self.runs is None:
+            return np.bincount(self.key, minlength=self.size)[: self.size]
+        starts, cells = self.runs
+        lengths = np.diff(np.append(starts, self.key.size))
+        return np.bincount(cells, lengths, self.size)[: self.size].astype(np.int64)
+
+
 def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
     if isinstance(spec, str):
         names = [str(c) for c in data.columns if re.search(spec, str(c))]
@@ -690,30 +736,16 @@ class ReplicateDesign(SurveyDesign):
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`replicate_totals` with one factor row per unit: a sum of the weighted
         values per (domain, unit), then a ``(G k, units) @ (units, R)`` product."""
-        m, unit, base = self._rep_matrix, self._rep_unit, self._rep_base
+        m, base = self._rep_matrix, self._rep_base
         units = m.shape[0]
         size = g * units
-        if codes is None:
-            key = unit
-        else:
-            key = codes * units
-            key += unit
-            key[codes < 0] = size  # outside every domain: a slot left out
+        key = self._unit_key(codes, g)
         k = len(columns)
         table = np.empty((k, size))
         for j, c in enumerate(columns):
-            table[j] = np.bincount(key, weights=base if c is None else base * c, minlength=size)[
-                :size
-            ]
+            table[j] = key.sums(base if c is None else base * c)
         table = table.reshape(k, g, units)
-        if base is self._weights:  # the sums per unit give the full-sample totals too
-            full = table.sum(axis=2).T
-        else:
-            full = np.empty((g, k))
-            for j, c in enumerate(columns):
-                wc = self._weights if c is None else self._weights * c
-                slot = np.zeros(self.n_rows, np.intp) if codes is None else key // units
-                full[:, j] = np.bincount(slot, weights=wc, minlength=g + 1)[:g]
+        full = table.sum(axis=2).T  # the base weights are the full-sample weights
         # einsum, not BLAS: a small product, and BLAS threads wait for cores on a busy host
         return full, np.einsum("ur,kgu->grk", m, table)
 
@@ -750,24 +782,38 @@ class ReplicateDesign(SurveyDesign):
         n, df = self._rep_df[key]
         return n.copy(), df.copy()
 
+    def _unit_key(self, codes: np.ndarray | None, g: int) -> _CellKey:
+        """The (domain, unit) cells ``codes * units + unit`` (``g * units`` outside every
+        domain); the units' and the last read-only codes' kept (an estimate's degf and
+        totals share its domains' cells)."""
+        units = self._rep_matrix.shape[0]
+        if codes is None:
+            if "units" not in self._rep_df:
+                self._rep_df["units"] = _CellKey(self._rep_unit, units)
+            return self._rep_df["units"]
+        hit = self._rep_df.get("cells")
+        if hit is not None and hit[0] is codes and hit[1] == g:
+            return hit[2]
+        key = codes * units
+        key += self._rep_unit
+        key[codes < 0] = g * units
+        out = _CellKey(key, g * units)
+        if not codes.flags.writeable:
+            self._rep_df["cells"] = (codes, g, out)
+        return out
+
     def _unit_ranks(self, codes: np.ndarray | None, g: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows with non-zero weight and the rank of the replicate weights per domain, with
         one row of multipliers per unit: the rank of the rows of the units present (one
         count per (domain, unit) pair)."""
-        m, unit, w = self._rep_matrix, self._rep_unit, self._weights
+        m, w = self._rep_matrix, self._weights
         units = m.shape[0]
-        if codes is None:
-            key = unit
-        else:
-            key = codes * units
-            key += unit
-            key[codes < 0] = g * units
+        key = self._unit_key(codes, g)
         if bool(w.min() > 0):
-            counts = np.bincount(key, minlength=g * units)[: g * units].reshape(g, units)
+            counts = key.counts().reshape(g, units)
             n = rows = counts.sum(axis=1)
         else:
-            counts = np.bincount(key, weights=w != 0, minlength=g * units)[: g * units]
-            counts = counts.reshape(g, units)
+            counts = key.sums((w != 0).astype(np.float64)).reshape(g, units)
             n = counts.sum(axis=1)
             rows = (
                 np.array([self.n_rows])

@@ -86,7 +86,11 @@ def _totals(design: ReplicateDesign, rows: DomainRows, values: list[np.ndarray |
 def _ss(design: ReplicateDesign, rows: DomainRows, y: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """Weighted sums of squared deviations from a per-domain centre (R's ``svyvar``)."""
     e = y - rows.spread(centre)
-    return rows.dot(design.weights * e, e)
+    if rows.slot is None:
+        return np.array([np.einsum("i,i,i->", design.weights, e, e)])
+    e *= e
+    e *= design.weights
+    return rows.sum(e)
 
 
 def _mean_parts(design: ReplicateDesign, rows: DomainRows, y: np.ndarray):
@@ -327,22 +331,32 @@ def _logit_full(
 ) -> np.ndarray:
     """The full-sample svyglm intercept per (domain, level): R's ``glm`` from ``mustart``."""
     g, n_lev = counts.shape
-    codes = rows.codes
-    inside = codes >= 0
-    dom_in, lev_in = codes[inside], lev_codes[inside]
     mean_w = safe_div(rows.size, present)
-    t = design.weights[inside] / mean_w[dom_in]
-    start_w, start_wz1, start_dev = logit_start_terms(t)
-    by_dom = [np.bincount(dom_in, weights=a, minlength=g)[:, None] for a in (start_w, start_dev)]
-    wz_dom = np.bincount(dom_in, weights=start_wz1, minlength=g)[:, None]
-    wz1 = np.bincount(dom_in * n_lev + lev_in, weights=start_wz1, minlength=g * n_lev)
+    w = design.weights
+    if rows.slot is None:  # one domain holding every row (no level missing)
+        start_w, start_wz1, start_dev = logit_start_terms(w / mean_w[0])
+        by_dom = [np.array([[a.sum()]]) for a in (start_w, start_dev)]
+        wz1 = np.bincount(lev_codes, weights=start_wz1, minlength=n_lev)
+    else:
+        codes = rows.codes
+        if rows.slot is codes:  # every row in a domain: no gathers
+            dom_in, lev_in, w_in = codes, lev_codes, w
+        else:
+            inside = codes >= 0
+            dom_in, lev_in, w_in = codes[inside], lev_codes[inside], w[inside]
+        start_w, start_wz1, start_dev = logit_start_terms(w_in / mean_w[dom_in])
+        by_dom = [
+            np.bincount(dom_in, weights=a, minlength=g)[:, None] for a in (start_w, start_dev)
+        ]
+        wz1 = np.bincount(dom_in * n_lev + lev_in, weights=start_wz1, minlength=g * n_lev)
+    wz1 = wz1.reshape(g, n_lev)
     s1 = counts / mean_w[:, None]
     s0 = present[:, None] - s1
     return logit_fit(
         s1,
         s0,
         np.broadcast_to(by_dom[0], s1.shape),
-        2 * wz1.reshape(g, n_lev) - wz_dom,
+        2 * wz1 - wz1.sum(axis=1, keepdims=True),
         np.broadcast_to(by_dom[1], s1.shape),
     )
 
