@@ -27,7 +27,9 @@ the frame (replicate columns included).
 
 Each size runs ``--rounds`` rounds (default 3) of every tool (best of 3 runs; R: 1), the
 order of the tools rotating from round to round; the figures are the medians of each
-tool's ratio to baicun in the same round, with their range.
+tool's ratio to baicun in the same round, with their range. CPU times (all threads of
+the process; R's user + system) and their ratios are printed too: on a busy machine they
+move less than wall times. The load average is printed before and after.
 
 Run with ``python -m benchmarks replicate`` or
 ``python -m benchmarks.bench_replicate [ROWS ...] [--rounds N] [--peer-env DIR]``.
@@ -144,18 +146,21 @@ df$cat5 <- factor(df$cat5)
 R <- as.integer(args[3])
 W <- outer((df$psu_uid - 1) %% R, 0:(R - 1), "!=") * (df$w * (R / (R - 1)))
 runs <- c()
+cpu <- c()
 for (i in seq_len(as.integer(args[2]))) {
-  runs <- c(runs, system.time({
+  st <- system.time({
     des <- svrepdesign(data = df, repweights = W, weights = ~w, type = "JK1",
                        scale = (R - 1) / R, combined.weights = TRUE)
     m <- svymean(~y, des)
     p <- svymean(~cat5, des)
     b <- svyby(~y, ~domain, des, svymean)
     tt <- svytotal(~y, des)
-  })[["elapsed"]])
+  })
+  runs <- c(runs, st[["elapsed"]])
+  cpu <- c(cpu, st[["user.self"]] + st[["sys.self"]])
 }
 b <- b[order(b$domain), ]
-cat(jsonlite::toJSON(list(version = as.character(packageVersion("survey")), runs = runs,
+cat(jsonlite::toJSON(list(version = as.character(packageVersion("survey")), runs = runs, cpu = cpu,
   result = list(mean = c(coef(m), SE(m)), prop = c(coef(p), SE(p)), by = c(b$y, b$se),
                 total = c(coef(tt), SE(tt)))), digits = NA, auto_unbox = TRUE))
 """
@@ -239,7 +244,7 @@ def _one_size(
             runs = out["runs"] if isinstance(out["runs"], list) else [out["runs"]]
             wall[name].append(min(runs))
             if "cpu" in out:
-                cpu[name].append(min(out["cpu"]))
+                cpu[name].append(min(out["cpu"] if isinstance(out["cpu"], list) else [out["cpu"]]))
             last[name] = out
     base = wall["baicun"]
     ours = last["baicun"]["result"]
@@ -260,7 +265,16 @@ def _one_size(
         diff = max_rel_diff(ours, last[name]["result"])
         verdict = "meets" if ratio >= GOALS[name] else "MISSES"
         label = f"{name} {last[name]['version']}"
-        their_cpu = f"; CPU {statistics.median(cpu[name]):.3f} s" if cpu[name] else ""
+        their_cpu = ""
+        if len(cpu[name]) == len(cpu["baicun"]):  # CPU time: steadier on a busy machine
+            cpu_ratios = [t / b for t, b in zip(cpu[name], cpu["baicun"])]
+            their_cpu = (
+                f"; CPU {statistics.median(cpu[name]):.3f} s, "
+                f"{statistics.median(cpu_ratios):.2f}x baicun's"
+            )
+            figures[f"{'r' if name == 'R survey' else name}_cpu_ratio_{n_rows}"] = (
+                statistics.median(cpu_ratios)
+            )
         print(
             f"  {label:<13} median {statistics.median(wall[name]):8.3f} s{their_cpu}   "
             f"{name}/baicun {ratio:.2f}x (range {min(ratios):.2f}-{max(ratios):.2f}; "
