@@ -354,18 +354,20 @@ def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
 def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
     """The replicate weight columns as one ``(n, R)`` array (a read-only view of the frame's
     float block when it is one: pandas' copy-on-write keeps it unchanged)."""
-    for name in names:
-        col = data[name]
-        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+    columns = data[names]
+    for name, dtype in zip(names, columns.dtypes):
+        if dtype == np.float64:
+            continue
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise DesignError(
                 "DES201",
                 f"replicate weight column {name!r} is not numeric",
                 column=name,
                 expected="numbers",
-                found=str(col.dtype),
+                found=str(dtype),
                 hint="Convert the column with pandas.to_numeric first.",
             )
-    return data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    return columns.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _check_values(out: np.ndarray, data: pd.DataFrame, names: list[str]) -> None:
