@@ -118,6 +118,8 @@ def _factor_units(
     columns = matrix.T  # rows of the frame's float block: each one contiguous
     buf = np.empty((n_rep, min(step, n)))
     differ = np.empty((n_rep, min(step, n)), dtype=bool)
+    new_buf = np.empty(min(step, n), dtype=bool)
+    has_zero = combined and not weights.all()
     unit = np.empty(n, dtype=np.intp)
     table = np.empty((n_rep, 64))  # factor rows as columns, in order of appearance
     table_bits = table.view(np.uint64)
@@ -131,18 +133,20 @@ def _factor_units(
         f = buf[:, :b]
         if combined:
             w = weights[start:stop]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                np.divide(columns[:, start:stop], w, out=f)
-            zero = w == 0
-            if zero.any():
+            if has_zero and not w.all():
+                zero = w == 0
                 if columns[:, start:stop][:, zero].any():
                     return None
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    np.divide(columns[:, start:stop], w, out=f)
                 f[:, zero] = 0.0
+            else:
+                np.divide(columns[:, start:stop], w, out=f)
         else:
             np.copyto(f, columns[:, start:stop])
         bits = f.view(np.uint64)
         # rows that differ (in any byte) from the row before them start a run
-        new = np.empty(b, dtype=bool)
+        new = new_buf[:b]
         if b > 1:
             np.not_equal(bits[:, 1:], bits[:, :-1], out=differ[:, : b - 1])
             np.logical_or.reduce(differ[:, : b - 1], axis=0, out=new[1:])
