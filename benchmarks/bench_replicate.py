@@ -18,22 +18,27 @@ in each tool, in one run:
 Every tool reads the base columns (svy the parquet file into polars, R the CSV file)
 and builds the same replicate weight columns before its timer starts; baicun gets a
 pandas frame holding the 80 columns. svy runs from ``benchmarks/.env`` (see
-benchmarks/README.md), R through ``Rscript``; a missing peer is reported as skipped.
+benchmarks/README.md; another environment, e.g. the main checkout's from a git worktree,
+with ``--peer-env DIR`` or the ``BAICUN_BENCH_PEER_ENV`` environment variable), R through
+``Rscript``; a missing peer is reported as skipped.
 Estimates and SEs of each peer are compared with baicun's before its time is reported.
 Peak memory is baicun's traced allocations (``tracemalloc``) during one bundle, against
 the frame (replicate columns included).
 
 Each size runs ``--rounds`` rounds (default 3) of every tool (best of 3 runs; R: 1), the
 order of the tools rotating from round to round; the figures are the medians of each
-tool's ratio to baicun in the same round, with their range.
+tool's ratio to baicun in the same round, with their range. CPU times (all threads of
+the process; R's user + system) and their ratios are printed too: on a busy machine they
+move less than wall times. The load average is printed before and after.
 
 Run with ``python -m benchmarks replicate`` or
-``python -m benchmarks.bench_replicate [ROWS ...] [--rounds N]``.
+``python -m benchmarks.bench_replicate [ROWS ...] [--rounds N] [--peer-env DIR]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import tempfile
@@ -61,6 +66,15 @@ REPEATS = 3
 ROUNDS = 3
 GOALS = {"svy": 2.0, "R survey": 10.0, "memory": 2.0}
 NAMES = [f"rw{r + 1}" for r in range(REPLICATES)]
+#: environment variable naming the peers' virtual environment (default ``benchmarks/.env``)
+PEER_ENV_VARIABLE = "BAICUN_BENCH_PEER_ENV"
+
+
+def peer_python(peer_env: str | None = None) -> Path:
+    """The peers' Python: ``peer_env``, else ``$BAICUN_BENCH_PEER_ENV``, else
+    ``benchmarks/.env`` (``bin/python`` inside the environment)."""
+    folder = peer_env or os.environ.get(PEER_ENV_VARIABLE)
+    return Path(folder) / "bin" / "python" if folder else PEER_PYTHON
 
 
 def add_replicates(df: pd.DataFrame) -> pd.DataFrame:
@@ -132,29 +146,37 @@ df$cat5 <- factor(df$cat5)
 R <- as.integer(args[3])
 W <- outer((df$psu_uid - 1) %% R, 0:(R - 1), "!=") * (df$w * (R / (R - 1)))
 runs <- c()
+cpu <- c()
 for (i in seq_len(as.integer(args[2]))) {
-  runs <- c(runs, system.time({
+  st <- system.time({
     des <- svrepdesign(data = df, repweights = W, weights = ~w, type = "JK1",
                        scale = (R - 1) / R, combined.weights = TRUE)
     m <- svymean(~y, des)
     p <- svymean(~cat5, des)
     b <- svyby(~y, ~domain, des, svymean)
     tt <- svytotal(~y, des)
-  })[["elapsed"]])
+  })
+  runs <- c(runs, st[["elapsed"]])
+  cpu <- c(cpu, st[["user.self"]] + st[["sys.self"]])
 }
 b <- b[order(b$domain), ]
-cat(jsonlite::toJSON(list(version = as.character(packageVersion("survey")), runs = runs,
+cat(jsonlite::toJSON(list(version = as.character(packageVersion("survey")), runs = runs, cpu = cpu,
   result = list(mean = c(coef(m), SE(m)), prop = c(coef(p), SE(p)), by = c(b$y, b$se),
                 total = c(coef(tt), SE(tt)))), digits = NA, auto_unbox = TRUE))
 """
 
 
-def run_svy(parquet: Path, repeats: int) -> dict | str:
-    """svy's bundle in ``benchmarks/.env``, or why it could not run."""
-    if not PEER_PYTHON.exists():
-        return "skipped: benchmarks/.env is missing (see benchmarks/README.md)"
+def run_svy(parquet: Path, repeats: int, peer_env: str | None = None) -> dict | str:
+    """svy's bundle in the peers' environment (:func:`peer_python`), or why it could not
+    run."""
+    python = peer_python(peer_env)
+    if not python.exists():
+        return (
+            f"skipped: {python} is missing (see benchmarks/README.md; --peer-env DIR or "
+            f"{PEER_ENV_VARIABLE} names another environment)"
+        )
     proc = subprocess.run(
-        [str(PEER_PYTHON), "-c", SVY_SCRIPT, str(parquet), str(repeats), str(REPLICATES)],
+        [str(python), "-c", SVY_SCRIPT, str(parquet), str(repeats), str(REPLICATES)],
         capture_output=True,
         text=True,
         check=False,
@@ -191,7 +213,9 @@ def _peak_ratio(df: pd.DataFrame, n_rows: int) -> dict[str, float]:
     return {f"peak_ratio_{n_rows}": mult}
 
 
-def _one_size(n_rows: int, folder: Path, rounds: int) -> dict[str, float]:
+def _one_size(
+    n_rows: int, folder: Path, rounds: int, peer_env: str | None = None
+) -> dict[str, float]:
     parquet, csv = write_sample(n_rows, folder)
     df = add_replicates(pd.read_parquet(parquet))
     print(
@@ -201,7 +225,7 @@ def _one_size(n_rows: int, folder: Path, rounds: int) -> dict[str, float]:
     )
     tools: dict[str, Callable[[], dict | str]] = {
         "baicun": lambda: _in_process(df),
-        "svy": lambda: run_svy(parquet, REPEATS),
+        "svy": lambda: run_svy(parquet, REPEATS, peer_env),
         "R survey": lambda: run_rscript(R_SCRIPT, csv, "1", str(REPLICATES)),
     }
     names = list(tools)
@@ -220,7 +244,7 @@ def _one_size(n_rows: int, folder: Path, rounds: int) -> dict[str, float]:
             runs = out["runs"] if isinstance(out["runs"], list) else [out["runs"]]
             wall[name].append(min(runs))
             if "cpu" in out:
-                cpu[name].append(min(out["cpu"]))
+                cpu[name].append(min(out["cpu"] if isinstance(out["cpu"], list) else [out["cpu"]]))
             last[name] = out
     base = wall["baicun"]
     ours = last["baicun"]["result"]
@@ -241,7 +265,16 @@ def _one_size(n_rows: int, folder: Path, rounds: int) -> dict[str, float]:
         diff = max_rel_diff(ours, last[name]["result"])
         verdict = "meets" if ratio >= GOALS[name] else "MISSES"
         label = f"{name} {last[name]['version']}"
-        their_cpu = f"; CPU {statistics.median(cpu[name]):.3f} s" if cpu[name] else ""
+        their_cpu = ""
+        if len(cpu[name]) == len(cpu["baicun"]):  # CPU time: steadier on a busy machine
+            cpu_ratios = [t / b for t, b in zip(cpu[name], cpu["baicun"])]
+            their_cpu = (
+                f"; CPU {statistics.median(cpu[name]):.3f} s, "
+                f"{statistics.median(cpu_ratios):.2f}x baicun's"
+            )
+            figures[f"{'r' if name == 'R survey' else name}_cpu_ratio_{n_rows}"] = (
+                statistics.median(cpu_ratios)
+            )
         print(
             f"  {label:<13} median {statistics.median(wall[name]):8.3f} s{their_cpu}   "
             f"{name}/baicun {ratio:.2f}x (range {min(ratios):.2f}-{max(ratios):.2f}; "
@@ -257,12 +290,16 @@ def _one_size(n_rows: int, folder: Path, rounds: int) -> dict[str, float]:
     return figures
 
 
-def main(sizes: tuple[int, ...] = SIZES, rounds: int = ROUNDS) -> dict[str, float]:
+def main(
+    sizes: tuple[int, ...] = SIZES, rounds: int = ROUNDS, peer_env: str | None = None
+) -> dict[str, float]:
     """Time the replicate bundle at each size in baicun, svy and R; print and return figures."""
     figures: dict[str, float] = {}
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
-            figures.update(_one_size(n, Path(tmp), rounds))
+            figures.update(_one_size(n, Path(tmp), rounds, peer_env))
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
     return figures
 
 
@@ -270,5 +307,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, help="rows (default 100k and 1M)")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="alternating rounds")
+    parser.add_argument(
+        "--peer-env",
+        default=None,
+        help=f"virtual environment holding svy (default ${PEER_ENV_VARIABLE}, else "
+        "benchmarks/.env)",
+    )
     args = parser.parse_args()
-    main(tuple(args.sizes) or SIZES, args.rounds)
+    main(tuple(args.sizes) or SIZES, args.rounds, args.peer_env)

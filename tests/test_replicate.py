@@ -364,3 +364,104 @@ def test_bad_values_are_refused_on_both_paths(bad):
         broken = df.assign(rw3=np.where(df.index.isin(rows), bad, df["rw3"]))
         with pytest.raises(DesignError, match="DES201"):
             ReplicateDesign(broken, weights="w", replicate_weights="^rw", type="JK1")
+
+
+def _brute_units(matrix: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Units of the factor rows by exact bytes, numbered in order of appearance."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(w[:, None] == 0, 0.0, matrix / w[:, None])
+    keys = [row.tobytes() for row in f]
+    ids: dict[bytes, int] = {}
+    unit = np.array([ids.setdefault(k, len(ids)) for k in keys])
+    rows = np.array([np.frombuffer(k) for k in ids])
+    return unit, rows
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled", "mixed"])
+@pytest.mark.parametrize("block", [64, 1 << 22])
+def test_factor_rows_match_an_exact_grouping(order, block):
+    rng = np.random.default_rng(3)
+    rows, groups = 3000, 12
+    unit = np.repeat(np.arange(300), 10) % groups  # runs of 10 rows per PSU
+    if order == "shuffled":
+        unit = rng.permutation(unit)
+    elif order == "mixed":
+        unit[1500:] = rng.permutation(unit[1500:])
+    w = rng.uniform(1.0, 9.0, rows)
+    w[[7, 700, 2999]] = 0.0
+    factor = np.where(np.arange(groups)[:, None] == np.arange(groups), 0.0, 12 / 11)
+    factor[5, 3] = 0.5  # one unit differs from the others in a single column
+    matrix = np.asfortranarray(w[:, None] * factor[unit])
+    with mock.patch.object(replicate_module, "_FACTOR_BLOCK_BYTES", block):
+        got = replicate_module._factor_units(matrix, w, True)
+        assert got is not None
+        want = _brute_units(matrix, w)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1].tobytes() == want[1].tobytes()
+        # a row differing from its run in one column has a unit of its own
+        bumped = matrix.copy(order="F")
+        bumped[1234, 5] += 0.25
+        unit_b, rows_b = replicate_module._factor_units(bumped, w, True)
+        np.testing.assert_array_equal(unit_b, _brute_units(bumped, w)[0])
+        assert (unit_b == unit_b[1234]).sum() == 1
+        assert rows_b.shape[0] == got[1].shape[0] + 1
+        # given (not combined) columns are the factor rows themselves
+        given = np.asfortranarray(factor[unit])
+        plain = replicate_module._factor_units(given, w, False)
+        assert plain is not None
+        np.testing.assert_array_equal(plain[0], _brute_units(given, np.ones(rows))[0])
+
+
+def test_a_hash_collision_keeps_the_columns_whole():
+    df = _jk1_frame()
+    # equal multipliers: the hash is the sum of the bytes, the same for every JK1 factor row
+    with mock.patch.object(replicate_module, "_hash_probe", lambda r: np.ones(r, np.uint64)):
+        d = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is None
+    per_unit = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert per_unit._rep_unit is not None
+    a, b = est.mean(d, "y", by="dom"), est.mean(per_unit, "y", by="dom")
+    np.testing.assert_allclose(a["se"], b["se"], rtol=1e-12)
+
+
+def test_rank_shortcut_agrees_with_the_column_loop():
+    rng = np.random.default_rng(5)
+    cases = [rng.normal(size=(50, 8)), rng.uniform(size=(6, 8)), rng.normal(size=(40, 8))]
+    cases[2][:, 5] = cases[2][:, 1] * 3 + 1e-7 * rng.normal(size=40)  # nearly collinear
+    cases.append(np.where(np.arange(8) == np.arange(40)[:, None] % 8, 0.0, 8 / 7))  # JK1
+    cases.append(cases[3] * (1 + 1e-6 * np.linspace(0, 1, 8)))
+    for w in cases:
+        gram = w.T @ w
+        with mock.patch.object(np.linalg, "cholesky", side_effect=np.linalg.LinAlgError):
+            loop = replicate_module._qr_rank(gram, w.shape[0])
+        assert replicate_module._qr_rank(gram, w.shape[0]) == loop
+
+
+@pytest.mark.parametrize("sort", [True, False])
+def test_sums_over_runs_of_sorted_rows_agree_with_whole_columns(sort):
+    df = _jk1_frame(rows=2000, groups=10)
+    df["psu"] = np.arange(2000) // 25  # 80 PSUs of 25 rows, groups by PSU
+    df["w"] = 2.0 ** (np.arange(2000) % 4)  # w * 10/9 / w == 10/9: one factor row per group
+    grp = df["psu"].to_numpy() % 10
+    reps = np.where(grp[:, None] == np.arange(10), 0.0, df["w"].to_numpy()[:, None] * 10 / 9)
+    df[[f"rw{r}" for r in range(10)]] = reps
+    df["cat"] = np.array(["a", "b", "c"])[np.arange(2000) % 3]
+    df["dom"] = np.where(np.arange(2000) % 7 == 0, 3, df["psu"] % 3)  # mostly PSU-constant
+    df.loc[df.index % 11 == 0, "y"] = np.nan
+    if not sort:
+        df = df.sample(frac=1.0, random_state=2).reset_index(drop=True)
+    d = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert d._rep_unit is not None
+    with mock.patch.object(replicate_module, "_FACTOR_SHARE", 0.0):
+        whole = ReplicateDesign(df, weights="w", replicate_weights="^rw", type="JK1")
+    assert (d._unit_key(None, 1).runs is not None) == sort
+    for f in (
+        lambda x: est.mean(x, "y"),
+        lambda x: est.mean(x, "y", by="dom"),
+        lambda x: est.total(x, "y", by="dom"),
+        lambda x: est.proportion(x, "cat", by="dom"),
+    ):
+        a, b = f(d), f(whole)
+        for col in ("estimate", "se", "ci_low", "ci_high", "deff"):
+            np.testing.assert_allclose(a[col], b[col], rtol=1e-12)
+        assert (a["df"] == b["df"]).all() and (a["n"] == b["n"]).all()

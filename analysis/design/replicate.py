@@ -68,10 +68,16 @@ REPLICATE_TYPES = ("BRR", "Fay", "JK1", "JKn", "bootstrap", "other")
 _RANK_TOL = 1e-5
 # rows per block when multiplying given replicate weights by domain-expanded values
 _BLOCK = 1 << 15
-# rows per block when looking for the replicate factor rows of given columns (cache-sized)
-_FACTOR_BLOCK = 1 << 13
+# bytes of the factor rows of one block when looking for them (a few thousand rows: the
+# block and its temporaries stay in the cache)
+_FACTOR_BLOCK_BYTES = 1 << 22
 # given columns are held per unit when at most this share of the rows are distinct
 _FACTOR_SHARE = 0.25
+
+
+def _hash_probe(n_rep: int) -> np.ndarray:
+    """Odd 64-bit multipliers hashing the bytes of a factor row (fixed seed)."""
+    return np.random.default_rng(19).integers(1, 1 << 62, n_rep, dtype=np.uint64) | 1
 
 
 def _factor_units(
@@ -82,9 +88,15 @@ def _factor_units(
     Replicate weights are the base weight times a factor constant within a PSU
     (JK1, JKn, BRR, Fay, bootstrap): ``W[i, :] = w[i] * F[unit[i], :]`` where
     ``F[i, :] = W[i, :] / w[i]`` (combined weights; the columns themselves otherwise).
-    Rows are grouped by the exact bytes of their factor row (a hash, then every row
-    checked against its unit's row); rows with ``w == 0`` need all-zero replicate
-    weights. ``None`` when that fails or more than a quarter of the rows are distinct.
+    Rows are grouped by the exact bytes of their factor row; rows with ``w == 0`` need
+    all-zero replicate weights. ``None`` when that fails or more than a quarter of the
+    rows are distinct.
+
+    One pass over the columns, in blocks of rows small enough to stay in the cache: a
+    block's factor rows are compared with the row before them (files sorted by PSU hold
+    a unit's rows together); only the rows that differ from their predecessor are hashed,
+    looked up among the units seen so far and checked byte for byte against their unit's
+    row, so that every row is exactly its unit's factor row.
 
     Examples
     --------
@@ -101,45 +113,85 @@ def _factor_units(
     limit = int(n * _FACTOR_SHARE)
     if limit < 1:
         return None
-    probe = np.random.default_rng(19).integers(1, 1 << 62, n_rep, dtype=np.uint64) | 1
+    probe = _hash_probe(n_rep)
+    step = max(64, _FACTOR_BLOCK_BYTES // (8 * n_rep))
+    columns = matrix.T  # rows of the frame's float block: each one contiguous
+    buf = np.empty((n_rep, min(step, n)))
+    differ = np.empty((n_rep, min(step, n)), dtype=bool)
+    new_buf = np.empty(min(step, n), dtype=bool)
+    has_zero = combined and not weights.all()
     unit = np.empty(n, dtype=np.intp)
-    ids: dict[int, int] = {}
-    rows: list[np.ndarray] = []
-    table = np.empty((n_rep, 0))  # factor rows as columns: the layout of the frame's block
-    for start in range(0, n, _FACTOR_BLOCK):
-        stop = min(start + _FACTOR_BLOCK, n)
-        block = matrix[start:stop]
+    table = np.empty((n_rep, 64))  # factor rows as columns, in order of appearance
+    table_bits = table.view(np.uint64)
+    count = 0
+    known = np.empty(0, dtype=np.uint64)  # sorted hashes of the units seen so far
+    known_ids = np.empty(0, dtype=np.intp)
+    last = -1  # the unit of the previous block's last row
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        b = stop - start
+        f = buf[:, :b]
         if combined:
             w = weights[start:stop]
-            zero = w == 0
-            with np.errstate(divide="ignore", invalid="ignore"):
-                block = block / w[:, None]
-            if zero.any():
-                if matrix[start:stop][zero].any():
+            if has_zero and not w.all():
+                zero = w == 0
+                if columns[:, start:stop][:, zero].any():
                     return None
-                block[zero] = 0.0
-        # a hash of the bytes (integer products wrap: no rounding), over the transposed
-        # block, which is contiguous when the columns are a pandas float block
-        hashes = np.einsum("r,rb->b", probe, block.T.view(np.uint64))
-        local, first = np.unique(hashes, return_index=True)
-        codes = np.searchsorted(local, hashes)
-        mapping = np.empty(local.size, dtype=np.intp)
-        for j in np.argsort(first).tolist():  # units numbered in order of appearance
-            h = int(local[j])
-            got = ids.get(h)
-            if got is None:
-                got = ids[h] = len(rows)
-                rows.append(block[first[j]].copy())
-            mapping[j] = got
-        if len(rows) > limit:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    np.divide(columns[:, start:stop], w, out=f)
+                f[:, zero] = 0.0
+            else:
+                np.divide(columns[:, start:stop], w, out=f)
+        else:
+            np.copyto(f, columns[:, start:stop])
+        bits = f.view(np.uint64)
+        # rows that differ (in any byte) from the row before them start a run
+        new = new_buf[:b]
+        if b > 1:
+            np.not_equal(bits[:, 1:], bits[:, :-1], out=differ[:, : b - 1])
+            np.logical_or.reduce(differ[:, : b - 1], axis=0, out=new[1:])
+        new[0] = last < 0 or bool((bits[:, 0] != table_bits[:, last]).any())
+        heads = np.flatnonzero(new)
+        if heads.size > b // 2:  # rows not in runs (a file not sorted by unit): all heads
+            new[:] = True
+            head_bits = bits
+            heads = np.arange(b)
+        else:
+            head_bits = np.take(bits, heads, axis=1)
+        # a hash of the bytes (integer products wrap: no rounding)
+        hashes = np.einsum("r,rb->b", probe, head_bits)
+        pos = np.minimum(np.searchsorted(known, hashes), max(known.size - 1, 0))
+        seen = known[pos] == hashes if known.size else np.zeros(heads.size, dtype=bool)
+        if seen.all():
+            head_units = known_ids[pos]
+        else:  # units not seen before, numbered in order of appearance
+            local, first, inverse = np.unique(hashes[~seen], return_index=True, return_inverse=True)
+            if count + local.size > limit:
+                return None
+            ids = np.empty(local.size, dtype=np.intp)
+            ids[np.argsort(first, kind="stable")] = np.arange(count, count + local.size)
+            head_units = np.empty(heads.size, dtype=np.intp)
+            head_units[seen] = known_ids[pos[seen]]
+            head_units[~seen] = ids[inverse.reshape(-1)]
+            if count + local.size > table.shape[1]:
+                grown = np.empty((n_rep, max(2 * table.shape[1], count + local.size)))
+                grown[:, :count] = table[:, :count]
+                table, table_bits = grown, grown.view(np.uint64)
+            table_bits[:, ids] = head_bits[:, np.flatnonzero(~seen)[first]]
+            count += local.size
+            known = np.concatenate([known, local])
+            known_ids = np.concatenate([known_ids, ids])
+            order = np.argsort(known, kind="stable")
+            known, known_ids = known[order], known_ids[order]
+        # each run's head against its unit's row: a hash collision fails here
+        check = differ[:, : heads.size]
+        np.not_equal(head_bits, np.take(table_bits, head_units, axis=1), out=check)
+        if check.any():
             return None
-        if table.shape[1] != len(rows):
-            table = np.array(rows).T.copy()
-        code = mapping[codes]
-        if not np.array_equal(block.T, np.take(table, code, axis=1)):  # a hash collision
-            return None
-        unit[start:stop] = code
-    return unit, np.ascontiguousarray(table.T)
+        # every other row equals the row before it: the unit of its run's head
+        unit[start:stop] = np.concatenate(([last], head_units))[np.cumsum(new)]
+        last = int(unit[stop - 1])
+    return unit, np.ascontiguousarray(table[:, :count].T)
 
 
 def replicate_variance(
@@ -196,9 +248,20 @@ def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
     >>> w = np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 5.0], [2.0, 4.0, 1.0]])
     >>> _qr_rank(w.T @ w, 3)  # the second column is twice the first
     2
+    >>> _qr_rank(w[:, [0, 2]].T @ w[:, [0, 2]], 3)  # full rank: one Cholesky factorisation
+    2
     """
     schur = np.array(gram, dtype=np.float64)
     original = np.diag(gram).copy()
+    if schur.shape[0] <= n_rows and (original > 0).all():
+        # Without a dropped column the Schur complements are the squared pivots of the
+        # Cholesky factor; far above the tolerance, rounding cannot drop a column either.
+        try:
+            pivots = np.diag(np.linalg.cholesky(schur))
+        except np.linalg.LinAlgError:
+            pivots = None
+        if pivots is not None and (pivots >= 4 * tol * np.sqrt(original)).all():
+            return schur.shape[0]
     kept = 0
     for j in range(schur.shape[0]):
         if kept >= n_rows:
@@ -210,6 +273,52 @@ def _qr_rank(gram: np.ndarray, n_rows: int, tol: float = _RANK_TOL) -> int:
         row = schur[j, j + 1 :]
         schur[j + 1 :, j + 1 :] -= np.outer(row, row) / d
     return kept
+
+
+class _CellKey:
+    """Per-row cell codes (``(domain, unit)`` pairs) and sums over them.
+
+    ``np.bincount`` adds one row after another into its cell; rows of a file sorted by
+    PSU fall in long runs of the same cell, and each addition then waits for the one
+    before it. When the rows form few runs, the values are summed per run first
+    (``np.add.reduceat``, pairwise and vectorised) and the runs' sums per cell.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> key = _CellKey(np.repeat([0, 2, 1, 2], 40), 3)
+    >>> key.runs is not None
+    True
+    >>> key.sums(np.ones(160)).tolist(), key.counts().tolist()
+    ([40.0, 40.0, 80.0], [40, 40, 80])
+    """
+
+    __slots__ = ("key", "runs", "size")
+
+    def __init__(self, key: np.ndarray, size: int) -> None:
+        self.key, self.size = key, size
+        n = key.size
+        heads = np.flatnonzero(key[1:] != key[:-1]) if n > 1 else np.empty(0, np.intp)
+        if 8 * (heads.size + 1) <= n:
+            starts = np.concatenate(([0], heads + 1))
+            self.runs: tuple[np.ndarray, np.ndarray] | None = (starts, key[starts])
+        else:
+            self.runs = None
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """``(size,)`` sums of per-row ``values`` per cell (codes ``>= size`` left out)."""
+        if self.runs is None:
+            return np.bincount(self.key, weights=values, minlength=self.size)[: self.size]
+        starts, cells = self.runs
+        return np.bincount(cells, np.add.reduceat(values, starts), self.size)[: self.size]
+
+    def counts(self) -> np.ndarray:
+        """``(size,)`` rows per cell."""
+        if self.runs is None:
+            return np.bincount(self.key, minlength=self.size)[: self.size]
+        starts, cells = self.runs
+        lengths = np.diff(np.append(starts, self.key.size))
+        return np.bincount(cells, lengths, self.size)[: self.size].astype(np.int64)
 
 
 def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
@@ -249,18 +358,20 @@ def _column_names(data: pd.DataFrame, spec: Any) -> list[str]:
 def _replicate_matrix(data: pd.DataFrame, names: list[str]) -> np.ndarray:
     """The replicate weight columns as one ``(n, R)`` array (a read-only view of the frame's
     float block when it is one: pandas' copy-on-write keeps it unchanged)."""
-    for name in names:
-        col = data[name]
-        if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+    columns = data[names]
+    for name, dtype in zip(names, columns.dtypes):
+        if dtype == np.float64:
+            continue
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise DesignError(
                 "DES201",
                 f"replicate weight column {name!r} is not numeric",
                 column=name,
                 expected="numbers",
-                found=str(col.dtype),
+                found=str(dtype),
                 hint="Convert the column with pandas.to_numeric first.",
             )
-    return data[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    return columns.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _check_values(out: np.ndarray, data: pd.DataFrame, names: list[str]) -> None:
@@ -538,16 +649,26 @@ class ReplicateDesign(SurveyDesign):
 
     # ------------------------------------------------------------------ replicate estimates
     def replicate_totals(
-        self, values: np.ndarray, codes: np.ndarray | None = None, n_domains: int = 1
+        self,
+        values: np.ndarray | Sequence[np.ndarray | None] | None,
+        codes: np.ndarray | None = None,
+        n_domains: int = 1,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Full-sample and replicate domain totals of per-row values.
 
+        With one factor row per unit, the replicate totals of a column are one sum per
+        (domain, unit) of the weighted values (one pass over the rows) and a small
+        product with the ``(units, R)`` factor rows.
+
         Parameters
         ----------
-        values : numpy.ndarray
-            ``(n, k)`` per-row values (not weighted).
+        values : numpy.ndarray, list or None
+            ``(n, k)`` per-row values (not weighted); or a list of ``k`` ``(n,)``
+            columns in which ``None`` stands for a column of ones (the weights alone);
+            ``None`` is ``[None]``.
         codes : numpy.ndarray, optional
             ``(n,)`` domain codes, ``-1`` outside every domain (default: one domain).
+            Codes of (domain, level) cells give every cell's totals at once.
         n_domains : int
 
         Returns
@@ -555,44 +676,46 @@ class ReplicateDesign(SurveyDesign):
         (full, replicates) : tuple of numpy.ndarray
             ``(G, k)`` totals with the full-sample weights and ``(G, R, k)`` with each
             replicate's weights.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analysis.design.resampling import as_replicate
+        >>> df = pd.DataFrame({"p": [1, 1, 2, 2, 3], "w": [1.0, 2.0, 1.0, 1.0, 2.0]})
+        >>> d = as_replicate(SurveyDesign(df, weights="w", psu="p"), "JK1")
+        >>> full, reps = d.replicate_totals(None, np.array([0, 1, 1, 0, -1]), 2)
+        >>> full.ravel().tolist()  # the weights of each domain
+        [2.0, 3.0]
+        >>> reps[:, :, 0].tolist()  # replicate r drops PSU r + 1, the others times 3/2
+        [[1.5, 1.5, 3.0], [1.5, 3.0, 4.5]]
         """
-        x = np.asarray(values, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[:, None]
-        n, k = x.shape
-        g = n_domains
+        if values is None:
+            columns: list[np.ndarray | None] = [None]
+        elif isinstance(values, np.ndarray):
+            x = np.asarray(values, dtype=np.float64)
+            columns = [x] if x.ndim == 1 else [x[:, j] for j in range(x.shape[1])]
+        else:
+            columns = [None if c is None else np.asarray(c, dtype=np.float64) for c in values]
+        k, g = len(columns), n_domains
         one = codes is None or (g == 1 and bool(np.min(codes) >= 0))
-        w = self._weights
-        per_unit = self._rep_unit is not None and self._rep_base is w
+        if self._rep_unit is not None:
+            return self._unit_totals(columns, None if one else codes, g)
+        w, base = self._weights, self._rep_base
         if one:
-            full = (w @ x)[None, :]
-        elif per_unit:
-            full = None  # the sums per unit of w x give the full totals too
+            full = np.array([[w.sum() if c is None else w @ c for c in columns]])
         else:
             slot = np.where(codes >= 0, codes, g)
             full = np.empty((g, k))
-            for j in range(k):
-                full[:, j] = np.bincount(slot, weights=w * x[:, j], minlength=g + 1)[:g]
-        xb = x if self._rep_base is None else x * self._rep_base[:, None]
+            for j, c in enumerate(columns):
+                wc = w if c is None else w * c
+                full[:, j] = np.bincount(slot, weights=wc, minlength=g + 1)[:g]
+        n = self.n_rows
+        xb = np.empty((n, k))
+        for j, c in enumerate(columns):
+            xb[:, j] = (1.0 if c is None else c) * (1.0 if base is None else base)
         m = self._rep_matrix
-        if self._rep_unit is not None:
-            units = m.shape[0]
-            key = (
-                self._rep_unit
-                if one
-                else np.where(codes >= 0, codes * units + self._rep_unit, g * units)
-            )
-            size = g * units
-            table = np.empty((size, k))
-            for j in range(k):
-                table[:, j] = np.bincount(key, weights=xb[:, j], minlength=size + 1)[:size]
-            table = table.reshape(g, units, k)
-            if full is None:
-                full = table.sum(axis=1)
-            return full, np.einsum("ur,guk->grk", m, table)
         if one:
             return full, (m.T @ xb)[None]
-        reps = np.zeros((g * k, m.shape[1]))
         if g * k <= 64:
             cols = np.arange(k)
             acc = np.zeros((m.shape[1], g * k))
@@ -614,6 +737,24 @@ class ReplicateDesign(SurveyDesign):
             reps = a @ m
         return full, reps.reshape(g, k, -1).transpose(0, 2, 1)
 
+    def _unit_totals(
+        self, columns: list[np.ndarray | None], codes: np.ndarray | None, g: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`replicate_totals` with one factor row per unit: a sum of the weighted
+        values per (domain, unit), then a ``(G k, units) @ (units, R)`` product."""
+        m, base = self._rep_matrix, self._rep_base
+        units = m.shape[0]
+        size = g * units
+        key = self._unit_key(codes, g)
+        k = len(columns)
+        table = np.empty((k, size))
+        for j, c in enumerate(columns):
+            table[j] = key.sums(base if c is None else base * c)
+        table = table.reshape(k, g, units)
+        full = table.sum(axis=2).T  # the base weights are the full-sample weights
+        # einsum, not BLAS: a small product, and BLAS threads wait for cores on a busy host
+        return full, np.einsum("ur,kgu->grk", m, table)
+
     def replicate_variance(self, thetas: np.ndarray, theta: np.ndarray) -> np.ndarray:
         """Variances of estimates from their replicates, ``thetas`` shaped ``(G, R, ...)``."""
         return replicate_variance(
@@ -632,31 +773,70 @@ class ReplicateDesign(SurveyDesign):
         return self._rep_sizes(codes, g)
 
     def _rep_sizes(self, codes: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
-        slot = np.where(codes >= 0, codes, g)
-        n = np.bincount(slot, weights=self._weights != 0, minlength=g + 1)[:g].astype(np.int64)
-        key = (g, codes.tobytes()) if g > 1 or codes.min() < 0 else (1, None)
+        """Rows with non-zero weight and ``degf`` per domain, cached per domain codes."""
+        key = (1, None) if g == 1 and bool(codes.min() >= 0) else (g, codes.tobytes())
         if key not in self._rep_df:
             if len(self._rep_df) > 32:
                 self._rep_df.clear()
-            self._rep_df[key] = self._ranks(codes, g) - 1
-        return n, self._rep_df[key].copy()
+            if self._rep_unit is not None:
+                n, ranks = self._unit_ranks(None if key[1] is None else codes, g)
+            else:
+                slot = np.where(codes >= 0, codes, g)
+                n = np.bincount(slot, weights=self._weights != 0, minlength=g + 1)[:g]
+                ranks = self._ranks(codes, g)
+            self._rep_df[key] = (n.astype(np.int64), ranks - 1)
+        n, df = self._rep_df[key]
+        return n.copy(), df.copy()
+
+    def _unit_key(self, codes: np.ndarray | None, g: int) -> _CellKey:
+        """The (domain, unit) cells ``codes * units + unit`` (``g * units`` outside every
+        domain); the units' and the last read-only codes' kept (an estimate's degf and
+        totals share its domains' cells)."""
+        units = self._rep_matrix.shape[0]
+        if codes is None:
+            if "units" not in self._rep_df:
+                self._rep_df["units"] = _CellKey(self._rep_unit, units)
+            return self._rep_df["units"]
+        hit = self._rep_df.get("cells")
+        if hit is not None and hit[0] is codes and hit[1] == g:
+            return hit[2]
+        key = codes * units
+        key += self._rep_unit
+        key[codes < 0] = g * units
+        out = _CellKey(key, g * units)
+        if not codes.flags.writeable:
+            self._rep_df["cells"] = (codes, g, out)
+        return out
+
+    def _unit_ranks(self, codes: np.ndarray | None, g: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows with non-zero weight and the rank of the replicate weights per domain, with
+        one row of multipliers per unit: the rank of the rows of the units present (one
+        count per (domain, unit) pair)."""
+        m, w = self._rep_matrix, self._weights
+        units = m.shape[0]
+        key = self._unit_key(codes, g)
+        if bool(w.min() > 0):
+            counts = key.counts().reshape(g, units)
+            n = rows = counts.sum(axis=1)
+        else:
+            counts = key.sums((w != 0).astype(np.float64)).reshape(g, units)
+            n = counts.sum(axis=1)
+            rows = (
+                np.array([self.n_rows])
+                if codes is None
+                else np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
+            )
+        ranks = np.empty(g, dtype=np.int64)
+        for d in range(g):
+            sub = m[counts[d] > 0]
+            ranks[d] = _qr_rank(np.einsum("ij,ik->jk", sub, sub), int(rows[d]))
+        return n, ranks
 
     def _ranks(self, codes: np.ndarray, g: int) -> np.ndarray:
-        """Rank of each domain's replicate weights (R's ``qr(W_d)$rank``)."""
+        """Rank of each domain's given replicate weights (R's ``qr(W_d)$rank``)."""
         m = self._rep_matrix
         n_rep = m.shape[1]
         out = np.empty(g, dtype=np.int64)
-        if self._rep_unit is not None:  # one row of multipliers per PSU
-            units = m.shape[0]
-            base = self._rep_base if self._rep_base is not None else np.ones(self.n_rows)
-            inside = (codes >= 0) & (base != 0)
-            present = np.zeros(g * units, dtype=bool)
-            present[codes[inside] * units + self._rep_unit[inside]] = True
-            rows = np.bincount(np.where(codes >= 0, codes, g), minlength=g + 1)[:g]
-            for d in range(g):
-                sub = m[present[d * units : (d + 1) * units]]
-                out[d] = _qr_rank(np.einsum("ij,ik->jk", sub, sub), int(rows[d]))
-            return out
         if g > 64:
             order = np.argsort(codes.astype(np.int16 if g < 32767 else np.int64), kind="stable")
             bounds = np.searchsorted(codes[order], np.arange(g + 1))

@@ -76,7 +76,9 @@ def _result(est, se, df, level, deff, n) -> dict[str, np.ndarray]:
     return dict(estimate=est, se=se, ci_low=lo, ci_high=hi, df=df, deff=deff, n=n)
 
 
-def _totals(design: ReplicateDesign, rows: DomainRows, values: np.ndarray):
+def _totals(design: ReplicateDesign, rows: DomainRows, values: list[np.ndarray | None]):
+    """Full-sample ``(G, k)`` and replicate ``(G, R, k)`` domain totals of the columns
+    (``None``: the weights alone)."""
     codes = None if rows.slot is None else rows.codes
     return design.replicate_totals(values, codes, rows.n_domains)
 
@@ -84,13 +86,17 @@ def _totals(design: ReplicateDesign, rows: DomainRows, values: np.ndarray):
 def _ss(design: ReplicateDesign, rows: DomainRows, y: np.ndarray, centre: np.ndarray) -> np.ndarray:
     """Weighted sums of squared deviations from a per-domain centre (R's ``svyvar``)."""
     e = y - rows.spread(centre)
-    return rows.dot(design.weights * e, e)
+    if rows.slot is None:
+        return np.array([np.einsum("i,i,i->", design.weights, e, e)])
+    e *= e
+    e *= design.weights
+    return rows.sum(e)
 
 
 def _mean_parts(design: ReplicateDesign, rows: DomainRows, y: np.ndarray):
     """Domain means, their replicates ``(G, R)`` and variances, from one product."""
     y0 = np.where(rows.codes >= 0, y, 0.0) if np.isnan(y).any() else y
-    full, reps = _totals(design, rows, np.column_stack([y0, np.ones_like(y0)]))
+    full, reps = _totals(design, rows, [y0, None])
     est = safe_div(full[:, 0], full[:, 1])
     rep = safe_div(reps[..., 0], reps[..., 1])
     return est, rep, design.replicate_variance(rep, est)
@@ -141,7 +147,7 @@ def total(
         y = numeric_values(design, name, "total")
         rows = variable_rows(design, dom, np.isnan(y), na_rm, name)
         y0 = np.where(rows.codes >= 0, y, 0.0)
-        full, reps = _totals(design, rows, y0)
+        full, reps = _totals(design, rows, [y0])
         est, rep = full[:, 0], reps[..., 0]
         v = design.replicate_variance(rep, est)
         ss = _ss(design, rows, y0, safe_div(est, rows.size))
@@ -182,7 +188,7 @@ def ratio(
         rows = variable_rows(design, dom, np.isnan(y) | np.isnan(x), na_rm, label)
         inside = rows.codes >= 0
         y0, x0 = np.where(inside, y, 0.0), np.where(inside, x, 0.0)
-        full, reps = _totals(design, rows, np.column_stack([y0, x0]))
+        full, reps = _totals(design, rows, [y0, x0])
         zero = (full[:, 1] == 0) & (rows.n > 0)
         if zero.any():
             where_ = describe_domain(dom, int(np.flatnonzero(zero)[0]))
@@ -199,7 +205,7 @@ def ratio(
         v = design.replicate_variance(safe_div(reps[..., 0], reps[..., 1]), r)
         # R: deff(svytotal(y - r x)), the replicate variance of that total over its SRS one
         d = y0 - rows.spread(r) * x0
-        dfull, dreps = _totals(design, rows, d)
+        dfull, dreps = _totals(design, rows, [d])
         vd = design.replicate_variance(dreps[..., 0], dfull[:, 0])
         ss = _ss(design, rows, d, safe_div(dfull[:, 0], rows.size))
         deff = srs_deff(vd, ss, rows.size, rows.n, rows.size * rows.size)
@@ -256,24 +262,17 @@ def _level_table(
             hint="Check the column: every row is missing.",
         )
     rows = variable_rows(design, dom, lev_codes < 0, na_rm, name)
-    inside = rows.codes >= 0
-    ind = np.zeros((design.n_rows, n_lev + 1))
-    ok = np.flatnonzero(inside)
-    ind[ok, lev_codes[ok]] = 1.0
-    ind[ok, n_lev] = 1.0
-    full, reps = _totals(design, rows, ind)
-    del ind
-    size = full[:, n_lev]
-    counts = full[:, :n_lev]
+    counts, rep_counts = _cell_totals(design, rows.codes, lev_codes, rows.n_domains, n_lev)
+    size = counts.sum(axis=1)
     p = safe_div(counts, size[:, None])
-    rep_p = safe_div(reps[..., :n_lev], reps[..., n_lev:])
+    rep_p = safe_div(rep_counts, rep_counts.sum(axis=2, keepdims=True))
     n, df = rows.n, rows.df
     sz, nn = size[:, None], n[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         svyvar = p * (1 - p) * nn / (nn - 1)
     if kind == "total":
         est = counts
-        v = design.replicate_variance(reps[..., :n_lev], counts)
+        v = design.replicate_variance(rep_counts, counts)
         scale = sz * sz
     else:
         est = p
@@ -310,6 +309,19 @@ def _level_table(
     )
 
 
+def _cell_totals(
+    design: ReplicateDesign, codes: np.ndarray, cell: np.ndarray, g: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights of the (domain, cell) pairs, ``(G, k)``, and of every replicate,
+    ``(G, R, k)``, from the cell codes (``codes < 0``: no domain; ``cell`` is used
+    where ``codes >= 0``) in one pass: the totals of the ``G k`` cells."""
+    pair = codes * k
+    pair += cell
+    pair[codes < 0] = -1
+    full, reps = design.replicate_totals(None, pair, g * k)
+    return full.reshape(g, k), reps[..., 0].reshape(g, k, -1).transpose(0, 2, 1)
+
+
 def _logit_full(
     design: ReplicateDesign,
     rows: DomainRows,
@@ -319,22 +331,32 @@ def _logit_full(
 ) -> np.ndarray:
     """The full-sample svyglm intercept per (domain, level): R's ``glm`` from ``mustart``."""
     g, n_lev = counts.shape
-    codes = rows.codes
-    inside = codes >= 0
-    dom_in, lev_in = codes[inside], lev_codes[inside]
     mean_w = safe_div(rows.size, present)
-    t = design.weights[inside] / mean_w[dom_in]
-    start_w, start_wz1, start_dev = logit_start_terms(t)
-    by_dom = [np.bincount(dom_in, weights=a, minlength=g)[:, None] for a in (start_w, start_dev)]
-    wz_dom = np.bincount(dom_in, weights=start_wz1, minlength=g)[:, None]
-    wz1 = np.bincount(dom_in * n_lev + lev_in, weights=start_wz1, minlength=g * n_lev)
+    w = design.weights
+    if rows.slot is None:  # one domain holding every row (no level missing)
+        start_w, start_wz1, start_dev = logit_start_terms(w / mean_w[0])
+        by_dom = [np.array([[a.sum()]]) for a in (start_w, start_dev)]
+        wz1 = np.bincount(lev_codes, weights=start_wz1, minlength=n_lev)
+    else:
+        codes = rows.codes
+        if rows.slot is codes:  # every row in a domain: no gathers
+            dom_in, lev_in, w_in = codes, lev_codes, w
+        else:
+            inside = codes >= 0
+            dom_in, lev_in, w_in = codes[inside], lev_codes[inside], w[inside]
+        start_w, start_wz1, start_dev = logit_start_terms(w_in / mean_w[dom_in])
+        by_dom = [
+            np.bincount(dom_in, weights=a, minlength=g)[:, None] for a in (start_w, start_dev)
+        ]
+        wz1 = np.bincount(dom_in * n_lev + lev_in, weights=start_wz1, minlength=g * n_lev)
+    wz1 = wz1.reshape(g, n_lev)
     s1 = counts / mean_w[:, None]
     s0 = present[:, None] - s1
     return logit_fit(
         s1,
         s0,
         np.broadcast_to(by_dom[0], s1.shape),
-        2 * wz1.reshape(g, n_lev) - wz_dom,
+        2 * wz1 - wz1.sum(axis=1, keepdims=True),
         np.broadcast_to(by_dom[1], s1.shape),
     )
 
@@ -439,11 +461,7 @@ def replicate_cells(
     """Weighted cell counts ``(G, k)`` and the replicate covariances ``(G, k, k)`` of the
     domains' cell shares (``shares=True``, R's ``svymean(mm)`` in ``svychisq``) or totals.
     """
-    inside = np.flatnonzero(codes >= 0)
-    ind = np.zeros((design.n_rows, k))
-    ind[inside, cell[inside]] = 1.0
-    full, reps = design.replicate_totals(ind, codes, g)
-    del ind
+    full, reps = _cell_totals(design, codes, cell, g, k)
     if shares:
         theta = safe_div(full, full.sum(axis=1, keepdims=True))
         thetas = safe_div(reps, reps.sum(axis=2, keepdims=True))
