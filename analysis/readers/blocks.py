@@ -1,0 +1,633 @@
+"""Reading an export too large for memory in blocks of complete records.
+
+:func:`read_blocks` splits a text export (any CSV, KoboToolbox/Ona CSV, ODK Central CSV
+or CSV zip) into chunk files of at most ``block_records`` main records, in one
+streaming pass, and reads each chunk with :func:`~analysis.readers.read_raw`: every
+block is a :class:`~analysis.readers.RawData` of the same layout as the whole file's.
+
+* Main records stay in file order, one run of them per block. The rows of a repeat
+  table go to the block of their main record (found by ``PARENT_KEY``'s root, the
+  main record's ``KEY``), in the order of the repeat's file; a row whose parent is not
+  found stays with the rows around it (it is an orphan, logged ``RD133``).
+* ``_source_row`` and the rows of the reader's notes are those of the whole file;
+  keys made from row numbers (``main#row12``) too.
+* Notes about the file or a column as a whole (an unknown column, a guessed encoding)
+  are said once, in the first block; counted notes (``RD145`` blank rows, ``RD136``
+  unpacked records, "n cell(s); first at row r" summaries) add their counts up;
+  duplicate keys (``RD130``) are found across blocks.
+
+Limits: a CSV splits at line ends outside quotes (``\\n`` or ``\\r\\n`` line endings;
+a file with bare ``\\r`` line endings is read whole); the place of an undecodable
+byte (``RD156``) and the line-ending counts (``RD144``) are those of the chunk; a
+zip holding two copies of a table is read whole.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "hh.csv").write_bytes("户主,人口\\n张三,4\\n李四,5\\n王五,3\\n".encode("gbk"))
+>>> blocks = read_blocks(folder / "hh.csv", block_records=2, folder=folder / "parts")
+>>> [b.data["_source_row"].tolist() for b in blocks]
+[[2, 3], [4]]
+>>> blocks.block(1).data["户主"].tolist(), blocks.block(1).metadata.encoding
+(['王五'], 'gbk')
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import pickle
+import re
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ReadError
+from ..instrument.model import Instrument
+from .csv import DELIMITERS, sniff_delimiter
+from .detect import detect_format
+from .issues import ISSUE_COLUMNS, empty_issues
+from .rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
+from .read import _digest, _instrument, read_raw
+
+__all__ = ["BlockSet", "block_support", "read_blocks"]
+
+_BLOCK_FORMATS = ("csv", "kobo_csv", "odk_central")
+_SUMMARY = re.compile(r"^(?P<head>.*) \((?P<n>\d+) cell\(s\); first at row (?P<row>\d+)\)$")
+_COUNTED = ("RD136", "RD145")
+_LEADING = re.compile(r"^(\d+)")
+_ROW_KEY = re.compile(r"(?P<table>[^/#]+)#row(?P<row>\d+)")
+_COPY = re.compile(r" \((\d+)\)(?=\.csv$)", re.IGNORECASE)
+_DUPLICATE_MESSAGE = "record key shared with another record; all records kept"
+
+
+def block_support(path: str | Path) -> str | None:
+    """Why ``path`` cannot be read in blocks (``None`` when it can).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = path.write_text("a,b\\n1,2\\n", encoding="utf-8")
+    >>> block_support(path) is None
+    True
+    """
+    path = Path(path)
+    try:
+        fmt = detect_format(path)
+    except ReadError as err:
+        return err.message
+    if fmt not in _BLOCK_FORMATS:
+        return f"{fmt} files are read whole (block mode reads CSV and ODK Central zips)"
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = [m.filename for m in archive.infolist() if not m.is_dir()]
+        if any(_COPY.search(n) for n in names):
+            return "the zip holds two copies of a table"
+        return None
+    with path.open("rb") as handle:
+        head = handle.read(1 << 16)
+    if b"\r" in head.replace(b"\r\n", b""):
+        return "the file has bare \\r line endings"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        return "UTF-16 text is read whole"
+    return None
+
+
+# ------------------------------------------------------------------ splitting
+def _state(text: str, state: str) -> str:
+    """The CSV parser's quote state after ``text`` (see :func:`..csv.ends_open_quote`)."""
+    for ch in text:
+        ends = ch in ",;\t|\r\n"
+        if state == "quoted":
+            if ch == '"':
+                state = "quote"
+        elif state == "quote":
+            state = "quoted" if ch == '"' else ("start" if ends else "plain")
+        elif state == "start":
+            state = "quoted" if ch == '"' else ("start" if ends else "plain")
+        elif ends:
+            state = "start"
+    return state
+
+
+def _records(stream: IO[bytes]) -> Iterator[bytes]:
+    """Logical CSV records of a byte stream, each with its line end (quote-aware).
+
+    >>> list(_records(io.BytesIO(b'a,b\\n1,"x\\ny"\\n2,z')))
+    [b'a,b\\n', b'1,"x\\ny"\\n', b'2,z']
+    """
+    pending: list[bytes] = []
+    state = "start"
+    for line in stream:
+        if not pending and b'"' not in line:
+            yield line
+            continue
+        if not pending and line.count(b'"') % 2 == 0:
+            yield line
+            continue
+        state = _state(line.decode("latin-1"), state)
+        pending.append(line)
+        if state != "quoted":
+            yield b"".join(pending)
+            pending, state = [], "start"
+    if pending:
+        yield b"".join(pending)
+
+
+def _fields(record: bytes, delimiter: str) -> list[str]:
+    return next(
+        csv.reader(io.StringIO(record.decode("latin-1"), newline=""), delimiter=delimiter), []
+    )
+
+
+def _blank(record: bytes) -> bool:
+    return not record.strip(b" \t\r\n\xef\xbb\xbf" + "".join(DELIMITERS).encode())
+
+
+class _Sink:
+    """The chunk files: one .csv per chunk, or one stored zip per chunk."""
+
+    def __init__(self, folder: Path, suffix: str, zipped: bool) -> None:
+        self.folder, self.suffix, self.zipped = folder, suffix, zipped
+        self.paths: list[Path] = []
+        self.zips: list[zipfile.ZipFile] = []
+        self.handles: list[IO[bytes]] = []
+        self.rows: list[dict[str | None, list[np.ndarray]]] = []
+
+    def add(self) -> None:
+        path = self.folder / f"chunk-{len(self.paths):05d}{self.suffix}"
+        self.paths.append(path)
+        self.rows.append({})
+        if self.zipped:
+            self.zips.append(zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED))
+        self.handles.append(None)  # type: ignore[arg-type]
+
+    def open(self, k: int, member: str | None, prefix: bytes, header_row: int) -> None:
+        if self.zipped:
+            handle = self.zips[k].open(member or "", "w", force_zip64=True)
+        else:
+            handle = self.paths[k].open("wb")
+        handle.write(prefix)
+        self.handles[k] = handle
+        # the rows of the chunk's header (and blank lines before it) are the file's
+        self.rows[k].setdefault(member, [np.arange(1, header_row + 1, dtype=np.int64)])
+
+    def close_all(self) -> None:
+        for k, handle in enumerate(self.handles):
+            if handle is not None:
+                handle.close()
+                self.handles[k] = None  # type: ignore[call-overload]
+
+    def finish(self) -> None:
+        self.close_all()
+        for z in self.zips:
+            z.close()
+
+
+def _prefix(records: Iterator[bytes]) -> tuple[bytes, int]:
+    """The leading blank lines and the header record; the header's row."""
+    parts: list[bytes] = []
+    for record in records:
+        parts.append(record)
+        if not _blank(record):
+            break
+    return b"".join(parts), len(parts)
+
+
+def _split_main(
+    stream: IO[bytes], sink: _Sink, member: str | None, block_records: int, key_column: str | None
+) -> tuple[list[np.ndarray], int]:
+    """Main records in runs of ``block_records``; the hashes of each chunk's keys."""
+    records = _records(stream)
+    prefix, header_row = _prefix(records)
+    delimiter = sniff_delimiter(prefix.decode("latin-1"))
+    headers = [
+        h.strip().strip('"').replace("\ufeff", "")
+        for h in _fields(prefix.lstrip(b"\r\n"), delimiter)
+    ]
+    where = headers.index(key_column) if key_column in headers else None
+    hashes: list[np.ndarray] = []
+    keys: list[str] = []
+    chunk_rows: list[int] = []
+    k, count, row = 0, 0, header_row
+
+    def close_chunk() -> None:
+        sink.rows[k][member].append(np.asarray(chunk_rows, dtype=np.int64))
+        hashes.append(
+            pd.util.hash_array(np.asarray(keys, dtype=object))
+            if where is not None
+            else np.zeros(0, np.uint64)
+        )
+
+    sink.add()
+    sink.open(0, member, prefix, header_row)
+    for record in records:
+        row += 1
+        if count == block_records:
+            close_chunk()
+            k, count, keys, chunk_rows = k + 1, 0, [], []
+            sink.add()
+            sink.open(k, member, prefix, header_row)
+        sink.handles[k].write(record)
+        chunk_rows.append(row)
+        count += 1
+        if where is not None and not _blank(record):
+            values = _fields(record, delimiter)
+            keys.append(values[where].strip() if where < len(values) else "")
+    close_chunk()
+    sink.close_all()
+    return hashes, header_row
+
+
+def _split_repeat(
+    stream: IO[bytes], sink: _Sink, member: str, lookup: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """A repeat's records to the chunks of their main records (``PARENT_KEY``'s root)."""
+    records = _records(stream)
+    prefix, header_row = _prefix(records)
+    delimiter = sniff_delimiter(prefix.decode("latin-1"))
+    headers = [
+        h.strip().strip('"').replace("\ufeff", "")
+        for h in _fields(prefix.lstrip(b"\r\n"), delimiter)
+    ]
+    where = headers.index("PARENT_KEY") if "PARENT_KEY" in headers else None
+    for k in range(len(sink.paths)):
+        sink.open(k, member, prefix, header_row)
+    sorted_hashes, chunk_of = lookup
+    rows: list[list[int]] = [[] for _ in sink.paths]
+    last = 0
+    row = header_row
+    batch: list[tuple[int, bytes, str]] = []
+
+    def flush() -> None:
+        nonlocal last
+        if not batch:
+            return
+        roots = np.asarray([b[2] for b in batch], dtype=object)
+        h = pd.util.hash_array(roots)
+        at = np.searchsorted(sorted_hashes, h)
+        at = np.minimum(at, max(len(sorted_hashes) - 1, 0))
+        found = (sorted_hashes[at] == h) if len(sorted_hashes) else np.zeros(len(h), bool)
+        for (r, record, root), hit, pos in zip(batch, found, at, strict=True):
+            k = int(chunk_of[pos]) if hit and root else last
+            last = k
+            sink.handles[k].write(record)
+            rows[k].append(r)
+        batch.clear()
+
+    for record in records:
+        row += 1
+        root = ""
+        if where is not None and not _blank(record):
+            values = _fields(record, delimiter)
+            root = values[where].strip().split("/", 1)[0] if where < len(values) else ""
+        batch.append((row, record, root))
+        if len(batch) >= 50_000:
+            flush()
+    flush()
+    for k in range(len(sink.paths)):
+        sink.rows[k][member].append(np.asarray(rows[k], dtype=np.int64))
+    sink.close_all()
+
+
+def _split(
+    path: Path, folder: Path, block_records: int
+) -> tuple[list[Path], list[dict[str | None, np.ndarray]], int]:
+    """Chunk files of ``path`` and, per chunk and member, the file rows of its records."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not zipfile.is_zipfile(path):
+        sink = _Sink(folder, path.suffix or ".csv", zipped=False)
+        with path.open("rb") as stream:
+            _split_main(stream, sink, None, block_records, None)
+        sink.finish()
+        return sink.paths, [{m: np.concatenate(v) for m, v in r.items()} for r in sink.rows], 0
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        tables = [
+            m.filename for m in members
+            if m.filename.lower().endswith(".csv") and not m.filename.startswith("media/")
+            and not (m.filename.startswith("__MACOSX/") or m.filename.rsplit("/", 1)[-1].startswith("._"))
+        ]  # fmt: skip
+        headers = {}
+        for name in tables:
+            with archive.open(name) as stream:
+                headers[name] = stream.read(65536).split(b"\n", 1)[0]
+        mains = [n for n in tables if b"PARENT_KEY" not in headers[n]]
+        main = min(mains, key=lambda n: (len(n), n)) if mains else None
+        repeats = [n for n in sorted(tables) if n != main]
+        if main is None or any(b"PARENT_KEY" not in headers[n] for n in repeats):
+            raise ReadError(
+                "RD060",
+                "the zip cannot be read in blocks: it has no main CSV, or a second table "
+                "without PARENT_KEY",
+                file=path,
+                hint='Set [pipeline] block_mode = "never" to read it whole.',
+            )
+        sink = _Sink(folder, ".zip", zipped=True)
+        with archive.open(main) as stream:
+            hashes, _ = _split_main(stream, sink, main, block_records, "KEY" if repeats else None)
+        others = [m.filename for m in members if m.filename not in tables]
+        for name in others:  # placeholders: the first chunk says what the zip held
+            sink.zips[0].writestr(name, b"")
+        chunk_of = np.concatenate(
+            [np.full(len(h), k, dtype=np.int64) for k, h in enumerate(hashes)]
+        )
+        every = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+        order = np.argsort(every, kind="stable")
+        lookup = (every[order], chunk_of[order])
+        del hashes, every, chunk_of
+        for name in repeats:
+            with archive.open(name) as stream:
+                _split_repeat(stream, sink, name, lookup)
+        sink.finish()
+    return (
+        sink.paths,
+        [{m: np.concatenate(v) for m, v in r.items()} for r in sink.rows],
+        len(repeats),
+    )
+
+
+# ------------------------------------------------------------------ reading the chunks
+def _table_rows(raw: RawData, rows: dict[str | None, np.ndarray]) -> dict[str, np.ndarray]:
+    """``{table: file rows of the chunk's records}`` (unpacked repeats: their main's)."""
+    of_member = {}
+    for source in raw.metadata.sources:
+        if source.unpacked_from is None:
+            of_member.setdefault(source.table, source.member)
+    out = {t: rows[m] for t, m in of_member.items() if m in rows}
+    for source in raw.metadata.sources:
+        if source.unpacked_from is not None and source.unpacked_from in out:
+            out.setdefault(source.table, out[source.unpacked_from])
+    return out
+
+
+def _mapper(mapping: np.ndarray, first: int) -> Any:
+    """Chunk row -> file row (rows before the first record, the header's, unchanged)."""
+
+    def remap(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=np.int64)
+        at = values - first
+        ok = (at >= 0) & (at < len(mapping))
+        out = values.copy()
+        out[ok] = mapping[at[ok]]
+        return out
+
+    return remap
+
+
+def _row_keys(values: pd.Series, mappers: dict[str, Any]) -> pd.Series:
+    def fix(text: Any) -> Any:
+        if not isinstance(text, str) or "#row" not in text:
+            return text
+
+        def sub(m: re.Match) -> str:
+            remap = mappers.get(m["table"])
+            if remap is None:
+                return m.group(0)
+            return f"{m['table']}#row{int(remap(np.array([int(m['row'])]))[0])}"
+
+        return _ROW_KEY.sub(sub, text)
+
+    if not values.astype("str").str.contains("#row", regex=False).fillna(False).any():
+        return values
+    return values.map(fix).astype(values.dtype)
+
+
+def _fix_chunk(
+    raw: RawData, rows: dict[str | None, np.ndarray], path: Path, digest: str, size: int
+) -> RawData:
+    """The chunk's rows, row keys and sources as the whole file's."""
+    table_rows = _table_rows(raw, rows)
+    mappers = {t: _mapper(m, 1) for t, m in table_rows.items()}
+    frames = {}
+    for table, frame in raw.tables.items():
+        remap = mappers.get(table)
+        if remap is not None and len(frame):
+            frame = frame.assign(**{ROW: remap(frame[ROW].to_numpy())})
+            for column in (KEY, PARENT_KEY):
+                if column in frame.columns:
+                    frame[column] = _row_keys(frame[column], mappers)
+        frames[table] = frame
+    issues = raw.issues.copy()
+    if len(issues):
+        rows_out = issues["row"].astype("Int64").to_numpy(dtype=np.int64, na_value=-1)
+        for table, remap in mappers.items():
+            sel = (issues["table"].astype(str) == table).to_numpy() & (rows_out >= 0)
+            if sel.any():
+                rows_out[sel] = remap(rows_out[sel])
+        issues["row"] = pd.array(np.where(rows_out >= 0, rows_out, 0), dtype="Int64")
+        issues.loc[rows_out < 0, "row"] = pd.NA
+        issues["record"] = _row_keys(issues["record"], mappers)
+    sources = tuple(
+        replace(s, path=str(path), sha256=digest, size=size) for s in raw.metadata.sources
+    )
+    metadata = replace(raw.metadata, sources=sources, issues=issues)
+    return RawData(frames[MAIN], {t: f for t, f in frames.items() if t != MAIN}, metadata)
+
+
+def _split_issues(issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(issues of the block's records, issues said once for the file)``."""
+    if issues.empty:
+        return issues, issues
+    code = issues["code"].astype(str)
+    message = issues["message"].astype(str)
+    once = issues["row"].isna().to_numpy() | message.str.match(_SUMMARY).to_numpy()
+    once |= (code == "RD130").to_numpy()  # found again across blocks
+    return issues[~once].reset_index(drop=True), issues[once].reset_index(drop=True)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _merge_file_issues(parts: list[pd.DataFrame], blocks: int) -> pd.DataFrame:
+    """Notes said once per file: deduplicated, counts added up, RD130 left out."""
+    rows: dict[tuple, dict[str, Any]] = {}
+    seen_in: dict[tuple, int] = {}
+    for part in parts:
+        for record in part.to_dict("records"):
+            code = str(record["code"])
+            if code == "RD130":
+                continue
+            message = str(record["message"])
+            summary = _SUMMARY.match(message)
+            if summary is not None:
+                key = (code, record["table"], record["column"], summary["head"])
+                if key in rows:
+                    old = _SUMMARY.match(rows[key]["message"])
+                    n = int(old["n"]) + int(summary["n"])
+                    rows[key]["message"] = f"{old['head']} ({n} cell(s); first at row {old['row']})"
+                else:
+                    rows[key] = dict(record)
+                continue
+            if code in _COUNTED:
+                head = _LEADING.sub("", message)
+                key = (code, record["table"], record["column"], head)
+                if key in rows:
+                    n = int(_LEADING.match(rows[key]["message"])[1]) + int(
+                        _LEADING.match(message)[1]
+                    )
+                    rows[key]["message"] = f"{n}{head}"
+                else:
+                    rows[key] = dict(record)
+                continue
+            key = tuple("" if _missing(record[c]) else str(record[c]) for c in ISSUE_COLUMNS)
+            seen_in[key] = seen_in.get(key, 0) + 1
+            rows.setdefault(key, dict(record))
+    out = [r for k, r in rows.items() if r["code"] != "RD146" or seen_in.get(k, 0) == blocks]
+    if not out:
+        return empty_issues()
+    frame = pd.DataFrame(out, columns=list(ISSUE_COLUMNS)).astype("object")
+    frame["row"] = pd.array([None if pd.isna(r) else int(r) for r in frame["row"]], dtype="Int64")
+    return frame
+
+
+def _key_hashes(raw: RawData) -> dict[str, np.ndarray]:
+    return {t: pd.util.hash_array(f[KEY].to_numpy(dtype=object)) for t, f in raw.tables.items()}
+
+
+@dataclass
+class BlockSet:
+    """The blocks of one export, kept as pickles in ``folder``.
+
+    Iterating gives each block as a :class:`RawData` (file-level notes in the first
+    block, duplicate keys across blocks as ``RD130`` in every block concerned).
+    """
+
+    folder: Path
+    count: int
+    file_issues: pd.DataFrame = field(default_factory=empty_issues, repr=False)
+    duplicates: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    INDEX = "index.pkl"
+
+    def path(self, i: int) -> Path:
+        return self.folder / f"block-{i:05d}.pkl"
+
+    def save(self) -> Path:
+        index = self.folder / self.INDEX
+        index.write_bytes(pickle.dumps(replace(self, folder=Path(".")), protocol=5))
+        return index
+
+    @classmethod
+    def load(cls, folder: Path) -> BlockSet:
+        saved = pickle.loads((Path(folder) / cls.INDEX).read_bytes())
+        return replace(saved, folder=Path(folder))
+
+    def block(self, i: int) -> RawData:
+        """Block ``i`` with the notes that concern it."""
+        raw: RawData = pickle.loads(self.path(i).read_bytes())
+        extra = []
+        for table, frame in raw.tables.items():
+            dup = self.duplicates.get(table)
+            if dup is None or not len(dup) or not len(frame):
+                continue
+            hit = np.isin(pd.util.hash_array(frame[KEY].to_numpy(dtype=object)), dup)
+            if hit.any():
+                keys = frame[KEY].to_numpy(dtype=object)[hit]
+                extra.append(
+                    pd.DataFrame(
+                        {"code": "RD130", "severity": "error", "table": table,
+                         "row": frame[ROW].to_numpy(dtype=np.int64)[hit], "record": keys,
+                         "column": KEY, "value": keys, "message": _DUPLICATE_MESSAGE}
+                    ).astype("object")
+                )  # fmt: skip
+        parts = [self.file_issues] if i == 0 and len(self.file_issues) else []
+        parts += [raw.issues, *extra]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return raw
+        issues = pd.concat([p.astype("object") for p in parts], ignore_index=True)
+        issues["row"] = pd.array(
+            [None if pd.isna(r) else int(r) for r in issues["row"]], dtype="Int64"
+        )
+        return replace(raw, metadata=replace(raw.metadata, issues=issues))
+
+    def __iter__(self) -> Iterator[RawData]:
+        for i in range(self.count):
+            yield self.block(i)
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def read_blocks(
+    path: str | Path,
+    instrument: Instrument | str | Path | None = None,
+    *,
+    block_records: int = 200_000,
+    folder: str | Path,
+) -> BlockSet:
+    """Read ``path`` in blocks of at most ``block_records`` main records (module doc).
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV, KoboToolbox/Ona CSV, ODK Central CSV or CSV zip.
+    instrument : Instrument, str or Path, optional
+        The form, as for :func:`~analysis.readers.read_raw`.
+    block_records : int
+        Main records per block.
+    folder : str or Path
+        Where the blocks are kept (emptied first).
+
+    Returns
+    -------
+    BlockSet
+        The blocks, read back one at a time.
+
+    Raises
+    ------
+    ReadError
+        ``RD060`` when the file cannot be split (:func:`block_support` says why);
+        the errors of :func:`~analysis.readers.read_raw` on a chunk.
+    """
+    path, folder = Path(path), Path(folder)
+    why = block_support(path)
+    if why is not None:
+        raise ReadError("RD060", f"the file cannot be read in blocks: {why}", file=path,
+                        hint="Set [pipeline] block_mode = \"never\" to read it whole.")  # fmt: skip
+    if block_records < 1:
+        raise ReadError("RD061", f"block_records must be 1 or more, not {block_records}", file=path,
+                        hint="Give the number of main records per block, e.g. 200000.")  # fmt: skip
+    form = _instrument(instrument)
+    if folder.exists():
+        shutil.rmtree(folder)
+    chunks_dir = folder / "chunks"
+    paths, rows, _ = _split(path, chunks_dir, block_records)
+    digest, size = _digest(path)
+    file_parts: list[pd.DataFrame] = []
+    hashes: dict[str, list[np.ndarray]] = {}
+    counts: dict[str, int] = {}
+    blocks = BlockSet(folder, len(paths))
+    for i, (chunk, chunk_rows) in enumerate(zip(paths, rows, strict=True)):
+        raw = read_raw(chunk, form)
+        raw = _fix_chunk(raw, chunk_rows, path, digest, size)
+        kept, once = _split_issues(raw.issues)
+        file_parts.append(once)
+        for table, h in _key_hashes(raw).items():
+            hashes.setdefault(table, []).append(h)
+        for table, n in raw.counts().items():
+            counts[table] = counts.get(table, 0) + n
+        raw = replace(raw, metadata=replace(raw.metadata, issues=kept))
+        blocks.path(i).write_bytes(pickle.dumps(raw, protocol=5))
+        chunk.unlink()
+        del raw
+    shutil.rmtree(chunks_dir, ignore_errors=True)
+    blocks.file_issues = _merge_file_issues(file_parts, len(paths))
+    for table, parts in hashes.items():
+        every = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
+        values, n = np.unique(every, return_counts=True)
+        blocks.duplicates[table] = values[n > 1]
+    blocks.counts = counts
+    blocks.save()
+    return blocks
