@@ -507,6 +507,8 @@ class BlockSet:
     file_issues: pd.DataFrame = field(default_factory=empty_issues, repr=False)
     duplicates: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     counts: dict[str, int] = field(default_factory=dict)
+    #: Reader notes of every block, as many as the whole file's.
+    notes: int = 0
 
     INDEX = "index.pkl"
 
@@ -606,6 +608,7 @@ def read_blocks(
     paths, rows, _ = _split(path, chunks_dir, block_records)
     digest, size = _digest(path)
     file_parts: list[pd.DataFrame] = []
+    notes = 0
     hashes: dict[str, list[np.ndarray]] = {}
     counts: dict[str, int] = {}
     blocks = BlockSet(folder, len(paths))
@@ -614,6 +617,7 @@ def read_blocks(
         raw = _fix_chunk(raw, chunk_rows, path, digest, size)
         kept, once = _split_issues(raw.issues)
         file_parts.append(once)
+        notes += len(kept)
         for table, h in _key_hashes(raw).items():
             hashes.setdefault(table, []).append(h)
         for table, n in raw.counts().items():
@@ -628,6 +632,8 @@ def read_blocks(
         every = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
         values, n = np.unique(every, return_counts=True)
         blocks.duplicates[table] = values[n > 1]
+        notes += int(n[n > 1].sum())
     blocks.counts = counts
+    blocks.notes = notes + len(blocks.file_issues)
     blocks.save()
     return blocks
