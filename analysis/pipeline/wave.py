@@ -297,7 +297,6 @@ def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
 def _validate(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..validate import validate, write_report
-
     from .blockmode import concat_blocks, validate_in_blocks
 
     names = [n for n, _ in _instruments_present(run)]
@@ -340,7 +339,7 @@ def _validate(run: WaveRun) -> StepOutcome:
                     name=name,
                     confirmed=result.confirmed,
                     lang=run.lang,
-                )  # fmt: skip
+                )
             )
             continue
         results.append(

@@ -115,7 +115,7 @@ def write_blocks(
     return WriteReceipt(files=tuple(files), notes=frame.drop_duplicates(ignore_index=True))
 
 
-def _one_schema(schemas: list, target: Path):  # noqa: ANN202 - pyarrow types
+def _one_schema(schemas: list, target: Path):
     """The schema of every block: the first block's, with null columns typed by the others."""
     import pyarrow as pa
 
