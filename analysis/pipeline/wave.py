@@ -273,7 +273,12 @@ def _panel_previous(run: WaveRun) -> dict[str, Path]:
         return {}
     previous = WaveRun(run.study, before, run.lang)
     present = {n for n, _ in _instruments_present(run)}
-    return {n: previous.clean_of(n) for n in panel if n in present}
+    # the previous wave's cleaned blocks if it was processed in blocks, else its pickle
+    return {
+        n: previous.clean_blocks(n) if previous.clean_blocks(n).is_dir() else previous.cleaned(n)
+        for n in panel
+        if n in present
+    }
 
 
 def _validate_inputs(run: WaveRun) -> list[Path]:

@@ -315,7 +315,7 @@ SCHEMA = _t(
         Key("block_records", "integer", "main records per block", "200000"),
         Key("block_above_mb", "number", "block_mode auto: exports larger than this many MiB "
             "are processed in blocks", "1024"),
-    ), checked_by="STU060"),
+    )),
     Key("scale", "table", "engines for data larger than memory", table=_t(
         "Where designs over large parquet data run (analysis.design.engines.study_design).",
         Key("engine", "text", "the engine", "duckdb", ("duckdb", "dask")),
