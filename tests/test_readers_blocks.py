@@ -102,3 +102,13 @@ def test_corrections_apply_in_the_block_of_their_record(tmp_path):
     with pytest.raises(CorrectionError) as err:
         correct_blocks(blocks, log, instrument=FORM, name="hh", keep=lambda i, d: None)
     assert err.value.code == "COR013" and "H9" in str(err.value)
+
+
+def test_a_row_with_too_many_fields_gives_every_block_the_extra_column(tmp_path):
+    path = tmp_path / "hh.csv"
+    path.write_text("a,b\n1,2\n3,4\n5,6,7\n8,9\n10,11\n", encoding="utf-8")
+    whole = read_raw(path)
+    blocks = list(read_blocks(path, block_records=2, folder=tmp_path / "parts"))
+    assert all("_extra" in b.data.columns for b in blocks)
+    assert all(list(b.metadata.column_info()) == list(whole.metadata.column_info()) for b in blocks)
+    _same(whole, blocks)

@@ -509,6 +509,12 @@ class BlockSet:
     counts: dict[str, int] = field(default_factory=dict)
     #: Reader notes of every block, as many as the whole file's.
     notes: int = 0
+    #: Per table, every block's columns in order, their dtypes and ColumnInfo: a block
+    #: without a column some other block has (``_extra``: a row with too many fields)
+    #: gets it empty, so that every block has the columns of the whole file.
+    columns: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    dtypes: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    infos: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     INDEX = "index.pkl"
 
@@ -525,9 +531,30 @@ class BlockSet:
         saved = pickle.loads((Path(folder) / cls.INDEX).read_bytes())
         return replace(saved, folder=Path(folder))
 
+    def _conform(self, raw: RawData) -> RawData:
+        """The block with every column of the whole file (module doc)."""
+        if all(
+            list(f.columns) == self.columns.get(t, list(f.columns)) for t, f in raw.tables.items()
+        ):
+            return raw
+        tables = {}
+        for table, frame in raw.tables.items():
+            wanted = self.columns.get(table, list(frame.columns))
+            missing = {
+                c: pd.Series(pd.NA, index=frame.index, dtype=self.dtypes[table][c]).astype(self.dtypes[table][c])
+                for c in wanted if c not in frame.columns
+            }  # fmt: skip
+            tables[table] = frame.assign(**missing)[wanted] if missing else frame[wanted]
+        columns = {
+            t: {c: self.infos[t][c] for c in self.columns[t] if c in self.infos.get(t, {})}
+            for t in self.columns
+        }
+        metadata = replace(raw.metadata, columns={**dict(raw.metadata.columns), **columns})
+        return RawData(tables[MAIN], {t: f for t, f in tables.items() if t != MAIN}, metadata)
+
     def block(self, i: int) -> RawData:
         """Block ``i`` with the notes that concern it."""
-        raw: RawData = pickle.loads(self.path(i).read_bytes())
+        raw: RawData = self._conform(pickle.loads(self.path(i).read_bytes()))
         extra = []
         for table, frame in raw.tables.items():
             dup = self.duplicates.get(table)
@@ -560,6 +587,26 @@ class BlockSet:
 
     def __len__(self) -> int:
         return self.count
+
+
+def _union_columns(blocks: BlockSet, raw: RawData) -> None:
+    """Add the block's columns (in order), dtypes and ColumnInfo to the set's."""
+    for table, frame in raw.tables.items():
+        known = blocks.columns.setdefault(table, [])
+        dtypes = blocks.dtypes.setdefault(table, {})
+        infos = blocks.infos.setdefault(table, {})
+        at = 0
+        for column in frame.columns:
+            if column in known:
+                at = known.index(column) + 1
+            else:
+                known.insert(at, column)
+                at += 1
+            if column not in dtypes or (len(frame) and dtypes[column] == object):
+                dtypes[column] = frame[column].dtype
+            info = raw.metadata.column_info(table).get(column)
+            if info is not None:
+                infos.setdefault(column, info)
 
 
 def read_blocks(
@@ -622,6 +669,7 @@ def read_blocks(
             hashes.setdefault(table, []).append(h)
         for table, n in raw.counts().items():
             counts[table] = counts.get(table, 0) + n
+        _union_columns(blocks, raw)
         raw = replace(raw, metadata=replace(raw.metadata, issues=kept))
         blocks.path(i).write_bytes(pickle.dumps(raw, protocol=5))
         chunk.unlink()
