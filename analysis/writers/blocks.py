@@ -10,7 +10,7 @@ SPSS .sav and Stata .dta files cannot be appended to: they are not written from 
 
 Examples
 --------
->>> import tempfile, pathlib, pyarrow.parquet as pq
+>>> import tempfile, pathlib, pandas as pd, pyarrow.parquet as pq
 >>> from analysis.readers import RawData, RawMetadata
 >>> def block(names):
 ...     return RawData(pd.DataFrame({"_key": names, "name": names}), {}, RawMetadata(format="csv"))
