@@ -112,3 +112,25 @@ def test_a_row_with_too_many_fields_gives_every_block_the_extra_column(tmp_path)
     assert all("_extra" in b.data.columns for b in blocks)
     assert all(list(b.metadata.column_info()) == list(whole.metadata.column_info()) for b in blocks)
     _same(whole, blocks)
+
+
+@pytest.mark.parametrize("suffix", [".sav", ".dta"])
+def test_spss_and_stata_files_in_blocks_of_cases(tmp_path, suffix):
+    import pyreadstat
+
+    frame = pd.DataFrame(
+        {"hh": [f"H{i}" for i in range(7)], "tv": [1.0, 2.0, 1.0, 9.0, 2.0, 1.0, 2.0]}
+    )
+    path = tmp_path / f"hh{suffix}"
+    labels = {"tv": {1.0: "有", 2.0: "没有"}}
+    if suffix == ".sav":
+        pyreadstat.write_sav(
+            frame, path, variable_value_labels=labels, missing_ranges={"tv": [9.0]}
+        )
+    else:
+        pyreadstat.write_dta(frame, path, variable_value_labels=labels)
+    whole = read_raw(path)
+    blocks = list(read_blocks(path, block_records=3, folder=tmp_path / "parts"))
+    assert [len(b.data) for b in blocks] == [3, 3, 1]
+    assert blocks[2].data["_source_row"].tolist() == [7]
+    _same(whole, blocks)

@@ -16,6 +16,9 @@ block is a :class:`~analysis.readers.RawData` of the same layout as the whole fi
   unpacked records, "n cell(s); first at row r" summaries) add their counts up;
   duplicate keys (``RD130``) are found across blocks.
 
+SPSS .sav/.zsav and Stata .dta files are read ``block_records`` cases at a time
+(pyreadstat's ``row_offset``/``row_limit``).
+
 Limits: a CSV splits at line ends outside quotes (``\\n`` or ``\\r\\n`` line endings;
 a file with bare ``\\r`` line endings is read whole); the place of an undecodable
 byte (``RD156``) and the line-ending counts (``RD144``) are those of the chunk; a
@@ -59,7 +62,7 @@ from .read import _digest, _instrument, read_raw
 
 __all__ = ["BlockSet", "block_support", "read_blocks"]
 
-_BLOCK_FORMATS = ("csv", "kobo_csv", "odk_central")
+_BLOCK_FORMATS = ("csv", "kobo_csv", "odk_central", "spss", "stata")
 _SUMMARY = re.compile(r"^(?P<head>.*) \((?P<n>\d+) cell\(s\); first at row (?P<row>\d+)\)$")
 _COUNTED = ("RD136", "RD145")
 _LEADING = re.compile(r"^(\d+)")
@@ -84,8 +87,10 @@ def block_support(path: str | Path) -> str | None:
         fmt = detect_format(path)
     except ReadError as err:
         return err.message
-    if fmt not in _BLOCK_FORMATS:
-        return f"{fmt} files are read whole (block mode reads CSV and ODK Central zips)"
+    if fmt not in _BLOCK_FORMATS or path.suffix.lower() == ".por":
+        return f"{fmt} files are read whole (block mode reads CSV, ODK Central zips, .sav, .dta)"
+    if fmt in ("spss", "stata"):
+        return None
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = [m.filename for m in archive.infolist() if not m.is_dir()]
@@ -652,16 +657,55 @@ def read_blocks(
     if folder.exists():
         shutil.rmtree(folder)
     chunks_dir = folder / "chunks"
-    paths, rows, _ = _split(path, chunks_dir, block_records)
     digest, size = _digest(path)
+    if detect_format(path) in ("spss", "stata"):
+        return _finish(folder, _stat_chunks(path, form, block_records, digest, size))
+    paths, rows, _ = _split(path, chunks_dir, block_records)
+
+    def chunks() -> Iterator[RawData]:
+        for chunk, chunk_rows in zip(paths, rows, strict=True):
+            raw = read_raw(chunk, form)
+            yield _fix_chunk(raw, chunk_rows, path, digest, size)
+            chunk.unlink()
+        shutil.rmtree(chunks_dir, ignore_errors=True)
+
+    return _finish(folder, chunks())
+
+
+def _stat_chunks(
+    path: Path, form: Instrument | None, block_records: int, digest: str, size: int
+) -> Iterator[RawData]:
+    """The blocks of a .sav/.dta: its cases ``block_records`` at a time (pyreadstat)."""
+    import pyreadstat
+
+    from .issues import IssueLog
+    from .read import _assemble
+    from .spss_stata import read_stat_file
+
+    fmt = detect_format(path)
+    reader = pyreadstat.read_dta if fmt == "stata" else pyreadstat.read_sav
+    _, meta = reader(str(path), metadataonly=True)
+    total = getattr(meta, "number_rows", None)
+    total = int(total) if total is not None and total >= 0 else None  # -1: not declared
+    offset = 0
+    while True:
+        log = IssueLog()
+        table = read_stat_file(path, log=log, row_offset=offset, row_limit=block_records)
+        yield _assemble(path, fmt, [table], form, log, digest, size)
+        offset += block_records
+        if len(table) < block_records or (total is not None and offset >= total):
+            break
+
+
+def _finish(folder: Path, chunks: Iterator[RawData]) -> BlockSet:
+    """Keep each block of ``chunks``; the notes said once, duplicate keys, columns."""
+    folder.mkdir(parents=True, exist_ok=True)
     file_parts: list[pd.DataFrame] = []
     notes = 0
     hashes: dict[str, list[np.ndarray]] = {}
     counts: dict[str, int] = {}
-    blocks = BlockSet(folder, len(paths))
-    for i, (chunk, chunk_rows) in enumerate(zip(paths, rows, strict=True)):
-        raw = read_raw(chunk, form)
-        raw = _fix_chunk(raw, chunk_rows, path, digest, size)
+    blocks = BlockSet(folder, 0)
+    for i, raw in enumerate(chunks):
         kept, once = _split_issues(raw.issues)
         file_parts.append(once)
         notes += len(kept)
@@ -672,10 +716,9 @@ def read_blocks(
         _union_columns(blocks, raw)
         raw = replace(raw, metadata=replace(raw.metadata, issues=kept))
         blocks.path(i).write_bytes(pickle.dumps(raw, protocol=5))
-        chunk.unlink()
+        blocks.count = i + 1
         del raw
-    shutil.rmtree(chunks_dir, ignore_errors=True)
-    blocks.file_issues = _merge_file_issues(file_parts, len(paths))
+    blocks.file_issues = _merge_file_issues(file_parts, blocks.count)
     for table, parts in hashes.items():
         every = np.concatenate(parts) if parts else np.zeros(0, np.uint64)
         values, n = np.unique(every, return_counts=True)
