@@ -607,7 +607,7 @@ def _union_columns(blocks: BlockSet, raw: RawData) -> None:
             else:
                 known.insert(at, column)
                 at += 1
-            if column not in dtypes or (len(frame) and dtypes[column] == object):
+            if column not in dtypes or (len(frame) and dtypes[column] == np.dtype(object)):
                 dtypes[column] = frame[column].dtype
             info = raw.metadata.column_info(table).get(column)
             if info is not None:
