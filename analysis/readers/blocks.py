@@ -148,6 +148,9 @@ def _records(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _fields(record: bytes, delimiter: str) -> list[str]:
+    """The fields of one record (text as latin-1: delimiters and quotes are ASCII)."""
+    if b'"' not in record:  # no quoting: a plain split
+        return record.rstrip(b"\r\n").decode("latin-1").split(delimiter)
     return next(
         csv.reader(io.StringIO(record.decode("latin-1"), newline=""), delimiter=delimiter), []
     )
