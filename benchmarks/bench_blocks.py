@@ -10,8 +10,9 @@ line at a time). The village and cadre exports are the demo's; ``corrections.csv
 empty.
 
 The steps read, correct, validate, write and estimate then run in a child process with
-``[pipeline] block_mode = "always"``: wall time per step and the peak memory of the
-child and of its worker processes (``VmHWM`` and ``ru_maxrss`` of the children).
+``[pipeline] block_mode = "always"``: wall time and peak memory (``VmHWM``, reset before
+each step) of every step, and the peak of the worker processes (``ru_maxrss`` of the
+children).
 With ``--compare M`` the same is done on an ``M``-record copy in block mode and in
 memory, and the two ``validation_issues.csv`` are compared byte for byte.
 
@@ -99,15 +100,21 @@ from analysis.pipeline.wave import WaveRun, wave_steps
 use_one_allocator()
 study = Study.load(Path(sys.argv[1]))
 run = WaveRun(study, sys.argv[2], "zh")
-steps = [s for s in wave_steps(run) if s.name != "report"]
+def hwm():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+out = {"steps": {}, "summaries": {}, "peak_gib": {}}
 started = time.perf_counter()
-records = run_steps(steps, state_dir=run.work, context=run, stream=io.StringIO(), base=study.root)
-wall = time.perf_counter() - started
-hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
-children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"wall": wall, "steps": {r.name: round(r.seconds, 1) for r in records},
-    "summaries": {r.name: r.summary for r in records},
-    "peak_gib": hwm / 1024**2, "children_peak_gib": children / 1024**2}))
+for step in [s for s in wave_steps(run) if s.name != "report"]:
+    Path("/proc/self/clear_refs").write_text("5")  # peak of this step alone
+    record = run_steps([step], state_dir=run.work, context=run, stream=io.StringIO(),
+                       base=study.root)[0]
+    out["steps"][step.name] = round(record.seconds, 1)
+    out["summaries"][step.name] = record.summary
+    out["peak_gib"][step.name] = round(hwm() / 1024**2, 2)
+out["wall"] = time.perf_counter() - started
+out["peak"] = max(out["peak_gib"].values())
+out["workers_peak_gib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
+print(json.dumps(out))
 """
 
 
@@ -150,8 +157,8 @@ def main() -> None:
             same = outs["always"]["issues"] == outs["never"]["issues"]
             for mode in outs:
                 print(f"{args.compare:,} households, block_mode {mode}: "
-                      f"{outs[mode]['wall']:.0f} s, peak {outs[mode]['peak_gib']:.2f} GiB "
-                      f"(workers {outs[mode]['children_peak_gib']:.2f} GiB)")  # fmt: skip
+                      f"{outs[mode]['wall']:.0f} s, peak {outs[mode]['peak']:.2f} GiB "
+                      f"(workers {outs[mode]['workers_peak_gib']:.2f} GiB)")  # fmt: skip
             print("issues identical to the in-memory path:", same)
     print(f"load: {os.getloadavg()[0]:.2f}; self maxrss "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GiB")  # fmt: skip
