@@ -98,3 +98,18 @@ def test_block_settings_are_checked():
         block_settings(study)
     assert err.value.code == "STU061"
     assert block_settings(Study(Path("/s"), {})).mode == "auto"
+
+
+@pytest.mark.slow
+def test_a_run_in_memory_after_a_run_in_blocks_leaves_no_blocks(both):
+    _, (blk, _) = both
+    toml = blk.study.root / "study.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('block_mode = "always"', 'block_mode = "never"'),
+        encoding="utf-8",
+    )
+    run, _ = _run(Study.load(blk.study.root))
+    assert (run.work / "raw-household.pkl").is_file()
+    assert not (run.work / "raw-household.blocks").exists()
+    assert not (run.work / "clean-household.blocks").exists()
+    assert (run.out / "household.sav").is_file()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -164,9 +165,11 @@ def _read(run: WaveRun) -> StepOutcome:
             outputs.append(run.raw_blocks(name))
             counts[name] = dict(blocks.counts)
             issues += blocks.notes
+            (run.work / f"raw-{name}.pkl").unlink(missing_ok=True)  # of an in-memory run
             continue
         if name in run.in_blocks:
             whole[name] = str(run.in_blocks[name])
+        shutil.rmtree(run.raw_blocks(name), ignore_errors=True)  # of a run in blocks
         data = read_raw(path, load_instrument(run.form(name)))
         outputs.append(_dump(data, run.work / f"raw-{name}.pkl"))
         counts[name] = data.counts()
@@ -213,6 +216,7 @@ def _correct(run: WaveRun) -> StepOutcome:
             result = _correct_blocks(run, name, log)
             outputs.append(run.clean_blocks(name))
         else:
+            shutil.rmtree(run.clean_blocks(name), ignore_errors=True)  # of a run in blocks
             raw = _load(run.work / f"raw-{name}.pkl")
             result = apply_corrections(
                 raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study
@@ -236,8 +240,6 @@ def _correct(run: WaveRun) -> StepOutcome:
 
 def _correct_blocks(run: WaveRun, name: str, log: Any) -> CleanBlocks:
     """The correct step of an instrument in blocks (:mod:`analysis.pipeline.blockmode`)."""
-    import shutil
-
     from ..corrections.blocks import correct_blocks
     from ..instrument import load_instrument
     from ..readers.blocks import BlockSet
@@ -591,6 +593,13 @@ def _numeric_codes(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
     return frame
 
 
+def _blocks_key(run: WaveRun) -> str:
+    """The read step's key: which instruments are read in blocks, and of how many records
+    (empty when none is)."""
+    blocked = [n for n in run.inventory.exports if run.blocked(n)]
+    return json.dumps({"blocks": blocked, "records": run.blocks.records}) if blocked else ""
+
+
 def _outputs_key(run: WaveRun) -> str:
     """``[outputs]`` of study.toml for the write step's key (empty when the study has none)."""
     outputs = run.study.setting("outputs")
@@ -626,7 +635,7 @@ def wave_steps(run: WaveRun) -> list[Step]:
         )
 
     return [
-        Step("read", inputs=_read_inputs, run=_read),
+        Step("read", inputs=_read_inputs, run=_read, key=_blocks_key),
         Step(
             "correct",
             inputs=lambda r: _correct_inputs(r) + forms(r),
