@@ -186,6 +186,7 @@ class _Work:
         self.log: list[dict[str, Any]] = []
         self.confirmed: list[dict[str, Any]] = []
         self._index: dict[tuple[str, str], pd.Index] = {}
+        self._near: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ errors
     def error(self, code: str, message: str, row: Any, **kw: Any) -> CorrectionError:
@@ -329,15 +330,25 @@ class _Work:
             else np.zeros(0, dtype=np.int64)
         )
 
+    def near_key(self, table: str, key: str) -> str | None:
+        """The first key of ``table`` equal to ``key`` but for leading zeros (``None``: none).
+
+        The keys without their leading zeros are listed once per table: a block of a wave
+        processed in blocks looks up every row of the log that is about another block.
+        """
+        if table not in self._near:
+            t = self.records.table(table)
+            keys = t.key if table == MAIN else t.record
+            stripped: dict[str, str] = {}
+            for k in pd.unique(keys[:2_000_000]):
+                if isinstance(k, str):
+                    stripped.setdefault(k.lstrip("0"), k)
+            self._near[table] = stripped
+        return self._near[table].get(key.lstrip("0"))
+
     def unknown_key(self, row: Any, table: str) -> CorrectionError:
-        t = self.records.table(table)
-        keys = t.key if table == MAIN else t.record
-        stripped = row.key.lstrip("0")
-        near = [
-            k
-            for k in pd.unique(keys[:2_000_000])
-            if isinstance(k, str) and k.lstrip("0") == stripped
-        ][:1]
+        found = self.near_key(table, row.key)
+        near = [] if found is None else [found]
         if near:
             hint = (
                 f"The data has key '{near[0]}': Excel dropped the leading zero. Format the key column "

@@ -289,6 +289,14 @@ def write_wave_report(run: WaveRun, *, engine: str | None = None) -> StepOutcome
     if not _found_notebooks(run):
         folder = run.study.notebooks_dir.relative_to(run.study.root).as_posix()
         return StepOutcome(summary=f"no notebooks in {folder}/: no report written")
+    blocked = [n for n in run.inventory.exports if run.blocked(n)]
+    if blocked:  # the notebooks load each instrument's cleaned data in memory
+        return StepOutcome(
+            summary=f"no report written: {', '.join(blocked)} processed in blocks (the report "
+            "notebooks load the cleaned data in memory; analyse the parquet files with "
+            "SurveyDesign.from_parquet)",
+            facts={"not_written": {"blocks": blocked}},
+        )
     started = time.perf_counter()
     # While the kernel runs the next notebook, a thread here draws the SVGs of the
     # sections done (the kernel drew their PNGs for its preview): two cores at work.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import shutil
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,7 @@ from .. import __version__
 from ..errors import BaicunError, StudyError
 from ..study import WORK_FOLDER, Study
 from .atomic import complete_or_restore, remove_stale
+from .blockmode import BlockSettings, CleanBlocks, block_settings
 from .folders import MANIFEST_NAME
 from .inventory import RawInventory, raw_inventory
 from .runner import Step, StepOutcome, StepRecord, hash_files, run_steps
@@ -77,6 +79,42 @@ class WaveRun:
     def form(self, name: str) -> Path:
         return self.study.form_path(name, self.wave)
 
+    @cached_property
+    def blocks(self) -> BlockSettings:
+        """``[pipeline]`` block settings (:mod:`analysis.pipeline.blockmode`)."""
+        return block_settings(self.study)
+
+    @cached_property
+    def in_blocks(self) -> dict[str, str | None]:
+        """Per instrument read in blocks: ``None``, or why it is read whole all the same."""
+        from ..readers.blocks import block_support
+
+        out: dict[str, str | None] = {}
+        for name, path in self.inventory.exports.items():
+            if self.blocks.wants(path):
+                out[name] = block_support(path)
+        return out
+
+    def blocked(self, name: str) -> bool:
+        """True when instrument ``name`` is processed in blocks in this wave."""
+        return name in self.in_blocks and self.in_blocks[name] is None
+
+    def raw_blocks(self, name: str) -> Path:
+        """The folder of the raw blocks of ``name`` (block mode)."""
+        return self.work / f"raw-{name}.blocks"
+
+    def clean_blocks(self, name: str) -> Path:
+        """The folder of the cleaned blocks of ``name`` (block mode)."""
+        return self.work / f"clean-{name}.blocks"
+
+    def raw_of(self, name: str) -> Path:
+        """What the read step keeps of ``name``: a pickle, or the blocks' folder."""
+        return self.raw_blocks(name) if self.blocked(name) else self.work / f"raw-{name}.pkl"
+
+    def clean_of(self, name: str) -> Path:
+        """What the correct step keeps of ``name``: a pickle, or the blocks' folder."""
+        return self.clean_blocks(name) if self.blocked(name) else self.cleaned(name)
+
 
 @dataclass(frozen=True)
 class WaveResult:
@@ -116,13 +154,34 @@ def _read(run: WaveRun) -> StepOutcome:
 
     inventory = run.inventory
     outputs, counts, issues = [], {}, 0
+    whole: dict[str, str] = {}
     for name, path in inventory.exports.items():
+        if run.blocked(name):
+            from ..readers.blocks import read_blocks
+
+            blocks = read_blocks(
+                path, load_instrument(run.form(name)), block_records=run.blocks.records,
+                folder=run.raw_blocks(name),
+            )  # fmt: skip
+            outputs.append(run.raw_blocks(name))
+            counts[name] = dict(blocks.counts)
+            issues += blocks.notes
+            (run.work / f"raw-{name}.pkl").unlink(missing_ok=True)  # of an in-memory run
+            continue
+        if name in run.in_blocks:
+            whole[name] = str(run.in_blocks[name])
+        shutil.rmtree(run.raw_blocks(name), ignore_errors=True)  # of a run in blocks
         data = read_raw(path, load_instrument(run.form(name)))
         outputs.append(_dump(data, run.work / f"raw-{name}.pkl"))
         counts[name] = data.counts()
         issues += len(data.issues)
     summary = ", ".join(f"{n} {c.get('main', 0)}" for n, c in counts.items())
     summary = f"records: {summary}; {issues} reader notes"
+    blocked = [n for n in inventory.exports if run.blocked(n)]
+    if blocked:
+        summary += f"; in blocks of {run.blocks.records}: {', '.join(blocked)}"
+    if whole:
+        summary += "; read whole: " + ", ".join(f"{n} ({why})" for n, why in whole.items())
     if inventory.optional_missing:
         summary += f"; not fielded: {', '.join(inventory.optional_missing)}"
     if inventory.ignored:
@@ -135,13 +194,15 @@ def _read(run: WaveRun) -> StepOutcome:
             "files": {name: path.name for name, path in inventory.exports.items()},
             "not_fielded": list(inventory.optional_missing),
             "ignored": [p.relative_to(run.raw).as_posix() for p in inventory.ignored],
+            **({"blocks": {n: run.blocks.records for n in blocked}} if blocked else {}),
+            **({"read_whole": whole} if whole else {}),
         },
     )
 
 
 def _correct_inputs(run: WaveRun) -> list[Path]:
     names = [n for n, _ in _instruments_present(run)]
-    return [run.work / f"raw-{n}.pkl" for n in names] + [run.raw / "corrections.csv"]
+    return [run.raw_of(n) for n in names] + [run.raw / "corrections.csv"]
 
 
 def _correct(run: WaveRun) -> StepOutcome:
@@ -152,11 +213,16 @@ def _correct(run: WaveRun) -> StepOutcome:
     outputs, applied, dropped = [], 0, 0
     logs = []
     for name, _ in _instruments_present(run):
-        raw = _load(run.work / f"raw-{name}.pkl")
-        result = apply_corrections(
-            raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study
-        )
-        outputs.append(_dump(result, run.cleaned(name)))
+        if run.blocked(name):
+            result = _correct_blocks(run, name, log)
+            outputs.append(run.clean_blocks(name))
+        else:
+            shutil.rmtree(run.clean_blocks(name), ignore_errors=True)  # of a run in blocks
+            raw = _load(run.work / f"raw-{name}.pkl")
+            result = apply_corrections(
+                raw, log, instrument=load_instrument(run.form(name)), name=name, study=run.study
+            )
+            outputs.append(_dump(result, run.cleaned(name)))
         applied += len(result.log)
         dropped += sum(len(q) for q in result.quarantine.values())
         if len(result.log):
@@ -173,8 +239,28 @@ def _correct(run: WaveRun) -> StepOutcome:
     )
 
 
+def _correct_blocks(run: WaveRun, name: str, log: Any) -> CleanBlocks:
+    """The correct step of an instrument in blocks (:mod:`analysis.pipeline.blockmode`)."""
+    from ..corrections.blocks import correct_blocks
+    from ..instrument import load_instrument
+    from ..readers.blocks import BlockSet
+
+    run.cleaned(name).unlink(missing_ok=True)  # no whole-data pickle beside the blocks
+    shutil.rmtree(run.clean_blocks(name), ignore_errors=True)
+    clean = CleanBlocks(run.clean_blocks(name))
+    done = correct_blocks(
+        BlockSet.load(run.raw_blocks(name)), log, instrument=load_instrument(run.form(name)),
+        keep=clean.keep, name=name, study=run.study,
+    )  # fmt: skip
+    clean.folder.mkdir(parents=True, exist_ok=True)
+    clean.log, clean.quarantine, clean.confirmed = done.log, dict(done.quarantine), done.confirmed
+    clean.raw_counts, clean.counts = dict(done.raw_counts), dict(done.counts)
+    clean.save()
+    return clean
+
+
 def _clean_inputs(run: WaveRun) -> list[Path]:
-    return [run.cleaned(n) for n, _ in _instruments_present(run)]
+    return [run.clean_of(n) for n, _ in _instruments_present(run)]
 
 
 def _panel_previous(run: WaveRun) -> dict[str, Path]:
@@ -190,11 +276,16 @@ def _panel_previous(run: WaveRun) -> dict[str, Path]:
         return {}
     previous = WaveRun(run.study, before, run.lang)
     present = {n for n, _ in _instruments_present(run)}
-    return {n: previous.cleaned(n) for n in panel if n in present}
+    # the previous wave's cleaned blocks if it was processed in blocks, else its pickle
+    return {
+        n: previous.clean_blocks(n) if previous.clean_blocks(n).is_dir() else previous.cleaned(n)
+        for n in panel
+        if n in present
+    }
 
 
 def _validate_inputs(run: WaveRun) -> list[Path]:
-    return _clean_inputs(run) + [p for p in _panel_previous(run).values() if p.is_file()]
+    return _clean_inputs(run) + [p for p in _panel_previous(run).values() if p.exists()]
 
 
 def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
@@ -214,9 +305,18 @@ def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
 def _validate(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
     from ..validate import validate, write_report
+    from .blockmode import concat_blocks, validate_in_blocks
 
-    cleaned = {n: _load(run.cleaned(n)) for n, _ in _instruments_present(run)}
-    datasets = {n: r.data for n, r in cleaned.items()}
+    names = [n for n, _ in _instruments_present(run)]
+    cleaned = {
+        n: CleanBlocks.load(run.clean_blocks(n)) if run.blocked(n) else _load(run.cleaned(n))
+        for n in names
+    }
+    datasets = {n: r.data for n, r in cleaned.items() if not isinstance(r, CleanBlocks)}
+    parents = {run.study.instrument(n).parent for n in names if n in run.study.instrument_names}
+    for n, r in cleaned.items():  # a parent in blocks is needed whole by its children's links
+        if isinstance(r, CleanBlocks) and n in parents:
+            datasets[n] = concat_blocks(r.blocks())
     panel = _panel_previous(run)
     before = run.study.wave_before(run.wave)
     panel_facts: dict[str, str] = {}
@@ -225,12 +325,31 @@ def _validate(run: WaveRun) -> StepOutcome:
         others = {k: v for k, v in datasets.items() if k != name}
         previous = None
         if name in panel:
-            if panel[name].is_file():
-                previous, panel_facts[name] = _panel_data(run, name, _load(panel[name]).data)
+            if panel[name].exists():
+                before_data = (
+                    concat_blocks(CleanBlocks.load(panel[name]).blocks())
+                    if panel[name].is_dir()
+                    else _load(panel[name]).data
+                )
+                previous, panel_facts[name] = _panel_data(run, name, before_data)
             else:  # said in the summary and the manifest, not skipped silently
                 panel_facts[name] = (
                     f"NOT checked against {before}: run `baicun run --wave {before}` first"
                 )
+        if isinstance(result, CleanBlocks):
+            results.append(
+                validate_in_blocks(
+                    result.blocks,
+                    load_instrument(run.form(name)),
+                    study=run.study,
+                    others={k: v for k, v in datasets.items() if k != name},
+                    previous=previous,
+                    name=name,
+                    confirmed=result.confirmed,
+                    lang=run.lang,
+                )
+            )
+            continue
         results.append(
             validate(
                 result.data,
@@ -294,13 +413,28 @@ def _write(run: WaveRun) -> StepOutcome:
     formats = tuple(run.study.setting("outputs", "formats", default=None) or OUTPUT_FORMATS)
     outputs: list[Path] = []
     counts: dict[str, dict[str, int]] = {}
+    not_written: dict[str, list[str]] = {}
     for name, _ in _instruments_present(run):
-        result = _load(run.cleaned(name))
         form = load_instrument(run.form(name))
-        receipt = write_tables(
-            result.data, run.out, name, formats=formats, instrument=form, lang=run.lang,
-            pii=pii, salt=salt,
-        )  # fmt: skip
+        if run.blocked(name):
+            from ..writers.blocks import write_blocks
+
+            _check_block_formats(run, name)
+            result: Any = CleanBlocks.load(run.clean_blocks(name))
+            receipt = write_blocks(
+                result.blocks, run.out, name, instrument=form, lang=run.lang, pii=pii, salt=salt
+            )
+            cleaned = dict(result.counts)
+            skipped = [f for f in formats if f != "parquet"]
+            if skipped:
+                not_written[name] = skipped
+        else:
+            result = _load(run.cleaned(name))
+            receipt = write_tables(
+                result.data, run.out, name, formats=formats, instrument=form, lang=run.lang,
+                pii=pii, salt=salt,
+            )  # fmt: skip
+            cleaned = result.data.counts()
         outputs.extend(receipt.paths())
         quarantined = {t: len(q) for t, q in result.quarantine.items()}
         for table, frame in result.quarantine.items():
@@ -309,7 +443,6 @@ def _write(run: WaveRun) -> StepOutcome:
                 qpath.parent.mkdir(parents=True, exist_ok=True)
                 frame.to_csv(qpath, index=False, encoding="utf-8")
                 outputs.append(qpath)
-        cleaned = result.data.counts()
         raw = dict(result.raw_counts)
         for table, n_raw in raw.items():
             if n_raw != cleaned.get(table, 0) + quarantined.get(table, 0):
@@ -331,11 +464,31 @@ def _write(run: WaveRun) -> StepOutcome:
         }
         outputs.extend(write_codebook(form, run.out / "codebooks", lang=run.lang))
     total = sum(v for c in counts.values() for k, v in c.items() if k == "main_cleaned")
-    return StepOutcome(
-        outputs=outputs,
-        summary=f"{total} cleaned records written ({', '.join(formats)})",
-        facts={"counts": counts},
-    )
+    summary = f"{total} cleaned records written ({', '.join(formats)})"
+    facts: dict[str, Any] = {"counts": counts}
+    if not_written:
+        summary += "; in blocks, parquet only: " + ", ".join(
+            f"{n} without {'/'.join(f)}" for n, f in not_written.items()
+        )
+        facts["not_written"] = not_written
+    return StepOutcome(outputs=outputs, summary=summary, facts=facts)
+
+
+def _check_block_formats(run: WaveRun, name: str) -> None:
+    """A study that asks for .sav/.dta of an instrument read in blocks: PIP050."""
+    asked = run.study.setting("outputs", "formats", default=None) or ()
+    cannot = [f for f in asked if f in ("sav", "dta")]
+    if cannot:
+        raise BaicunError(
+            "PIP050",
+            f"{name} is processed in blocks ([pipeline] block_mode), and SPSS/Stata files "
+            f"cannot be written in blocks: {', '.join(cannot)} asked in [outputs] formats",
+            file=run.study.root / "study.toml",
+            expected='[outputs] formats = ["parquet"] for a wave processed in blocks',
+            found=", ".join(asked),
+            hint='Write parquet only ([outputs] formats = ["parquet"]) and convert a subset '
+            'with pyreadstat, or set [pipeline] block_mode = "never" if the wave fits in memory.',
+        )
 
 
 def _estimate(run: WaveRun) -> StepOutcome:
@@ -363,7 +516,7 @@ def _estimate(run: WaveRun) -> StepOutcome:
         export = present[spec.instrument]
         with _estimate_context(spec, export):
             if spec.instrument not in loaded:
-                cleaned = _load(run.cleaned(spec.instrument)).data
+                cleaned = _estimate_data(run, spec.instrument, specs)
                 if cleaned.data.empty:
                     raise StudyError(
                         "STU036",
@@ -437,12 +590,33 @@ def _estimate_context(spec: Any, export: Path) -> Iterator[None]:
         ) from None
 
 
+def _estimate_data(run: WaveRun, name: str, specs: Sequence[Any]) -> Any:
+    """The cleaned data the estimate tables of ``name`` need (in blocks: their columns)."""
+    if not run.blocked(name):
+        return _load(run.cleaned(name)).data
+    from ..design.from_study import design_columns, design_settings
+    from .blockmode import read_columns, spec_names
+
+    wanted = set(design_columns(design_settings(run.study, name)))
+    for spec in specs:
+        if spec.instrument == name:
+            wanted |= spec_names(spec)
+    return read_columns(CleanBlocks.load(run.clean_blocks(name)), wanted)
+
+
 def _numeric_codes(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
     """Design columns as the estimators need them (weights numeric)."""
     weights = settings.get("weights")
     if weights and weights in frame and not pd.api.types.is_numeric_dtype(frame[weights]):
         frame = frame.assign(**{weights: pd.to_numeric(frame[weights], errors="coerce")})
     return frame
+
+
+def _blocks_key(run: WaveRun) -> str:
+    """The read step's key: which instruments are read in blocks, and of how many records
+    (empty when none is)."""
+    blocked = [n for n in run.inventory.exports if run.blocked(n)]
+    return json.dumps({"blocks": blocked, "records": run.blocks.records}) if blocked else ""
 
 
 def _outputs_key(run: WaveRun) -> str:
@@ -480,7 +654,7 @@ def wave_steps(run: WaveRun) -> list[Step]:
         )
 
     return [
-        Step("read", inputs=_read_inputs, run=_read),
+        Step("read", inputs=_read_inputs, run=_read, key=_blocks_key),
         Step(
             "correct",
             inputs=lambda r: _correct_inputs(r) + forms(r),

@@ -543,17 +543,14 @@ def _geopoint(
                 for p in GEOPOINT_PARTS
             }
         )
-        raw = (
-            texts.apply(
-                lambda row: " ".join(
-                    str(v).strip() for v in row if isinstance(v, str) and v.strip()
-                ),
-                axis=1,
-            )
-            if n
-            else pd.Series(dtype="str")
-        )
-        raw = raw.where(raw != "").astype("str") if n else pd.Series(dtype="str")
+        # the parts given, stripped, joined by spaces (vectorised: one pass per part)
+        joined = pd.Series(pd.NA, index=texts.index, dtype="str")
+        for part in GEOPOINT_PARTS:
+            piece = texts[part].astype("str").str.strip()
+            piece = piece.where(piece != "")
+            both = joined.notna() & piece.notna()
+            joined = joined.where(~both, joined + " " + piece).where(joined.notna(), piece)
+        raw = joined.astype("str") if n else pd.Series(dtype="str")
     parts, bad = split_geopoint(raw)
     ctx.cells(
         "RD116",

@@ -65,13 +65,26 @@ def _out_of_range_column(path: Path, reader) -> tuple[str | None, Any]:
     return None, None
 
 
-def read_stat_file(path: Path | str, *, log: IssueLog, encoding: str | None = None) -> SourceTable:
-    """Read a .sav/.zsav/.por/.dta file into a SourceTable of native values."""
+def read_stat_file(
+    path: Path | str,
+    *,
+    log: IssueLog,
+    encoding: str | None = None,
+    row_offset: int = 0,
+    row_limit: int = 0,
+) -> SourceTable:
+    """Read a .sav/.zsav/.por/.dta file into a SourceTable of native values.
+
+    ``row_offset`` and ``row_limit`` read the cases ``row_offset + 1`` to ``row_offset +
+    row_limit`` only (a block; ``row_limit=0``: to the end), their rows the file's case numbers.
+    """
     import pyreadstat
 
     path = Path(path)
     reader, kind = _reader(path)
     kwargs: dict[str, Any] = {}
+    if row_offset or row_limit:
+        kwargs.update(row_offset=row_offset, row_limit=row_limit)
     if reader is not pyreadstat.read_por:
         kwargs["user_missing"] = True
     if encoding is not None and reader is not pyreadstat.read_por:
@@ -161,7 +174,7 @@ def read_stat_file(path: Path | str, *, log: IssueLog, encoding: str | None = No
     return SourceTable(
         headers=headers,
         frame=frame,
-        rows=np.arange(1, len(frame) + 1, dtype="int64"),
+        rows=np.arange(row_offset + 1, row_offset + len(frame) + 1, dtype="int64"),
         path=str(path),
         encoding=getattr(meta, "file_encoding", None),
         native=True,

@@ -304,10 +304,17 @@ SCHEMA = _t(
     Key("estimates", "tables", "estimate tables of each wave", table=_ESTIMATE),
     Key("validate", "table", "thresholds of the validation checks", table=_VALIDATE,
         checked_by="VAL003"),
-    Key("pipeline", "table", "which validation errors stop a run", table=_t(
-        "Which validation errors stop a run (exit status 1).",
+    Key("pipeline", "table", "which validation errors stop a run; waves in blocks", table=_t(
+        "Which validation errors stop a run (exit status 1), and when a wave is processed in "
+        "blocks of records (read, corrected, validated and written without holding it in "
+        "memory; docs/scale.md).",
         Key("blocking_checks", "texts", "only these checks block", "every check"),
         Key("non_blocking_checks", "texts", "these checks never block", "[]"),
+        Key("block_mode", "text", "process an instrument in blocks: by its export's size, "
+            "always or never", "auto", ("auto", "always", "never")),
+        Key("block_records", "integer", "main records per block", "200000"),
+        Key("block_above_mb", "number", "block_mode auto: exports larger than this many MiB "
+            "are processed in blocks", "1024"),
     )),
     Key("scale", "table", "engines for data larger than memory", table=_t(
         "Where designs over large parquet data run (analysis.design.engines.study_design).",

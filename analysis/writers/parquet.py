@@ -36,7 +36,7 @@ from .labels import column_infos
 from .outputs import atomic_write, sha256_of
 from .receipt import Notes, WriteReceipt, WrittenFile
 
-__all__ = ["METADATA_KEY", "column_metadata", "write_parquet"]
+__all__ = ["METADATA_KEY", "arrow_table", "column_metadata", "write_parquet"]
 
 #: Schema metadata key of the labels JSON.
 METADATA_KEY = b"baicun"
@@ -67,26 +67,25 @@ def column_metadata(info: ColumnInfo) -> dict[str, Any]:
     }
 
 
-def write_parquet(
+def arrow_table(
     frame: pd.DataFrame,
     path: Path | str,
     *,
     metadata: RawMetadata | None = None,
     table: str = MAIN,
     lang: str = "zh",
-) -> WriteReceipt:
-    """Write one table as Parquet with its labels in the file's metadata.
+    notes: Notes | None = None,
+) -> Any:
+    """The pyarrow Table :func:`write_parquet` writes (labels in the field and schema metadata).
 
     Raises
     ------
     WriteError
-        ``WRT001`` folder not writable, ``WRT008`` pyarrow refused the data.
+        ``WRT008`` pyarrow refused the data.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    path = Path(path)
-    notes = Notes()
+    notes = notes if notes is not None else Notes()
     infos = column_infos(metadata, table)
     data = frame.copy()
     for column in data.columns:
@@ -137,6 +136,31 @@ def write_parquet(
         document, ensure_ascii=False, sort_keys=True, default=str
     ).encode("utf-8")
     arrow = arrow.cast(pa.schema(fields, metadata=schema_meta))
+
+    return arrow
+
+
+def write_parquet(
+    frame: pd.DataFrame,
+    path: Path | str,
+    *,
+    metadata: RawMetadata | None = None,
+    table: str = MAIN,
+    lang: str = "zh",
+) -> WriteReceipt:
+    """Write one table as Parquet with its labels in the file's metadata.
+
+    Raises
+    ------
+    WriteError
+        ``WRT001`` folder not writable, ``WRT008`` pyarrow refused the data.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    notes = Notes()
+    arrow = arrow_table(frame, path, metadata=metadata, table=table, lang=lang, notes=notes)
 
     def write(tmp: Path) -> None:
         try:
