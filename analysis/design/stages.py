@@ -27,10 +27,12 @@ from .rowpass import bincount, blocks, first_rows, keyed_counts
 from .variance import SamplingStage
 
 __all__ = [
+    "RowCodes",
     "build_stages",
     "check_lonely",
     "factorize",
     "fpc_values",
+    "nested_codes",
     "numeric_column",
     "population_sizes",
     "read_weights",
