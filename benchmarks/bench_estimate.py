@@ -33,7 +33,10 @@ Then, at the largest size of the table: the **whole process** (fresh interpreter
 reading the parquet file, design, the four estimates once; wall time and peak resident
 memory) for baicun, svy, the numpy floor and R (R reads the CSV file); and the time of
 ``python -c "import analysis; analysis.mean"``. With ``--growth`` baicun alone runs the
-bundle at 1M, 3M, 10M and 30M rows (time per million rows, peak resident memory).
+bundle at 1M, 3M, 10M and 30M rows, each size in a fresh interpreter: wall and CPU seconds
+(user + system, ``getrusage``) per million rows and their ratio to 1M's, beside two
+references run on the same data (a sort, n log n, and one ``bincount`` pass, linear), and
+the peak resident memory beside the frame's size.
 
 Run with ``python -m benchmarks estimate`` or
 ``python -m benchmarks.bench_estimate [--sizes 10000 100000 1000000] [--rounds 3] [--growth]``
@@ -598,39 +601,127 @@ def _peak_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
 
 
+def _rss_gib() -> float:
+    """This process's resident memory now, in GiB (0 where ``/proc`` is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024**2
+    except OSError:
+        pass
+    return 0.0
+
+
+def _cpu() -> tuple[float, float]:
+    """User and system CPU seconds of this process so far (``getrusage``)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, float, float]:
+    """Wall, user CPU and system CPU seconds of one call of ``fn``."""
+    wall, (user, system) = time.perf_counter(), _cpu()
+    fn()
+    end_user, end_system = _cpu()
+    return time.perf_counter() - wall, end_user - user, end_system - system
+
+
+#: Bundles per size in the growth run (the best is kept).
+GROWTH_REPEATS = 3
+
+
+def growth_size(n: int, repeats: int = GROWTH_REPEATS) -> dict[str, Any]:
+    """One size of the growth run, in this (fresh) process: the best of ``repeats`` bundles
+    and of the two references, with the resident high-water mark during the bundles."""
+    df = make_table(n).to_pandas()
+    frame = df.memory_usage(deep=True).sum() / 1024**3
+    resident = _rss_gib()
+    reset = _reset_peak()
+    bundles = [_timed(lambda: bundle(df)) for _ in range(repeats)]
+    peak = _peak_gib()
+    # references of known growth, on the same data: a sort (n log n) and one pass (linear)
+    y = df["y"].to_numpy()
+    psu = df["psu_uid"].to_numpy().copy()  # writable: numpy's bincount copies read-only input
+    sorts = [_timed(lambda: np.sort(y)) for _ in range(repeats)]
+    passes = [_timed(lambda: np.bincount(psu, weights=y)) for _ in range(repeats)]
+
+    def best(runs: list[tuple[float, float, float]]) -> dict[str, float]:
+        _, user, system = min(runs, key=lambda r: r[1] + r[2])
+        return {"wall_s": min(r[0] for r in runs), "cpu_s": user + system, "system_s": system}
+
+    return {
+        "rows": n,
+        "bundle": best(bundles),
+        "sort": best(sorts),
+        "pass": best(passes),
+        "peak_gib": peak if reset else None,
+        "resident_before_gib": resident,
+        "frame_gib": frame,
+        "load": os.getloadavg()[0],
+    }
+
+
 def growth(sizes: tuple[int, ...]) -> dict[str, Any]:
-    """baicun's bundle at growing sizes: seconds per million rows and peak resident memory."""
+    """baicun's bundle at growing sizes, each in a fresh interpreter: seconds per million
+    rows (wall, and CPU = user + system from ``getrusage``) and their ratio to the smallest
+    size's, beside a sort and a one-pass reference; peak resident memory beside the frame."""
     print(
-        "\ngrowth (baicun, best of 2 bundles; peak = resident high-water mark during the "
-        "bundles, data included; frame = the pandas frame's own size)"
+        "\ngrowth (baicun's bundle, best of "
+        f"{GROWTH_REPEATS} per size, each size in a fresh interpreter; per million rows: wall "
+        "and CPU seconds (user + system, getrusage; system = mostly the kernel zeroing fresh "
+        "pages); x = ratio to the first size's figure; references between the same data: "
+        "numpy.sort of y (n log n) and one bincount pass (linear: its x is the machine's, "
+        "e.g. data outgrowing the CPU cache); x/pass = the CPU x over the pass's x; "
+        "peak = resident high-water mark during the bundles, frame included; before = "
+        "resident before the bundles; bundle = peak - before)"
     )
-    out = {}
+    print(
+        f"  {'rows':>11}  {'wall/M':>7} {'x':>5}  {'CPU/M':>7} {'x':>5} {'x/pass':>6} "
+        f"{'system/M':>8}  "
+        f"{'sort/M':>7} {'x':>5}  {'pass/M':>7} {'x':>5}  {'peak GiB':>8} {'frame':>6} "
+        f"{'before':>6} {'bundle':>6}  load"
+    )
+    out: dict[str, Any] = {}
+    first: dict[str, float] = {}
     for n in sizes:
-        df = make_table(n).to_pandas()
-        frame = df.memory_usage(deep=True).sum() / 1024**3
-        reset = _reset_peak()
-        runs, cpu = [], []
-        for _ in range(2):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            bundle(df)
-            runs.append(time.perf_counter() - start)
-            cpu.append(time.process_time() - start_cpu)
-        peak = _peak_gib()
-        best = min(runs)
+        proc = subprocess.run(
+            [sys.executable, "-m", "benchmarks.bench_estimate", "--growth-size", str(n)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        res = _last_json(proc)
+        if isinstance(res, str):
+            print(f"  {n:>11,}  {res}")
+            continue
+        m = n / 1e6
+        per = {
+            "wall": res["bundle"]["wall_s"] / m,
+            "cpu": res["bundle"]["cpu_s"] / m,
+            "sort": res["sort"]["cpu_s"] / m,
+            "pass": res["pass"]["cpu_s"] / m,
+        }
+        first = first or per
+        ratio = {k: v / first[k] for k, v in per.items()}
+        peak = res["peak_gib"]
         print(
-            f"  {n:>12,} rows  {best:7.2f} s  {best / (n / 1e6):6.3f} s per million rows "
-            f"(CPU {min(cpu) / (n / 1e6):6.3f})  peak {peak:5.2f} GiB"
-            + ("" if reset else " (since start)")
-            + f"  frame {frame:5.2f} GiB"
+            f"  {n:>11,}  {per['wall']:7.3f} {ratio['wall']:5.2f}  {per['cpu']:7.3f} "
+            f"{ratio['cpu']:5.2f} {ratio['cpu'] / ratio['pass']:6.2f} "
+            f"{res['bundle']['system_s'] / m:8.3f}  {per['sort']:7.4f} "
+            f"{ratio['sort']:5.2f}  {per['pass']:7.4f} {ratio['pass']:5.2f}  "
+            + (f"{peak:8.2f}" if peak is not None else f"{'n/a':>8}")
+            + f" {res['frame_gib']:6.2f} {res['resident_before_gib']:6.2f} "
+            + (f"{peak - res['resident_before_gib']:6.2f}" if peak is not None else f"{'':>6}")
+            + f"  {res['load']:.1f}"
         )
         out[str(n)] = {
-            "s": best,
-            "s_per_million": best / (n / 1e6),
-            "cpu_s_per_million": min(cpu) / (n / 1e6),
-            "peak_gib": peak,
-            "frame_gib": frame,
+            **res,
+            "s_per_million": per["wall"],
+            "cpu_s_per_million": per["cpu"],
+            "ratio_to_first": ratio,
         }
-        del df
     return out
 
 
@@ -665,5 +756,9 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--growth", action="store_true", help="also 1M-30M rows (baicun)")
     parser.add_argument("--no-process", action="store_true", help="skip the whole-process run")
+    parser.add_argument("--growth-size", type=int, help=argparse.SUPPRESS)  # one growth size
     args = parser.parse_args()
-    main(tuple(args.sizes), args.rounds, args.growth, not args.no_process)
+    if args.growth_size:
+        print(json.dumps(growth_size(args.growth_size)))
+    else:
+        main(tuple(args.sizes), args.rounds, args.growth, not args.no_process)

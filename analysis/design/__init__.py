@@ -2,6 +2,8 @@
 
 Modules, from the bottom up:
 
+- :mod:`~analysis.design.rowpass`: passes over the rows by blocks (no row-length
+  temporaries, no copies of read-only codes);
 - :mod:`~analysis.design.variance`: variance from sampling-unit totals (``svyrecvar``);
 - :mod:`~analysis.design.stages`: unit codes, weights, fpc and lonely units of each stage;
 - :mod:`~analysis.design.survey`: :class:`SurveyDesign`, built and checked once;

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError
+from .rowpass import bincount, first_rows
 from .stages import _arrow_strings, factorize, readonly
 from .survey import SurveyDesign
 
@@ -202,7 +203,7 @@ def _arrow_backed(values: pd.Series) -> bool:
 def _compact_sorted(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
     """Codes 0..m-1 in increasing key order; ``key`` has no negative values."""
     if size <= max(1 << 22, 4 * key.size):
-        seen = np.bincount(key, minlength=size) > 0
+        seen = bincount(key, minlength=size) > 0
         mapping = (np.cumsum(seen) - 1).astype(np.intp)
         return mapping[key], int(seen.sum())
     codes, uniques = pd.factorize(key, sort=True)
@@ -297,7 +298,7 @@ def _build(design: SurveyDesign, by_cols: list[str], where: Any) -> Domains:
         else:
             key, size = _compact_sorted(key * m + np.maximum(c, 0), size * m)
     if mask is None:
-        if len(by_cols) == 1 and np.bincount(key, minlength=size).all():
+        if len(by_cols) == 1 and bincount(key, minlength=size).all():
             codes, g = key, size  # factorize gave sorted, observed codes
             if _arrow_backed(design.data[by_cols[0]]):
                 # the labels are the column's sorted labels: no gather from the text rows
@@ -305,8 +306,7 @@ def _build(design: SurveyDesign, by_cols: list[str], where: Any) -> Domains:
                 return Domains(codes, table, tuple(by_cols))
         else:
             codes, g = _compact_sorted(key, size)
-        first = np.empty(g, dtype=np.intp)
-        first[codes] = np.arange(n)
+        first = first_rows(codes, g)
     else:
         compact, g = _compact_sorted(key[mask], size)
         codes = np.full(n, -1, dtype=np.intp)
@@ -350,9 +350,7 @@ class DomainRows:
         """``(G,)`` per-domain sums of per-row ``values`` (left-out rows ignored)."""
         if self.slot is None:
             return np.array([values.sum()])
-        return np.bincount(self.slot, weights=values, minlength=self.n_domains + 1)[
-            : self.n_domains
-        ]
+        return bincount(self.slot, weights=values, minlength=self.n_domains + 1)[: self.n_domains]
 
     def dot(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``(G,)`` per-domain sums of ``a * b`` (one pass without a domain index).
@@ -388,9 +386,7 @@ def domain_rows(design: SurveyDesign, dom: Domains, codes: np.ndarray) -> Domain
     complete = codes.min() >= 0
     slot = None if g == 1 and complete else (codes if complete else np.where(codes >= 0, codes, g))
     w = design.weights
-    size = (
-        np.array([w.sum()]) if slot is None else np.bincount(slot, weights=w, minlength=g + 1)[:g]
-    )
+    size = np.array([w.sum()]) if slot is None else bincount(slot, weights=w, minlength=g + 1)[:g]
     n, df = design.domain_sizes(codes, g)
     rows = DomainRows(codes, g, slot, size, n, df)
     if shared:

@@ -23,13 +23,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
+from .rowpass import bincount, blocks, first_rows, keyed_counts
 from .variance import SamplingStage
 
 __all__ = [
+    "RowCodes",
     "build_stages",
     "check_lonely",
     "factorize",
     "fpc_values",
+    "nested_codes",
     "numeric_column",
     "population_sizes",
     "read_weights",
@@ -74,7 +77,7 @@ def refuse_rows(
 def labels_missing(values: pd.Series) -> np.ndarray:
     """True where a label (stratum, unit) is missing."""
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "biu":
-        return np.zeros(len(values), dtype=bool)  # numpy integers cannot be missing
+        return np.broadcast_to(False, (len(values),))  # numpy integers cannot be missing
     return values.isna().to_numpy()
 
 
@@ -111,27 +114,47 @@ def refuse_mixed_types(values: pd.Series, column: str, role: str) -> None:
             )
 
 
+def _small_integers(values: pd.Series) -> tuple[np.ndarray, int, np.ndarray | None] | None:
+    """``(array, lo, mapping)`` when ``values`` are integers spanning a small range.
+
+    The code of a row is ``mapping[value - lo]``, or ``value - lo`` when every label from
+    ``lo`` to the largest is present (``mapping`` None). The labels present are found
+    block by block (no row-length temporary). None for other columns.
+    """
+    if not pd.api.types.is_integer_dtype(values.dtype) or isinstance(
+        values.dtype, pd.CategoricalDtype
+    ):
+        return None
+    arr = values.to_numpy()
+    if arr.dtype.kind not in "iu" or not arr.size:
+        return None
+    lo, hi = int(arr.min()), int(arr.max())
+    if hi - lo >= 4 * arr.size + 1024:
+        return None
+    seen = keyed_counts(lambda b: _shifted(arr[b], lo), arr.size, hi - lo + 1) > 0
+    if seen.all():
+        return arr, lo, None
+    return arr, lo, (np.cumsum(seen) - 1).astype(np.intp)
+
+
+def _shifted(values: np.ndarray, lo: int) -> np.ndarray:
+    """``values - lo`` as ``intp`` (no overflow of narrow integer types)."""
+    values = values.astype(np.intp, copy=False)
+    return values - lo if lo != 0 else values
+
+
 def factorize(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
     """Integer codes (``-1`` for missing) and labels of a column.
 
     Small non-negative integer columns (village numbers, county codes) are coded
-    with a bincount in O(n); everything else goes through :func:`pandas.factorize`.
-    Labels are sorted when ``sort`` is true or the fast path is used.
+    in O(n) without sorting; everything else goes through pyarrow's dictionary
+    encoding or :func:`pandas.factorize`. Labels are sorted when ``sort`` is true or
+    the fast path is used.
     """
-    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
-        values.dtype, pd.CategoricalDtype
-    ):
-        arr = values.to_numpy()
-        if arr.dtype.kind in "iu" and arr.size:
-            lo, hi = int(arr.min()), int(arr.max())
-            if hi - lo < 4 * arr.size + 1024:
-                shifted = arr - lo if lo != 0 else arr
-                seen = np.bincount(shifted, minlength=hi - lo + 1) > 0
-                labels = pd.Index((np.flatnonzero(seen) + lo).astype(arr.dtype))
-                if seen.all():  # labels lo..hi all present: the code is the shifted label
-                    return shifted.astype(np.intp, copy=False), labels
-                mapping = (np.cumsum(seen) - 1).astype(np.intp)
-                return mapping[shifted], labels
+    small = _small_integers(values)
+    if small is not None:
+        codes = RowCodes.small_integers(*small)
+        return codes.full(), codes.labels
     arrow = _arrow_strings(values)
     if arrow is not None:
         coded = _factorize_arrow(arrow, values.dtype, sort)
@@ -139,6 +162,83 @@ def factorize(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, pd.
             return coded
     codes, uniques = pd.factorize(values, sort=sort)
     return codes.astype(np.intp, copy=False), pd.Index(uniques)
+
+
+class RowCodes:
+    """The integer codes of a label column, read for any rows (a slice or row numbers).
+
+    Integer labels are coded when read (``mapping[value - lo]``), so building the codes
+    of a design needs no row-length array per column; other columns hold their codes.
+
+    Examples
+    --------
+    >>> codes = RowCodes.of(pd.Series([12, 10, 12, 11]))
+    >>> codes[1:3].tolist(), codes[np.array([0, 3])].tolist(), codes.labels.tolist()
+    ([0, 2], [2, 1], [10, 11, 12])
+    >>> RowCodes.rows(5)[1:4].tolist()
+    [1, 2, 3]
+    """
+
+    __slots__ = ("_arr", "_lo", "_mapping", "labels", "n_rows")
+
+    def __init__(
+        self, arr: np.ndarray | None, lo: int, mapping: np.ndarray | None, labels: pd.Index
+    ) -> None:
+        self._arr = arr
+        self._lo = lo
+        self._mapping = mapping
+        self.labels = labels
+        self.n_rows = len(labels) if arr is None else arr.size
+
+    @classmethod
+    def of(cls, values: pd.Series, *, sort: bool = False) -> RowCodes:
+        """The codes of ``values`` (labels sorted when ``sort`` or integer)."""
+        small = _small_integers(values)
+        if small is not None:
+            return cls.small_integers(*small)
+        codes, labels = factorize(values, sort=sort)
+        return cls(codes, 0, None, labels)
+
+    @classmethod
+    def small_integers(cls, arr: np.ndarray, lo: int, mapping: np.ndarray | None) -> RowCodes:
+        """Codes ``mapping[arr - lo]`` (``arr - lo`` without mapping) of integer labels."""
+        if mapping is None:
+            labels = np.arange(lo, int(arr.max()) + 1)
+        else:
+            labels = np.flatnonzero(np.diff(mapping, prepend=-1)) + lo
+        return cls(arr, lo, mapping, pd.Index(labels.astype(arr.dtype)))
+
+    @classmethod
+    def rows(cls, n: int) -> RowCodes:
+        """Every row its own unit: the code is the row number."""
+        return cls(None, 0, None, pd.RangeIndex(n))
+
+    def __len__(self) -> int:
+        """The number of codes (labels)."""
+        return len(self.labels)
+
+    def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The ``intp`` codes of ``rows``."""
+        if self._arr is None:
+            if isinstance(rows, slice):
+                return np.arange(*rows.indices(self.n_rows), dtype=np.intp)
+            return np.asarray(rows, dtype=np.intp)
+        values = self._arr[rows]
+        if self._mapping is None and self._lo == 0 and values.dtype == np.intp:
+            return values
+        shifted = _shifted(values, self._lo)
+        return shifted if self._mapping is None else self._mapping[shifted]
+
+    def full(self) -> np.ndarray:
+        """The codes of every row, as one array."""
+        if self._arr is None:
+            return np.arange(self.n_rows, dtype=np.intp)
+        if self._mapping is None:
+            return _shifted(self._arr, self._lo)
+        out = np.empty(self.n_rows, dtype=np.intp)
+        for b in blocks(self.n_rows):
+            out[b] = self[b]
+        return out
 
 
 def _arrow_strings(values: pd.Series) -> Any:
@@ -196,18 +296,47 @@ def _factorize_arrow(chunked: Any, dtype: Any, sort: bool) -> tuple[np.ndarray, 
 def compact(key: np.ndarray, size: int | None = None) -> tuple[np.ndarray, int]:
     """Dense codes 0..m-1 for integer keys (first-appearance order not guaranteed)."""
     if size is not None and size <= max(1 << 22, 4 * key.size):
-        seen = np.bincount(key, minlength=size) > 0
+        seen = bincount(key, minlength=size) > 0
         mapping = np.cumsum(seen) - 1
         return mapping[key].astype(np.intp, copy=False), int(seen.sum())
     codes, uniques = pd.factorize(key)
     return codes.astype(np.intp, copy=False), len(uniques)
 
 
-def first_rows(codes: np.ndarray, m: int) -> np.ndarray:
-    """Index of one row of each code (units are nested, so any row represents its unit)."""
-    first = np.full(m, -1, dtype=np.intp)
-    first[codes] = np.arange(codes.size)
-    return first
+def nested_codes(parent: RowCodes, labels: RowCodes) -> tuple[np.ndarray, int]:
+    """Codes ``0..m-1`` of the (parent, label) pairs of the rows, and ``m``.
+
+    The codes are those of :func:`compact` on ``parent * len(labels) + labels``, computed
+    block by block: in increasing (parent, label) order when the pairs fit a dense table.
+
+    Examples
+    --------
+    >>> county = RowCodes.of(pd.Series(["A", "A", "B", "B"]), sort=True)
+    >>> village = RowCodes.of(pd.Series([1, 2, 1, 1]))
+    >>> codes, m = nested_codes(county, village)
+    >>> codes.tolist(), m
+    ([0, 1, 2, 2], 3)
+    """
+    width = len(labels)
+    size = len(parent) * width
+    n = labels.n_rows
+
+    def key_of(rows: slice) -> np.ndarray:
+        key = parent[rows] * width
+        key += labels[rows]
+        return key
+
+    if size > max(1 << 22, 4 * n):
+        key = np.empty(n, dtype=np.intp)
+        for b in blocks(n):
+            key[b] = key_of(b)
+        return compact(key)
+    seen = keyed_counts(key_of, n, size) > 0
+    mapping = (np.cumsum(seen) - 1).astype(np.intp)
+    codes = np.empty(n, dtype=np.intp)
+    for b in blocks(n):
+        codes[b] = mapping[key_of(b)]
+    return codes, int(seen.sum())
 
 
 def read_weights(
@@ -397,23 +526,27 @@ def build_stages(
     fpc: tuple[np.ndarray, bool] | None,
     unit_codes: list[np.ndarray],
     n_units: list[int],
-    scodes: np.ndarray,
+    strata: tuple[np.ndarray | None, np.ndarray],
     n_strata: int,
     variance_stages: int,
 ) -> tuple[SamplingStage, ...]:
-    """One :class:`SamplingStage` per variance stage, with fpc checks (``DES014``, ``DES015``)."""
+    """One :class:`SamplingStage` per variance stage, with fpc checks (``DES014``, ``DES015``).
+
+    ``strata`` holds the stratum code of every row (None when no fpc needs it) and the
+    stratum code of each PSU.
+    """
+    scodes, psu_stratum = strata
     stages = []
     multiplier_of_unit = None
     for s in range(variance_stages):
         units = unit_codes[s]
         m = n_units[s]
-        first = first_rows(units, m)
         if s == 0:
-            unit_group = scodes[first]
+            unit_group = psu_stratum
             n_groups = n_strata
             group_rows = scodes
         else:
-            unit_group = unit_codes[s - 1][first]
+            unit_group = unit_codes[s - 1][first_rows(units, m)]
             n_groups = n_units[s - 1]
             group_rows = unit_codes[s - 1]
         sampled = np.bincount(unit_group, minlength=n_groups)

@@ -54,14 +54,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
+from .rowpass import blocks, first_rows, keyed_counts
 from .stages import (
+    RowCodes,
     build_stages,
     check_lonely,
-    compact,
-    factorize,
-    first_rows,
     fpc_values,
     labels_missing,
+    nested_codes,
     read_weights,
     readonly,
     refuse_mixed_types,
@@ -293,19 +293,19 @@ class SurveyDesign:
                 "from the analysis data.",
             )
             refuse_mixed_types(svals, strata, "strata")
-            scodes, slabels = factorize(svals, sort=True)
-            n_strata = len(slabels)
+            strata_codes = RowCodes.of(svals, sort=True)
+            slabels = strata_codes.labels
         else:
-            scodes = np.zeros(n, dtype=np.intp)
+            strata_codes = None
             slabels = pd.Index(["(all)"])
-            n_strata = 1
+        n_strata = len(slabels)
         set_(self, "_strata_labels", slabels)
 
-        # ---- sampling units per stage, nested as R's svydesign nests them
+        # ---- sampling units per stage, nested as R's svydesign nests them (block by
+        # block: integer labels need no row-length array but the codes)
         unit_codes: list[np.ndarray] = []
         n_units: list[int] = []
-        parent = scodes if nest else None
-        parent_size = n_strata if nest else 0
+        parent = strata_codes if nest else None
         for s in range(n_stages):
             if psu_cols:
                 col = psu_cols[s]
@@ -322,27 +322,28 @@ class SurveyDesign:
                         hint="Fill in the village/household identifier of these rows.",
                     )
                 refuse_mixed_types(lvals, col, "PSU" if s == 0 else f"stage-{s + 1} unit")
-                lcodes, luniq = factorize(lvals)
-                n_labels = len(luniq)
+                labels = RowCodes.of(lvals)
             else:
-                lcodes = np.arange(n, dtype=np.intp)
-                n_labels = n
-            if parent is None:
-                codes, m = lcodes, n_labels
+                labels = RowCodes.rows(n)
+            if parent is None:  # the labels' codes are dense already
+                codes, m = labels.full(), len(labels)
             else:
-                key = parent * n_labels
-                key += lcodes
-                codes, m = compact(key, parent_size * n_labels)
-                del key
+                codes, m = nested_codes(parent, labels)
             unit_codes.append(codes)
             n_units.append(m)
-            parent, parent_size = codes, m
+            parent = RowCodes(codes, 0, None, pd.RangeIndex(m))
 
         psu_codes = unit_codes[0]
         n_psu = n_units[0]
         psu_first = first_rows(psu_codes, n_psu)
-        psu_stratum = scodes[psu_first]
-        if strata is not None and not nest:
+        if strata_codes is None:
+            scodes = None
+            psu_stratum = np.zeros(n_psu, dtype=np.intp)
+        else:
+            # the strata of every row only where the fpc or a PSU check needs them
+            scodes = strata_codes.full() if (fpc_cols or not nest) else None
+            psu_stratum = strata_codes[psu_first]
+        if strata_codes is not None and not nest:
             # every PSU must lie in one stratum
             bad = psu_stratum[psu_codes] != scodes
             if bad.any():
@@ -360,13 +361,15 @@ class SurveyDesign:
                     hint="If PSU labels restart in every stratum (village 1, 2, ... in each "
                     "county), use nest=True; otherwise correct the stratum of these rows.",
                 )
+        if scodes is None and fpc_cols:
+            scodes = np.zeros(n, dtype=np.intp)
         set_(self, "_psu", readonly(psu_codes))
         set_(self, "_psu_first_row", psu_first)
 
         # ---- weights
         w = read_weights(data, weights, fpc_cols, unit_codes, scodes, n_units)
         set_(self, "_weights", readonly(w))
-        set_(self, "_zero_weights", bool((w == 0).any()))
+        set_(self, "_zero_weights", bool(w.min() == 0))  # no negative or missing weights
 
         # ---- stages used for variance
         if n_psu == 1 and strata is None:
@@ -382,7 +385,14 @@ class SurveyDesign:
         variance_stages = n_stages if fpc_cols else 1
         fpc_table = fpc_values(data, fpc_cols) if fpc_cols else None
         stages = build_stages(
-            data, fpc_cols, fpc_table, unit_codes, n_units, scodes, n_strata, variance_stages
+            data,
+            fpc_cols,
+            fpc_table,
+            unit_codes,
+            n_units,
+            (scodes, psu_stratum),
+            n_strata,
+            variance_stages,
         )
         set_(self, "_stages", stages)
         set_(self, "_unit", readonly(unit_codes[variance_stages - 1]))
@@ -643,23 +653,28 @@ class SurveyDesign:
         plain = not (self._calibration or self._zero_weights)
         if n_domains == 1 and plain and codes.min() >= 0:
             return np.array([self.n_rows], dtype=np.int64), np.array([self.df], dtype=np.int64)
-        inside = codes >= 0
-        if not plain:  # R's degf and counts leave out rows of weight 0
-            inside = inside & (self._weights != 0)
         n_psu = self.n_psu
         size = n_domains * n_psu
-        if inside.all():
-            key = codes * n_psu
-            key += self._psu
-        else:
-            key = np.where(inside, codes * n_psu + self._psu, size)
+        psu, weights = self._psu, self._weights
+
+        def key_of(rows: slice) -> np.ndarray:  # (domain, PSU) cells, block by block
+            c = codes[rows]
+            key = c * n_psu
+            key += psu[rows]
+            outside = c < 0
+            if not plain:  # R's degf and counts leave out rows of weight 0
+                outside |= weights[rows] == 0
+            key[outside] = size
+            return key
+
         if size <= max(1 << 22, 4 * self.n_rows):
-            cnt = np.bincount(key, minlength=size + 1)[:size].reshape(n_domains, n_psu)
+            cnt = keyed_counts(key_of, self.n_rows, size + 1)[:size].reshape(n_domains, n_psu)
             present = cnt > 0
             n_obs = cnt.sum(axis=1)
             psus = present.sum(axis=1)
             dom_idx, psu_idx = np.nonzero(present)
         else:
+            key = np.concatenate([key_of(b) for b in blocks(self.n_rows)])
             uniq, cnt = np.unique(key[key < size], return_counts=True)
             dom_idx, psu_idx = uniq // n_psu, uniq % n_psu
             n_obs = np.bincount(dom_idx, weights=cnt, minlength=n_domains).astype(np.int64)

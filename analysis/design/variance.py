@@ -40,6 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .rowpass import bincount, keyed_counts, keyed_sums
+
 __all__ = ["CENSUS_TOLERANCE", "SamplingStage", "UnitTotals", "stage_variance", "unit_totals"]
 
 #: R's ``onestrat`` treats a stratum whose fpc factor is below this as a census (zero variance).
@@ -160,30 +162,34 @@ def unit_totals(
         values = values[:, None]
     n, k = values.shape
     unit_codes = np.asarray(unit_codes, dtype=np.intp)
-    if domain_codes is None:
-        key = unit_codes
-        n_domains = 1
-        size = n_units
-    else:
+    size = n_units
+    codes = None
+    if domain_codes is not None:
         codes = np.asarray(domain_codes, dtype=np.intp)
         size = n_domains * n_units
-        outside = codes < 0
-        if n_domains == 1 and not outside.any():
-            key = unit_codes
-        else:
-            key = codes * n_units
-            key += unit_codes
-            key[outside] = size  # a trash cell, dropped below
+        if n_domains == 1 and codes.min() >= 0:
+            codes = None  # one domain holding every row: the unit is the key
+    else:
+        n_domains = 1
     if size <= max(_DENSE_LIMIT, 4 * n) or all_units_present:
         cells = size + 1
-        if all_units_present or (n_domains == 1 and key is unit_codes):
-            present = np.arange(size)  # every unit has rows in the one domain
+        if codes is None:  # the key is the unit: one bincount per column, nothing to build
+            present = np.arange(size)
+            totals = np.empty((size, k))
+            for j in range(k):
+                totals[:, j] = bincount(unit_codes, weights=values[:, j], minlength=size)
+            return UnitTotals(present // n_units, present % n_units, totals, n_domains)
+
+        def key_of(rows: slice) -> np.ndarray:  # (domain, unit) cells, block by block
+            return _cell_keys(codes[rows], unit_codes[rows], n_units, size)
+
+        if all_units_present:
+            present = np.arange(size)
         else:
-            present = np.flatnonzero(np.bincount(key, minlength=cells)[:size])
-        totals = np.empty((present.size, k))
-        for j in range(k):
-            totals[:, j] = np.bincount(key, weights=values[:, j], minlength=cells)[present]
+            present = np.flatnonzero(keyed_counts(key_of, n, cells)[:size])
+        totals = keyed_sums(key_of, n, cells, values)[present]
         return UnitTotals(present // n_units, present % n_units, totals, n_domains)
+    key = unit_codes if codes is None else _cell_keys(codes, unit_codes, n_units, size)
     inside = key < size
     codes_c, uniques = pd.factorize(key[inside], sort=True)
     totals = np.empty((uniques.size, k))
@@ -191,6 +197,14 @@ def unit_totals(
         totals[:, j] = np.bincount(codes_c, weights=values[inside, j], minlength=uniques.size)
     uniques = np.asarray(uniques, dtype=np.intp)
     return UnitTotals(uniques // n_units, uniques % n_units, totals, n_domains)
+
+
+def _cell_keys(codes: np.ndarray, units: np.ndarray, n_units: int, trash: int) -> np.ndarray:
+    """``codes * n_units + units``, and ``trash`` for rows outside every domain (code -1)."""
+    key = codes * n_units
+    key += units
+    key[codes < 0] = trash
+    return key
 
 
 def group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:

@@ -55,6 +55,7 @@ import pandas as pd
 
 from ..design.domains import DomainRows, column_names, domains
 from ..design.replicate import ReplicateDesign
+from ..design.rowpass import borrow
 from ..design.survey import SurveyDesign
 from ..errors import EstimationError
 from . import engine_quantiles, engines
@@ -111,12 +112,13 @@ def _centred(design: SurveyDesign, rows: DomainRows, y: np.ndarray):
         e = y - float(ybar[0])
         we = w * e
         return ty, ybar, we, rows.dot(we, e)
-    # Domains: the same arithmetic in two row-length buffers (fresh memory is slow to map).
-    slot, g = rows.slot, rows.n_domains
+    # Domains: the same arithmetic in two row-length buffers (fresh memory is slow to map);
+    # borrow: numpy's bincount and take copy read-only codes, "clip" spares take a buffer.
+    slot, g = borrow(rows.slot), rows.n_domains
     buf = np.multiply(w, y)
     ty = np.bincount(slot, weights=buf, minlength=g + 1)[:g]
     ybar = safe_div(ty, rows.size)
-    np.take(np.append(ybar, 0.0), slot, out=buf)
+    np.take(np.append(ybar, 0.0), slot, out=buf, mode="clip")
     e = np.subtract(y, buf, out=buf)
     we = w * e
     np.multiply(we, e, out=e)

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..design.domains import DomainRows, Domains, column_codes
+from ..design.rowpass import keyed_sums
 from ..design.survey import SurveyDesign
 from ..design.variance import UnitTotals, group_sum, stage_variance
 from ..errors import EstimationError
@@ -186,17 +187,22 @@ def _level_unit_totals(
     size = g * n_units
     inside_all = g == 1 and codes.min() >= 0
     if size * n_lev <= max(1 << 23, 4 * design.n_rows):
-        if inside_all:
-            key = unit * n_lev
-        else:
-            key = codes * n_units
-            key += unit
-            key *= n_lev
-        key += lev_codes
-        if not inside_all:
-            key[codes < 0] = size * n_lev
-        dense = np.bincount(key, weights=w, minlength=size * n_lev + 1)[: size * n_lev]
-        del key
+
+        def key_of(rows: slice) -> np.ndarray:  # (domain, unit, level) cells, by blocks
+            if inside_all:
+                key = unit[rows] * n_lev
+            else:
+                c = codes[rows]
+                key = c * n_units
+                key += unit[rows]
+                key *= n_lev
+            key += lev_codes[rows]
+            if not inside_all:
+                key[c < 0] = size * n_lev
+            return key
+
+        cells = size * n_lev + 1
+        dense = keyed_sums(key_of, design.n_rows, cells, w[:, None])[: size * n_lev, 0]
         dense = dense.reshape(size, n_lev)
         tw = dense.sum(axis=1)
         present = np.flatnonzero(tw > 0)  # weights are positive in uncalibrated designs
