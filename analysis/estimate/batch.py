@@ -60,6 +60,7 @@ import pandas as pd
 
 from ..design.domains import DomainRows, Domains, column_names, domains
 from ..design.replicate import ReplicateDesign
+from ..design.rowpass import bincount
 from ..design.survey import SurveyDesign
 from ..design.variance import UnitTotals, stage_variance
 from ..errors import BaicunError, EstimationError
@@ -414,7 +415,7 @@ def _reduce(
         if missing.any():
             key[missing] = size * n_lev
         cells = size * n_lev
-        dense = np.bincount(key, weights=w, minlength=cells + n_lev)[:cells].reshape(size, n_lev)
+        dense = bincount(key, weights=w, minlength=cells + n_lev)[:cells].reshape(size, n_lev)
         del key
         if sw_all is None and not missing.any():
             sw_all = dense.sum(axis=1)
@@ -433,7 +434,7 @@ def _reduce(
                 for d in consumers}  # fmt: skip
         if any_missing:
             key = np.where(missing, size, base)
-            sw = np.bincount(key, weights=w, minlength=size + 1)[:size]
+            sw = bincount(key, weights=w, minlength=size + 1)[:size]
             present_w = w[~missing]
             shift = float(np.einsum("i,i->", present_w, y[~missing]) / present_w.sum())
             ty_all = None
@@ -446,12 +447,12 @@ def _reduce(
             shift = ty_all / float(w.sum())
         d_ = y - shift
         wd = w * d_
-        swd = np.bincount(key, weights=wd, minlength=size + 1)[:size]
+        swd = bincount(key, weights=wd, minlength=size + 1)[:size]
         if key is unit:  # one domain holding every row: one sum, no cells
             swdd = np.array([np.einsum("i,i->", wd, d_)])
         else:
             np.multiply(wd, d_, out=wd)
-            swdd = np.bincount(key, weights=wd, minlength=size + 1)[:size]
+            swdd = bincount(key, weights=wd, minlength=size + 1)[:size]
             swdd = swdd.reshape(g, n_units).sum(axis=1)
         del wd, d_
         cells = _Numeric(y, shift, ty_all, sw, swd, swdd)
@@ -464,7 +465,7 @@ def _cell_weights(design: SurveyDesign, host: _Host, base: np.ndarray, size: int
     """The weight total of every cell (domain, unit), cached on the design per coding."""
 
     def compute() -> np.ndarray:
-        return np.bincount(base, weights=design.weights, minlength=size + 1)[:size]
+        return bincount(base, weights=design.weights, minlength=size + 1)[:size]
 
     if host.cache_key is None:
         return compute()
@@ -533,8 +534,8 @@ def _stats(
         dom = rows.codes[inside]
         e = c.y[inside] - ybar[dom]
         we = design.weights[inside] * e
-        s1 = np.bincount(dom, weights=we, minlength=g)
-        ss_rows = np.bincount(dom, weights=we * e, minlength=g)
+        s1 = bincount(dom, weights=we, minlength=g)
+        ss_rows = bincount(dom, weights=we * e, minlength=g)
         ss = np.where(near, ss_rows, ss)
         constant |= near & ((ss == 0) | (s1 * s1 > 0.25 * size * ss))
     present = np.flatnonzero(sw > 0)
