@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,14 @@ from ..readers.records import Records, RecordTable, question_type, value_codes
 from .issues import Found, join_distinct, join_text, number_text, say, text_of
 from .settings import NearDuplicateSettings
 
-__all__ = ["DUPLICATE_CODES", "check_duplicates", "compared_questions"]
+__all__ = [
+    "DUPLICATE_CODES",
+    "Fingerprints",
+    "check_duplicates",
+    "compared_questions",
+    "fingerprint_records",
+    "near_candidates",
+]
 
 #: The codes of the issues that put a record in a duplicate group.
 DUPLICATE_CODES = ("VAL130", "VAL131", "VAL132", "VAL133")
@@ -212,20 +220,62 @@ def _key_duplicates(
 
 
 @dataclass
-class _Fingerprints:
+class Fingerprints:
+    """What the search for duplicate submissions needs of each main record.
+
+    ``full`` is a 64-bit fingerprint of every compared answer, ``bands`` one per band of
+    questions (near duplicates), ``answered`` how many compared questions the record
+    answers. A fingerprint depends only on the record's own answers (text is hashed by
+    its content), so the fingerprints of blocks of records, joined, are those of the
+    whole data (:meth:`concat`).
+    """
+
+    names: list[str]
     full: np.ndarray
     bands: np.ndarray
     answered: np.ndarray
 
+    @staticmethod
+    def concat(parts: list[Fingerprints]) -> Fingerprints:
+        """The fingerprints of blocks of records, in block order."""
+        return Fingerprints(
+            parts[0].names,
+            np.concatenate([p.full for p in parts]),
+            np.concatenate([p.bands for p in parts], axis=1),
+            np.concatenate([p.answered for p in parts]),
+        )
 
-def _fingerprints(table: RecordTable, names: list[str], n_bands: int) -> _Fingerprints:
+
+def _answer_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a column's answers (equal answers, equal codes, in any block) and its
+    empty mask: numbers and dates by their bits, text by a hash of its content."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype) or (
+        pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
+    ):
+        return value_codes(col)
+    text = col if col.dtype == "str" else col.astype("str")
+    arrow = text_of(text)
+    empty = text.isna().to_numpy(dtype=bool, copy=True)
+    empty |= pc.equal(pc.utf8_trim_whitespace(arrow), "").to_numpy(zero_copy_only=False)
+    hashes = _text_hashes(arrow).view(np.int64)
+    return np.where(empty, 0, hashes), empty
+
+
+def fingerprint_records(records: Records, settings: NearDuplicateSettings) -> Fingerprints:
+    """The fingerprints of the main records (see :class:`Fingerprints`)."""
+    names = compared_questions(records, settings)
+    n_bands = int(np.floor((1 - settings.share) * len(names) + 1e-9)) + 1
+    return _fingerprints(records.main, names, n_bands)
+
+
+def _fingerprints(table: RecordTable, names: list[str], n_bands: int) -> Fingerprints:
     n = len(table)
     full = np.zeros(n, dtype=np.uint64)
     bands = np.zeros((n_bands, n), dtype=np.uint64)
     answered = np.zeros(n, dtype=np.int32)
     with np.errstate(over="ignore"):
         for i, q in enumerate(names):
-            codes, empty = value_codes(table.column(q))
+            codes, empty = _answer_codes(table.column(q))
             value = codes.view(np.uint64)
             value += np.uint64(i + 1)
             b = i % n_bands
@@ -237,7 +287,7 @@ def _fingerprints(table: RecordTable, names: list[str], n_bands: int) -> _Finger
             full *= _PRIME
             full += bands[b]
     table.remember_answered(names, answered)
-    return _Fingerprints(full, bands, answered)
+    return Fingerprints(names, full, bands, answered)
 
 
 def _pairs(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,9 +316,7 @@ def _pairs(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _values_at(table: RecordTable, q: str, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    col = table.column(q).iloc[idx]
-    codes, empty = _column_codes_small(col)
-    return codes, empty
+    return _column_codes_small(table.column(q).iloc[idx])
 
 
 def _column_codes_small(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -282,17 +330,14 @@ def _column_codes_small(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return text, text == ""
 
 
-def _near(
-    table: RecordTable,
-    names: list[str],
-    reps: np.ndarray,
-    fp: _Fingerprints,
-    settings: NearDuplicateSettings,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _candidate_pairs(
+    n: int, reps: np.ndarray, fp: Fingerprints, settings: NearDuplicateSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of distinct records sharing a band (the only ones compared), ``lo < hi``."""
     keep = reps[fp.answered[reps] >= settings.min_answered]
     empty = np.zeros(0, dtype=np.int64)
     if len(keep) < 2:
-        return empty, empty, np.zeros(0), empty, empty
+        return empty, empty
     left, right = [], []
     for band in fp.bands:
         i, j = _pairs(band[keep])
@@ -301,15 +346,44 @@ def _near(
     a = np.concatenate(left)
     b = np.concatenate(right)
     if not len(a):
-        return empty, empty, np.zeros(0), empty, empty
+        return empty, empty
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair_code = np.unique(lo.astype(np.int64) * len(table) + hi)
-    lo, hi = pair_code // len(table), pair_code % len(table)
+    pair_code = np.unique(lo.astype(np.int64) * n + hi)
+    return pair_code // n, pair_code % n
+
+
+def _representatives(fp: Fingerprints) -> np.ndarray:
+    """The first record of each distinct full fingerprint, in record order."""
+    codes, _ = pd.factorize(fp.full)
+    _, first = np.unique(codes, return_index=True)
+    return np.sort(first)
+
+
+def near_candidates(fp: Fingerprints, settings: NearDuplicateSettings) -> np.ndarray:
+    """The main records whose answers the near-duplicate search compares (sorted)."""
+    lo, hi = _candidate_pairs(len(fp.full), _representatives(fp), fp, settings)
+    return np.unique(np.concatenate([lo, hi]))
+
+
+ValuesAt = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _near(
+    n: int,
+    names: list[str],
+    reps: np.ndarray,
+    fp: Fingerprints,
+    settings: NearDuplicateSettings,
+    values_at: ValuesAt,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = _candidate_pairs(n, reps, fp, settings)
+    if not len(lo):
+        return lo, hi, np.zeros(0), lo, hi
     same = np.zeros(len(lo), dtype=np.int32)
     union = np.zeros(len(lo), dtype=np.int32)
     for q in names:
-        vi, ei = _values_at(table, q, lo)
-        vj, ej = _values_at(table, q, hi)
+        vi, ei = values_at(q, lo)
+        vj, ej = values_at(q, hi)
         either = ~(ei & ej)
         union += either
         same += either & (vi == vj)
@@ -319,9 +393,21 @@ def _near(
 
 
 def check_duplicates(
-    records: Records, lang: str, settings: NearDuplicateSettings | None = None, *, near: bool = True
+    records: Records,
+    lang: str,
+    settings: NearDuplicateSettings | None = None,
+    *,
+    near: bool = True,
+    prints: Fingerprints | None = None,
+    values_at: ValuesAt | None = None,
 ) -> Found:
-    """Duplicate keys in every table; duplicate and near-duplicate main records."""
+    """Duplicate keys in every table; duplicate and near-duplicate main records.
+
+    ``prints``: the main records' fingerprints when made elsewhere (block by block,
+    :func:`fingerprint_records`); ``values_at(question, positions)``: the compared
+    answers of some main records as :func:`_column_codes_small` gives them (default:
+    read from ``records``). With both, ``records`` needs only the keys, not the answers.
+    """
     settings = settings or NearDuplicateSettings()
     parts = []
     for table in records.tables.values():
@@ -332,11 +418,10 @@ def check_duplicates(
         return Found.concat(parts)
     if records.key_column is not None:
         parts.append(_key_duplicates(main, main.key, "VAL131", records.key_question, lang))
-    names = compared_questions(records, settings)
+    fp = prints if prints is not None else fingerprint_records(records, settings)
+    names = fp.names
     if not names:
         return Found.concat(parts)
-    n_bands = int(np.floor((1 - settings.share) * len(names) + 1e-9)) + 1
-    fp = _fingerprints(main, names, n_bands)
     pos, sizes, other_rows = _group_refs(fp.full, main.source_row)
     if len(pos):
         sizes_text = join_distinct(sizes)
@@ -353,9 +438,10 @@ def check_duplicates(
             )
         )
     if near:
-        codes, _ = pd.factorize(fp.full)
-        _, first = np.unique(codes, return_index=True)
-        lo, hi, share, _same, _union = _near(main, names, np.sort(first), fp, settings)
+        if values_at is None:
+            values_at = lambda q, idx: _values_at(main, q, idx)  # noqa: E731
+        reps = _representatives(fp)
+        lo, hi, share, _same, _union = _near(len(main), names, reps, fp, settings, values_at)
         if len(lo):
             me = np.concatenate([lo, hi])
             other = np.concatenate([hi, lo])

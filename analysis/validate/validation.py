@@ -65,7 +65,7 @@ from .tasks import Checked, CheckTask, compact, guarded, in_worker
 from .value_types import READER_CHECKS, check_types, reader_issues
 from .workers import run_tasks
 
-__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "validate"]
+__all__ = ["CONFIRMED_COLUMNS", "Setup", "ValidationResult", "finish", "prepare", "validate"]
 
 #: Columns of a confirmations table (``CorrectionResult.confirmed``).
 CONFIRMED_COLUMNS = ("instrument", "table", "key", "record", "variable", "value")
@@ -798,23 +798,9 @@ def validate(
         for bad settings. Everything found in the data is an issue, never an exception.
     """
     _check_arguments(data, instrument, others, previous)
-    cfg = _settings(settings, study)
-    lang = lang or cfg.language
-    if lang not in ("zh", "en"):
-        raise ValidationError(
-            "VAL004",
-            f"unknown message language {lang!r}",
-            expected="zh or en",
-            found=lang,
-            hint="Pass lang='zh' or lang='en'.",
-        )
-    name = instrument_name(instrument, study, name)
-    key = None
-    if study is not None and name in study.instrument_names:
-        key = study.instrument(name).key
-    records = Records(
-        data, instrument, name, key=key, enumerator=cfg.enumerator or None, day=cfg.day or None
-    )
+    setup = prepare(instrument, study, settings, name, lang)
+    cfg, lang, name = setup.settings, setup.lang, setup.name
+    records = setup.records(data)
     context = EvaluationContext(timezone=cfg.timezone, language=lang)
     timings: list[tuple[str, float, int]] = []
     parts: list[Found] = []
@@ -854,11 +840,87 @@ def validate(
         found = check_choices(records, lang, engine_cells, repeated=False)
         parts.append(found)
         timings.append(("choice", time.perf_counter() - start, len(found)))
-    empty_set = results.empty
-    extra = {"minutes": results.minutes, "missing": results.missing}
-
-    start = time.perf_counter()
+    empty_set, minutes, missing = results.empty, results.minutes, results.missing
     del results, engine  # the engine's columns are not needed any more
+    return finish(
+        parts,
+        records,
+        cfg,
+        lang,
+        absent=absent_set,
+        empty=empty_set,
+        minutes=minutes,
+        missing=missing,
+        confirmed=confirmed,
+        timings=timings,
+        counts=data.counts(),
+    )
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The settings, language and name of one validation, checked (:func:`prepare`)."""
+
+    instrument: Instrument
+    settings: ValidateSettings
+    lang: str
+    name: str
+    key: str | None
+
+    def records(self, data: RawData) -> Records:
+        """``data`` seen through the instrument with these settings."""
+        cfg = self.settings
+        return Records(
+            data,
+            self.instrument,
+            self.name,
+            key=self.key,
+            enumerator=cfg.enumerator or None,
+            day=cfg.day or None,
+        )
+
+
+def prepare(
+    instrument: Instrument, study: Any, settings: Any, name: str | None, lang: str | None
+) -> Setup:
+    """The settings (``VAL004``/``VAL005`` when wrong), language and name of a validation."""
+    cfg = _settings(settings, study)
+    lang = lang or cfg.language
+    if lang not in ("zh", "en"):
+        raise ValidationError(
+            "VAL004",
+            f"unknown message language {lang!r}",
+            expected="zh or en",
+            found=lang,
+            hint="Pass lang='zh' or lang='en'.",
+        )
+    name = instrument_name(instrument, study, name)
+    key = None
+    if study is not None and name in study.instrument_names:
+        key = study.instrument(name).key
+    return Setup(instrument, cfg, lang, name, key)
+
+
+def finish(
+    parts: list[Found],
+    records: Records,
+    cfg: ValidateSettings,
+    lang: str,
+    *,
+    absent: set[tuple[str, str]],
+    empty: set[tuple[str, int]],
+    minutes: pd.Series | None,
+    missing: pd.DataFrame | None,
+    confirmed: pd.DataFrame | None,
+    timings: list[tuple[str, float, int]],
+    counts: Mapping[str, int],
+) -> ValidationResult:
+    """Every check's findings as the result: overlaps dropped, records filled in, sorted.
+
+    ``records`` tells who each position is (it may hold only the keys and the columns
+    the enumerator summary reads).
+    """
+    start = time.perf_counter()
     # Overlaps are dropped from each part before they are joined (the same rows as
     # dropping them from the joined frame, without holding the joined frame twice).
     typed = _typed_cells(parts)
@@ -866,7 +928,7 @@ def validate(
     for i, part in enumerate(parts):
         kept = part.frame
         if len(kept):
-            kept = _drop_overlaps(kept, absent_set, empty_set, typed=typed)
+            kept = _drop_overlaps(kept, absent, empty, typed=typed)
         if skipped and len(kept):
             fam = kept["code"].astype("str").map(_FAMILY).fillna("read")
             kept = kept[~fam.isin(skipped).to_numpy()]
@@ -882,14 +944,14 @@ def validate(
     pa.default_memory_pool().release_unused()
     issues = apply_confirmations(issues, confirmed, lang)
     enumerators = enumerator_summary(
-        records, extra["minutes"], extra.get("missing"), issues, cfg, duplicated=duplicated
+        records, minutes, missing, issues, cfg, duplicated=duplicated
     )
     timings.append(("assemble", time.perf_counter() - start, len(issues)))
     return ValidationResult(
-        name,
+        records.name,
         issues,
         enumerators,
-        data.counts(),
+        counts,
         pd.DataFrame(timings, columns=["check", "seconds", "issues"]),
         lang,
     )
