@@ -24,7 +24,9 @@ FILES = {"village": "village.csv", "household": "household.zip", "cadre": "cadre
 def demo():
     study = Study.load(ROOT)
     if not (study.raw_dir("demo-2024") / "household.zip").is_file():
-        pytest.skip("the demo waves are not generated (baicun demo generate writes data/raw/demo-*)")
+        pytest.skip(
+            "the demo waves are not generated (baicun demo generate writes data/raw/demo-*)"
+        )
     out = {}
     for wave in ("demo-2024", "demo-2025"):
         forms = {name: load_instrument(study.form_path(name, wave)) for name in FILES}
@@ -52,7 +54,11 @@ def _same(whole, blocked) -> None:
     pd.testing.assert_frame_equal(
         blocked.issues.astype("str"), whole.issues.astype("str"), check_dtype=False
     )
-    pd.testing.assert_frame_equal(blocked.summary(), whole.summary())
+    # the summary orders the codes of a check by the code column's categories, which
+    # come in the order the checks first meet them: compared as rows, in text order
+    a, b = (r.summary().astype("str") for r in (blocked, whole))
+    a, b = (f.sort_values(list(f.columns), ignore_index=True) for f in (a, b))
+    pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(blocked.enumerators, whole.enumerators)
     assert dict(blocked.counts) == dict(whole.counts)
 
@@ -63,8 +69,8 @@ def test_blocks_equal_the_whole_data_on_the_demo(demo, name, size):
     study, waves = demo
     forms, data = waves["demo-2024"]
     previous = waves["demo-2025"][1][name]
-    if name == "household" and size == 1:
-        data = {**data, name: split_records(data[name], 300)[0]}  # 300 records, one a block
+    if size < 1000:  # the first records only (small blocks cost a second each at most)
+        data = {**data, name: split_records(data[name], 20 if size == 1 else 70)[0]}
     blocks = split_records(data[name], size)
     whole = validate(
         _joined(blocks), forms[name], study=study, others=data, previous=previous, name=name
@@ -90,8 +96,8 @@ def test_split_keeps_the_data_in_order(demo):
 def test_blocks_equal_the_whole_data_on_a_reach_export(size):
     form = load_instrument(REACH_FORM)
     raw = read_raw(REACH_DATA, form)
-    if size == 1:
-        raw = split_records(raw, 60)[0]
+    if size < 1000:
+        raw = split_records(raw, 20 if size == 1 else 70)[0]
     blocks = split_records(raw, size)
     whole = validate(_joined(blocks), form, name="msna", lang="en")
     blocked = validate_blocks(lambda: iter(blocks), form, name="msna", lang="en")

@@ -320,9 +320,11 @@ def validate_blocks(
     timed("projection", start)
 
     # ---------------------------------------------------------------- second pass
-    wanted = near_candidates(prints, cfg.near_duplicates) if prints and cfg.runs(
-        "near_duplicate"
-    ) else np.zeros(0, dtype=np.int64)
+    wanted = (
+        near_candidates(prints, cfg.near_duplicates)
+        if prints and cfg.runs("near_duplicate")
+        else np.zeros(0, dtype=np.int64)
+    )
     state = _SecondPass(setup, cfg, lang, context, rules, wanted, prints, unexported)
     try:
         state.run(blocks, timed)
@@ -346,7 +348,11 @@ def validate_blocks(
         found["duplicate"].insert(
             0,
             check_duplicates(
-                projection, lang, cfg.near_duplicates, near=near, prints=prints,
+                projection,
+                lang,
+                cfg.near_duplicates,
+                near=near,
+                prints=prints,
                 values_at=state.values_at,
             ),
         )
@@ -473,9 +479,7 @@ class _SecondPass:
             self.found.setdefault("duplicate", [])
             self._block(records, offsets, i, timed)
 
-    def _block(
-        self, records: Records, offsets: Mapping[str, int], i: int, timed: Callable
-    ) -> None:
+    def _block(self, records: Records, offsets: Mapping[str, int], i: int, timed: Callable) -> None:
         cfg, lang = self.cfg, self.lang
         start = time.perf_counter()
         empty_found, empty_rows = _empty_records(records, cfg, lang)

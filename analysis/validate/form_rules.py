@@ -455,9 +455,7 @@ def rules_from_hits(
         lambda q: relevance_text(records, q),
         True,
     )
-    parts.append(
-        _calculations(records, [c for b in blocks for c in b.calculation], lang, totals)
-    )
+    parts.append(_calculations(records, [c for b in blocks for c in b.calculation], lang, totals))
     parts.append(_repeat_counts(records, [c for b in blocks for c in b.repeat_count], lang))
     return Found.concat(parts), _merge([b.choice for b in blocks])
 

@@ -943,9 +943,7 @@ def finish(
     del found
     pa.default_memory_pool().release_unused()
     issues = apply_confirmations(issues, confirmed, lang)
-    enumerators = enumerator_summary(
-        records, minutes, missing, issues, cfg, duplicated=duplicated
-    )
+    enumerators = enumerator_summary(records, minutes, missing, issues, cfg, duplicated=duplicated)
     timings.append(("assemble", time.perf_counter() - start, len(issues)))
     return ValidationResult(
         records.name,
