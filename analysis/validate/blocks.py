@@ -61,7 +61,7 @@ from .duplicates import (
     fingerprint_records,
     near_candidates,
 )
-from .duration import check_duration, interview_minutes
+from .duration import check_duration, duration_applies, interview_minutes
 from .enumerators import check_enumerators
 from .form_rules import RuleTotals, block_tasks, engine_data, rule_failure, rules_from_hits
 from .issues import Found, say
@@ -153,8 +153,6 @@ def _projected(records: Records, cfg: ValidateSettings, study: Any) -> dict[str,
                 if stable is not None
                 else [q.name for q in main if q.role in ("strata", "psu") and q.repeat is None]
             )
-            if cfg.duration.when_for(name):  # an expression on any answer
-                questions += list(table.columns)
         cols += [table.columns[q] for q in questions if q in table.columns]
         cols += [q for q in questions if q in frame.columns]
         out[table_name] = [c for c in dict.fromkeys(cols) if c in frame.columns]
@@ -368,9 +366,8 @@ def validate_blocks(
 
     def duration() -> Found:
         if cfg.runs("duration"):
-            engine = engine_data(projection) if cfg.duration.when_for(projection.name) else None
             out, extra["minutes"] = check_duration(
-                projection, cfg, lang, form_data=engine, context=context
+                projection, cfg, lang, context=context, applies=state.applies()
             )
             return out
         extra["minutes"] = interview_minutes(projection)
@@ -454,6 +451,16 @@ class _SecondPass:
         self.empty: set[tuple[str, int]] = set()
         self.totals: RuleTotals | None = None
         self._values: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self._applies: list[tuple[np.ndarray, Found]] = []
+
+    def applies(self) -> tuple[np.ndarray, Found]:
+        """The ``duration.when`` verdict of every record (evaluated block by block)."""
+        verdicts = [v for v, _ in self._applies]
+        verdict = np.concatenate(verdicts) if verdicts else np.zeros(0, dtype=bool)
+        problems = [p for _, p in self._applies if len(p)]
+        if problems:  # the setting cannot be evaluated: the limits apply to every record
+            return np.ones(len(verdict), dtype=bool), problems[0]
+        return verdict, Found.none()
 
     def values_at(self, question: str, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The compared answers of the main records at ``positions`` (read in this pass)."""
@@ -508,10 +515,14 @@ class _SecondPass:
             timed("pii", start)
         start = time.perf_counter()
         cells = None
+        engine = engine_data(records) if self.rules or cfg.runs("duration") else None
+        if cfg.runs("duration"):
+            self._applies.append(duration_applies(records, cfg, engine, self.context, lang))
+        timed("duration", start)
+        start = time.perf_counter()
         if self.rules:
             if self.totals is None:
                 self.totals = RuleTotals(unexported=self.unexported)
-            engine = engine_data(records)
             hits = [task() for task in block_tasks(records, engine, self.context, cfg.chunk_size)]
             found, cells = rules_from_hits(records, hits, lang, totals=self.totals)
             self._add("form_rules", found, offsets)

@@ -137,7 +137,9 @@ class ValidationResult:
         out["title"] = out["code"].map(titles).fillna("")
         order = {c: i for i, c in enumerate(CHECKS)}
         out["_o"] = out["check"].map(order).fillna(len(order))
-        out = out.sort_values(["instrument", "_o", "code"], kind="stable").drop(columns="_o")
+        out["_c"] = out["code"].astype("str")  # codes in text order, as in the issues table
+        out = out.sort_values(["instrument", "_o", "_c"], kind="stable")
+        out = out.drop(columns=["_o", "_c"])
         return out[cols].reset_index(drop=True)
 
     def by_check(self) -> dict[str, pd.DataFrame]:
