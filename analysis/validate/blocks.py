@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import ValidationError
 from ..expressions import EvaluationContext
@@ -56,15 +57,17 @@ from .choices import check_choices, repeated_codes
 from .consistency import check_links, check_panel
 from .duplicates import (
     Fingerprints,
+    KeyHashes,
     _column_codes_small,
     check_duplicates,
+    exact_codes,
     fingerprint_records,
     near_candidates,
 )
 from .duration import check_duration, duration_applies, interview_minutes
 from .enumerators import check_enumerators
 from .form_rules import RuleTotals, block_tasks, engine_data, rule_failure, rules_from_hits
-from .issues import Found, say
+from .issues import Found, say, text_of
 from .missing_codes import check_missing_codes
 from .outliers import check_outliers, numeric_questions
 from .pii import check_pii
@@ -129,7 +132,8 @@ def _projected(records: Records, cfg: ValidateSettings, study: Any) -> dict[str,
     name = records.name
     for table_name, table in records.tables.items():
         frame = table.frame
-        cols = [c for c in (KEY, ROW) if c in frame.columns]
+        # a repeat's reader keys are read in the second pass, only where needed
+        cols = [c for c in ((KEY, ROW) if table_name == MAIN else (ROW,)) if c in frame.columns]
         questions = [q.name for q in numeric_questions(table)]
         for q in numeric_questions(table):
             by = cfg.outlier_rule(name, q.name).by
@@ -180,6 +184,7 @@ class _FirstPass:
     frames: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
     parents: dict[str, list[np.ndarray]] = field(default_factory=dict)
     prints: list[Fingerprints] = field(default_factory=list)
+    keys: dict[str, list[KeyHashes]] = field(default_factory=dict)
     filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -192,6 +197,11 @@ class _FirstPass:
         for name, table in records.tables.items():
             if name not in self.counts and name not in records.data.tables:
                 offsets[name] = 0
+            if name != MAIN and name in records.data.tables:
+                if dup:
+                    self.keys.setdefault(name, []).append(
+                        KeyHashes.of(table.record, blank_missing=True)
+                    )
             if name != MAIN:
                 parent = records.parent_table(name)
                 pos = table.parent_position
@@ -314,26 +324,12 @@ def validate_blocks(
     prints = Fingerprints.concat(first_pass.prints) if first_pass.prints else None
     unexported = frozenset(k for k, filled in first_pass.filled.items() if not filled)
     counts = dict(first_pass.counts)
+    maybe = {name: KeyHashes.concat(parts).maybe() for name, parts in first_pass.keys.items()}
     del first_pass
     timed("projection", start)
 
-    # ---------------------------------------------------------------- second pass
-    wanted = (
-        near_candidates(prints, cfg.near_duplicates)
-        if prints and cfg.runs("near_duplicate")
-        else np.zeros(0, dtype=np.int64)
-    )
-    state = _SecondPass(setup, cfg, lang, context, rules, wanted, prints, unexported)
-    try:
-        state.run(blocks, timed)
-    except BadExpression as err:  # a broken rule: the rules do not run, as in validate
-        state = _SecondPass(
-            setup, cfg, lang, context, False, wanted, prints, unexported, failure=err
-        )
-        state.run(blocks, timed)
-
-    # ---------------------------------------------------------------- many records
-    found: dict[str, list[Found]] = state.found
+    # ---------------------------------------------------------------- many records (1)
+    found: dict[str, list[Found]] = {}
     extra: dict[str, Any] = {"minutes": None, "missing": None}
 
     def once(check: str, run: Callable[[], Found]) -> None:
@@ -341,19 +337,6 @@ def validate_blocks(
         found.setdefault(check, []).append(run())
         timed(check, at)
 
-    if dup:
-        near = cfg.runs("near_duplicate")
-        found["duplicate"].insert(
-            0,
-            check_duplicates(
-                projection,
-                lang,
-                cfg.near_duplicates,
-                near=near,
-                prints=prints,
-                values_at=state.values_at,
-            ),
-        )
     if cfg.runs("outlier"):
         once("outlier", lambda: check_outliers(projection, cfg, lang))
     if cfg.runs("missing_code"):
@@ -363,6 +346,67 @@ def validate_blocks(
             return out
 
         once("missing_code", missing_codes)
+    if cfg.runs("consistency"):
+        once("consistency", lambda: check_links(projection, study, others, cfg, lang))
+    if cfg.runs("panel"):
+        once("panel", lambda: check_panel(projection, previous, cfg, lang))
+    if cfg.runs("settings"):
+        once("settings", lambda: _settings_variables(projection, cfg, lang))
+    # the repeat rows whose reader key the issues or the duplicate search need
+    wanted_keys = {name: [rows] for name, rows in maybe.items()}
+    for parts in found.values():
+        for part in parts:
+            frame = part.frame
+            if len(frame):
+                tables = frame["table"].astype("str").to_numpy(dtype=object)
+                pos = frame["position"].to_numpy(dtype=np.int64)
+                for name in first.repeats:
+                    wanted_keys.setdefault(name, []).append(pos[(tables == name) & (pos >= 0)])
+    wanted_rows = {name: np.unique(np.concatenate(rows)) for name, rows in wanted_keys.items()}
+
+    # ---------------------------------------------------------------- second pass
+    wanted = (
+        near_candidates(prints, cfg.near_duplicates)
+        if prints and cfg.runs("near_duplicate")
+        else np.zeros(0, dtype=np.int64)
+    )
+    state = _SecondPass(setup, cfg, lang, context, rules, wanted, prints, unexported)
+    state.wanted_rows = wanted_rows
+    try:
+        state.run(blocks, timed)
+    except BadExpression as err:  # a broken rule: the rules do not run, as in validate
+        state = _SecondPass(
+            setup, cfg, lang, context, False, wanted, prints, unexported, failure=err
+        )
+        state.wanted_rows = wanted_rows
+        state.run(blocks, timed)
+    for check, parts in state.found.items():
+        found.setdefault(check, []).extend(parts)
+
+    # ---------------------------------------------------------------- many records (2)
+    if dup:
+        start = time.perf_counter()
+        near = cfg.runs("near_duplicate")
+        record_keys = {
+            name: (
+                exact_codes(len(projection.table(name)), rows, state.keys_at(name, rows)),
+                lambda at, name=name: pd.Series(pd.array(state.keys_at(name, at), dtype="str")),
+            )
+            for name, rows in maybe.items()
+        }
+        found.setdefault("duplicate", []).insert(
+            0,
+            check_duplicates(
+                projection,
+                lang,
+                cfg.near_duplicates,
+                near=near,
+                prints=prints,
+                values_at=state.values_at,
+                record_keys=record_keys,
+            ),
+        )
+        timed("duplicate", start)
 
     def duration() -> Found:
         if cfg.runs("duration"):
@@ -382,12 +426,6 @@ def validate_blocks(
             "enumerator",
             lambda: check_enumerators(projection, extra["minutes"], cfg, lang),
         )
-    if cfg.runs("consistency"):
-        once("consistency", lambda: check_links(projection, study, others, cfg, lang))
-    if cfg.runs("panel"):
-        once("panel", lambda: check_panel(projection, previous, cfg, lang))
-    if cfg.runs("settings"):
-        once("settings", lambda: _settings_variables(projection, cfg, lang))
 
     parts = list(head)
     for check in _ORDER:
@@ -411,6 +449,7 @@ def validate_blocks(
         confirmed=confirmed,
         timings=records_timings,
         counts=counts,
+        record_of=state.record_of,
     )
 
 
@@ -452,6 +491,26 @@ class _SecondPass:
         self.totals: RuleTotals | None = None
         self._values: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
         self._applies: list[tuple[np.ndarray, Found]] = []
+        #: repeat -> rows (global positions) whose reader key is needed
+        self.wanted_rows: dict[str, np.ndarray] = {}
+        self._keys: dict[str, list[tuple[np.ndarray, pa.Array]]] = {}
+        self._local: dict[str, list[np.ndarray]] = {}
+
+    def keys_at(self, table: str, positions: np.ndarray) -> pa.Array:
+        """The reader keys of some rows of a repeat (read in this pass)."""
+        parts = self._keys.get(table, [])
+        if not parts:
+            return pa.array([""] * len(positions), pa.large_string())
+        rows = np.concatenate([r for r, _ in parts])
+        texts = pa.chunked_array([t for _, t in parts], pa.large_string()).combine_chunks()
+        at = np.searchsorted(rows, positions)
+        return texts.take(pa.array(at))
+
+    def record_of(self, table: Any, positions: np.ndarray) -> pa.Array:
+        """The reader keys of some rows, for the issues table (see :func:`assemble`)."""
+        if table.name == MAIN:
+            return text_of(table.record).take(pa.array(positions))
+        return self.keys_at(table.name, positions)
 
     def applies(self) -> tuple[np.ndarray, Found]:
         """The ``duration.when`` verdict of every record (evaluated block by block)."""
@@ -472,7 +531,28 @@ class _SecondPass:
 
     def _add(self, check: str, found: Found, offsets: Mapping[str, int]) -> None:
         if len(found):
+            frame = found.frame
+            tables = frame["table"].astype("str").to_numpy(dtype=object)
+            pos = frame["position"].to_numpy(dtype=np.int64)
+            for name in offsets:
+                if name != MAIN:
+                    self._local.setdefault(name, []).append(pos[(tables == name) & (pos >= 0)])
             self.found.setdefault(check, []).append(compact(_shifted(found, offsets)))
+
+    def _keep_keys(self, records: Records, offsets: Mapping[str, int]) -> None:
+        """The reader keys of this block's repeat rows that the issues need."""
+        for name, table in records.tables.items():
+            if name == MAIN or name not in records.data.tables:
+                continue
+            n, offset = len(table), offsets.get(name, 0)
+            wanted = self.wanted_rows.get(name, np.zeros(0, dtype=np.int64))
+            lo, hi = np.searchsorted(wanted, [offset, offset + n])
+            local = np.unique(
+                np.concatenate([wanted[lo:hi] - offset, *self._local.pop(name, [])])
+            ).astype(np.int64)
+            if len(local):
+                texts = text_of(table.record).take(pa.array(local))
+                self._keys.setdefault(name, []).append((local + offset, texts))
 
     def run(self, blocks: Callable[[], Iterable[RawData]], timed: Callable) -> None:
         counts: dict[str, int] = {}
@@ -483,8 +563,8 @@ class _SecondPass:
             records = self.setup.records(raw)
             for name in records.tables:
                 offsets.setdefault(name, 0)
-            self.found.setdefault("duplicate", [])
             self._block(records, offsets, i, timed)
+            self._keep_keys(records, offsets)
 
     def _block(self, records: Records, offsets: Mapping[str, int], i: int, timed: Callable) -> None:
         cfg, lang = self.cfg, self.lang

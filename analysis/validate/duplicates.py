@@ -30,7 +30,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,8 +47,10 @@ from .settings import NearDuplicateSettings
 __all__ = [
     "DUPLICATE_CODES",
     "Fingerprints",
+    "KeyHashes",
     "check_duplicates",
     "compared_questions",
+    "exact_codes",
     "fingerprint_records",
     "near_candidates",
 ]
@@ -138,6 +140,45 @@ def _repeated(hashes: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return np.flatnonzero((again[at] == hashes) & ~missing)
 
 
+@dataclass
+class KeyHashes:
+    """Hashes of a text column (a table's ``_key``), made block by block, and the rows
+    whose hash another row shares (:meth:`maybe`): the only rows whose texts the search
+    for duplicate keys reads (:func:`exact_codes`)."""
+
+    hashes: np.ndarray
+    missing: np.ndarray
+
+    @staticmethod
+    def of(values: pd.Series, *, blank_missing: bool) -> KeyHashes:
+        arrow = text_of(values)  # missing values as '', shared with pandas (not copied)
+        missing = values.isna().to_numpy(dtype=bool, copy=True)
+        if blank_missing:
+            missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
+        return KeyHashes(_text_hashes(arrow), missing)
+
+    @staticmethod
+    def concat(parts: list[KeyHashes]) -> KeyHashes:
+        return KeyHashes(
+            np.concatenate([p.hashes for p in parts]), np.concatenate([p.missing for p in parts])
+        )
+
+    def maybe(self) -> np.ndarray:
+        """Positions of the rows (not missing) whose hash another such row shares."""
+        return _repeated(self.hashes, self.missing)
+
+
+def exact_codes(n: int, maybe: np.ndarray, texts: pa.Array) -> np.ndarray:
+    """Codes of the texts at ``maybe`` that occur more than once there (-1 elsewhere)."""
+    out = np.full(n, -1, dtype=np.int64)
+    if len(maybe):
+        exact = pc.dictionary_encode(texts)
+        found = exact.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        again = np.bincount(found, minlength=len(exact.dictionary))[found] > 1
+        out[maybe[again]] = found[again]  # same hash, different text: no duplicate
+    return out
+
+
 def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     """Codes of texts that occur more than once (-1 for every other row).
 
@@ -145,18 +186,9 @@ def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     compared exactly, so a million distinct keys are neither copied nor held in a hash
     table of texts.
     """
-    arrow = text_of(values)  # missing values as '', shared with pandas (not copied)
-    missing = values.isna().to_numpy(dtype=bool, copy=True)
-    if blank_missing:
-        missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
-    maybe = _repeated(_text_hashes(arrow), missing)
-    out = np.full(len(arrow), -1, dtype=np.int64)
-    if len(maybe):
-        exact = pc.dictionary_encode(arrow.take(pa.array(maybe)))
-        found = exact.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        again = np.bincount(found, minlength=len(exact.dictionary))[found] > 1
-        out[maybe[again]] = found[again]  # same hash, different text: no duplicate
-    return out
+    maybe = KeyHashes.of(values, blank_missing=blank_missing).maybe()
+    texts = text_of(values).take(pa.array(maybe)) if len(maybe) else None
+    return exact_codes(len(values), maybe, texts)
 
 
 def _codes(values: np.ndarray | pd.Series, *, blank_missing: bool = False) -> np.ndarray:
@@ -174,10 +206,16 @@ def _codes(values: np.ndarray | pd.Series, *, blank_missing: bool = False) -> np
 
 
 def _group_refs(
-    values: np.ndarray | pd.Series, rows: np.ndarray, *, blank_missing: bool = False
+    values: np.ndarray | pd.Series | None,
+    rows: np.ndarray,
+    *,
+    blank_missing: bool = False,
+    codes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows sharing a value: positions, group size, and the row of another member."""
-    codes = _codes(values, blank_missing=blank_missing)
+    """For rows sharing a value: positions, group size, and the row of another member
+    (``codes``: the values' codes from :func:`_codes`, when known)."""
+    if codes is None:
+        codes = _codes(values, blank_missing=blank_missing)
     counts = np.bincount(codes[codes >= 0], minlength=max(codes.max() + 1, 1) if len(codes) else 1)
     dup = (codes >= 0) & (counts[np.maximum(codes, 0)] > 1)
     pos = np.flatnonzero(dup)
@@ -197,13 +235,23 @@ def _group_refs(
 
 
 def _key_duplicates(
-    table: RecordTable, values: pd.Series, code: str, name: str, lang: str
+    table: RecordTable,
+    values: pd.Series | Callable[[np.ndarray], pd.Series],
+    code: str,
+    name: str,
+    lang: str,
+    codes: np.ndarray | None = None,
 ) -> Found:
-    pos, sizes, other_rows = _group_refs(values, table.source_row, blank_missing=True)
+    """Rows sharing a key. ``values``: the keys, or (with their ``codes``, see
+    :class:`KeyHashes`) a function giving the keys of some rows."""
+    if codes is None:
+        codes = _codes(values, blank_missing=True)
+    pos, sizes, other_rows = _group_refs(None, table.source_row, codes=codes)
     if not len(pos):
         return Found.none()
+    of = values if callable(values) else lambda at: values.iloc[at].reset_index(drop=True)
     # few distinct texts when many records share few keys: categories (join_distinct)
-    shown = join_distinct(values.iloc[pos].reset_index(drop=True))
+    shown = join_distinct(of(pos))
     message = join_distinct(
         say(lang, f"{name} “", f"{name} '"),
         shown,
@@ -400,6 +448,7 @@ def check_duplicates(
     near: bool = True,
     prints: Fingerprints | None = None,
     values_at: ValuesAt | None = None,
+    record_keys: Mapping[str, tuple[np.ndarray, Callable[[np.ndarray], pd.Series]]] | None = None,
 ) -> Found:
     """Duplicate keys in every table; duplicate and near-duplicate main records.
 
@@ -407,11 +456,19 @@ def check_duplicates(
     :func:`fingerprint_records`); ``values_at(question, positions)``: the compared
     answers of some main records as :func:`_column_codes_small` gives them (default:
     read from ``records``). With both, ``records`` needs only the keys, not the answers.
+    ``record_keys``: per table, the codes of its ``_key`` (:class:`KeyHashes`,
+    :func:`exact_codes`) and a function giving the ``_key`` of some rows, for tables
+    whose keys ``records`` does not hold.
     """
     settings = settings or NearDuplicateSettings()
     parts = []
     for table in records.tables.values():
-        if len(table):
+        if not len(table):
+            continue
+        if record_keys is not None and table.name in record_keys:
+            codes, keys_at = record_keys[table.name]
+            parts.append(_key_duplicates(table, keys_at, "VAL130", "_key", lang, codes))
+        else:
             parts.append(_key_duplicates(table, table.record, "VAL130", "_key", lang))
     main = records.main
     if not len(main):

@@ -447,11 +447,17 @@ def _sort_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
-def assemble(found: Found, records: Records) -> pd.DataFrame:
+def assemble(
+    found: Found,
+    records: Records,
+    record_of: Callable[[Any, np.ndarray], pa.Array] | None = None,
+) -> pd.DataFrame:
     """Findings with their records filled in, sorted, in the columns of ISSUE_COLUMNS.
 
     Order: check family, table (main first), question in form order, code, source row
     (issues of a whole table or variable last). Each text column is reordered once.
+    ``record_of(table, rows)``: the reader keys of some rows of a table (default: the
+    table's own).
     """
     frame = found.frame
     if frame.empty:
@@ -517,7 +523,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     record = _record_texts(
         segments,
         sorted_pos,
-        lambda table, rows: text_of(table.record).take(pa.array(rows)),
+        record_of or (lambda table, rows: text_of(table.record).take(pa.array(rows))),
         _override(frame, "reader_record", order, sorted_pos < 0),
     )
     key = _record_texts(
@@ -916,11 +922,13 @@ def finish(
     confirmed: pd.DataFrame | None,
     timings: list[tuple[str, float, int]],
     counts: Mapping[str, int],
+    record_of: Callable[[Any, np.ndarray], pa.Array] | None = None,
 ) -> ValidationResult:
     """Every check's findings as the result: overlaps dropped, records filled in, sorted.
 
     ``records`` tells who each position is (it may hold only the keys and the columns
-    the enumerator summary reads).
+    the enumerator summary reads; ``record_of`` then gives the reader keys, see
+    :func:`assemble`).
     """
     start = time.perf_counter()
     # Overlaps are dropped from each part before they are joined (the same rows as
@@ -941,7 +949,7 @@ def finish(
     duplicated = _duplicated_records(frame, records)
     found = Found(frame.reset_index(drop=True))
     del frame
-    issues = assemble(found, records)
+    issues = assemble(found, records, record_of)
     del found
     pa.default_memory_pool().release_unused()
     issues = apply_confirmations(issues, confirmed, lang)
