@@ -38,6 +38,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ from .outliers import check_outliers, numeric_questions
 from .pii import check_pii
 from .settings import ValidateSettings
 from .tasks import compact
+from .workers import release_memory
 from .validation import (
     _RULE_CHECKS,
     ValidationResult,
@@ -161,6 +163,13 @@ def _projected(records: Records, cfg: ValidateSettings, study: Any) -> dict[str,
         cols += [q for q in questions if q in frame.columns]
         out[table_name] = [c for c in dict.fromkeys(cols) if c in frame.columns]
     return out
+
+
+def _let_go() -> None:
+    """Free what a block held before the next block is made: its records refer to each
+    other (a table to its records), so only the cycle collector frees them."""
+    gc.collect()
+    release_memory()
 
 
 def _shifted(found: Found, offsets: Mapping[str, int]) -> Found:
@@ -301,7 +310,8 @@ def validate_blocks(
             _same_tables(first, raw, i)
             records = setup.records(raw)
         first_pass.add(records, cfg, dup)
-        del records
+        del records, raw
+        _let_go()
     if first_pass is None or first is None:
         raise ValidationError(
             "VAL333",
@@ -565,6 +575,8 @@ class _SecondPass:
                 offsets.setdefault(name, 0)
             self._block(records, offsets, i, timed)
             self._keep_keys(records, offsets)
+            del records, raw
+            _let_go()
 
     def _block(self, records: Records, offsets: Mapping[str, int], i: int, timed: Callable) -> None:
         cfg, lang = self.cfg, self.lang
