@@ -74,7 +74,6 @@ from .outliers import check_outliers, numeric_questions
 from .pii import check_pii
 from .settings import ValidateSettings
 from .tasks import compact
-from .workers import release_memory
 from .validation import (
     _RULE_CHECKS,
     ValidationResult,
@@ -86,6 +85,7 @@ from .validation import (
     prepare,
 )
 from .value_types import check_types, reader_issues
+from .workers import release_memory
 
 __all__ = ["validate_blocks"]
 
@@ -292,7 +292,10 @@ def validate_blocks(
     for i, raw in enumerate(_each(blocks)):
         if i == 0:
             _check_arguments(raw, instrument, others, previous)
-            first = raw
+            # the first block's layout (its tables without rows) and metadata, not its rows
+            first = RawData(
+                raw.data.iloc[:0], {k: v.iloc[:0] for k, v in raw.repeats.items()}, raw.metadata
+            )
             records = setup.records(raw)
             first_pass = _FirstPass(_projected(records, cfg, study))
             if KEY not in raw.data.columns:
