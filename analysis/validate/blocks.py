@@ -68,7 +68,7 @@ from .duplicates import (
 from .duration import check_duration, duration_applies, interview_minutes
 from .enumerators import check_enumerators
 from .form_rules import RuleTotals, block_tasks, engine_data, rule_failure, rules_from_hits
-from .issues import Found, say, text_of
+from .issues import Found, _union, say, text_of
 from .missing_codes import check_missing_codes
 from .outliers import check_outliers, numeric_questions
 from .pii import check_pii
@@ -165,6 +165,18 @@ def _projected(records: Records, cfg: ValidateSettings, study: Any) -> dict[str,
     return out
 
 
+def _verbatim(records: Records, cfg: ValidateSettings) -> set[str]:
+    """Projected text columns kept as text: the reader keys, and the groups of the
+    outlier rules (their labels show the text as it is)."""
+    out = {KEY}
+    for table in records.tables.values():
+        for q in numeric_questions(table):
+            by = cfg.outlier_rule(records.name, q.name).by
+            if by:
+                out |= {by, table.columns.get(by, by)}
+    return out
+
+
 def _let_go() -> None:
     """Free what a block held before the next block is made: its records refer to each
     other (a table to its records), so only the cycle collector frees them."""
@@ -190,19 +202,44 @@ class _FirstPass:
     """What the first pass over the blocks collects."""
 
     columns: dict[str, list[str]]
-    frames: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    frames: dict[str, list[dict[str, pd.Series]]] = field(default_factory=dict)
     parents: dict[str, list[np.ndarray]] = field(default_factory=dict)
     prints: list[Fingerprints] = field(default_factory=list)
     keys: dict[str, list[KeyHashes]] = field(default_factory=dict)
     filled: dict[tuple[str, str], bool] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
+    #: table -> text columns held as categories (few distinct values: a code a row)
+    coded: dict[str, set[str]] = field(default_factory=dict)
+
+    def choose_coded(self, records: Records, keep: set[str]) -> None:
+        """The text columns to hold as categories, judged on the first block."""
+        for name, frame in records.data.tables.items():
+            self.coded[name] = {
+                c
+                for c in self.columns.get(name, [])
+                if c not in keep
+                and frame[c].dtype == "str"
+                and frame[c].nunique(dropna=True) * 4 <= max(len(frame), 1)
+            }
+
+    def _part(self, name: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
+        out = {}
+        for c in self.columns.get(name, []):
+            col = frame[c].reset_index(drop=True)
+            if c in self.coded.get(name, ()):
+                # blank text is an empty answer, as the checks read text columns
+                blank = (col.str.strip() == "").to_numpy(dtype=bool, na_value=False)
+                col = col.where(~blank).astype("category")
+            out[c] = col
+        return out
+
     def add(self, records: Records, cfg: ValidateSettings, dup: bool) -> dict[str, int]:
         """One block's part; returns the block's offsets (rows before it, per table)."""
         offsets = {}
         for name, frame in records.data.tables.items():
             offsets[name] = self.counts.get(name, 0)
-            self.frames.setdefault(name, []).append(frame[self.columns.get(name, [])])
+            self.frames.setdefault(name, []).append(self._part(name, frame))
         for name, table in records.tables.items():
             if name not in self.counts and name not in records.data.tables:
                 offsets[name] = 0
@@ -228,10 +265,16 @@ class _FirstPass:
 
     def projection(self, first: RawData) -> RawData:
         """The collected columns of every block, joined."""
-        tables = {
-            name: pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
-            for name, parts in self.frames.items()
-        }
+        tables = {}
+        for name, parts in self.frames.items():
+            columns = {}
+            for c in self.columns.get(name, []):
+                pieces = [part.pop(c) for part in parts]
+                if c in self.coded.get(name, ()):
+                    columns[c] = pd.Series(_union([p.array for p in pieces]))
+                else:
+                    columns[c] = pd.concat(pieces, ignore_index=True)
+            tables[name] = pd.DataFrame(columns, index=pd.RangeIndex(self.counts.get(name, 0)))
         main = tables.pop(MAIN)
         return RawData(main, tables, first.metadata)
 
@@ -298,6 +341,7 @@ def validate_blocks(
             )
             records = setup.records(raw)
             first_pass = _FirstPass(_projected(records, cfg, study))
+            first_pass.choose_coded(records, _verbatim(records, cfg))
             if KEY not in raw.data.columns:
                 head.append(
                     Found.table_level(
