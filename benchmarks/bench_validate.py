@@ -21,6 +21,13 @@ on the larger of the two peaks.
 
 Run: ``python -m benchmarks.bench_validate [N] [JOBS]``. When the demo data is not in
 ``data/raw/``, it is generated into a temporary folder first (about a minute).
+
+Block mode (issue 20): ``python -m benchmarks.bench_validate --blocks [--records N]
+[--block-records B] [--subset M]`` validates N household records (default 5,000,000)
+with :func:`analysis.validate.validate_blocks`, the blocks (default 50,000 records)
+made one at a time from the demo export as above (the N records never exist at once),
+timed with the peak memory of all processes sampled as above; then checks that the
+issues equal ``validate``'s on the first M records (default 1,000,000) in both modes.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,6 +86,137 @@ def _replicate(raw, n: int):
         big["_parent_key"] = big["_parent_key"].astype("str") + "#" + suffix
         repeats[name] = big
     return RawData(main, repeats, raw.metadata)
+
+
+def _lazy_blocks(raw, n: int, block: int):
+    """A function giving, each time it is called, the n records of :func:`_replicate` as
+    blocks of ``block`` records, made one at a time (the n records are never held)."""
+
+    def blocks():
+        for start in range(0, n, block):
+            yield _replicate_range(raw, start, min(block, n - start))
+
+    return blocks
+
+
+def _replicate_range(raw, start: int, size: int):
+    """Records ``start:start+size`` of ``_replicate(raw, n)`` for any n beyond them."""
+    import numpy as np
+    import pandas as pd
+
+    from analysis.readers import RawData
+
+    base = len(raw.data)
+    at = np.arange(start, start + size)
+    idx, copy_no = at % base, at // base
+    copy = pd.Series(copy_no.astype(str), dtype="str")
+    main = raw.data.take(idx).reset_index(drop=True)
+    for column in ("_key", "instanceID"):
+        main[column] = main[column].astype("str") + "#" + copy
+    repeats = {}
+    for name, frame in raw.repeats.items():
+        parent_pos = pd.Index(raw.data["_key"]).get_indexer(frame["_parent_key"])
+        order = np.argsort(parent_pos, kind="stable")
+        counts = np.bincount(parent_pos[parent_pos >= 0], minlength=base)
+        starts = np.r_[0, np.cumsum(counts)[:-1]]
+        rows = (
+            np.concatenate([order[starts[p] : starts[p] + counts[p]] for p in idx])
+            if len(frame) and size
+            else order[:0]
+        )
+        owner = np.repeat(np.arange(size), counts[idx])
+        big = frame.take(rows).reset_index(drop=True)
+        suffix = pd.Series(copy.to_numpy()[owner], dtype="str")
+        big["_key"] = big["_key"].astype("str") + "#" + suffix
+        big["_parent_key"] = big["_parent_key"].astype("str") + "#" + suffix
+        repeats[name] = big
+    issues = raw.metadata.issues
+    meta = raw.metadata if start == 0 else replace(raw.metadata, issues=issues.iloc[:0])
+    return RawData(main, repeats, meta)
+
+
+def _block_child(
+    raw_dir: str, previous_dir: str, surveys: str, study_root: str, n: int, block: int
+) -> None:
+    """Validate n records in blocks (figures as JSON on stdout)."""
+    from analysis.pipeline.memory import use_one_allocator
+
+    use_one_allocator()
+    from analysis.instrument import load_instrument
+    from analysis.readers import read_raw
+    from analysis.study import Study
+    from analysis.validate import validate_blocks
+
+    study = Study.load(study_root)
+    form = load_instrument(Path(surveys) / "household.xlsx")
+    village = read_raw(
+        Path(raw_dir) / "village.csv", load_instrument(Path(surveys) / "village.xlsx")
+    )
+    raw = read_raw(Path(raw_dir) / "household.zip", form)
+    previous = read_raw(Path(previous_dir) / "household.zip", form) if previous_dir else None
+    load = os.getloadavg()[0]
+    marker = Path(os.environ.get("BENCH_VALIDATE_MARKER", os.devnull))
+    if marker != Path(os.devnull):
+        marker.write_text("start")
+    wall = time.perf_counter()
+    cpu = time.process_time()
+    result = validate_blocks(
+        _lazy_blocks(raw, n, block),
+        form,
+        study=study,
+        name="household",
+        others={"village": village},
+        previous=previous,
+        settings={"jobs": 1},
+    )
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    if marker != Path(os.devnull):
+        marker.write_text("end")
+    print(
+        json.dumps(
+            {
+                "households": int(result.counts["main"]),
+                "roster_rows": int(sum(v for k, v in result.counts.items() if k != "main")),
+                "validate_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "load": round(load, 1),
+                "peak_GiB": round(_status("VmHWM"), 2),
+                "issues": len(result.issues),
+                "issues_by_check": result.issues["check"].value_counts().to_dict(),
+            }
+        )
+    )
+
+
+def _identity_child(
+    raw_dir: str, previous_dir: str, surveys: str, study_root: str, n: int, block: int
+) -> None:
+    """validate and validate_blocks on the same n records: are the issues equal?"""
+    import pandas as pd
+
+    from analysis.instrument import load_instrument
+    from analysis.readers import read_raw
+    from analysis.study import Study
+    from analysis.validate import validate, validate_blocks
+
+    study = Study.load(study_root)
+    form = load_instrument(Path(surveys) / "household.xlsx")
+    village = read_raw(
+        Path(raw_dir) / "village.csv", load_instrument(Path(surveys) / "village.xlsx")
+    )
+    raw = read_raw(Path(raw_dir) / "household.zip", form)
+    previous = read_raw(Path(previous_dir) / "household.zip", form) if previous_dir else None
+    kw = dict(study=study, name="household", others={"village": village}, previous=previous)
+    blocked = validate_blocks(_lazy_blocks(raw, n, block), form, settings={"jobs": 1}, **kw)
+    whole = validate(_replicate(raw, n), form, settings={"jobs": 2}, **kw)
+    same = True
+    try:
+        pd.testing.assert_frame_equal(blocked.issues, whole.issues, check_categorical=False)
+        pd.testing.assert_frame_equal(blocked.enumerators, whole.enumerators)
+    except AssertionError as err:
+        same = str(err)[:2000]
+    print(json.dumps({"records": n, "issues": len(whole.issues), "identical": same}))
 
 
 def _reference_seconds() -> float:
@@ -259,6 +398,54 @@ def _run_child(command: list[str], marker: Path | None) -> tuple[dict, float]:
     return json.loads(stdout.strip().splitlines()[-1]), tree_peak
 
 
+def main_blocks(n: int = 5_000_000, block: int = 50_000, subset: int = 1_000_000) -> dict:
+    """Validate n records in blocks (time, peak memory of all processes), then compare
+    the issues of validate and validate_blocks on ``subset`` records."""
+    from analysis.study import Study
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = _demo(Path(tmp))
+        study = Study.load(root)
+        previous = study.raw_dir("demo-2025")
+        args = [
+            str(study.raw_dir("demo-2024")),
+            str(previous) if (previous / "household.zip").is_file() else "",
+            str(study.surveys_dir),
+            str(root),
+        ]
+        command = [sys.executable, "-m", "benchmarks.bench_validate", "--block-child", *args]
+        figures, tree_peak = _run_child([*command, str(n), str(block)], Path(tmp) / "validating")
+        identity, _ = (
+            _run_child(
+                [
+                    sys.executable,
+                    "-m",
+                    "benchmarks.bench_validate",
+                    "--identity-child",
+                    *args,
+                    str(subset),
+                    str(block),
+                ],
+                None,
+            )
+            if subset
+            else ({"identical": "not checked"}, None)
+        )
+    figures["tree_peak_GiB"] = round(tree_peak, 2)
+    figures["identity"] = identity
+    peak = max(figures["peak_GiB"], figures["tree_peak_GiB"])
+    print(
+        f"validate_blocks: {figures['households']:,} households + {figures['roster_rows']:,} "
+        f"roster rows in blocks of {block:,}, every check in {figures['validate_s']} s "
+        f"(CPU {figures['cpu_s']} s, load average {figures['load']}); peak memory "
+        f"{peak} GiB (all processes, sampled every {_SAMPLE_S} s: {figures['tree_peak_GiB']}; "
+        f"the process's high-water mark {figures['peak_GiB']}); "
+        f"goal 4 GiB {'met' if peak <= 4 else 'NOT met'}; {figures['issues']:,} issues"
+    )
+    print(f"validate_blocks: issues equal to validate's on {subset:,} records: {identity}")
+    return figures
+
+
 def main(n: int = 1_000_000, jobs: int = 2) -> dict:
     """Validate n household records in a child process, twice (a timed run, then a
     memory run; see the module doc); print and return the figures."""
@@ -303,8 +490,22 @@ def main(n: int = 1_000_000, jobs: int = 2) -> dict:
     return figures
 
 
+def _option(name: str, default: int) -> int:
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(*sys.argv[2:6], int(sys.argv[6]), int(sys.argv[7]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--block-child":
+        _block_child(*sys.argv[2:6], int(sys.argv[6]), int(sys.argv[7]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--identity-child":
+        _identity_child(*sys.argv[2:6], int(sys.argv[6]), int(sys.argv[7]))
+    elif "--blocks" in sys.argv:
+        main_blocks(
+            _option("--records", 5_000_000),
+            _option("--block-records", 50_000),
+            _option("--subset", 1_000_000),
+        )
     else:
         main(*(int(a) for a in sys.argv[1:3]))

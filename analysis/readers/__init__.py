@@ -29,6 +29,7 @@ from .rawdata import (
     SourceFile,
 )
 from .read import read_raw
+from .split import split_records
 
 __all__ = [
     "FORMATS",
@@ -49,4 +50,5 @@ __all__ = [
     "is_safe_name",
     "read_raw",
     "safe_name",
+    "split_records",
 ]

@@ -29,6 +29,7 @@ every code is listed in ``docs/errors/validate.md``. :mod:`analysis.validate.rep
 writes the XLSX (a sheet per check, and the enumerator summary) and HTML reports.
 """
 
+from .blocks import validate_blocks
 from .enumerators import ENUMERATOR_COLUMNS, enumerator_summary
 from .issues import ISSUE_CODES, ISSUE_COLUMNS
 from .report import write_html_report, write_report, write_xlsx_report
@@ -45,6 +46,7 @@ __all__ = [
     "ValidationResult",
     "enumerator_summary",
     "validate",
+    "validate_blocks",
     "write_html_report",
     "write_report",
     "write_xlsx_report",

@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +44,16 @@ from ..readers.records import Records, RecordTable, question_type, value_codes
 from .issues import Found, join_distinct, join_text, number_text, say, text_of
 from .settings import NearDuplicateSettings
 
-__all__ = ["DUPLICATE_CODES", "check_duplicates", "compared_questions"]
+__all__ = [
+    "DUPLICATE_CODES",
+    "Fingerprints",
+    "KeyHashes",
+    "check_duplicates",
+    "compared_questions",
+    "exact_codes",
+    "fingerprint_records",
+    "near_candidates",
+]
 
 #: The codes of the issues that put a record in a duplicate group.
 DUPLICATE_CODES = ("VAL130", "VAL131", "VAL132", "VAL133")
@@ -130,6 +140,45 @@ def _repeated(hashes: np.ndarray, missing: np.ndarray) -> np.ndarray:
     return np.flatnonzero((again[at] == hashes) & ~missing)
 
 
+@dataclass
+class KeyHashes:
+    """Hashes of a text column (a table's ``_key``), made block by block, and the rows
+    whose hash another row shares (:meth:`maybe`): the only rows whose texts the search
+    for duplicate keys reads (:func:`exact_codes`)."""
+
+    hashes: np.ndarray
+    missing: np.ndarray
+
+    @staticmethod
+    def of(values: pd.Series, *, blank_missing: bool) -> KeyHashes:
+        arrow = text_of(values)  # missing values as '', shared with pandas (not copied)
+        missing = values.isna().to_numpy(dtype=bool, copy=True)
+        if blank_missing:
+            missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
+        return KeyHashes(_text_hashes(arrow), missing)
+
+    @staticmethod
+    def concat(parts: list[KeyHashes]) -> KeyHashes:
+        return KeyHashes(
+            np.concatenate([p.hashes for p in parts]), np.concatenate([p.missing for p in parts])
+        )
+
+    def maybe(self) -> np.ndarray:
+        """Positions of the rows (not missing) whose hash another such row shares."""
+        return _repeated(self.hashes, self.missing)
+
+
+def exact_codes(n: int, maybe: np.ndarray, texts: pa.Array) -> np.ndarray:
+    """Codes of the texts at ``maybe`` that occur more than once there (-1 elsewhere)."""
+    out = np.full(n, -1, dtype=np.int64)
+    if len(maybe):
+        exact = pc.dictionary_encode(texts)
+        found = exact.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        again = np.bincount(found, minlength=len(exact.dictionary))[found] > 1
+        out[maybe[again]] = found[again]  # same hash, different text: no duplicate
+    return out
+
+
 def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     """Codes of texts that occur more than once (-1 for every other row).
 
@@ -137,18 +186,9 @@ def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     compared exactly, so a million distinct keys are neither copied nor held in a hash
     table of texts.
     """
-    arrow = text_of(values)  # missing values as '', shared with pandas (not copied)
-    missing = values.isna().to_numpy(dtype=bool, copy=True)
-    if blank_missing:
-        missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
-    maybe = _repeated(_text_hashes(arrow), missing)
-    out = np.full(len(arrow), -1, dtype=np.int64)
-    if len(maybe):
-        exact = pc.dictionary_encode(arrow.take(pa.array(maybe)))
-        found = exact.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        again = np.bincount(found, minlength=len(exact.dictionary))[found] > 1
-        out[maybe[again]] = found[again]  # same hash, different text: no duplicate
-    return out
+    maybe = KeyHashes.of(values, blank_missing=blank_missing).maybe()
+    texts = text_of(values).take(pa.array(maybe)) if len(maybe) else None
+    return exact_codes(len(values), maybe, texts)
 
 
 def _codes(values: np.ndarray | pd.Series, *, blank_missing: bool = False) -> np.ndarray:
@@ -166,10 +206,16 @@ def _codes(values: np.ndarray | pd.Series, *, blank_missing: bool = False) -> np
 
 
 def _group_refs(
-    values: np.ndarray | pd.Series, rows: np.ndarray, *, blank_missing: bool = False
+    values: np.ndarray | pd.Series | None,
+    rows: np.ndarray,
+    *,
+    blank_missing: bool = False,
+    codes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows sharing a value: positions, group size, and the row of another member."""
-    codes = _codes(values, blank_missing=blank_missing)
+    """For rows sharing a value: positions, group size, and the row of another member
+    (``codes``: the values' codes from :func:`_codes`, when known)."""
+    if codes is None:
+        codes = _codes(values, blank_missing=blank_missing)
     counts = np.bincount(codes[codes >= 0], minlength=max(codes.max() + 1, 1) if len(codes) else 1)
     dup = (codes >= 0) & (counts[np.maximum(codes, 0)] > 1)
     pos = np.flatnonzero(dup)
@@ -189,13 +235,23 @@ def _group_refs(
 
 
 def _key_duplicates(
-    table: RecordTable, values: pd.Series, code: str, name: str, lang: str
+    table: RecordTable,
+    values: pd.Series | Callable[[np.ndarray], pd.Series],
+    code: str,
+    name: str,
+    lang: str,
+    codes: np.ndarray | None = None,
 ) -> Found:
-    pos, sizes, other_rows = _group_refs(values, table.source_row, blank_missing=True)
+    """Rows sharing a key. ``values``: the keys, or (with their ``codes``, see
+    :class:`KeyHashes`) a function giving the keys of some rows."""
+    if codes is None:
+        codes = _codes(values, blank_missing=True)
+    pos, sizes, other_rows = _group_refs(None, table.source_row, codes=codes)
     if not len(pos):
         return Found.none()
+    of = values if callable(values) else lambda at: values.iloc[at].reset_index(drop=True)
     # few distinct texts when many records share few keys: categories (join_distinct)
-    shown = join_distinct(values.iloc[pos].reset_index(drop=True))
+    shown = join_distinct(of(pos))
     message = join_distinct(
         say(lang, f"{name} “", f"{name} '"),
         shown,
@@ -212,20 +268,62 @@ def _key_duplicates(
 
 
 @dataclass
-class _Fingerprints:
+class Fingerprints:
+    """What the search for duplicate submissions needs of each main record.
+
+    ``full`` is a 64-bit fingerprint of every compared answer, ``bands`` one per band of
+    questions (near duplicates), ``answered`` how many compared questions the record
+    answers. A fingerprint depends only on the record's own answers (text is hashed by
+    its content), so the fingerprints of blocks of records, joined, are those of the
+    whole data (:meth:`concat`).
+    """
+
+    names: list[str]
     full: np.ndarray
     bands: np.ndarray
     answered: np.ndarray
 
+    @staticmethod
+    def concat(parts: list[Fingerprints]) -> Fingerprints:
+        """The fingerprints of blocks of records, in block order."""
+        return Fingerprints(
+            parts[0].names,
+            np.concatenate([p.full for p in parts]),
+            np.concatenate([p.bands for p in parts], axis=1),
+            np.concatenate([p.answered for p in parts]),
+        )
 
-def _fingerprints(table: RecordTable, names: list[str], n_bands: int) -> _Fingerprints:
+
+def _answer_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of a column's answers (equal answers, equal codes, in any block) and its
+    empty mask: numbers and dates by their bits, text by a hash of its content."""
+    if pd.api.types.is_datetime64_any_dtype(col.dtype) or (
+        pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
+    ):
+        return value_codes(col)
+    text = col if col.dtype == "str" else col.astype("str")
+    arrow = text_of(text)
+    empty = text.isna().to_numpy(dtype=bool, copy=True)
+    empty |= pc.equal(pc.utf8_trim_whitespace(arrow), "").to_numpy(zero_copy_only=False)
+    hashes = _text_hashes(arrow).view(np.int64)
+    return np.where(empty, 0, hashes), empty
+
+
+def fingerprint_records(records: Records, settings: NearDuplicateSettings) -> Fingerprints:
+    """The fingerprints of the main records (see :class:`Fingerprints`)."""
+    names = compared_questions(records, settings)
+    n_bands = int(np.floor((1 - settings.share) * len(names) + 1e-9)) + 1
+    return _fingerprints(records.main, names, n_bands)
+
+
+def _fingerprints(table: RecordTable, names: list[str], n_bands: int) -> Fingerprints:
     n = len(table)
     full = np.zeros(n, dtype=np.uint64)
     bands = np.zeros((n_bands, n), dtype=np.uint64)
     answered = np.zeros(n, dtype=np.int32)
     with np.errstate(over="ignore"):
         for i, q in enumerate(names):
-            codes, empty = value_codes(table.column(q))
+            codes, empty = _answer_codes(table.column(q))
             value = codes.view(np.uint64)
             value += np.uint64(i + 1)
             b = i % n_bands
@@ -237,7 +335,7 @@ def _fingerprints(table: RecordTable, names: list[str], n_bands: int) -> _Finger
             full *= _PRIME
             full += bands[b]
     table.remember_answered(names, answered)
-    return _Fingerprints(full, bands, answered)
+    return Fingerprints(names, full, bands, answered)
 
 
 def _pairs(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,9 +364,7 @@ def _pairs(buckets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _values_at(table: RecordTable, q: str, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    col = table.column(q).iloc[idx]
-    codes, empty = _column_codes_small(col)
-    return codes, empty
+    return _column_codes_small(table.column(q).iloc[idx])
 
 
 def _column_codes_small(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -282,17 +378,14 @@ def _column_codes_small(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return text, text == ""
 
 
-def _near(
-    table: RecordTable,
-    names: list[str],
-    reps: np.ndarray,
-    fp: _Fingerprints,
-    settings: NearDuplicateSettings,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _candidate_pairs(
+    n: int, reps: np.ndarray, fp: Fingerprints, settings: NearDuplicateSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of distinct records sharing a band (the only ones compared), ``lo < hi``."""
     keep = reps[fp.answered[reps] >= settings.min_answered]
     empty = np.zeros(0, dtype=np.int64)
     if len(keep) < 2:
-        return empty, empty, np.zeros(0), empty, empty
+        return empty, empty
     left, right = [], []
     for band in fp.bands:
         i, j = _pairs(band[keep])
@@ -301,15 +394,44 @@ def _near(
     a = np.concatenate(left)
     b = np.concatenate(right)
     if not len(a):
-        return empty, empty, np.zeros(0), empty, empty
+        return empty, empty
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    pair_code = np.unique(lo.astype(np.int64) * len(table) + hi)
-    lo, hi = pair_code // len(table), pair_code % len(table)
+    pair_code = np.unique(lo.astype(np.int64) * n + hi)
+    return pair_code // n, pair_code % n
+
+
+def _representatives(fp: Fingerprints) -> np.ndarray:
+    """The first record of each distinct full fingerprint, in record order."""
+    codes, _ = pd.factorize(fp.full)
+    _, first = np.unique(codes, return_index=True)
+    return np.sort(first)
+
+
+def near_candidates(fp: Fingerprints, settings: NearDuplicateSettings) -> np.ndarray:
+    """The main records whose answers the near-duplicate search compares (sorted)."""
+    lo, hi = _candidate_pairs(len(fp.full), _representatives(fp), fp, settings)
+    return np.unique(np.concatenate([lo, hi]))
+
+
+ValuesAt = Callable[[str, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def _near(
+    n: int,
+    names: list[str],
+    reps: np.ndarray,
+    fp: Fingerprints,
+    settings: NearDuplicateSettings,
+    values_at: ValuesAt,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    lo, hi = _candidate_pairs(n, reps, fp, settings)
+    if not len(lo):
+        return lo, hi, np.zeros(0), lo, hi
     same = np.zeros(len(lo), dtype=np.int32)
     union = np.zeros(len(lo), dtype=np.int32)
     for q in names:
-        vi, ei = _values_at(table, q, lo)
-        vj, ej = _values_at(table, q, hi)
+        vi, ei = values_at(q, lo)
+        vj, ej = values_at(q, hi)
         either = ~(ei & ej)
         union += either
         same += either & (vi == vj)
@@ -319,24 +441,44 @@ def _near(
 
 
 def check_duplicates(
-    records: Records, lang: str, settings: NearDuplicateSettings | None = None, *, near: bool = True
+    records: Records,
+    lang: str,
+    settings: NearDuplicateSettings | None = None,
+    *,
+    near: bool = True,
+    prints: Fingerprints | None = None,
+    values_at: ValuesAt | None = None,
+    record_keys: Mapping[str, tuple[np.ndarray, Callable[[np.ndarray], pd.Series]]] | None = None,
 ) -> Found:
-    """Duplicate keys in every table; duplicate and near-duplicate main records."""
+    """Duplicate keys in every table; duplicate and near-duplicate main records.
+
+    ``prints``: the main records' fingerprints when made elsewhere (block by block,
+    :func:`fingerprint_records`); ``values_at(question, positions)``: the compared
+    answers of some main records as :func:`_column_codes_small` gives them (default:
+    read from ``records``). With both, ``records`` needs only the keys, not the answers.
+    ``record_keys``: per table, the codes of its ``_key`` (:class:`KeyHashes`,
+    :func:`exact_codes`) and a function giving the ``_key`` of some rows, for tables
+    whose keys ``records`` does not hold.
+    """
     settings = settings or NearDuplicateSettings()
     parts = []
     for table in records.tables.values():
-        if len(table):
+        if not len(table):
+            continue
+        if record_keys is not None and table.name in record_keys:
+            codes, keys_at = record_keys[table.name]
+            parts.append(_key_duplicates(table, keys_at, "VAL130", "_key", lang, codes))
+        else:
             parts.append(_key_duplicates(table, table.record, "VAL130", "_key", lang))
     main = records.main
     if not len(main):
         return Found.concat(parts)
     if records.key_column is not None:
         parts.append(_key_duplicates(main, main.key, "VAL131", records.key_question, lang))
-    names = compared_questions(records, settings)
+    fp = prints if prints is not None else fingerprint_records(records, settings)
+    names = fp.names
     if not names:
         return Found.concat(parts)
-    n_bands = int(np.floor((1 - settings.share) * len(names) + 1e-9)) + 1
-    fp = _fingerprints(main, names, n_bands)
     pos, sizes, other_rows = _group_refs(fp.full, main.source_row)
     if len(pos):
         sizes_text = join_distinct(sizes)
@@ -353,9 +495,10 @@ def check_duplicates(
             )
         )
     if near:
-        codes, _ = pd.factorize(fp.full)
-        _, first = np.unique(codes, return_index=True)
-        lo, hi, share, _same, _union = _near(main, names, np.sort(first), fp, settings)
+        if values_at is None:
+            values_at = lambda q, idx: _values_at(main, q, idx)  # noqa: E731
+        reps = _representatives(fp)
+        lo, hi, share, _same, _union = _near(len(main), names, reps, fp, settings, values_at)
         if len(lo):
             me = np.concatenate([lo, hi])
             other = np.concatenate([hi, lo])

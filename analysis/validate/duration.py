@@ -34,7 +34,7 @@ from ..readers.records import Records
 from .issues import Found, join_text, say
 from .settings import ValidateSettings
 
-__all__ = ["check_duration", "interview_minutes"]
+__all__ = ["check_duration", "duration_applies", "interview_minutes"]
 
 #: Main records per block when ``when`` is evaluated on the engine's data.
 _BLOCK = 50_000
@@ -64,6 +64,14 @@ def _fmt(minutes: np.ndarray) -> pd.Series:
     return pd.Series(
         [f"{m:.0f}" if abs(m - round(m)) < 0.05 else f"{m:.1f}" for m in minutes], dtype="str"
     )
+
+
+def duration_applies(
+    records: Records, settings: ValidateSettings, form_data: Any, context: Any, lang: str
+) -> tuple[np.ndarray, Found]:
+    """Which interviews the duration limits apply to (the ``duration.when`` setting,
+    evaluated per record), and the issue saying it cannot be evaluated (``VAL190``)."""
+    return _applies(records, settings.duration.when_for(records.name), form_data, context, lang)
 
 
 def _applies(
@@ -106,11 +114,13 @@ def check_duration(
     *,
     form_data: Any = None,
     context: Any = None,
+    applies: tuple[np.ndarray, Found] | None = None,
 ) -> tuple[Found, pd.Series | None]:
     """Duration issues, and the minutes of every interview (None without start/end).
 
     ``form_data`` (the data as the expression engine reads it) is needed for the
-    ``duration.when`` setting.
+    ``duration.when`` setting, unless ``applies`` gives its verdict already
+    (:func:`duration_applies`, e.g. block by block).
     """
     minutes = interview_minutes(records)
     if minutes is None or not len(minutes):
@@ -118,7 +128,9 @@ def check_duration(
     cfg = settings.duration
     m = minutes.to_numpy(dtype=float)
     when = cfg.when_for(records.name)
-    applies, problem = _applies(records, when, form_data, context, lang)
+    if applies is None:
+        applies = _applies(records, when, form_data, context, lang)
+    applies, problem = applies
     parts = [problem]
     rule_when = f" when {when}" if when else ""
     rules = (

@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ from .workers import run_tasks
 
 __all__ = [
     "Hits",
+    "RuleTotals",
     "block_tasks",
     "check_rules",
     "engine_data",
@@ -366,10 +367,44 @@ def _rule_list(rules: list[SkippedRule], lang: str, most: int = 30) -> str:
     return say(lang, "、", ", ").join(items)
 
 
+@dataclass
+class RuleTotals:
+    """What the issues of the form rules need of the whole data when it comes in blocks.
+
+    :func:`rules_from_hits` then runs once per block of records; the issues about the
+    whole data are kept here and given once by :meth:`issues`: the rules the engine
+    left out (``VAL190``/``VAL191``), calculations not exported (``VAL125``, decided
+    over every record: ``unexported``) and calculations worded differently (``VAL320``,
+    counted over every record).
+    """
+
+    #: (table, calculation) whose column is empty in every record of the data
+    unexported: frozenset[tuple[str, str]] = frozenset()
+    skipped: list[Hits] = field(default_factory=list)
+    hit: dict[tuple[str, str], None] = field(default_factory=dict)
+    worded: dict[tuple[str, str], list] = field(default_factory=dict)
+
+    def issues(self, instrument, lang: str) -> Found:
+        """The issues about the whole data, in the order the one-block run gives them."""
+        parts = [_skipped_issues(self.skipped, lang)]
+        for table_name, var in self.hit:
+            if (table_name, var) in self.unexported:
+                parts.append(_not_exported(table_name, var, lang))
+            elif (table_name, var) in self.worded:
+                n, stored, gives = self.worded[(table_name, var)]
+                q = instrument[var]
+                parts.append(_wording_issue(table_name, q, n, stored, gives, lang))
+        return Found.concat(parts)
+
+
 def rules_from_hits(
-    records: Records, blocks: list[Hits], lang: str
+    records: Records, blocks: list[Hits], lang: str, *, totals: RuleTotals | None = None
 ) -> tuple[Found, dict[tuple[str, str], np.ndarray]]:
-    """The issues of the engine's flagged cells (all blocks), and the rejected choices."""
+    """The issues of the engine's flagged cells (all blocks), and the rejected choices.
+
+    ``totals``: the data comes in blocks of records and this is one of them (see
+    :class:`RuleTotals`).
+    """
 
     def constraint_message(q: Question) -> tuple[str, str]:
         own = _form_message(q.constraint_message, lang)
@@ -388,7 +423,11 @@ def rules_from_hits(
             say(lang, "”", "') although the form skips it here"),
         )
 
-    parts = [_orphans(records, lang), _skipped_issues(blocks, lang)]
+    parts = [_orphans(records, lang)]
+    if totals is None:
+        parts.append(_skipped_issues(blocks, lang))
+    else:
+        totals.skipped.extend(blocks)
     parts += _issues(
         records,
         _merge([b.constraint for b in blocks]),
@@ -416,7 +455,7 @@ def rules_from_hits(
         lambda q: relevance_text(records, q),
         True,
     )
-    parts.append(_calculations(records, [c for b in blocks for c in b.calculation], lang))
+    parts.append(_calculations(records, [c for b in blocks for c in b.calculation], lang, totals))
     parts.append(_repeat_counts(records, [c for b in blocks for c in b.repeat_count], lang))
     return Found.concat(parts), _merge([b.choice for b in blocks])
 
@@ -448,8 +487,20 @@ def check_rules(
     return rules_from_hits(records, blocks, lang)
 
 
+def _not_exported(table_name: str, var: str, lang: str) -> Found:
+    message = say(
+        lang,
+        f"计算题 {var} 没有导出（整列为空），未核对",
+        f"calculation {var} was not exported (empty column); not checked",
+    )
+    return Found.table_level(table_name, var, "VAL125", "", message, "calculate", severity="info")
+
+
 def _calculations(
-    records: Records, hits: list[tuple[str, np.ndarray, str, pd.Series]], lang: str
+    records: Records,
+    hits: list[tuple[str, np.ndarray, str, pd.Series]],
+    lang: str,
+    totals: RuleTotals | None = None,
 ) -> Found:
     grouped: dict[tuple[str, str], list[tuple[np.ndarray, pd.Series]]] = {}
     for table, pos, var, recomputed in hits:
@@ -459,17 +510,12 @@ def _calculations(
         table = records.table(table_name)
         if var in _META_NAMES:
             continue  # instanceID, instanceName: made by the server, not by the form
-        if table.empty(var).all():
-            message = say(
-                lang,
-                f"计算题 {var} 没有导出（整列为空），未核对",
-                f"calculation {var} was not exported (empty column); not checked",
-            )
-            parts.append(
-                Found.table_level(
-                    table_name, var, "VAL125", "", message, "calculate", severity="info"
-                )
-            )
+        if totals is not None:
+            totals.hit.setdefault((table_name, var), None)
+            if (table_name, var) in totals.unexported:
+                continue
+        elif table.empty(var).all():
+            parts.append(_not_exported(table_name, var, lang))
             continue
         pos = np.concatenate([p for p, _ in items])
         recomputed = pd.concat([r for _, r in items], ignore_index=True)
@@ -486,7 +532,18 @@ def _calculations(
         if texts is not None:
             worded = _worded(values, redone, texts) & ~same
             if worded.any():
-                parts.append(_wording_issue(table_name, q, values[worded], redone[worded], lang))
+                stored, gives = values[worded], redone[worded]
+                if totals is None:
+                    parts.append(
+                        _wording_issue(
+                            table_name, q, len(stored), stored.iloc[0], gives.iloc[0], lang
+                        )
+                    )
+                else:
+                    seen = totals.worded.setdefault(
+                        (table_name, var), [0, stored.iloc[0], gives.iloc[0]]
+                    )
+                    seen[0] += len(stored)
             same = same | worded
             if same.all():
                 continue
@@ -513,11 +570,9 @@ def _worded(values: pd.Series, redone: pd.Series, texts: tuple[str, ...]) -> np.
     return np.fromiter((verdict[pair] for pair in pairs), dtype=bool, count=len(pairs))
 
 
-def _wording_issue(
-    table: str, q: Question, values: pd.Series, redone: pd.Series, lang: str
-) -> Found:
-    """One ``VAL320`` (info) for the cells of a wording calculation written differently."""
-    n, stored, gives = len(values), values.iloc[0], redone.iloc[0]
+def _wording_issue(table: str, q: Question, n: int, stored: str, gives: str, lang: str) -> Found:
+    """One ``VAL320`` (info) for the ``n`` cells of a wording calculation written
+    differently (``stored`` the first, whose calculation ``gives`` another text)."""
     message = say(
         lang,
         f"计算题 {q.name} 给出的是文字（题目措辞），{n} 条记录存的写法不同，"

@@ -65,7 +65,7 @@ from .tasks import Checked, CheckTask, compact, guarded, in_worker
 from .value_types import READER_CHECKS, check_types, reader_issues
 from .workers import run_tasks
 
-__all__ = ["CONFIRMED_COLUMNS", "ValidationResult", "validate"]
+__all__ = ["CONFIRMED_COLUMNS", "Setup", "ValidationResult", "finish", "prepare", "validate"]
 
 #: Columns of a confirmations table (``CorrectionResult.confirmed``).
 CONFIRMED_COLUMNS = ("instrument", "table", "key", "record", "variable", "value")
@@ -137,7 +137,9 @@ class ValidationResult:
         out["title"] = out["code"].map(titles).fillna("")
         order = {c: i for i, c in enumerate(CHECKS)}
         out["_o"] = out["check"].map(order).fillna(len(order))
-        out = out.sort_values(["instrument", "_o", "code"], kind="stable").drop(columns="_o")
+        out["_c"] = out["code"].astype("str")  # codes in text order, as in the issues table
+        out = out.sort_values(["instrument", "_o", "_c"], kind="stable")
+        out = out.drop(columns=["_o", "_c"])
         return out[cols].reset_index(drop=True)
 
     def by_check(self) -> dict[str, pd.DataFrame]:
@@ -445,11 +447,17 @@ def _sort_order(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(combined, kind="stable")
 
 
-def assemble(found: Found, records: Records) -> pd.DataFrame:
+def assemble(
+    found: Found,
+    records: Records,
+    record_of: Callable[[Any, np.ndarray], pa.Array] | None = None,
+) -> pd.DataFrame:
     """Findings with their records filled in, sorted, in the columns of ISSUE_COLUMNS.
 
     Order: check family, table (main first), question in form order, code, source row
     (issues of a whole table or variable last). Each text column is reordered once.
+    ``record_of(table, rows)``: the reader keys of some rows of a table (default: the
+    table's own).
     """
     frame = found.frame
     if frame.empty:
@@ -515,7 +523,7 @@ def assemble(found: Found, records: Records) -> pd.DataFrame:
     record = _record_texts(
         segments,
         sorted_pos,
-        lambda table, rows: text_of(table.record).take(pa.array(rows)),
+        record_of or (lambda table, rows: text_of(table.record).take(pa.array(rows))),
         _override(frame, "reader_record", order, sorted_pos < 0),
     )
     key = _record_texts(
@@ -798,23 +806,9 @@ def validate(
         for bad settings. Everything found in the data is an issue, never an exception.
     """
     _check_arguments(data, instrument, others, previous)
-    cfg = _settings(settings, study)
-    lang = lang or cfg.language
-    if lang not in ("zh", "en"):
-        raise ValidationError(
-            "VAL004",
-            f"unknown message language {lang!r}",
-            expected="zh or en",
-            found=lang,
-            hint="Pass lang='zh' or lang='en'.",
-        )
-    name = instrument_name(instrument, study, name)
-    key = None
-    if study is not None and name in study.instrument_names:
-        key = study.instrument(name).key
-    records = Records(
-        data, instrument, name, key=key, enumerator=cfg.enumerator or None, day=cfg.day or None
-    )
+    setup = prepare(instrument, study, settings, name, lang)
+    cfg, lang, name = setup.settings, setup.lang, setup.name
+    records = setup.records(data)
     context = EvaluationContext(timezone=cfg.timezone, language=lang)
     timings: list[tuple[str, float, int]] = []
     parts: list[Found] = []
@@ -854,11 +848,89 @@ def validate(
         found = check_choices(records, lang, engine_cells, repeated=False)
         parts.append(found)
         timings.append(("choice", time.perf_counter() - start, len(found)))
-    empty_set = results.empty
-    extra = {"minutes": results.minutes, "missing": results.missing}
-
-    start = time.perf_counter()
+    empty_set, minutes, missing = results.empty, results.minutes, results.missing
     del results, engine  # the engine's columns are not needed any more
+    return finish(
+        parts,
+        records,
+        cfg,
+        lang,
+        absent=absent_set,
+        empty=empty_set,
+        minutes=minutes,
+        missing=missing,
+        confirmed=confirmed,
+        timings=timings,
+        counts=data.counts(),
+    )
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The settings, language and name of one validation, checked (:func:`prepare`)."""
+
+    instrument: Instrument
+    settings: ValidateSettings
+    lang: str
+    name: str
+    key: str | None
+
+    def records(self, data: RawData) -> Records:
+        """``data`` seen through the instrument with these settings."""
+        cfg = self.settings
+        return Records(
+            data,
+            self.instrument,
+            self.name,
+            key=self.key,
+            enumerator=cfg.enumerator or None,
+            day=cfg.day or None,
+        )
+
+
+def prepare(
+    instrument: Instrument, study: Any, settings: Any, name: str | None, lang: str | None
+) -> Setup:
+    """The settings (``VAL004``/``VAL005`` when wrong), language and name of a validation."""
+    cfg = _settings(settings, study)
+    lang = lang or cfg.language
+    if lang not in ("zh", "en"):
+        raise ValidationError(
+            "VAL004",
+            f"unknown message language {lang!r}",
+            expected="zh or en",
+            found=lang,
+            hint="Pass lang='zh' or lang='en'.",
+        )
+    name = instrument_name(instrument, study, name)
+    key = None
+    if study is not None and name in study.instrument_names:
+        key = study.instrument(name).key
+    return Setup(instrument, cfg, lang, name, key)
+
+
+def finish(
+    parts: list[Found],
+    records: Records,
+    cfg: ValidateSettings,
+    lang: str,
+    *,
+    absent: set[tuple[str, str]],
+    empty: set[tuple[str, int]],
+    minutes: pd.Series | None,
+    missing: pd.DataFrame | None,
+    confirmed: pd.DataFrame | None,
+    timings: list[tuple[str, float, int]],
+    counts: Mapping[str, int],
+    record_of: Callable[[Any, np.ndarray], pa.Array] | None = None,
+) -> ValidationResult:
+    """Every check's findings as the result: overlaps dropped, records filled in, sorted.
+
+    ``records`` tells who each position is (it may hold only the keys and the columns
+    the enumerator summary reads; ``record_of`` then gives the reader keys, see
+    :func:`assemble`).
+    """
+    start = time.perf_counter()
     # Overlaps are dropped from each part before they are joined (the same rows as
     # dropping them from the joined frame, without holding the joined frame twice).
     typed = _typed_cells(parts)
@@ -866,7 +938,7 @@ def validate(
     for i, part in enumerate(parts):
         kept = part.frame
         if len(kept):
-            kept = _drop_overlaps(kept, absent_set, empty_set, typed=typed)
+            kept = _drop_overlaps(kept, absent, empty, typed=typed)
         if skipped and len(kept):
             fam = kept["code"].astype("str").map(_FAMILY).fillna("read")
             kept = kept[~fam.isin(skipped).to_numpy()]
@@ -877,19 +949,17 @@ def validate(
     duplicated = _duplicated_records(frame, records)
     found = Found(frame.reset_index(drop=True))
     del frame
-    issues = assemble(found, records)
+    issues = assemble(found, records, record_of)
     del found
     pa.default_memory_pool().release_unused()
     issues = apply_confirmations(issues, confirmed, lang)
-    enumerators = enumerator_summary(
-        records, extra["minutes"], extra.get("missing"), issues, cfg, duplicated=duplicated
-    )
+    enumerators = enumerator_summary(records, minutes, missing, issues, cfg, duplicated=duplicated)
     timings.append(("assemble", time.perf_counter() - start, len(issues)))
     return ValidationResult(
-        name,
+        records.name,
         issues,
         enumerators,
-        data.counts(),
+        counts,
         pd.DataFrame(timings, columns=["check", "seconds", "issues"]),
         lang,
     )
