@@ -12,7 +12,7 @@ In block mode the read step splits the export into blocks of complete records
 (:func:`analysis.readers.blocks.read_blocks`, kept in ``.work/raw-<instrument>.blocks/``),
 the correct step applies the cleaning log block by block
 (:func:`analysis.corrections.blocks.correct_blocks`, ``.work/clean-<instrument>.blocks/``),
-the validate step validates the blocks (:func:`validate_in_blocks`), and the write step
+the validate step validates the blocks (:func:`analysis.validate.validate_blocks`), and the write step
 writes Parquet with one row group per block (:func:`analysis.writers.blocks.write_blocks`):
 SPSS .sav and Stata .dta files are not written (the step says so; a study that lists
 them in ``[outputs] formats`` gets ``PIP050``). The estimate step reads the columns
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import pickle
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,6 @@ __all__ = [
     "block_settings",
     "concat_blocks",
     "read_columns",
-    "validate_in_blocks",
 ]
 
 MODES = ("auto", "always", "never")
@@ -144,38 +143,6 @@ def concat_blocks(blocks: Iterator[RawData]) -> RawData:
         issues=issues,
     )
     return RawData(tables[MAIN], {t: f for t, f in tables.items() if t != MAIN}, metadata)
-
-
-def validate_in_blocks(
-    blocks: Callable[[], Iterator[RawData]],
-    instrument: Any,
-    *,
-    study: Any = None,
-    others: dict[str, RawData] | None = None,
-    previous: RawData | None = None,
-    name: str | None = None,
-    confirmed: pd.DataFrame | None = None,
-    lang: str | None = None,
-) -> Any:
-    """The validation of an instrument in blocks: the same result as ``validate()``.
-
-    ``blocks`` returns a fresh iterator of the blocks (complete records, in order).
-    :func:`analysis.validate.blocks.validate_blocks` does it in bounded memory; without
-    it the blocks are validated as one RawData (the same issues, whole-data memory).
-    """
-    try:
-        from ..validate.blocks import validate_blocks  # type: ignore[import-not-found]
-    except ImportError:
-        from ..validate import validate
-
-        return validate(
-            concat_blocks(blocks()), instrument, study=study, others=others,
-            previous=previous, name=name, confirmed=confirmed, lang=lang,
-        )  # fmt: skip
-    return validate_blocks(
-        blocks, instrument, study=study, others=others, previous=previous, name=name,
-        confirmed=confirmed, lang=lang,
-    )  # fmt: skip
 
 
 @dataclass

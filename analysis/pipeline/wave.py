@@ -304,8 +304,8 @@ def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
 
 def _validate(run: WaveRun) -> StepOutcome:
     from ..instrument import load_instrument
-    from ..validate import validate, write_report
-    from .blockmode import concat_blocks, validate_in_blocks
+    from ..validate import validate, validate_blocks, write_report
+    from .blockmode import concat_blocks
 
     names = [n for n, _ in _instruments_present(run)]
     cleaned = {
@@ -338,7 +338,7 @@ def _validate(run: WaveRun) -> StepOutcome:
                 )
         if isinstance(result, CleanBlocks):
             results.append(
-                validate_in_blocks(
+                validate_blocks(
                     result.blocks,
                     load_instrument(run.form(name)),
                     study=run.study,
