@@ -130,6 +130,7 @@ def test_the_report_step_runs_every_notebook_and_keeps_them(report):
         assert " at 0x" not in path.read_text(encoding="utf-8")
         outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
         assert not [o for o in outputs if o.get("output_type") == "error"]
+        assert not [o for o in outputs if o.get("name") == "stderr"], path.name  # timings, ...
         assert any("text/html" in o.get("data", {}) for o in outputs), path.name
     assert outcome.facts["sections"] == len(NOTEBOOKS)
 

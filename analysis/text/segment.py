@@ -23,9 +23,6 @@ __all__ = ["KEYWORD_FREQ", "Segmenter", "segmenter"]
 #: overlapping dictionary words, as a domain term should.
 KEYWORD_FREQ = 100_000
 
-logging.getLogger("jieba").setLevel(logging.WARNING)  # no "Building prefix dict" chatter
-
-
 class Segmenter:
     """Words of a text: jieba's search-mode segmentation with extra dictionary words."""
 
@@ -61,6 +58,9 @@ def _base_dictionary():
     """jieba's default dictionary, loaded once per process."""
     import jieba
 
+    # jieba sets its logger to DEBUG when imported: its "Loading model cost 1.2 seconds"
+    # would end up in the executed notebooks, different on every run
+    jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
     tk.initialize()
     return tk
