@@ -23,6 +23,7 @@ __all__ = ["KEYWORD_FREQ", "Segmenter", "segmenter"]
 #: overlapping dictionary words, as a domain term should.
 KEYWORD_FREQ = 100_000
 
+
 class Segmenter:
     """Words of a text: jieba's search-mode segmentation with extra dictionary words."""
 
