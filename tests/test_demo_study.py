@@ -249,7 +249,9 @@ def test_panel_households_and_cadres_are_the_same_people_in_both_waves():
         main = by_question(read_central(ROOT / "data" / "raw" / wave / "household.zip")[0], "-")
         main = main[main["consent"] == "1"].drop_duplicates("hh_id", keep=False)
         heads[wave] = main.set_index("hh_id")[["head_name", "head_sex", "head_age"]]
-    both = heads["demo-2024"].join(heads["demo-2025"], lsuffix="_24", rsuffix="_25", how="inner")
+    both = heads["demo-2024"].merge(
+        heads["demo-2025"], left_index=True, right_index=True, suffixes=("_24", "_25")
+    )
     assert len(both) > 800  # about half of the 2024 households are interviewed again
     assert (both["head_name_24"] == both["head_name_25"]).mean() > 0.99
     aged = both["head_age_25"].astype(int) - both["head_age_24"].astype(int)
