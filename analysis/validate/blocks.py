@@ -404,7 +404,7 @@ def validate_blocks(
         timed(check, at)
 
     if cfg.runs("outlier"):
-        once("outlier", lambda: check_outliers(projection, cfg, lang))
+        once("outlier", lambda: check_outliers(projection, cfg, lang, forget=True))
     if cfg.runs("missing_code"):
 
         def missing_codes() -> Found:
@@ -429,6 +429,9 @@ def validate_blocks(
                 for name in first.repeats:
                     wanted_keys.setdefault(name, []).append(pos[(tables == name) & (pos >= 0)])
     wanted_rows = {name: np.unique(np.concatenate(rows)) for name, rows in wanted_keys.items()}
+
+    _slim(projection, moments=True)  # the answers the checks above read are not needed
+    _let_go()
 
     # ---------------------------------------------------------------- second pass
     wanted = (
@@ -525,15 +528,25 @@ def validate_blocks(
     )
 
 
-def _slim(projection: Records) -> None:
+def _slim(projection: Records, *, moments: bool = False) -> None:
     """Drop the answers the checks have read from the projection.
 
-    What :func:`finish` still reads is who each row is (the reader key, source row,
-    study key and enumerator) and the day of each interview, made here before the
-    other columns go.
+    What the checks about many records run after the second pass (duplicates,
+    durations, enumerators) and :func:`finish` still read is who each row is (the
+    reader key, source row, study key and enumerator), the day of each interview
+    (made here before its column goes) and, with ``moments``, the start and end of
+    each interview.
     """
     _ = projection.day, projection.main.enumerator
     keep = {KEY, ROW, PARENT_KEY, projection.key_column, projection.enumerator_column}
+    if moments:
+        main = projection.main
+        questions = projection.instrument.questions
+        keep |= {
+            main.columns[q.name]
+            for q in questions
+            if q.type in ("start", "end") and q.repeat is None and q.name in main.columns
+        }
     for table in projection.tables.values():
         table.forget_answers()
         frame = table.frame
