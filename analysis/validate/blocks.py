@@ -477,7 +477,7 @@ def validate_blocks(
                 )
             ),
         )
-        del record_keys
+        del record_keys, prints, maybe  # the fingerprints and key codes are not needed now
         _let_go()
         timed("duplicate", start)
 
