@@ -535,7 +535,8 @@ def _slim(projection: Records, *, moments: bool = False) -> None:
     durations, enumerators) and :func:`finish` still read is who each row is (the
     reader key, source row, study key and enumerator), the day of each interview
     (made here before its column goes) and, with ``moments``, the start and end of
-    each interview.
+    each interview; without ``moments`` (before :func:`finish`), no column: who each
+    row is is made from them first.
     """
     _ = projection.day, projection.main.enumerator
     keep = {KEY, ROW, PARENT_KEY, projection.key_column, projection.enumerator_column}
@@ -547,6 +548,11 @@ def _slim(projection: Records, *, moments: bool = False) -> None:
             for q in questions
             if q.type in ("start", "end") and q.repeat is None and q.name in main.columns
         }
+    if not moments:  # who each row is, made before the columns it is read from go
+        keep = set()
+        _ = projection.main.record, projection.main.key
+        for table in projection.tables.values():
+            _ = table.source_row
     for table in projection.tables.values():
         table.forget_answers()
         frame = table.frame
