@@ -52,7 +52,7 @@ from ..errors import ValidationError
 from ..expressions import EvaluationContext
 from ..expressions.errors import BadExpression
 from ..instrument.model import Instrument
-from ..readers.rawdata import KEY, MAIN, ROW, RawData
+from ..readers.rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
 from ..readers.records import Records
 from .choices import check_choices, repeated_codes
 from .consistency import check_links, check_panel
@@ -226,7 +226,9 @@ class _FirstPass:
     def _part(self, name: str, frame: pd.DataFrame) -> dict[str, pd.Series]:
         out = {}
         for c in self.columns.get(name, []):
-            col = frame[c].reset_index(drop=True)
+            # a copy: a column of numbers may be a view of the block's 2-D array of every
+            # column of its type, which would be held with it (text is not copied)
+            col = frame[c].reset_index(drop=True).copy()
             if c in self.coded.get(name, ()):
                 # blank text is an empty answer, as the checks read text columns
                 blank = (col.str.strip() == "").to_numpy(dtype=bool, na_value=False)
@@ -274,6 +276,8 @@ class _FirstPass:
                     columns[c] = pd.Series(_union([p.array for p in pieces]))
                 else:
                     columns[c] = pd.concat(pieces, ignore_index=True)
+                del pieces
+                release_memory()  # the pieces' memory back before the next column's
             tables[name] = pd.DataFrame(columns, index=pd.RangeIndex(self.counts.get(name, 0)))
         main = tables.pop(MAIN)
         return RawData(main, tables, first.metadata)
@@ -383,6 +387,7 @@ def validate_blocks(
     counts = dict(first_pass.counts)
     maybe = {name: KeyHashes.concat(parts).maybe() for name, parts in first_pass.keys.items()}
     del first_pass
+    _let_go()
     timed("projection", start)
 
     # ---------------------------------------------------------------- many records (1)
@@ -391,11 +396,15 @@ def validate_blocks(
 
     def once(check: str, run: Callable[[], Found]) -> None:
         at = time.perf_counter()
-        found.setdefault(check, []).append(run())
+        found.setdefault(check, []).append(compact(run()))
+        # the answers the check converted (numbers, texts) are not kept for the next
+        for table in projection.tables.values():
+            table.forget_answers()
+        _let_go()
         timed(check, at)
 
     if cfg.runs("outlier"):
-        once("outlier", lambda: check_outliers(projection, cfg, lang))
+        once("outlier", lambda: check_outliers(projection, cfg, lang, forget=True))
     if cfg.runs("missing_code"):
 
         def missing_codes() -> Found:
@@ -420,6 +429,9 @@ def validate_blocks(
                 for name in first.repeats:
                     wanted_keys.setdefault(name, []).append(pos[(tables == name) & (pos >= 0)])
     wanted_rows = {name: np.unique(np.concatenate(rows)) for name, rows in wanted_keys.items()}
+
+    _slim(projection, moments=True)  # the answers the checks above read are not needed
+    _let_go()
 
     # ---------------------------------------------------------------- second pass
     wanted = (
@@ -453,16 +465,20 @@ def validate_blocks(
         }
         found.setdefault("duplicate", []).insert(
             0,
-            check_duplicates(
-                projection,
-                lang,
-                cfg.near_duplicates,
-                near=near,
-                prints=prints,
-                values_at=state.values_at,
-                record_keys=record_keys,
+            compact(
+                check_duplicates(
+                    projection,
+                    lang,
+                    cfg.near_duplicates,
+                    near=near,
+                    prints=prints,
+                    values_at=state.values_at,
+                    record_keys=record_keys,
+                )
             ),
         )
+        del record_keys, prints, maybe  # the fingerprints and key codes are not needed now
+        _let_go()
         timed("duplicate", start)
 
     def duration() -> Found:
@@ -484,6 +500,8 @@ def validate_blocks(
             lambda: check_enumerators(projection, extra["minutes"], cfg, lang),
         )
 
+    _slim(projection)
+    _let_go()
     parts = list(head)
     for check in _ORDER:
         parts.extend(found.pop(check, []))
@@ -508,6 +526,38 @@ def validate_blocks(
         counts=counts,
         record_of=state.record_of,
     )
+
+
+def _slim(projection: Records, *, moments: bool = False) -> None:
+    """Drop the answers the checks have read from the projection.
+
+    What the checks about many records run after the second pass (duplicates,
+    durations, enumerators) and :func:`finish` still read is who each row is (the
+    reader key, source row, study key and enumerator), the day of each interview
+    (made here before its column goes) and, with ``moments``, the start and end of
+    each interview; without ``moments`` (before :func:`finish`), no column: who each
+    row is is made from them first.
+    """
+    _ = projection.day, projection.main.enumerator
+    keep = {KEY, ROW, PARENT_KEY, projection.key_column, projection.enumerator_column}
+    if moments:
+        main = projection.main
+        questions = projection.instrument.questions
+        keep |= {
+            main.columns[q.name]
+            for q in questions
+            if q.type in ("start", "end") and q.repeat is None and q.name in main.columns
+        }
+    if not moments:  # who each row is, made before the columns it is read from go
+        keep = set()
+        _ = projection.main.record, projection.main.key
+        for table in projection.tables.values():
+            _ = table.source_row
+    for table in projection.tables.values():
+        table.forget_answers()
+        frame = table.frame
+        for column in [c for c in frame.columns if c not in keep]:
+            del frame[column]
 
 
 def _same_tables(first: RawData, block: RawData, i: int) -> None:

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN
-from ..readers.records import Records, RecordTable, question_type
+from ..readers.records import Records, RecordTable, as_text, question_type
 from .issues import Found, join_text, say
 from .outliers import declared_codes, looks_like_missing_code
 from .settings import ValidateSettings
@@ -44,8 +44,13 @@ def _code_mask(table: RecordTable, q) -> tuple[np.ndarray, np.ndarray]:
         codes = declared_codes(q)
         return answered, answered & np.isin(table.numbers(q.name), codes)
     col = table.column(q.name)
+    codes = list(q.missing_codes)
+    if isinstance(col.dtype, pd.CategoricalDtype):  # decided per category, looked up by code
+        texts = as_text(pd.Series(col.cat.categories))
+        hit = np.r_[texts.isin(codes).to_numpy(dtype=bool), "" in codes]
+        return answered, answered & hit[col.cat.codes.to_numpy()]
     text = col if col.dtype == "str" else table.texts(q.name)
-    return answered, answered & text.isin(list(q.missing_codes)).to_numpy(dtype=bool)
+    return answered, answered & text.isin(codes).to_numpy(dtype=bool)
 
 
 def missing_code_cells(records: Records) -> tuple[np.ndarray, np.ndarray, list[tuple]]:

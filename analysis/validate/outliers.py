@@ -218,12 +218,21 @@ def _one(table: RecordTable, q, rule: OutlierRule, lang: str) -> Found:
     return Found.concat(parts)
 
 
-def check_outliers(records: Records, settings: ValidateSettings, lang: str) -> Found:
-    """Outliers and soft-range breaches of every numeric question (module doc)."""
+def check_outliers(
+    records: Records, settings: ValidateSettings, lang: str, *, forget: bool = False
+) -> Found:
+    """Outliers and soft-range breaches of every numeric question (module doc).
+
+    ``forget``: drop the answers converted for each question (numbers, group texts)
+    once it is judged, so that only one question's are held at a time (for data
+    with millions of rows; other checks then convert them again).
+    """
     parts = []
     for table in records.tables.values():
         if not len(table):
             continue
         for q in numeric_questions(table):
             parts.append(_one(table, q, settings.outlier_rule(records.name, q.name), lang))
+            if forget:
+                table.forget_answers()
     return Found.concat(parts)
