@@ -99,8 +99,12 @@ def correct_blocks(
     quarantine: dict[str, list[pd.DataFrame]] = {}
     raw_counts: dict[str, int] = {}
     counts: dict[str, int] = {}
-    for i, block in enumerate(blocks):
+    # no block left in a name while the next is read: one block in memory at a time
+    i = -1
+    for block in blocks:  # enumerate()'s reused tuple would hold the previous block
+        i += 1
         work = _Work(block, instrument, name, key, path)
+        del block
         for row in mine.itertuples(index=False):
             action = str(row.action)
             act = {"replace": work.replace, "drop": work.drop, "confirm": work.confirm}.get(action)
@@ -133,6 +137,7 @@ def correct_blocks(
             raw_counts[table] = raw_counts.get(table, 0) + n
         for table, n in result.data.counts().items():
             counts[table] = counts.get(table, 0) + n
+        del work, result
     for row in mine.itertuples(index=False):
         times = applied.get(row.csv_row, 0)
         if times == 0 and row.csv_row in missed:

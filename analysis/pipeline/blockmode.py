@@ -164,7 +164,8 @@ class CleanBlocks:
 
     def keep(self, i: int, data: RawData) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.path(i).write_bytes(pickle.dumps(data, protocol=5))
+        with self.path(i).open("wb") as handle:  # no bytes copy of the block
+            pickle.dump(data, handle, protocol=5)
         self.count = max(self.count, i + 1)
 
     def save(self) -> Path:
@@ -186,7 +187,8 @@ class CleanBlocks:
         return replace(saved, folder=Path(folder))
 
     def block(self, i: int) -> RawData:
-        return pickle.loads(self.path(i).read_bytes())
+        with self.path(i).open("rb") as handle:  # no bytes copy of the block
+            return pickle.load(handle)
 
     def blocks(self) -> Iterator[RawData]:
         for i in range(self.count):

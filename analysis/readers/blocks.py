@@ -38,7 +38,10 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import pickle
+import platform
 import re
 import shutil
 import zipfile
@@ -303,7 +306,8 @@ class BlockSet:
 
     def block(self, i: int) -> RawData:
         """Block ``i`` with the notes that concern it."""
-        raw: RawData = self._conform(pickle.loads(self.path(i).read_bytes()))
+        with self.path(i).open("rb") as handle:  # no bytes copy of the block
+            raw: RawData = self._conform(pickle.load(handle))
         extra = []
         for table, frame in raw.tables.items():
             dup = self.duplicates.get(table)
@@ -407,9 +411,10 @@ def read_blocks(
     paths, rows, _ = split_export(path, chunks_dir, block_records)
 
     def chunks() -> Iterator[RawData]:
-        for chunk, chunk_rows in zip(paths, rows, strict=True):
-            raw = read_raw(chunk, form)
-            yield _fix_chunk(raw, chunk_rows, path, digest, size)
+        for i, chunk in enumerate(paths):
+            # the generator holds no block while the next one is read
+            yield _fix_chunk(read_raw(chunk, form), rows[i], path, digest, size)
+            rows[i] = {}
             chunk.unlink()
         shutil.rmtree(chunks_dir, ignore_errors=True)
 
@@ -435,10 +440,43 @@ def _stat_chunks(
     while True:
         log = IssueLog()
         table = read_stat_file(path, log=log, row_offset=offset, row_limit=block_records)
-        yield _assemble(path, fmt, [table], form, log, digest, size)
+        short = len(table) < block_records
+        raw = _assemble(path, fmt, [table], form, log, digest, size)
+        del table  # the generator holds no block while the next one is read
+        yield raw
+        del raw
         offset += block_records
-        if len(table) < block_records or (total is not None and offset >= total):
+        if short or (total is not None and offset >= total):
             break
+
+
+def _give_back() -> None:
+    """Give the memory of a block kept on disk back to the system.
+
+    pyarrow's pool and the C allocator keep freed memory; between blocks that memory
+    only grows the next block's peak (fragments the next block cannot reuse whole).
+    """
+    import pyarrow as pa
+
+    gc.collect()  # pandas frames hold reference cycles: free the block's arrays now
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    """glibc, for ``malloc_trim`` (None elsewhere)."""
+    if platform.system() != "Linux":
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 -- musl has no malloc_trim
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
 
 
 def _finish(folder: Path, chunks: Iterator[RawData]) -> BlockSet:
@@ -449,7 +487,9 @@ def _finish(folder: Path, chunks: Iterator[RawData]) -> BlockSet:
     hashes: dict[str, list[np.ndarray]] = {}
     counts: dict[str, int] = {}
     blocks = BlockSet(folder, 0)
-    for i, raw in enumerate(chunks):
+    # not enumerate(): its reused result tuple would hold a block while the next is read
+    for raw in chunks:
+        i = blocks.count
         kept, once = _split_issues(raw.issues)
         file_parts.append(once)
         notes += len(kept)
@@ -459,9 +499,11 @@ def _finish(folder: Path, chunks: Iterator[RawData]) -> BlockSet:
             counts[table] = counts.get(table, 0) + n
         _union_columns(blocks, raw)
         raw = replace(raw, metadata=replace(raw.metadata, issues=kept))
-        blocks.path(i).write_bytes(pickle.dumps(raw, protocol=5))
+        with blocks.path(i).open("wb") as handle:  # no bytes copy of the block
+            pickle.dump(raw, handle, protocol=5)
         blocks.count = i + 1
-        del raw
+        del raw, kept, once
+        _give_back()
     blocks.file_issues = _merge_file_issues(file_parts, blocks.count)
     for table, parts in hashes.items():
         every = np.concatenate(parts) if parts else np.zeros(0, np.uint64)

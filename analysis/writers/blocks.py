@@ -71,7 +71,9 @@ def write_blocks(
     rows: dict[str, int] = {}
     columns: dict[str, int] = {}
     try:
-        for i, data in enumerate(blocks()):
+        i = -1
+        for data in blocks():  # enumerate()'s reused tuple would hold the previous block
+            i += 1
             for table, frame in data.tables.items():
                 if instrument is not None and pii != "keep":
                     hidden = pii_columns(instrument, data.metadata, table)
@@ -87,6 +89,7 @@ def write_blocks(
                 written.setdefault(table, []).append(part)
                 rows[table] = rows.get(table, 0) + len(frame)
                 columns[table] = len(frame.columns)
+            data = frame = arrow = None  # one block in memory at a time
         files = []
         for table, paths in written.items():
             target = table_file(folder, name, table, "parquet")
