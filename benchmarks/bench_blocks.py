@@ -132,7 +132,7 @@ def run_child(root: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=5_000_000)
-    parser.add_argument("--block-records", type=int, default=200_000)
+    parser.add_argument("--block-records", type=int, default=50_000)
     parser.add_argument("--compare", type=int, default=1_000_000, help="0: no comparison")
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} {os.cpu_count()} cores", flush=True)

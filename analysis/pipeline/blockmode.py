@@ -5,7 +5,7 @@ export is large (``[pipeline]``)::
 
     [pipeline]
     block_mode = "auto"      # "auto" (by the export's size), "always" or "never"
-    block_records = 200000   # main records per block
+    block_records = 50000   # main records per block
     block_above_mb = 1024    # "auto": exports larger than this (MiB) are read in blocks
 
 In block mode the read step splits the export into blocks of complete records
@@ -58,7 +58,7 @@ class BlockSettings:
     """``[pipeline]`` block settings of a study."""
 
     mode: str = "auto"
-    records: int = 200_000
+    records: int = 50_000
     above_mb: float = 1024.0
 
     def wants(self, path: Path) -> bool:
@@ -71,7 +71,7 @@ class BlockSettings:
 
 
 def block_settings(study: Any) -> BlockSettings:
-    """The study's block settings (defaults: auto, 200000 records, 1024 MiB).
+    """The study's block settings (defaults: auto, 50000 records, 1024 MiB).
 
     Raises
     ------
@@ -79,7 +79,7 @@ def block_settings(study: Any) -> BlockSettings:
         ``STU060`` a block setting out of range.
     """
     mode = study.setting("pipeline", "block_mode", default="auto") or "auto"
-    records = study.setting("pipeline", "block_records", default=200_000)
+    records = study.setting("pipeline", "block_records", default=50_000)
     above = study.setting("pipeline", "block_above_mb", default=1024)
     if mode not in MODES:
         raise StudyError(
@@ -93,7 +93,7 @@ def block_settings(study: Any) -> BlockSettings:
         raise StudyError(
             "STU061",
             f"[pipeline] block_records must be a whole number of 1 or more, not {records!r}",
-            expected="e.g. 200000",
+            expected="e.g. 50000",
             found=str(records),
             hint="Give the number of main records per block; 100000-500000 suits 4-8 GiB.",
         )

@@ -312,7 +312,7 @@ SCHEMA = _t(
         Key("non_blocking_checks", "texts", "these checks never block", "[]"),
         Key("block_mode", "text", "process an instrument in blocks: by its export's size, "
             "always or never", "auto", ("auto", "always", "never")),
-        Key("block_records", "integer", "main records per block", "200000"),
+        Key("block_records", "integer", "main records per block", "50000"),
         Key("block_above_mb", "number", "block_mode auto: exports larger than this many MiB "
             "are processed in blocks", "1024"),
     )),
