@@ -42,6 +42,7 @@ from .intervals import (
     proportion_interval,
     t_interval,
 )
+from .levels import level_deff
 from .tidy import check_level, concat, describe_domain, safe_div, srs_deff, tidy_table
 
 __all__ = [
@@ -300,17 +301,11 @@ def _level_table(
     if kind == "total":
         est = counts
         v = variance(np.zeros_like(p), np.ones(g))
-        scale = (size * size)[:, None]
     else:
         est = p
         v = variance(p, size)
-        scale = np.ones((g, 1))
     se = np.sqrt(v)
-    sz, nn = size[:, None], n[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        svyvar = p * (1 - p) * nn / (nn - 1)
-        deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
-    deff = np.where(sz < nn, np.nan, deff)
+    deff = level_deff(v, p, size, n, kind)
     if kind == "total":
         lo, hi = t_interval(est, se, df[:, None], level)
     elif method in ("wald", "mean"):

@@ -122,17 +122,11 @@ def level_table(
     if kind == "total":
         est = counts
         v = variance(np.zeros_like(p), np.ones(g))
-        scale = (size * size)[:, None]
     else:
         est = p
         v = variance(p, size)
-        scale = np.ones((g, 1))
     se = np.sqrt(v)
-    sz, nn = size[:, None], n[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        svyvar = p * (1 - p) * nn / (nn - 1)  # R's svyvar of the level indicator
-        deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
-    deff = np.where(sz < nn, np.nan, deff)
+    deff = level_deff(v, p, size, n, kind)
     if kind == "proportion" and single.any():
         se[single] = 0.0
         deff[single] = np.nan
@@ -165,6 +159,29 @@ def level_table(
         dict(estimate=est, se=se, ci_low=lo, ci_high=hi, df=df, deff=deff, n=n),
         extra=("level", levels),
     )
+
+
+def level_deff(
+    v: np.ndarray, p: np.ndarray, size: np.ndarray, n: np.ndarray, kind: str
+) -> np.ndarray:
+    """R's design effects of level shares or totals (``(g, L)``), from their variances.
+
+    The SRS variance is R's ``svyvar`` of the level indicator, with the finite
+    population correction R applies (``(N - n) / (N n)``); domains larger in rows than
+    in weights get NaN, as in R. Shared by the Taylor, replicate and engine estimators.
+
+    Examples
+    --------
+    >>> level_deff(np.array([[0.01]]), np.array([[0.5]]), np.array([100.0]),
+    ...            np.array([10]), "proportion").round(4).tolist()
+    [[0.4]]
+    """
+    sz, nn = size[:, None], n[:, None]
+    scale = sz * sz if kind == "total" else np.ones_like(sz)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        svyvar = p * (1 - p) * nn / (nn - 1)  # R's svyvar of the level indicator
+        deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
+    return np.where(sz < nn, np.nan, deff)
 
 
 def rows_present(design: SurveyDesign, rows: DomainRows) -> np.ndarray:

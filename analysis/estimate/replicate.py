@@ -46,7 +46,7 @@ from .intervals import (
     proportion_interval,
     t_interval,
 )
-from .levels import is_categorical, level_codes
+from .levels import is_categorical, level_codes, level_deff
 from .quantile_rules import (
     QUANTILE_RULES,
     domain_segments,
@@ -267,21 +267,14 @@ def _level_table(
     p = safe_div(counts, size[:, None])
     rep_p = safe_div(rep_counts, rep_counts.sum(axis=2, keepdims=True))
     n, df = rows.n, rows.df
-    sz, nn = size[:, None], n[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        svyvar = p * (1 - p) * nn / (nn - 1)
     if kind == "total":
         est = counts
         v = design.replicate_variance(rep_counts, counts)
-        scale = sz * sz
     else:
         est = p
         v = design.replicate_variance(rep_p, p)
-        scale = np.ones_like(sz)
     se = np.sqrt(v)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deff = v / (svyvar * scale * (sz - nn) / (sz * nn))
-    deff = np.where(sz < nn, np.nan, deff)
+    deff = level_deff(v, p, size, n, kind)
     if kind == "total":
         lo, hi = t_interval(est, se, df[:, None], level)
     else:
