@@ -43,7 +43,7 @@ from .intervals import (
     t_interval,
 )
 from .levels import level_deff
-from .tidy import check_level, concat, describe_domain, safe_div, srs_deff, tidy_table
+from .tidy import check_denominator, check_level, concat, safe_div, srs_deff, tidy_table
 
 __all__ = [
     "chisq_test",
@@ -211,18 +211,7 @@ def ratio(
         ty = first.by_domain(first.column("wy"))
         tx = first.by_domain(first.column("wx"))
         n, df = design.domain_sizes(first)
-        zero = (tx == 0) & (n > 0)
-        if zero.any():
-            where_ = describe_domain(dom, int(np.flatnonzero(zero)[0]))
-            raise EstimationError(
-                "EST006",
-                f"the denominator {den!r} totals zero{where_}: the ratio is undefined",
-                column=den,
-                expected="a non-zero denominator total in every domain",
-                found="total 0",
-                hint="Choose a denominator that is positive in every domain, or leave the "
-                "domain out with where=.",
-            )
+        check_denominator(tx, n, dom, den)
         r = safe_div(ty, tx)
         resid = (y - param("r") * x) * param("inv")
         params = {"r": r, "inv": safe_div(1.0, tx)}

@@ -72,11 +72,11 @@ from .quantile_rules import (
 from .tidy import (
     ESTIMATE_COLUMNS,
     check_choice,
+    check_denominator,
     check_design,
     check_level,
     concat,
     constant_domains,
-    describe_domain,
     numeric_values,
     safe_div,
     srs_deff,
@@ -320,18 +320,7 @@ def ratio(
         rows = variable_rows(design, dom, np.isnan(y) | np.isnan(x), na_rm, label)
         ty = rows.dot(w, y)
         tx = rows.dot(w, x)
-        zero = (tx == 0) & (rows.n > 0)
-        if zero.any():
-            where_ = describe_domain(dom, int(np.flatnonzero(zero)[0]))
-            raise EstimationError(
-                "EST006",
-                f"the denominator {den!r} totals zero{where_}: the ratio is undefined",
-                column=den,
-                expected="a non-zero denominator total in every domain",
-                found="total 0",
-                hint="Choose a denominator that is positive in every domain, or leave the "
-                "domain out with where=.",
-            )
+        check_denominator(tx, rows.n, dom, den)
         r = safe_div(ty, tx)
         resid = (y - rows.spread(r) * x) * rows.spread(safe_div(1.0, tx))
         v = _variance(design, w * resid, rows)

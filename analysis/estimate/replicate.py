@@ -56,9 +56,9 @@ from .quantile_rules import (
 )
 from .tidy import (
     check_choice,
+    check_denominator,
     check_level,
     concat,
-    describe_domain,
     numeric_values,
     safe_div,
     srs_deff,
@@ -189,18 +189,7 @@ def ratio(
         inside = rows.codes >= 0
         y0, x0 = np.where(inside, y, 0.0), np.where(inside, x, 0.0)
         full, reps = _totals(design, rows, [y0, x0])
-        zero = (full[:, 1] == 0) & (rows.n > 0)
-        if zero.any():
-            where_ = describe_domain(dom, int(np.flatnonzero(zero)[0]))
-            raise EstimationError(
-                "EST006",
-                f"the denominator {den!r} totals zero{where_}: the ratio is undefined",
-                column=den,
-                expected="a non-zero denominator total in every domain",
-                found="total 0",
-                hint="Choose a denominator that is positive in every domain, or leave the "
-                "domain out with where=.",
-            )
+        check_denominator(full[:, 1], rows.n, dom, den)
         r = safe_div(full[:, 0], full[:, 1])
         v = design.replicate_variance(safe_div(reps[..., 0], reps[..., 1]), r)
         # R: deff(svytotal(y - r x)), the replicate variance of that total over its SRS one

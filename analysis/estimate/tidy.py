@@ -29,6 +29,7 @@ __all__ = [
     "CHANGE_COLUMNS",
     "ESTIMATE_COLUMNS",
     "check_choice",
+    "check_denominator",
     "check_design",
     "check_fraction",
     "check_level",
@@ -343,3 +344,24 @@ def describe_domain(dom: Domains, g: int) -> str:
         return ""
     values = ", ".join(f"{b}={dom.table[b].iloc[g]!r}" for b in dom.by)
     return f" in domain {values}"
+
+
+def check_denominator(tx: np.ndarray, n: np.ndarray, dom: Domains, den: str) -> None:
+    """Refuse a ratio whose denominator totals zero in a domain that has rows (EST006).
+
+    Examples
+    --------
+    >>> check_denominator(np.array([2.0, 0.0]), np.array([3, 0]), None, "x")  # empty: fine
+    """
+    zero = (tx == 0) & (n > 0)
+    if zero.any():
+        where_ = describe_domain(dom, int(np.flatnonzero(zero)[0]))
+        raise EstimationError(
+            "EST006",
+            f"the denominator {den!r} totals zero{where_}: the ratio is undefined",
+            column=den,
+            expected="a non-zero denominator total in every domain",
+            found="total 0",
+            hint="Choose a denominator that is positive in every domain, or leave the "
+            "domain out with where=.",
+        )
