@@ -96,13 +96,13 @@ def test_text_duplicates_are_exact_even_when_hashes_collide(monkeypatch):
         dtype="str",
     )
     expected = values.where(values != "").duplicated(keep=False) & values.notna() & (values != "")
-    hashes = duplicates._text_hashes(values.array.__arrow_array__().chunk(0))
+    hashes = duplicates.text_hashes(values.array.__arrow_array__().chunk(0))
     assert hashes[2] == hashes[3] and hashes[6] == hashes[7]
     assert len(set(hashes[[0, 1, 2, 6, 8]].tolist())) == 5
     for colliding in (False, True):
         if colliding:  # every text hashes alike: only the exact comparison is left
             monkeypatch.setattr(
-                duplicates, "_text_hashes", lambda arrow: np.zeros(len(arrow), dtype=np.uint64)
+                duplicates, "text_hashes", lambda arrow: np.zeros(len(arrow), dtype=np.uint64)
             )
         codes = duplicates._codes(values, blank_missing=True)
         assert np.array_equal(codes >= 0, expected.to_numpy())
@@ -121,9 +121,9 @@ def test_text_hashes_do_not_depend_on_a_texts_neighbours():
     filler = ["z" * int(k) for k in rng.integers(0, 40, duplicates._HASH_ROWS + 50)]
     probe = "村民小组-第三户-户主甲/members[12]"
     texts = [probe, *filler[:-1], probe, "", probe[:-1]]
-    hashes = duplicates._text_hashes(pa.array(texts, pa.large_string()))
+    hashes = duplicates.text_hashes(pa.array(texts, pa.large_string()))
     first, again, short = 0, len(filler), len(texts) - 1
     assert again > duplicates._HASH_ROWS  # in another block
     assert hashes[first] == hashes[again] != hashes[short]
-    alone = duplicates._text_hashes(pa.array([probe], pa.large_string()))
+    alone = duplicates.text_hashes(pa.array([probe], pa.large_string()))
     assert alone[0] == hashes[first]

@@ -128,16 +128,20 @@ def _each(blocks: Callable[[], Iterable[RawData]]) -> Iterator[RawData]:
         yield block
 
 
-def _projected(records: Records, cfg: ValidateSettings, study: Any) -> dict[str, list[str]]:
-    """Per table, the columns the checks about many records read (with the keys)."""
+def _projected(
+    records: Records, cfg: ValidateSettings, study: Any, *, outliers: bool = True
+) -> dict[str, list[str]]:
+    """Per table, the columns the checks about many records read (with the keys);
+    without ``outliers``, those the checks after the outlier check read."""
     out: dict[str, list[str]] = {}
     name = records.name
     for table_name, table in records.tables.items():
         frame = table.frame
         # a repeat's reader keys are read in the second pass, only where needed
         cols = [c for c in ((KEY, ROW) if table_name == MAIN else (ROW,)) if c in frame.columns]
-        questions = [q.name for q in numeric_questions(table)]
-        for q in numeric_questions(table):
+        questions = []
+        for q in numeric_questions(table) if outliers else ():
+            questions.append(q.name)
             by = cfg.outlier_rule(name, q.name).by
             if by:
                 questions.append(by)
@@ -405,6 +409,9 @@ def validate_blocks(
 
     if cfg.runs("outlier"):
         once("outlier", lambda: check_outliers(projection, cfg, lang, forget=True))
+        # the answers only the outlier check reads go before the next checks run
+        _keep_columns(projection, _projected(projection, cfg, study, outliers=False))
+        _let_go()
     if cfg.runs("missing_code"):
 
         def missing_codes() -> Found:
@@ -560,6 +567,16 @@ def _slim(projection: Records, *, moments: bool = False) -> None:
             del frame[column]
 
 
+def _keep_columns(projection: Records, columns: Mapping[str, list[str]]) -> None:
+    """Drop the projection's columns other than ``columns`` (per table) and the keys."""
+    for name, table in projection.tables.items():
+        keep = {KEY, ROW, PARENT_KEY, *columns.get(name, ())}
+        table.forget_answers()
+        frame = table.frame
+        for column in [c for c in frame.columns if c not in keep]:
+            del frame[column]
+
+
 def _same_tables(first: RawData, block: RawData, i: int) -> None:
     if set(block.tables) != set(first.tables):
         raise ValidationError(
@@ -613,8 +630,13 @@ class _SecondPass:
         at = np.searchsorted(rows, positions)
         return texts.take(pa.array(at))
 
-    def record_of(self, table: Any, positions: np.ndarray) -> pa.Array:
-        """The reader keys of some rows, for the issues table (see :func:`assemble`)."""
+    def record_of(self, table: Any, positions: np.ndarray | None) -> pa.Array:
+        """The reader keys of some rows (``None``: every row), for the issues table
+        (see :func:`assemble`)."""
+        if positions is None:
+            if table.name == MAIN:
+                return text_of(table.record)
+            positions = np.arange(len(table))
         if table.name == MAIN:
             return text_of(table.record).take(pa.array(positions))
         return self.keys_at(table.name, positions)

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..readers.rawdata import MAIN, RawData
-from ..readers.records import Records, as_text
+from ..readers.records import Records, as_text, positions_in
 from .issues import Found, join_text, say
 from .settings import ValidateSettings
 
@@ -322,11 +322,9 @@ def check_panel(
             if q.role in ("strata", "psu") and q.repeat is None
         ]
     )
-    index = pd.Index(before)
-    first = ~index.duplicated()
-    lookup = pd.Index(before[first].to_numpy())
-    rows = np.flatnonzero(np.asarray(first))
-    at = lookup.get_indexer(now.to_numpy(dtype=object))
+    # the previous wave's row of each unit (the first of repeated keys), found in Arrow
+    # without a Python string per record
+    at = positions_in(now, before)
     ok = (at >= 0) & (now != "").to_numpy()
     for name in names:
         theirs = column_of(previous, name)
@@ -344,18 +342,21 @@ def check_panel(
                 Found.table_level(MAIN, name, "VAL188", "", message, "stable across waves")
             )
             continue
-        mine = main.texts(name).str.strip().to_numpy(dtype=object)
-        old = as_text(theirs).str.strip().reset_index(drop=True).to_numpy(dtype=object)
-        other = np.where(ok, old[rows[np.maximum(at, 0)]] if len(old) else "", "")
-        differ = ok & (mine != other) & (mine != "") & (other != "")
+        old = as_text(theirs).str.strip().reset_index(drop=True)
+        if not len(old) or not ok.any():
+            continue
+        mine = main.texts(name).str.strip().reset_index(drop=True)
+        other = old.take(np.maximum(at, 0)).reset_index(drop=True).where(ok, "")
+        differ = ok & (mine != other).to_numpy(dtype=bool)
+        differ &= (mine != "").to_numpy(dtype=bool) & (other != "").to_numpy(dtype=bool)
         if differ.any():
             pos = np.flatnonzero(differ)
-            shown = pd.Series(mine[pos], dtype="str")
+            shown = mine.iloc[pos].reset_index(drop=True)
             message = join_text(
                 f"{name} = ",
                 shown,
                 say(lang, "，上一轮是 ", ", previous wave: "),
-                pd.Series(other[pos], dtype="str"),
+                other.iloc[pos].reset_index(drop=True),
             )
             parts.append(Found.of(MAIN, pos, name, "VAL186", shown, message, "stable across waves"))
     return Found.concat(parts)

@@ -84,7 +84,7 @@ _K2 = np.uint64(0xBF58476D1CE4E5B9)
 _K3 = np.uint64(0x94D049BB133111EB)
 
 
-def _text_hashes(arrow: pa.Array) -> np.ndarray:
+def text_hashes(arrow: pa.Array) -> np.ndarray:
     """A 64-bit hash of each text of a ``large_string`` array, read from its buffers.
 
     Each text is read eight bytes at a time; every word is mixed with its place in the
@@ -155,7 +155,7 @@ class KeyHashes:
         missing = values.isna().to_numpy(dtype=bool, copy=True)
         if blank_missing:
             missing |= pc.equal(pc.binary_length(arrow), 0).to_numpy(zero_copy_only=False)
-        return KeyHashes(_text_hashes(arrow), missing)
+        return KeyHashes(text_hashes(arrow), missing)
 
     @staticmethod
     def concat(parts: list[KeyHashes]) -> KeyHashes:
@@ -182,7 +182,7 @@ def exact_codes(n: int, maybe: np.ndarray, texts: pa.Array) -> np.ndarray:
 def _text_codes(values: pd.Series, *, blank_missing: bool) -> np.ndarray:
     """Codes of texts that occur more than once (-1 for every other row).
 
-    Rows are hashed in place (:func:`_text_hashes`); only rows whose hash repeats are
+    Rows are hashed in place (:func:`text_hashes`); only rows whose hash repeats are
     compared exactly, so a million distinct keys are neither copied nor held in a hash
     table of texts.
     """
@@ -305,7 +305,7 @@ def _answer_codes(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     arrow = text_of(text)
     empty = text.isna().to_numpy(dtype=bool, copy=True)
     empty |= pc.equal(pc.utf8_trim_whitespace(arrow), "").to_numpy(zero_copy_only=False)
-    hashes = _text_hashes(arrow).view(np.int64)
+    hashes = text_hashes(arrow).view(np.int64)
     return np.where(empty, 0, hashes), empty
 
 

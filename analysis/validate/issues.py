@@ -498,8 +498,11 @@ class Found:
                 "value": column(values) if values is not None else "",
                 "message": column(message),
                 "rule": category(rule),
-                "enumerator": column(enumerator) if enumerator is not None else None,
-                "key": column(key) if key is not None else None,
+                # not given: missing (one byte a row, not an object per row)
+                "enumerator": column(enumerator)
+                if enumerator is not None
+                else _missing_category(n),
+                "key": column(key) if key is not None else _missing_category(n),
             },
             index=pd.RangeIndex(n),
         )

@@ -85,10 +85,12 @@ def _skewed(finite: np.ndarray) -> bool:
     if len(finite) < 3 or finite.min() < 0:
         return False
     x = finite - finite.mean()
-    sd = float(np.sqrt(np.mean(x * x)))
+    power = x * x
+    sd = float(np.sqrt(np.mean(power)))
     if sd == 0:
         return False
-    return float(np.mean(x * x * x)) / sd**3 > 1
+    power *= x  # x * x * x, without a third array of the answers' length
+    return float(np.mean(power)) / sd**3 > 1
 
 
 def _limits(values: np.ndarray, rule: OutlierRule) -> tuple[float, float, str, bool] | None:
@@ -140,9 +142,10 @@ def _soft(
     return soft, Found.of(table.name, pos, q.name, "VAL142", shown, message, f"soft range {span}")
 
 
-def _groups(table: RecordTable, rule: OutlierRule, n: int) -> list[tuple[np.ndarray, str]]:
+def _groups(table: RecordTable, rule: OutlierRule) -> list[tuple[np.ndarray | None, str]]:
+    """The rows of each group of the rule's ``by`` (``None``: one group of every row)."""
     if not (rule.by and rule.by in table.columns):
-        return [(np.arange(n), "")]
+        return [(None, "")]
     key = table.texts(rule.by).to_numpy(dtype=object)
     codes, uniques = pd.factorize(key)
     order = np.argsort(codes, kind="stable")
@@ -151,16 +154,17 @@ def _groups(table: RecordTable, rule: OutlierRule, n: int) -> list[tuple[np.ndar
 
 
 def _one(table: RecordTable, q, rule: OutlierRule, lang: str) -> Found:
-    values = table.numbers(q.name).copy()
+    values = table.numbers(q.name)
     codes = declared_codes(q)
-    if len(codes):
+    if len(codes):  # a copy only where codes are blanked
+        values = values.copy()
         values[np.isin(values, codes)] = np.nan
     soft, soft_found = _soft(table, q, values, rule, lang)
     parts = [soft_found]
     if rule.method == "none":
         return soft_found
-    for rows, group in _groups(table, rule, len(values)):
-        sub = values[rows]
+    for rows, group in _groups(table, rule):
+        sub = values if rows is None else values[rows]
         limits = _limits(sub, rule)
         if limits is None:
             continue
@@ -169,10 +173,10 @@ def _one(table: RecordTable, q, rule: OutlierRule, lang: str) -> Found:
         low = (
             judged < lo if not log else np.zeros(len(judged), dtype=bool)
         )  # small counts are no typo
-        bad = np.isfinite(judged) & (low | (judged > hi)) & ~soft[rows]
+        bad = np.isfinite(judged) & (low | (judged > hi)) & ~(soft if rows is None else soft[rows])
         if not bad.any():
             continue
-        pos = rows[bad]
+        pos = np.flatnonzero(bad) if rows is None else rows[bad]
         shown = table.texts_at(q.name, pos)
         code_like = pd.Series(
             np.where(

@@ -42,7 +42,7 @@ from ..readers.records import Records
 from ..study import instrument_name
 from .choices import check_choices, repeated_codes
 from .consistency import check_links, check_panel
-from .duplicates import DUPLICATE_CODES, check_duplicates, compared_questions
+from .duplicates import DUPLICATE_CODES, check_duplicates, compared_questions, text_hashes
 from .duration import check_duration, interview_minutes
 from .enumerators import ENUMERATOR_COLUMNS, check_enumerators, enumerator_summary
 from .form_rules import block_tasks, engine_data, rule_failure, rules_from_hits
@@ -324,8 +324,10 @@ def _ranks(values: pd.Series, order: Mapping[str, int]) -> np.ndarray:
         codes, uniques = values.cat.codes.to_numpy(), values.cat.categories
     else:
         codes, uniques = pd.factorize(values)
-    ranks = np.array([order.get(u, len(order)) for u in uniques], dtype=np.int64)
-    return ranks[codes] if len(uniques) else np.zeros(len(values), dtype=np.int64)
+    # the smallest integers that hold the ranks: millions of findings, a few bytes each
+    dtype = np.min_scalar_type(len(order))
+    ranks = np.array([order.get(u, len(order)) for u in uniques], dtype=dtype)
+    return ranks[codes] if len(uniques) else np.zeros(len(values), dtype=dtype)
 
 
 def _families(codes: pd.Series) -> pd.Series:
@@ -380,38 +382,57 @@ def _distinct_rows(positions: np.ndarray, size: int) -> tuple[np.ndarray, np.nda
 def _record_texts(
     segments: Sequence[tuple[int, int, Any]],
     positions: np.ndarray,
-    texts_of: Callable[[Any, np.ndarray], pa.Array],
+    texts_of: Callable[[Any, np.ndarray | None], pa.Array],
     override: pd.Categorical | None,
 ) -> pd.Categorical:
     """A text of each finding's record (``''`` for none), as a category.
 
     ``segments``: ``(start, stop, table)`` of the sorted findings of each table;
-    ``texts_of(table, rows)`` gives the texts of some rows of a table. Only the
+    ``texts_of(table, rows)`` gives the texts of some rows of a table (``rows`` None:
+    of every row, in order, so the texts are not copied). Only the
     distinct rows concerned are taken, and made distinct in pyarrow, so millions of findings about
     fewer records make neither a text each nor a Python object each. ``override`` (a
     category, missing where not given) wins.
     """
     n = len(positions)
-    codes = np.full(n, -1, dtype=np.int64)
+    # codes up to 1 + findings + override texts
+    codes = np.full(n, -1, dtype=np.int32 if 2 * n + 1 < 2**31 else np.int64)
     sources: list[pa.Array] = [pa.array([""], pa.large_string())]
     offset = 1  # code 0: no record
+    # the findings of each table (a table has a segment per check family), so that
+    # each row's text is taken once
+    of_table: dict[int, tuple[Any, list[np.ndarray]]] = {}
     for a, b, table in segments:
-        if table is None or not len(table):
-            continue
-        pos = positions[a:b]
-        at = np.flatnonzero(pos >= 0)
-        if not len(at):
-            continue
-        rows, inverse = _distinct_rows(pos[at], len(table))
-        sources.append(texts_of(table, rows))
-        codes[a + at] = offset + inverse
+        if table is not None and len(table):
+            at = a + np.flatnonzero(positions[a:b] >= 0)
+            if len(at):
+                of_table.setdefault(id(table), (table, []))[1].append(at)
+    for table, parts in of_table.values():
+        at = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        rows, inverse = _distinct_rows(positions[at], len(table))
+        sources.append(texts_of(table, None if len(rows) == len(table) else rows))
+        codes[at] = offset + inverse
         offset += len(rows)
+    del of_table
     if override is not None:
         has = np.flatnonzero(override.codes >= 0)
         if len(has):
             sources.append(text_of(override.categories))
-            codes[has] = offset + override.codes[has].astype(np.int64)
-    codes[codes < 0] = 0
+            codes[has] = offset + override.codes[has].astype(codes.dtype)
+    blank = codes < 0
+    if _all_distinct(sources):
+        # one text per record concerned (the usual case): the texts are the categories as
+        # they are, in order, without the hash table of a dictionary encoding
+        if blank.any():
+            codes[blank] = 0
+        else:  # no finding without a record: no "" category
+            codes -= 1
+            sources = sources[1:]
+        categories = pd.Index(pa.chunked_array(sources, pa.large_string()).to_pandas(), dtype="str")
+        del sources
+        return distinct_category(codes, categories)
+    codes[blank] = 0
+    del blank
     # one dictionary over all pieces (pyarrow's hash kernels share it across chunks)
     encoded = pc.dictionary_encode(pa.chunked_array(sources))
     del sources
@@ -426,6 +447,31 @@ def _record_texts(
         categories = categories.delete(blank)
         final[final > blank] -= 1
     return distinct_category(final, categories)  # distinct: a dictionary encoding's
+
+
+def _reader_keys(table: Any, rows: np.ndarray | None) -> pa.Array:
+    """The reader keys of some rows of a table (``None``: every row)."""
+    texts = text_of(table.record)
+    return texts if rows is None else texts.take(pa.array(rows))
+
+
+def _study_keys(table: Any, rows: np.ndarray | None) -> pa.Array:
+    """The study keys of some rows of a table (``None``: every row)."""
+    return text_of(table.key if rows is None else table.key_at(rows))
+
+
+def _all_distinct(pieces: Sequence[pa.Array]) -> bool:
+    """Whether the texts of ``pieces`` all differ: by their 64-bit hashes, so a hash
+    shared (by equal texts or, very rarely, different ones) says no.
+
+    >>> _all_distinct([pa.array(["", "a"], pa.large_string()), pa.array(["b"], pa.large_string())])
+    True
+    >>> _all_distinct([pa.array(["a"], pa.large_string()), pa.array(["a"], pa.large_string())])
+    False
+    """
+    hashes = np.concatenate([text_hashes(p) for p in pieces])
+    hashes.sort()
+    return not bool((hashes[1:] == hashes[:-1]).any())
 
 
 def _sort_order(*keys: np.ndarray) -> np.ndarray:
@@ -450,7 +496,7 @@ def _sort_order(*keys: np.ndarray) -> np.ndarray:
 def assemble(
     found: Found,
     records: Records,
-    record_of: Callable[[Any, np.ndarray], pa.Array] | None = None,
+    record_of: Callable[[Any, np.ndarray | None], pa.Array] | None = None,
 ) -> pd.DataFrame:
     """Findings with their records filled in, sorted, in the columns of ISSUE_COLUMNS.
 
@@ -468,7 +514,8 @@ def assemble(
     coded = {name: _coded(frame.pop(name)) for name in ("value", "message")}
     pa.default_memory_pool().release_unused()
     tables = filled_text(frame["table"])
-    positions = frame["position"].to_numpy(dtype=np.int64)
+    # popped: the frame does not hold it once the findings are in order
+    positions = frame.pop("position").to_numpy(dtype=np.int64)
     table_order = {t: i for i, t in enumerate(records.tables)}
     table_rank = _ranks(tables, table_order)
     rows = np.full(n, -1, dtype=np.int64)
@@ -502,6 +549,8 @@ def assemble(
     sorted_ranks = table_rank[order]
     names = list(table_order)
     sorted_pos = positions[order]
+    sorted_rows = rows[order]
+    del positions, rows, table_rank
     main_enumerators = records.main.enumerator
     categories = [*map(str, main_enumerators.cat.categories)]
     if "" not in categories:
@@ -523,15 +572,16 @@ def assemble(
     record = _record_texts(
         segments,
         sorted_pos,
-        record_of or (lambda table, rows: text_of(table.record).take(pa.array(rows))),
+        record_of or _reader_keys,
         _override(frame, "reader_record", order, sorted_pos < 0),
     )
     key = _record_texts(
         segments,
         sorted_pos,
-        lambda table, rows: text_of(table.key_at(rows)),
+        _study_keys,
         _override(frame, "key", order),
     )
+    del sorted_pos
     override = frame["enumerator"].take(order).reset_index(drop=True)
     has = np.flatnonzero(override.notna().to_numpy())
     for i, value in zip(has, override.iloc[has].astype("str"), strict=True):
@@ -541,7 +591,6 @@ def assemble(
     enumerator = pd.Series(
         pd.Categorical.from_codes(enumerator_codes, categories=pd.Index(categories, dtype="str"))
     )
-    sorted_rows = rows[order]
     source_row = pd.array(np.where(sorted_rows >= 0, sorted_rows, 0), dtype="Int64")
     source_row[sorted_rows < 0] = pd.NA
     columns = {
@@ -922,7 +971,7 @@ def finish(
     confirmed: pd.DataFrame | None,
     timings: list[tuple[str, float, int]],
     counts: Mapping[str, int],
-    record_of: Callable[[Any, np.ndarray], pa.Array] | None = None,
+    record_of: Callable[[Any, np.ndarray | None], pa.Array] | None = None,
 ) -> ValidationResult:
     """Every check's findings as the result: overlaps dropped, records filled in, sorted.
 
