@@ -118,3 +118,39 @@ def test_wrong_blocks_are_refused(demo):
     with pytest.raises(ValidationError) as info:
         split_records(data["cadre"], 0)
     assert info.value.code == "VAL330"
+
+
+def test_the_projection_waits_on_disk_and_is_removed(demo, tmp_path, monkeypatch):
+    import tempfile
+
+    _, waves = demo
+    forms, data = waves["demo-2024"]
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    blocked = validate_blocks(
+        lambda: iter(split_records(data["cadre"], 50)), forms["cadre"], name="cadre"
+    )
+    assert list(tmp_path.iterdir()) == []  # nothing left behind
+    _same(validate(data["cadre"], forms["cadre"], name="cadre"), blocked)
+
+
+def test_a_temporary_folder_without_room_is_a_coded_error(demo, tmp_path, monkeypatch):
+    import tempfile
+
+    _, waves = demo
+    forms, data = waves["demo-2024"]
+    full = tmp_path / "full"
+    full.write_text("")  # a file where the folder would be: nothing can be written in it
+
+    class NoRoom:
+        name = str(full / "folder")
+
+        def cleanup(self) -> None:
+            pass
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", lambda **_: NoRoom())
+    with pytest.raises(ValidationError) as info:
+        validate_blocks(
+            lambda: iter(split_records(data["cadre"], 50)), forms["cadre"], name="cadre"
+        )
+    assert info.value.code == "VAL335"
+    assert "temporary folder" in str(info.value) and "TMPDIR" in str(info.value)

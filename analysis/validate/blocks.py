@@ -39,9 +39,12 @@ Examples
 from __future__ import annotations
 
 import gc
+import pickle
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -203,10 +206,18 @@ def _shifted(found: Found, offsets: Mapping[str, int]) -> Found:
 
 @dataclass
 class _FirstPass:
-    """What the first pass over the blocks collects."""
+    """What the first pass over the blocks collects.
+
+    The projection's columns are written block by block to a temporary folder (a file
+    per column, a pickled piece per block) and joined from there one column at a time,
+    so that the pass holds one block and the small things it collects, not the
+    projection of every block before it.
+    """
 
     columns: dict[str, list[str]]
-    frames: dict[str, list[dict[str, pd.Series]]] = field(default_factory=dict)
+    folder: Path
+    files: dict[tuple[str, str], Path] = field(default_factory=dict)
+    tables: list[str] = field(default_factory=list)
     parents: dict[str, list[np.ndarray]] = field(default_factory=dict)
     prints: list[Fingerprints] = field(default_factory=list)
     keys: dict[str, list[KeyHashes]] = field(default_factory=dict)
@@ -240,12 +251,44 @@ class _FirstPass:
             out[c] = col
         return out
 
+    def _keep(self, name: str, part: dict[str, pd.Series]) -> None:
+        """Append a block's columns to their files."""
+        if name not in self.tables:
+            self.tables.append(name)
+        for column, series in part.items():
+            path = self.files.setdefault((name, column), self.folder / f"{len(self.files)}.pkl")
+            try:
+                with path.open("ab") as handle:
+                    pickle.dump(series, handle, protocol=5)
+            except OSError as exc:
+                raise ValidationError(
+                    "VAL335",
+                    "validate_blocks() cannot write the checks' columns to a temporary folder",
+                    file=str(self.folder),
+                    found=str(exc),
+                    hint="Free disk space, or point TMPDIR at a folder with room for "
+                    "about the size of the data's numeric columns.",
+                ) from None
+
+    def _pieces(self, name: str, column: str) -> list[pd.Series]:
+        """A column's pieces, block by block, read back (its file then goes)."""
+        path = self.files.pop((name, column))
+        pieces = []
+        with path.open("rb") as handle:
+            while True:
+                try:
+                    pieces.append(pickle.load(handle))
+                except EOFError:
+                    break
+        path.unlink()
+        return pieces
+
     def add(self, records: Records, cfg: ValidateSettings, dup: bool) -> dict[str, int]:
         """One block's part; returns the block's offsets (rows before it, per table)."""
         offsets = {}
         for name, frame in records.data.tables.items():
             offsets[name] = self.counts.get(name, 0)
-            self.frames.setdefault(name, []).append(self._part(name, frame))
+            self._keep(name, self._part(name, frame))
         for name, table in records.tables.items():
             if name not in self.counts and name not in records.data.tables:
                 offsets[name] = 0
@@ -272,10 +315,10 @@ class _FirstPass:
     def projection(self, first: RawData) -> RawData:
         """The collected columns of every block, joined."""
         tables = {}
-        for name, parts in self.frames.items():
+        for name in self.tables:
             columns = {}
             for c in self.columns.get(name, []):
-                pieces = [part.pop(c) for part in parts]
+                pieces = self._pieces(name, c)
                 if c in self.coded.get(name, ()):
                     columns[c] = pd.Series(_union([p.array for p in pieces]))
                 else:
@@ -337,6 +380,8 @@ def validate_blocks(
     # ---------------------------------------------------------------- first pass
     start = time.perf_counter()
     first_pass: _FirstPass | None = None
+    # the projection's columns wait on disk until every block is read (see _FirstPass)
+    spill = tempfile.TemporaryDirectory(prefix="baicun-validate-")
     head: list[Found] = []
     absent_set: set[tuple[str, str]] = set()
     first: RawData | None = None
@@ -348,7 +393,7 @@ def validate_blocks(
                 raw.data.iloc[:0], {k: v.iloc[:0] for k, v in raw.repeats.items()}, raw.metadata
             )
             records = setup.records(raw)
-            first_pass = _FirstPass(_projected(records, cfg, study))
+            first_pass = _FirstPass(_projected(records, cfg, study), Path(spill.name))
             first_pass.choose_coded(records, _verbatim(records, cfg))
             if KEY not in raw.data.columns:
                 head.append(
@@ -382,14 +427,20 @@ def validate_blocks(
             )
         )
     head.append(absent)
-    projection = setup.records(first_pass.projection(first))
+    # the repeats' rows whose key may be repeated, before the projection is held
+    maybe = {name: KeyHashes.concat(parts).maybe() for name, parts in first_pass.keys.items()}
+    first_pass.keys.clear()
+    _let_go()
+    try:
+        projection = setup.records(first_pass.projection(first))
+    finally:
+        spill.cleanup()
     for name_, parts in first_pass.parents.items():
         if name_ in first.repeats:
             projection.table(name_).__dict__["parent_position"] = np.concatenate(parts)
     prints = Fingerprints.concat(first_pass.prints) if first_pass.prints else None
     unexported = frozenset(k for k, filled in first_pass.filled.items() if not filled)
     counts = dict(first_pass.counts)
-    maybe = {name: KeyHashes.concat(parts).maybe() for name, parts in first_pass.keys.items()}
     del first_pass
     _let_go()
     timed("projection", start)
