@@ -34,11 +34,12 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader
 from openpyxl import Workbook
@@ -47,7 +48,7 @@ from openpyxl.styles import Font, PatternFill
 
 from ..errors import ValidationError
 from ..format import pct
-from ..office.package import workbook_bytes
+from ..office.package import save_workbook
 from .enumerators import ENUMERATOR_COLUMNS
 from .issues import ISSUE_COLUMNS
 from .settings import CHECKS
@@ -180,6 +181,9 @@ def column_title(column: str, lang: str = "zh") -> str:
 
 
 _EXCEL_ROWS = 1_048_576
+#: Rows of the issues table taken at a time to fill a sheet (a check's issues are not
+#: copied whole: a wave of a million households can log millions).
+_CHUNK_ROWS = 50_000
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -200,6 +204,35 @@ def _cell_value(value):
     return value
 
 
+def _check_positions(issues: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """Each check's issues as their positions in ``issues``, in report order: the rows of
+    :meth:`ValidationResult.by_check`, without a copy of each check's issues.
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"check": ["pii", "choice", "pii"]})
+    >>> [(c, p.tolist()) for c, p in _check_positions(issues)]
+    [('choice', [1]), ('pii', [0, 2])]
+    """
+    codes, found = pd.factorize(issues["check"]) if len(issues) else (np.array([]), [])
+    index = {c: i for i, c in enumerate(found)}
+    for check in CHECKS:
+        if check in index:
+            yield check, np.flatnonzero(codes == index[check])
+
+
+def _rows(
+    frame: pd.DataFrame, columns: list[str], positions: np.ndarray | None, limit: int
+) -> Iterator[tuple[Any, ...]]:
+    """The first ``limit`` rows of ``frame`` (or of its rows at ``positions``), a chunk
+    of rows at a time."""
+    count = min(limit, len(frame) if positions is None else len(positions))
+    for start in range(0, count, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, count)
+        chunk = frame.iloc[start:stop] if positions is None else frame.take(positions[start:stop])
+        yield from chunk[columns].itertuples(index=False, name=None)
+
+
 def _sheet(
     wb: Workbook,
     title: str,
@@ -207,7 +240,9 @@ def _sheet(
     columns: list[str],
     formats: dict[str, str] | None = None,
     lang: str = "zh",
+    positions: np.ndarray | None = None,
 ) -> None:
+    """A sheet of ``frame``'s rows (or of those at ``positions``), up to Excel's limit."""
     ws = wb.create_sheet(title=title[:31])
     header = []
     for c in columns:
@@ -217,15 +252,15 @@ def _sheet(
         header.append(cell)
     ws.append(header)
     limit = _EXCEL_ROWS - 2
-    shown = frame.iloc[:limit]
     formatted = [(formats or {}).get(c) for c in columns]
-    for row in shown[columns].itertuples(index=False, name=None):
+    for row in _rows(frame, columns, positions, limit):
         values = [_cell_value(v) for v in row]
         if formats:
             values = [_formatted(ws, v, f) for v, f in zip(values, formatted, strict=True)]
         ws.append(values)
-    if len(frame) > limit:
-        ws.append([_WORDS[lang]["left_out"].format(n=len(frame) - limit)])
+    total = len(frame) if positions is None else len(positions)
+    if total > limit:
+        ws.append([_WORDS[lang]["left_out"].format(n=total - limit)])
 
 
 def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
@@ -236,10 +271,14 @@ def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
     return cell
 
 
-def _write(path: Path, data: bytes) -> Path:
+def _write(path: Path, data: bytes | Workbook) -> Path:
+    """Write the page's bytes, or the workbook (through a temporary file), to ``path``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            save_workbook(data, path)
     except OSError as exc:
         raise ValidationError(
             "VAL020",
@@ -288,6 +327,13 @@ def write_xlsx_report(
 ) -> Path:
     """Write the XLSX report (summaries, overview, a sheet per check, enumerators) to ``path``."""
     result = _combined(results)
+    return _xlsx_report(result, path, _problems(result), _by_question(result))
+
+
+def _xlsx_report(
+    result: ValidationResult, path: str | Path, problems: pd.DataFrame, by_question: pd.DataFrame
+) -> Path:
+    """:func:`write_xlsx_report` of one result, its summaries given."""
     wb = Workbook(write_only=True)
     wb.properties.creator = "baicun"
     counts = pd.DataFrame(
@@ -295,9 +341,9 @@ def write_xlsx_report(
     )
     lang = _lang(result.language)
     words = _WORDS[lang]
-    problems = _in_language(_problems(result), lang)
+    problems = _in_language(problems, lang)
     _sheet(wb, words["problems"], problems, _PROBLEM_COLUMNS, _SHARE_FORMAT, lang)
-    _sheet(wb, words["questions"], _by_question(result), _QUESTION_SHOWN, _SHARE_FORMAT, lang)
+    _sheet(wb, words["questions"], by_question, _QUESTION_SHOWN, _SHARE_FORMAT, lang)
     _sheet(
         wb,
         words["overview"],
@@ -305,12 +351,12 @@ def write_xlsx_report(
         ["instrument", "check", "code", "severity", "title", "issues", "records"],
         lang=lang,
     )
-    for check, part in result.by_check().items():
+    for check, positions in _check_positions(result.issues):
         name = CHECK_TITLES.get(check, (check, check))[1 if lang == "en" else 0]
-        _sheet(wb, name, part, list(ISSUE_COLUMNS), lang=lang)
+        _sheet(wb, name, result.issues, list(ISSUE_COLUMNS), lang=lang, positions=positions)
     _sheet(wb, words["enumerators"], result.enumerators, list(ENUMERATOR_COLUMNS), lang=lang)
     _sheet(wb, words["records"], counts, ["table", "records"], lang=lang)
-    return _write(Path(path), workbook_bytes(wb))
+    return _write(Path(path), wb)
 
 
 @cache
@@ -387,10 +433,23 @@ def write_html_report(
     (``ValidationResult.language``: the study's language), not both.
     """
     result = _combined(results)
+    return _html_report(
+        result, path, _problems(result), _by_question(result), title, max_rows, max_questions
+    )
+
+
+def _html_report(
+    result: ValidationResult,
+    path: str | Path,
+    problems: pd.DataFrame,
+    by_question: pd.DataFrame,
+    title: str | None = None,
+    max_rows: int = 200,
+    max_questions: int = 50,
+) -> Path:
+    """:func:`write_html_report` of one result, its summaries given."""
     lang = _lang(result.language)
     issues = result.issues
-    problems = _problems(result)
-    by_question = _by_question(result)
     problem_columns = _without_instrument(_PROBLEM_COLUMNS, result)
     shown_columns = [
         "instrument",
@@ -405,10 +464,11 @@ def write_html_report(
     ]
     i = 1 if lang == "en" else 0
     checks = []
-    for check, part in result.by_check().items():
+    for check, positions in _check_positions(issues):
         name = CHECK_TITLES.get(check, (check, check))[i]
-        table = _table(part.iloc[:max_rows], shown_columns, severity=True, lang=lang)
-        checks.append({"name": name, "table": table, "total": len(part)})
+        shown = issues.take(positions[:max_rows])
+        table = _table(shown, shown_columns, severity=True, lang=lang)
+        checks.append({"name": name, "table": table, "total": len(positions)})
     order = [c for c in CHECKS if c in CHECK_TITLES]
     sep = ", " if lang == "en" else "，"
     unit = "" if lang == "en" else " 条"
@@ -458,10 +518,14 @@ def write_report(
     *,
     stem: str = "validation",
 ) -> dict[str, Path]:
-    """Write ``<stem>.xlsx`` and ``<stem>.html`` into ``folder``; returns their paths."""
+    """Write ``<stem>.xlsx`` and ``<stem>.html`` into ``folder``; returns their paths.
+
+    The summaries by problem and by question are computed once for both.
+    """
     result = _combined(results)
     folder = Path(folder)
+    problems, by_question = _problems(result), _by_question(result)
     return {
-        "xlsx": write_xlsx_report(result, folder / f"{stem}.xlsx"),
-        "html": write_html_report(result, folder / f"{stem}.html"),
+        "xlsx": _xlsx_report(result, folder / f"{stem}.xlsx", problems, by_question),
+        "html": _html_report(result, folder / f"{stem}.html", problems, by_question),
     }
