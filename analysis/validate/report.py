@@ -35,9 +35,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ from jinja2 import Environment, PackageLoader
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from pandas.api.types import union_categoricals
 
 from ..errors import ValidationError
 from ..format import pct
@@ -64,6 +66,7 @@ from .validation import ValidationResult
 __all__ = [
     "CHECK_TITLES",
     "COLUMN_TITLES",
+    "combine_compact",
     "write_html_report",
     "write_report",
     "write_xlsx_report",
@@ -188,10 +191,83 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def _combined(results: ValidationResult | Iterable[ValidationResult]) -> ValidationResult:
+#: The columns :meth:`ValidationResult.summary` groups by (the overview by code).
+_OVERVIEW_GROUPS = ["instrument", "check", "code", "severity"]
+
+
+def combine_compact(
+    results: Iterable[ValidationResult],
+) -> tuple[ValidationResult, pd.DataFrame]:
+    """Several results as one, as :meth:`ValidationResult.combine` gives them but in less
+    memory, and the overview by code of that combination (its ``summary()``).
+
+    ``combine`` stacks the issues tables; a categorical column whose categories differ
+    between the tables becomes a column of text, a copy of every value (a million
+    households log millions of issues). Here it stays categorical, its categories
+    united: the same values, in the same rows, at a fraction of the memory. The overview
+    groups the columns as ``combine`` gives them (its order follows their type).
+
+    Examples
+    --------
+    >>> from analysis.validate.issues import empty_issues
+    >>> def one(name, check):
+    ...     issues = pd.concat([empty_issues(), pd.DataFrame({"instrument": [name],
+    ...         "check": [check], "code": ["VAL120"], "severity": ["error"], "record": ["r1"]})])
+    ...     return ValidationResult(name, issues.astype({"check": "category"}), pd.DataFrame())
+    >>> result, overview = combine_compact([one("hh", "constraint"), one("pp", "choice")])
+    >>> result.issues["check"].tolist(), result.issues["check"].dtype.name
+    (['constraint', 'choice'], 'category')
+    >>> overview[["instrument", "check", "issues"]].values.tolist()
+    [['hh', 'constraint', 1], ['pp', 'choice', 1]]
+    """
+    results = list(results)
+    frames = [r.issues for r in results]
+    columns = list(frames[0].columns) if frames else []
+    if len(frames) < 2 or any(list(f.columns) != columns for f in frames):
+        combined = ValidationResult.combine(results)
+        return combined, combined.summary()
+    issues = pd.DataFrame({c: _stacked([f[c] for f in frames]) for c in columns})
+    empty = [replace(r, issues=r.issues.iloc[:0]) for r in results]
+    combined = replace(ValidationResult.combine(empty), issues=issues)
+    grouped = {c: pd.concat([f[c] for f in frames], ignore_index=True) for c in _OVERVIEW_GROUPS}
+    # the records concerned are counted the same in either type
+    overview = replace(combined, issues=pd.DataFrame({**grouped, "record": issues["record"]}))
+    return combined, overview.summary()
+
+
+def _stacked(parts: list[pd.Series]) -> pd.Series:
+    """One column of several tables: categorical with united categories when every part
+    is categorical, as ``pd.concat`` stacks it otherwise."""
+    dtypes = [p.dtype for p in parts]
+    if (
+        all(isinstance(d, pd.CategoricalDtype) for d in dtypes)
+        and len(set(dtypes)) > 1
+        and len({d.categories.dtype for d in dtypes}) == 1
+    ):
+        return pd.Series(union_categoricals(parts, ignore_order=True), copy=False)
+    return pd.concat(parts, ignore_index=True)
+
+
+class _Summaries(NamedTuple):
+    """What both reports show of a result: the overview by code (``summary()``), the
+    summaries by problem and by question."""
+
+    overview: pd.DataFrame
+    problems: pd.DataFrame
+    by_question: pd.DataFrame
+
+
+def _combined(
+    results: ValidationResult | Iterable[ValidationResult],
+    overview: pd.DataFrame | None = None,
+) -> tuple[ValidationResult, _Summaries]:
+    """The result to report and its summaries."""
     if isinstance(results, ValidationResult):
-        return results
-    return ValidationResult.combine(results)
+        result = results
+        overview = result.summary() if overview is None else overview
+    else:
+        result, overview = combine_compact(results)
+    return result, _Summaries(overview, _problems(result), _by_question(result))
 
 
 def _cell_value(value):
@@ -300,10 +376,6 @@ def _in_language(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return frame
 
 
-def _summary_frame(result: ValidationResult, lang: str = "zh") -> pd.DataFrame:
-    return _in_language(result.summary(), lang)
-
-
 def _problems(result: ValidationResult) -> pd.DataFrame:
     return issue_summary(result.issues, record_totals(result), language=result.language)
 
@@ -326,13 +398,10 @@ def write_xlsx_report(
     results: ValidationResult | Iterable[ValidationResult], path: str | Path
 ) -> Path:
     """Write the XLSX report (summaries, overview, a sheet per check, enumerators) to ``path``."""
-    result = _combined(results)
-    return _xlsx_report(result, path, _problems(result), _by_question(result))
+    return _xlsx_report(*_combined(results), path)
 
 
-def _xlsx_report(
-    result: ValidationResult, path: str | Path, problems: pd.DataFrame, by_question: pd.DataFrame
-) -> Path:
+def _xlsx_report(result: ValidationResult, summaries: _Summaries, path: str | Path) -> Path:
     """:func:`write_xlsx_report` of one result, its summaries given."""
     wb = Workbook(write_only=True)
     wb.properties.creator = "baicun"
@@ -341,13 +410,13 @@ def _xlsx_report(
     )
     lang = _lang(result.language)
     words = _WORDS[lang]
-    problems = _in_language(problems, lang)
+    problems = _in_language(summaries.problems, lang)
     _sheet(wb, words["problems"], problems, _PROBLEM_COLUMNS, _SHARE_FORMAT, lang)
-    _sheet(wb, words["questions"], by_question, _QUESTION_SHOWN, _SHARE_FORMAT, lang)
+    _sheet(wb, words["questions"], summaries.by_question, _QUESTION_SHOWN, _SHARE_FORMAT, lang)
     _sheet(
         wb,
         words["overview"],
-        _summary_frame(result, lang),
+        _in_language(summaries.overview, lang),
         ["instrument", "check", "code", "severity", "title", "issues", "records"],
         lang=lang,
     )
@@ -432,17 +501,14 @@ def write_html_report(
     Headings, headers and notes are in the language of the validation messages
     (``ValidationResult.language``: the study's language), not both.
     """
-    result = _combined(results)
-    return _html_report(
-        result, path, _problems(result), _by_question(result), title, max_rows, max_questions
-    )
+    result, summaries = _combined(results)
+    return _html_report(result, summaries, path, title, max_rows, max_questions)
 
 
 def _html_report(
     result: ValidationResult,
+    summaries: _Summaries,
     path: str | Path,
-    problems: pd.DataFrame,
-    by_question: pd.DataFrame,
     title: str | None = None,
     max_rows: int = 200,
     max_questions: int = 50,
@@ -450,6 +516,7 @@ def _html_report(
     """:func:`write_html_report` of one result, its summaries given."""
     lang = _lang(result.language)
     issues = result.issues
+    problems, by_question = summaries.problems, summaries.by_question
     problem_columns = _without_instrument(_PROBLEM_COLUMNS, result)
     shown_columns = [
         "instrument",
@@ -517,15 +584,17 @@ def write_report(
     folder: str | Path,
     *,
     stem: str = "validation",
+    overview: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``<stem>.xlsx`` and ``<stem>.html`` into ``folder``; returns their paths.
 
-    The summaries by problem and by question are computed once for both.
+    Several results are combined with :func:`combine_compact`. A result that is
+    already such a combination comes with its ``overview`` (the overview by code that
+    :func:`combine_compact` returns); the summaries are computed once for both reports.
     """
-    result = _combined(results)
+    result, summaries = _combined(results, overview)
     folder = Path(folder)
-    problems, by_question = _problems(result), _by_question(result)
     return {
-        "xlsx": _xlsx_report(result, folder / f"{stem}.xlsx", problems, by_question),
-        "html": _html_report(result, folder / f"{stem}.html", problems, by_question),
+        "xlsx": _xlsx_report(result, summaries, folder / f"{stem}.xlsx"),
+        "html": _html_report(result, summaries, folder / f"{stem}.html"),
     }
