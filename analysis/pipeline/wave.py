@@ -452,7 +452,7 @@ def _blocking(issues: pd.DataFrame, study: Study) -> np.ndarray:
     stops = (issues["severity"] == "error").to_numpy(dtype=bool, na_value=False)
     only = study.setting("pipeline", "blocking_checks", default=None)
     if only:
-        stops &= issues["check"].isin(list(only)).to_numpy(dtype=bool)
+        stops = stops & issues["check"].isin(list(only)).to_numpy(dtype=bool)
     let_through = list(study.setting("pipeline", "non_blocking_checks", default=[]) or [])
     return stops & ~issues["check"].isin(let_through).to_numpy(dtype=bool)
 

@@ -347,13 +347,14 @@ def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
     return cell
 
 
-def _write(path: Path, data: bytes | Workbook) -> Path:
-    """Write the page's bytes, or the workbook (through a temporary file), to ``path``."""
+def _write(path: Path, data: bytes | Workbook | None) -> Path:
+    """Write the page's bytes, or the workbook (through a temporary file), to ``path``;
+    ``None`` only makes its folder (before a workbook is filled)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, bytes):
             path.write_bytes(data)
-        else:
+        elif data is not None:
             save_workbook(data, path)
     except OSError as exc:
         raise ValidationError(
@@ -403,6 +404,7 @@ def write_xlsx_report(
 
 def _xlsx_report(result: ValidationResult, summaries: _Summaries, path: str | Path) -> Path:
     """:func:`write_xlsx_report` of one result, its summaries given."""
+    _write(Path(path), None)  # a folder that cannot be made, before the workbook is filled
     wb = Workbook(write_only=True)
     wb.properties.creator = "baicun"
     counts = pd.DataFrame(
