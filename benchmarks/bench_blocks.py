@@ -11,13 +11,16 @@ empty.
 
 The steps read, correct, validate, write and estimate then run in a child process with
 ``[pipeline] block_mode = "always"``: wall time and peak memory (``VmHWM``, reset before
-each step) of every step, and the peak of the worker processes (``ru_maxrss`` of the
-children).
+each step) of every step, the peak of ``validate_blocks`` alone within the validate step
+(``validate_blocks_gib``: what the step adds around it is the step's peak less this), and
+the peak of the worker processes (``ru_maxrss`` of the children). With ``--where`` a
+thread samples the memory (``VmRSS``) every 0.1 s with the main thread's stack, and each
+step's sampled peak is printed with where the step was (``peak_where``).
 With ``--compare M`` the same is done on an ``M``-record copy in block mode and in
 memory, and the two ``validation_issues.csv`` are compared byte for byte.
 
 Run: ``python -m benchmarks.bench_blocks --records 5000000 --compare 1000000``
-(quick: ``--records 200000 --compare 20000``).
+(quick: ``--records 200000 --compare 20000``; where the peaks are: add ``--where``).
 """
 
 from __future__ import annotations
@@ -91,8 +94,9 @@ def _field(line: bytes, header: bytes, column: str) -> str:
 
 
 _CHILD = r"""
-import io, json, os, resource, sys, time
+import io, json, os, resource, sys, threading, time, traceback
 from pathlib import Path
+import analysis.validate
 from analysis import Study
 from analysis.pipeline.memory import use_one_allocator
 from analysis.pipeline.runner import run_steps
@@ -100,17 +104,57 @@ from analysis.pipeline.wave import WaveRun, wave_steps
 use_one_allocator()
 study = Study.load(Path(sys.argv[1]))
 run = WaveRun(study, sys.argv[2], "zh")
+where = len(sys.argv) > 3 and sys.argv[3] == "--where"
+def status(field):
+    with open("/proc/self/status") as lines:
+        return next(int(l.split()[1]) for l in lines if l.startswith(field)) / 1024**2
+def reset():
+    Path("/proc/self/clear_refs").write_text("5")
+step_peak = [0.0]  # the step's peak, kept across the resets around validate_blocks
 def hwm():
-    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+    step_peak[0] = max(step_peak[0], status("VmHWM:"))
+    return step_peak[0]
+blocks_peak = [0.0]
+validate_blocks = analysis.validate.validate_blocks
+def measured(*args, **kwargs):  # the peak of validate_blocks alone (VmHWM reset around it)
+    hwm(); reset()
+    try:
+        return validate_blocks(*args, **kwargs)
+    finally:
+        blocks_peak[0] = max(blocks_peak[0], status("VmHWM:"))
+        hwm(); reset()
+analysis.validate.validate_blocks = measured
+samples = []  # (step, GiB, stack) every 0.1 s with --where
+current = [""]
+def sample():
+    main = threading.main_thread().ident
+    while True:
+        stack = traceback.extract_stack(sys._current_frames()[main])
+        ours = [f"{Path(f.filename).stem}:{f.lineno} {f.name}" for f in stack
+                if "/analysis/" in f.filename]
+        samples.append((current[0], status("VmRSS:"), " < ".join(ours[::-1][:4])))
+        time.sleep(0.1)
+if where:
+    threading.Thread(target=sample, daemon=True).start()
 out = {"steps": {}, "summaries": {}, "peak_gib": {}}
 started = time.perf_counter()
 for step in [s for s in wave_steps(run) if s.name != "report"]:
-    Path("/proc/self/clear_refs").write_text("5")  # peak of this step alone
+    reset()  # peak of this step alone
+    step_peak[0] = 0.0
+    current[0] = step.name
     record = run_steps([step], state_dir=run.work, context=run, stream=io.StringIO(),
                        base=study.root)[0]
     out["steps"][step.name] = round(record.seconds, 1)
     out["summaries"][step.name] = record.summary
-    out["peak_gib"][step.name] = round(hwm() / 1024**2, 2)
+    out["peak_gib"][step.name] = round(hwm(), 2)
+out["validate_blocks_gib"] = round(blocks_peak[0], 2)
+if where:
+    out["peak_where"] = {}
+    for name in out["steps"]:
+        mine = [s for s in samples if s[0] == name]
+        if mine:
+            top = max(mine, key=lambda s: s[1])
+            out["peak_where"][name] = f"{top[1]:.2f} GiB at {top[2]}"
 out["wall"] = time.perf_counter() - started
 out["peak"] = max(out["peak_gib"].values())
 out["workers_peak_gib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
@@ -118,10 +162,10 @@ print(json.dumps(out))
 """
 
 
-def run_child(root: Path) -> dict:
+def run_child(root: Path, where: bool = False) -> dict:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(root), WAVE],
+        [sys.executable, "-c", _CHILD, str(root), WAVE, *(["--where"] if where else [])],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
     if done.returncode:
@@ -134,6 +178,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5_000_000)
     parser.add_argument("--block-records", type=int, default=50_000)
     parser.add_argument("--compare", type=int, default=1_000_000, help="0: no comparison")
+    parser.add_argument(
+        "--where", action="store_true", help="sample the memory: where each step peaks"
+    )
     args = parser.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-blocks-") as tmp:
@@ -143,7 +190,7 @@ def main() -> None:
         size = (root / "data" / "raw" / WAVE / "household.zip").stat().st_size
         print(f"generated {args.records:,} households in {time.perf_counter() - started:.0f} s "
               f"({size / 2**20:.0f} MiB zip)", flush=True)  # fmt: skip
-        result = run_child(root)
+        result = run_child(root, args.where)
         print(json.dumps(result, indent=1, ensure_ascii=False), flush=True)
         shutil.rmtree(root)
         if args.compare:

@@ -14,6 +14,7 @@ from analysis.office.package import (
     FIXED_TIME,
     document_bytes,
     normalise_package,
+    save_workbook,
     workbook_bytes,
 )
 from analysis.office.widths import text_width
@@ -36,6 +37,24 @@ def test_packages_have_fixed_times_and_dates():
     doc.add_paragraph("百村")
     assert document_bytes(doc) == document_bytes(doc)
     assert normalise_package(data) == data  # idempotent
+
+
+def test_a_workbook_saved_through_a_file_has_the_bytes_of_workbook_bytes(tmp_path, monkeypatch):
+    import analysis.office.package as package
+
+    monkeypatch.setattr(package, "_CHUNK", 1024)  # a sheet copied in many chunks
+
+    def book() -> Workbook:
+        wb = Workbook(write_only=True)
+        sheet = wb.create_sheet("问题")
+        for i in range(2000):
+            sheet.append([f"uuid:{i:06d}", "年龄超出范围", i * 7 % 113])
+        return wb
+
+    for date in (DOCUMENT_DATE, None):
+        saved = save_workbook(book(), tmp_path / "book.xlsx", document_date=date)
+        assert saved.read_bytes() == workbook_bytes(book(), document_date=date)
+    assert [p.name for p in tmp_path.iterdir()] == ["book.xlsx"]  # no temporary file left
 
 
 def test_a_workbook_can_keep_its_own_dates():

@@ -19,6 +19,8 @@ from analysis.validate import (
     write_report,
     write_xlsx_report,
 )
+from analysis.validate import report as report_module
+from analysis.validate.report import combine_compact
 from analysis.validate.summary import issue_summary, question_summary, record_totals
 
 
@@ -30,6 +32,47 @@ def result(tmp_path_factory):
     records[2]["has_tv"] = "7"
     records[3]["notes"] = "电话13373044609"
     return validate(raw(records), household, name="household")
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory):
+    """A second instrument whose issues' categories differ from ``result``'s."""
+    household = form(tmp_path_factory.mktemp("forms"))
+    records = [good_household(i) for i in range(5)]
+    records[0]["age"] = 170
+    records[3]["has_tv"] = "9"
+    records[4]["notes"] = "电话13912345678"
+    return validate(raw(records), household, name="villager")
+
+
+def test_a_compact_combination_writes_the_reports_of_the_plain_one(
+    result, other, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(report_module, "_CHUNK_ROWS", 2)  # sheets filled over several chunks
+    plain = ValidationResult.combine([result, other])
+    compact, overview = combine_compact([result, other])
+    assert plain.issues["message"].dtype == "str"  # categories differ: combine makes text
+    assert isinstance(compact.issues["message"].dtype, pd.CategoricalDtype)
+    assert compact.issues.astype(object).equals(plain.issues.astype(object))
+    assert overview.equals(plain.summary())
+    written = {
+        "plain": write_report(plain, tmp_path / "plain"),
+        "compact": write_report(compact, tmp_path / "compact", overview=overview),
+        "list": write_report([result, other], tmp_path / "list"),
+    }
+    for kind in ("xlsx", "html"):
+        expected = written["plain"][kind].read_bytes()
+        assert written["compact"][kind].read_bytes() == expected
+        assert written["list"][kind].read_bytes() == expected
+
+
+def test_check_positions_are_the_rows_of_by_check(result, other):
+    issues = ValidationResult.combine([result, other]).issues
+    by_check = ValidationResult.combine([result, other]).by_check()
+    found = dict(report_module._check_positions(issues))
+    assert list(found) == list(by_check)
+    for check, positions in found.items():
+        assert issues.take(positions).reset_index(drop=True).equals(by_check[check])
 
 
 def test_xlsx_has_a_sheet_per_check_and_the_enumerator_summary(result, tmp_path):

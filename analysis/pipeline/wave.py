@@ -32,6 +32,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TextIO
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -303,8 +304,26 @@ def _panel_data(run: WaveRun, name: str, previous: Any) -> tuple[Any, str]:
 
 
 def _validate(run: WaveRun) -> StepOutcome:
+    from ..validate import combine_compact
+
+    results, panel_facts = _validate_each(run)  # the data is let go on return
+    by_severity = (
+        pd.concat([r.issues["severity"] for r in results], ignore_index=True)
+        .value_counts()
+        .to_dict()
+        if results
+        else {}
+    )
+    # one table of every instrument's issues for the report, the CSV and the summary
+    combined, overview = combine_compact(results)
+    del results
+    return _validation_outputs(run, combined, overview, by_severity, panel_facts)
+
+
+def _validate_each(run: WaveRun) -> tuple[list[Any], dict[str, str]]:
+    """Every instrument's validation result, and what was said of its panel check."""
     from ..instrument import load_instrument
-    from ..validate import validate, validate_blocks, write_report
+    from ..validate import validate, validate_blocks
     from .blockmode import concat_blocks
 
     names = [n for n, _ in _instruments_present(run)]
@@ -362,15 +381,31 @@ def _validate(run: WaveRun) -> StepOutcome:
                 lang=run.lang,
             )
         )
-    paths = write_report(results, run.out, stem="validation")
-    issues = pd.concat([r.issues for r in results], ignore_index=True)
+    return results, panel_facts
+
+
+def _validation_outputs(
+    run: WaveRun,
+    combined: Any,
+    overview: pd.DataFrame,
+    by_severity: dict[str, int],
+    panel_facts: dict[str, str],
+) -> StepOutcome:
+    """The validate step's report, issues CSV and summary of the combined result (and its
+    overview, :func:`analysis.validate.combine_compact`): the issues table is not copied
+    (a wave of a million households logs millions of issues)."""
+    from ..validate import write_report
+
+    paths = write_report(combined, run.out, stem="validation", overview=overview)
+    issues = combined.issues
     issues_path = run.out / "validation_issues.csv"
-    issues.to_csv(issues_path, index=False, encoding="utf-8")
-    blocking = blocking_issues(issues, run.study)
-    by_severity = issues["severity"].value_counts().to_dict()
+    _write_issues(issues, issues_path)
+    stops = _blocking(issues, run.study)
+    blocking = {c: issues[c][stops] for c in ("check", "code")}  # not a copy of every column
     summary = ", ".join(f"{v} {k}s" for k, v in sorted(by_severity.items())) or "no issues"
-    if len(blocking):
-        summary += f"; {len(blocking)} BLOCKING ({', '.join(sorted(set(blocking['check'])))})"
+    count = int(stops.sum())
+    if count:
+        summary += f"; {count} BLOCKING ({', '.join(sorted(set(blocking['check'])))})"
     if panel_facts:
         summary += "; panel: " + ", ".join(f"{n} {v}" for n, v in panel_facts.items())
     return StepOutcome(
@@ -378,14 +413,27 @@ def _validate(run: WaveRun) -> StepOutcome:
         summary=summary,
         facts={
             "issues": {k: int(v) for k, v in by_severity.items()},
-            "blocking_issues": len(blocking),
+            "blocking_issues": count,
             "blocking_codes": {
                 str(k): int(v) for k, v in sorted(blocking["code"].value_counts().items()) if v
             },
             "panel": panel_facts,
         },
-        blocking=bool(len(blocking)),
+        blocking=bool(count),
     )
+
+
+def _write_issues(issues: pd.DataFrame, path: Path, rows: int = 100_000) -> Path:
+    """``validation_issues.csv``: the bytes of ``issues.to_csv``, written ``rows`` at a
+    time with the categorical columns as text (pandas writes categories 4x slower)."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for start in range(0, max(len(issues), 1), rows):
+            chunk = issues.iloc[start : start + rows]
+            text = {
+                c: "str" for c in chunk.columns if isinstance(chunk[c].dtype, pd.CategoricalDtype)
+            }
+            chunk.astype(text).to_csv(handle, index=False, header=start == 0)
+    return path
 
 
 def blocking_issues(issues: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -395,12 +443,18 @@ def blocking_issues(issues: pd.DataFrame, study: Study) -> pd.DataFrame:
     checks through (``[pipeline] non_blocking_checks = ["pii"]``), or block only named
     checks (``[pipeline] blocking_checks = [...]``).
     """
-    errors = issues[issues["severity"] == "error"]
+    return issues[_blocking(issues, study)]
+
+
+def _blocking(issues: pd.DataFrame, study: Study) -> np.ndarray:
+    """Which issues stop the wave (:func:`blocking_issues`), as a mask: no copy of the
+    issues, which a wave of a million households counts in millions."""
+    stops = (issues["severity"] == "error").to_numpy(dtype=bool, na_value=False)
     only = study.setting("pipeline", "blocking_checks", default=None)
     if only:
-        errors = errors[errors["check"].isin(list(only))]
+        stops = stops & issues["check"].isin(list(only)).to_numpy(dtype=bool)
     let_through = list(study.setting("pipeline", "non_blocking_checks", default=[]) or [])
-    return errors[~errors["check"].isin(let_through)]
+    return stops & ~issues["check"].isin(let_through).to_numpy(dtype=bool)
 
 
 def _write(run: WaveRun) -> StepOutcome:

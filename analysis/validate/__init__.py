@@ -32,7 +32,7 @@ writes the XLSX (a sheet per check, and the enumerator summary) and HTML reports
 from .blocks import validate_blocks
 from .enumerators import ENUMERATOR_COLUMNS, enumerator_summary
 from .issues import ISSUE_CODES, ISSUE_COLUMNS
-from .report import write_html_report, write_report, write_xlsx_report
+from .report import combine_compact, write_html_report, write_report, write_xlsx_report
 from .settings import CHECKS, ValidateSettings
 from .validation import CONFIRMED_COLUMNS, ValidationResult, validate
 
@@ -44,6 +44,7 @@ __all__ = [
     "ISSUE_COLUMNS",
     "ValidateSettings",
     "ValidationResult",
+    "combine_compact",
     "enumerator_summary",
     "validate",
     "validate_blocks",

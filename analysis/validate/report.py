@@ -34,20 +34,23 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
+from pandas.api.types import union_categoricals
 
 from ..errors import ValidationError
 from ..format import pct
-from ..office.package import workbook_bytes
+from ..office.package import save_workbook
 from .enumerators import ENUMERATOR_COLUMNS
 from .issues import ISSUE_COLUMNS
 from .settings import CHECKS
@@ -63,6 +66,7 @@ from .validation import ValidationResult
 __all__ = [
     "CHECK_TITLES",
     "COLUMN_TITLES",
+    "combine_compact",
     "write_html_report",
     "write_report",
     "write_xlsx_report",
@@ -180,14 +184,90 @@ def column_title(column: str, lang: str = "zh") -> str:
 
 
 _EXCEL_ROWS = 1_048_576
+#: Rows of the issues table taken at a time to fill a sheet (a check's issues are not
+#: copied whole: a wave of a million households can log millions).
+_CHUNK_ROWS = 50_000
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
-def _combined(results: ValidationResult | Iterable[ValidationResult]) -> ValidationResult:
+#: The columns :meth:`ValidationResult.summary` groups by (the overview by code).
+_OVERVIEW_GROUPS = ["instrument", "check", "code", "severity"]
+
+
+def combine_compact(
+    results: Iterable[ValidationResult],
+) -> tuple[ValidationResult, pd.DataFrame]:
+    """Several results as one, as :meth:`ValidationResult.combine` gives them but in less
+    memory, and the overview by code of that combination (its ``summary()``).
+
+    ``combine`` stacks the issues tables; a categorical column whose categories differ
+    between the tables becomes a column of text, a copy of every value (a million
+    households log millions of issues). Here it stays categorical, its categories
+    united: the same values, in the same rows, at a fraction of the memory. The overview
+    groups the columns as ``combine`` gives them (its order follows their type).
+
+    Examples
+    --------
+    >>> from analysis.validate.issues import empty_issues
+    >>> def one(name, check):
+    ...     issues = pd.concat([empty_issues(), pd.DataFrame({"instrument": [name],
+    ...         "check": [check], "code": ["VAL120"], "severity": ["error"], "record": ["r1"]})])
+    ...     return ValidationResult(name, issues.astype({"check": "category"}), pd.DataFrame())
+    >>> result, overview = combine_compact([one("hh", "constraint"), one("pp", "choice")])
+    >>> result.issues["check"].tolist(), result.issues["check"].dtype.name
+    (['constraint', 'choice'], 'category')
+    >>> overview[["instrument", "check", "issues"]].values.tolist()
+    [['hh', 'constraint', 1], ['pp', 'choice', 1]]
+    """
+    results = list(results)
+    frames = [r.issues for r in results]
+    columns = list(frames[0].columns) if frames else []
+    if len(frames) < 2 or any(list(f.columns) != columns for f in frames):
+        combined = ValidationResult.combine(results)
+        return combined, combined.summary()
+    issues = pd.DataFrame({c: _stacked([f[c] for f in frames]) for c in columns})
+    empty = [replace(r, issues=r.issues.iloc[:0]) for r in results]
+    combined = replace(ValidationResult.combine(empty), issues=issues)
+    grouped = {c: pd.concat([f[c] for f in frames], ignore_index=True) for c in _OVERVIEW_GROUPS}
+    # the records concerned are counted the same in either type
+    overview = replace(combined, issues=pd.DataFrame({**grouped, "record": issues["record"]}))
+    return combined, overview.summary()
+
+
+def _stacked(parts: list[pd.Series]) -> pd.Series:
+    """One column of several tables: categorical with united categories when every part
+    is categorical, as ``pd.concat`` stacks it otherwise."""
+    dtypes = [p.dtype for p in parts]
+    if (
+        all(isinstance(d, pd.CategoricalDtype) for d in dtypes)
+        and len(set(dtypes)) > 1
+        and len({d.categories.dtype for d in dtypes}) == 1
+    ):
+        return pd.Series(union_categoricals(parts, ignore_order=True), copy=False)
+    return pd.concat(parts, ignore_index=True)
+
+
+class _Summaries(NamedTuple):
+    """What both reports show of a result: the overview by code (``summary()``), the
+    summaries by problem and by question."""
+
+    overview: pd.DataFrame
+    problems: pd.DataFrame
+    by_question: pd.DataFrame
+
+
+def _combined(
+    results: ValidationResult | Iterable[ValidationResult],
+    overview: pd.DataFrame | None = None,
+) -> tuple[ValidationResult, _Summaries]:
+    """The result to report and its summaries."""
     if isinstance(results, ValidationResult):
-        return results
-    return ValidationResult.combine(results)
+        result = results
+        overview = result.summary() if overview is None else overview
+    else:
+        result, overview = combine_compact(results)
+    return result, _Summaries(overview, _problems(result), _by_question(result))
 
 
 def _cell_value(value):
@@ -200,6 +280,35 @@ def _cell_value(value):
     return value
 
 
+def _check_positions(issues: pd.DataFrame) -> Iterator[tuple[str, np.ndarray]]:
+    """Each check's issues as their positions in ``issues``, in report order: the rows of
+    :meth:`ValidationResult.by_check`, without a copy of each check's issues.
+
+    Examples
+    --------
+    >>> issues = pd.DataFrame({"check": ["pii", "choice", "pii"]})
+    >>> [(c, p.tolist()) for c, p in _check_positions(issues)]
+    [('choice', [1]), ('pii', [0, 2])]
+    """
+    codes, found = pd.factorize(issues["check"]) if len(issues) else (np.array([]), [])
+    index = {c: i for i, c in enumerate(found)}
+    for check in CHECKS:
+        if check in index:
+            yield check, np.flatnonzero(codes == index[check])
+
+
+def _rows(
+    frame: pd.DataFrame, columns: list[str], positions: np.ndarray | None, limit: int
+) -> Iterator[tuple[Any, ...]]:
+    """The first ``limit`` rows of ``frame`` (or of its rows at ``positions``), a chunk
+    of rows at a time."""
+    count = min(limit, len(frame) if positions is None else len(positions))
+    for start in range(0, count, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, count)
+        chunk = frame.iloc[start:stop] if positions is None else frame.take(positions[start:stop])
+        yield from chunk[columns].itertuples(index=False, name=None)
+
+
 def _sheet(
     wb: Workbook,
     title: str,
@@ -207,7 +316,9 @@ def _sheet(
     columns: list[str],
     formats: dict[str, str] | None = None,
     lang: str = "zh",
+    positions: np.ndarray | None = None,
 ) -> None:
+    """A sheet of ``frame``'s rows (or of those at ``positions``), up to Excel's limit."""
     ws = wb.create_sheet(title=title[:31])
     header = []
     for c in columns:
@@ -217,15 +328,15 @@ def _sheet(
         header.append(cell)
     ws.append(header)
     limit = _EXCEL_ROWS - 2
-    shown = frame.iloc[:limit]
     formatted = [(formats or {}).get(c) for c in columns]
-    for row in shown[columns].itertuples(index=False, name=None):
+    for row in _rows(frame, columns, positions, limit):
         values = [_cell_value(v) for v in row]
         if formats:
             values = [_formatted(ws, v, f) for v, f in zip(values, formatted, strict=True)]
         ws.append(values)
-    if len(frame) > limit:
-        ws.append([_WORDS[lang]["left_out"].format(n=len(frame) - limit)])
+    total = len(frame) if positions is None else len(positions)
+    if total > limit:
+        ws.append([_WORDS[lang]["left_out"].format(n=total - limit)])
 
 
 def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
@@ -236,10 +347,15 @@ def _formatted(ws: Any, value: Any, number_format: str | None) -> Any:
     return cell
 
 
-def _write(path: Path, data: bytes) -> Path:
+def _write(path: Path, data: bytes | Workbook | None) -> Path:
+    """Write the page's bytes, or the workbook (through a temporary file), to ``path``;
+    ``None`` only makes its folder (before a workbook is filled)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        elif data is not None:
+            save_workbook(data, path)
     except OSError as exc:
         raise ValidationError(
             "VAL020",
@@ -259,10 +375,6 @@ def _in_language(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if lang != "en":
             frame["severity"] = frame["severity"].map(lambda s: _SEVERITY_ZH.get(s, s))
     return frame
-
-
-def _summary_frame(result: ValidationResult, lang: str = "zh") -> pd.DataFrame:
-    return _in_language(result.summary(), lang)
 
 
 def _problems(result: ValidationResult) -> pd.DataFrame:
@@ -287,7 +399,12 @@ def write_xlsx_report(
     results: ValidationResult | Iterable[ValidationResult], path: str | Path
 ) -> Path:
     """Write the XLSX report (summaries, overview, a sheet per check, enumerators) to ``path``."""
-    result = _combined(results)
+    return _xlsx_report(*_combined(results), path)
+
+
+def _xlsx_report(result: ValidationResult, summaries: _Summaries, path: str | Path) -> Path:
+    """:func:`write_xlsx_report` of one result, its summaries given."""
+    _write(Path(path), None)  # a folder that cannot be made, before the workbook is filled
     wb = Workbook(write_only=True)
     wb.properties.creator = "baicun"
     counts = pd.DataFrame(
@@ -295,22 +412,22 @@ def write_xlsx_report(
     )
     lang = _lang(result.language)
     words = _WORDS[lang]
-    problems = _in_language(_problems(result), lang)
+    problems = _in_language(summaries.problems, lang)
     _sheet(wb, words["problems"], problems, _PROBLEM_COLUMNS, _SHARE_FORMAT, lang)
-    _sheet(wb, words["questions"], _by_question(result), _QUESTION_SHOWN, _SHARE_FORMAT, lang)
+    _sheet(wb, words["questions"], summaries.by_question, _QUESTION_SHOWN, _SHARE_FORMAT, lang)
     _sheet(
         wb,
         words["overview"],
-        _summary_frame(result, lang),
+        _in_language(summaries.overview, lang),
         ["instrument", "check", "code", "severity", "title", "issues", "records"],
         lang=lang,
     )
-    for check, part in result.by_check().items():
+    for check, positions in _check_positions(result.issues):
         name = CHECK_TITLES.get(check, (check, check))[1 if lang == "en" else 0]
-        _sheet(wb, name, part, list(ISSUE_COLUMNS), lang=lang)
+        _sheet(wb, name, result.issues, list(ISSUE_COLUMNS), lang=lang, positions=positions)
     _sheet(wb, words["enumerators"], result.enumerators, list(ENUMERATOR_COLUMNS), lang=lang)
     _sheet(wb, words["records"], counts, ["table", "records"], lang=lang)
-    return _write(Path(path), workbook_bytes(wb))
+    return _write(Path(path), wb)
 
 
 @cache
@@ -386,11 +503,22 @@ def write_html_report(
     Headings, headers and notes are in the language of the validation messages
     (``ValidationResult.language``: the study's language), not both.
     """
-    result = _combined(results)
+    result, summaries = _combined(results)
+    return _html_report(result, summaries, path, title, max_rows, max_questions)
+
+
+def _html_report(
+    result: ValidationResult,
+    summaries: _Summaries,
+    path: str | Path,
+    title: str | None = None,
+    max_rows: int = 200,
+    max_questions: int = 50,
+) -> Path:
+    """:func:`write_html_report` of one result, its summaries given."""
     lang = _lang(result.language)
     issues = result.issues
-    problems = _problems(result)
-    by_question = _by_question(result)
+    problems, by_question = summaries.problems, summaries.by_question
     problem_columns = _without_instrument(_PROBLEM_COLUMNS, result)
     shown_columns = [
         "instrument",
@@ -405,10 +533,11 @@ def write_html_report(
     ]
     i = 1 if lang == "en" else 0
     checks = []
-    for check, part in result.by_check().items():
+    for check, positions in _check_positions(issues):
         name = CHECK_TITLES.get(check, (check, check))[i]
-        table = _table(part.iloc[:max_rows], shown_columns, severity=True, lang=lang)
-        checks.append({"name": name, "table": table, "total": len(part)})
+        shown = issues.take(positions[:max_rows])
+        table = _table(shown, shown_columns, severity=True, lang=lang)
+        checks.append({"name": name, "table": table, "total": len(positions)})
     order = [c for c in CHECKS if c in CHECK_TITLES]
     sep = ", " if lang == "en" else "，"
     unit = "" if lang == "en" else " 条"
@@ -457,11 +586,17 @@ def write_report(
     folder: str | Path,
     *,
     stem: str = "validation",
+    overview: pd.DataFrame | None = None,
 ) -> dict[str, Path]:
-    """Write ``<stem>.xlsx`` and ``<stem>.html`` into ``folder``; returns their paths."""
-    result = _combined(results)
+    """Write ``<stem>.xlsx`` and ``<stem>.html`` into ``folder``; returns their paths.
+
+    Several results are combined with :func:`combine_compact`. A result that is
+    already such a combination comes with its ``overview`` (the overview by code that
+    :func:`combine_compact` returns); the summaries are computed once for both reports.
+    """
+    result, summaries = _combined(results, overview)
     folder = Path(folder)
     return {
-        "xlsx": write_xlsx_report(result, folder / f"{stem}.xlsx"),
-        "html": write_html_report(result, folder / f"{stem}.html"),
+        "xlsx": _xlsx_report(result, summaries, folder / f"{stem}.xlsx"),
+        "html": _html_report(result, summaries, folder / f"{stem}.html"),
     }

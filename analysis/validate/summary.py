@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ..readers.issues import ISSUE_CODES as READER_CODES
@@ -115,10 +116,10 @@ def record_totals(result: ValidationResult) -> dict[str, int]:
     return totals
 
 
-def _texts(issues: pd.DataFrame) -> pd.DataFrame:
+def _texts(issues: pd.DataFrame, columns: tuple[str, ...] = _TEXT_COLUMNS) -> pd.DataFrame:
     """The columns the summaries read, as plain text ("" for missing)."""
     out = {}
-    for name in _TEXT_COLUMNS:
+    for name in columns:
         if name in issues.columns:
             column = issues[name]
             if isinstance(column.dtype, pd.CategoricalDtype):
@@ -137,7 +138,7 @@ def _share(frame: pd.DataFrame, totals: Mapping[str, int] | None) -> pd.Series:
 
 def _records(frame: pd.DataFrame, by: list[str]) -> pd.Series:
     """Distinct record keys per group (issues without a key, e.g. about a column, count none)."""
-    keyed = frame[frame["key"] != ""]
+    keyed = frame.loc[frame["key"] != "", [*by, "key"]]  # not a copy of the other columns
     return keyed.groupby(by, sort=False)["key"].nunique()
 
 
@@ -146,7 +147,7 @@ def _questions(
 ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Per group: the number of questions, the ``top`` most frequent with their counts, the
     most frequent."""
-    asked = frame[frame["variable"] != ""]
+    asked = frame.loc[frame["variable"] != "", [*_GROUP, "variable"]]
     counts = asked.groupby([*_GROUP, "variable"], sort=False).size().rename("n").reset_index()
     counts = counts.sort_values([*_GROUP, "n", "variable"], ascending=[True] * 4 + [False, True])
     number = counts.groupby(_GROUP, sort=False).size()
@@ -217,12 +218,14 @@ def issue_summary(
     out["question_count"] = number.reindex(out.index).fillna(0).astype(int)
     out["questions"] = texts.reindex(out.index).fillna("")
     # the example: the group's first issue about its most frequent question, preferring
-    # one about a record
-    most = frame.merge(first.rename("_most").reset_index(), on=_GROUP, how="left")["_most"]
-    ranked = frame.assign(
-        _unkeyed=frame["key"] == "", _other=frame["variable"].to_numpy() != most.to_numpy()
-    ).sort_values(["_unkeyed", "_other"], kind="stable")
-    examples = ranked.groupby(_GROUP, sort=False).head(1).set_index(_GROUP)
+    # one about a record (found by positions: the issues are not copied)
+    most = frame[_GROUP].merge(first.rename("_most").reset_index(), on=_GROUP, how="left")
+    unkeyed = (frame["key"] == "").to_numpy()
+    other = frame["variable"].to_numpy() != most["_most"].to_numpy()
+    ranked = np.lexsort((other, unkeyed))  # stable: by unkeyed, then other
+    group = grouped.ngroup().to_numpy()[ranked]
+    rows = ranked[np.unique(group, return_index=True)[1]]  # each group's first
+    examples = frame.iloc[rows].set_index(_GROUP)
     for name, source in (
         ("example_key", "key"),
         ("example_question", "variable"),
@@ -262,7 +265,7 @@ def question_summary(issues: pd.DataFrame, totals: Mapping[str, int] | None = No
     """
     if issues.empty:
         return _empty(QUESTION_COLUMNS)
-    frame = _texts(issues)
+    frame = _texts(issues, ("instrument", "key", "variable", "code", "severity"))
     by = ["instrument", "variable"]
     frame["_error"] = frame["severity"] == "error"
     frame["_warning"] = frame["severity"] == "warning"
