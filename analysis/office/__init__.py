@@ -10,7 +10,14 @@ writes looks and hashes alike.
 - :mod:`~analysis.office.widths`: how wide text prints, for sizing table columns.
 """
 
-from .package import DOCUMENT_DATE, FIXED_TIME, document_bytes, normalise_package, workbook_bytes
+from .package import (
+    DOCUMENT_DATE,
+    FIXED_TIME,
+    document_bytes,
+    normalise_package,
+    save_workbook,
+    workbook_bytes,
+)
 from .widths import text_width
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "FIXED_TIME",
     "document_bytes",
     "normalise_package",
+    "save_workbook",
     "text_width",
     "workbook_bytes",
 ]

@@ -76,7 +76,16 @@ class StepRecord:
 
 
 def hash_files(paths: Iterable[Path], *, base: Path | None = None) -> dict[str, str]:
-    """SHA-256 of each file's content, keyed by its path (relative to ``base`` if given)."""
+    """SHA-256 of each file's content, keyed by its path (relative to ``base`` if given).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.txt").write_bytes(b"abc")
+    >>> hash_files([folder / "a.txt"], base=folder)["a.txt"][:12]
+    'ba7816bf8f01'
+    """
     out: dict[str, str] = {}
     for path in sorted({Path(p) for p in paths}):
         if path.is_dir():
@@ -87,7 +96,8 @@ def hash_files(paths: Iterable[Path], *, base: Path | None = None) -> dict[str, 
             name = (
                 f.relative_to(base).as_posix() if base and f.is_relative_to(base) else f.as_posix()
             )
-            out[name] = hashlib.sha256(f.read_bytes()).hexdigest()
+            with f.open("rb") as handle:  # in chunks: an output can be larger than memory
+                out[name] = hashlib.file_digest(handle, "sha256").hexdigest()
     return out
 
 
