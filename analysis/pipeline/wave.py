@@ -559,8 +559,7 @@ def _estimate(run: WaveRun) -> StepOutcome:
     specs = estimate_specs(run.study)
     folder = run.out / "estimates"
     folder.mkdir(parents=True, exist_ok=True)
-    designs: dict[Any, Any] = {}
-    choices: dict[Any, Any] = {}
+    designs: dict[Any, Any] = {}  # key -> (its first table, repeat table, design settings)
     loaded: dict[str, Any] = {}
     present = dict(_instruments_present(run))
     batches: dict[Any, list[Any]] = {}  # design -> its specs, computed together
@@ -591,32 +590,38 @@ def _estimate(run: WaveRun) -> StepOutcome:
                 # the repeat's rows, each with its parent's design and `by` columns
                 key = (*key, tuple(spec.by))
             if key not in designs:
-                if table is None:
-                    frame = cleaned.data
-                else:
-                    frame = repeat_frame(
-                        cleaned.data,
-                        cleaned.repeats,
-                        table,
-                        [*design_columns(settings), *spec.by],
-                        {g.name: g.repeat for g in form.repeats}.get,
-                    )
-                choices[key] = choice_columns(cleaned, form, run.lang, table or "main")
-                frame = analysis_frame(frame, form)
-                designs[key] = build_design(
-                    _numeric_codes(frame, settings), settings, name=spec.instrument
-                )
+                designs[key] = (spec, table, settings)  # built when its tables are computed
         batches.setdefault(key, []).append(spec)
     tables: dict[str, Any] = {}
+    # one design at a time: a large wave's designs (households, their members) are not
+    # held together
     for key, group in batches.items():
+        first, table, settings = designs.pop(key)
+        cleaned, form = loaded[first.instrument]
+        with _estimate_context(first, present[first.instrument]):
+            if table is None:
+                frame = cleaned.data
+            else:
+                frame = repeat_frame(
+                    cleaned.data,
+                    cleaned.repeats,
+                    table,
+                    [*design_columns(settings), *first.by],
+                    {g.name: g.repeat for g in form.repeats}.get,
+                )
+            choices = choice_columns(cleaned, form, run.lang, table or "main")
+            frame = analysis_frame(frame, form)
+            design = build_design(_numeric_codes(frame, settings), settings, name=first.instrument)
+            del frame
         try:
-            done = compute_many(group, designs[key], choices=choices[key])
+            done = compute_many(group, design, choices=choices)
         except BaicunError:  # say which table failed
             done = []
             for spec in group:
                 with _estimate_context(spec, present[spec.instrument]):
-                    done.append(compute(spec, designs[key], choices=choices[key]))
+                    done.append(compute(spec, design, choices=choices))
         tables.update((spec.name, t) for spec, t in zip(group, done))
+        del design, choices
     outputs = []
     for spec in specs:
         if spec.name not in tables:
