@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import datetime
 
 import pandas as pd
 from docx import Document
@@ -46,6 +47,8 @@ def test_a_workbook_saved_through_a_file_has_the_bytes_of_workbook_bytes(tmp_pat
 
     def book() -> Workbook:
         wb = Workbook(write_only=True)
+        # its own dates fixed: two books made a second apart would differ in them
+        wb.properties.created = wb.properties.modified = datetime(2026, 1, 2, 3, 4, 5)
         sheet = wb.create_sheet("问题")
         for i in range(2000):
             sheet.append([f"uuid:{i:06d}", "年龄超出范围", i * 7 % 113])
