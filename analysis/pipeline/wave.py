@@ -559,7 +559,7 @@ def _estimate(run: WaveRun) -> StepOutcome:
     specs = estimate_specs(run.study)
     folder = run.out / "estimates"
     folder.mkdir(parents=True, exist_ok=True)
-    designs: dict[Any, Any] = {}  # key -> (its first table, repeat table, design settings)
+    pending: dict[Any, Any] = {}  # design key -> (its first table, repeat table, settings)
     loaded: dict[str, Any] = {}
     present = dict(_instruments_present(run))
     batches: dict[Any, list[Any]] = {}  # design -> its specs, computed together
@@ -589,14 +589,14 @@ def _estimate(run: WaveRun) -> StepOutcome:
             if table is not None:
                 # the repeat's rows, each with its parent's design and `by` columns
                 key = (*key, tuple(spec.by))
-            if key not in designs:
-                designs[key] = (spec, table, settings)  # built when its tables are computed
+            if key not in pending:
+                pending[key] = (spec, table, settings)  # built when its tables are computed
         batches.setdefault(key, []).append(spec)
     tables: dict[str, Any] = {}
     # one design at a time: a large wave's designs (households, their members) are not
     # held together
     for key, group in batches.items():
-        first, table, settings = designs.pop(key)
+        first, table, settings = pending.pop(key)
         cleaned, form = loaded[first.instrument]
         with _estimate_context(first, present[first.instrument]):
             if table is None:

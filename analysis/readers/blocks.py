@@ -61,7 +61,7 @@ from .issues import ISSUE_COLUMNS, empty_issues
 from .rawdata import KEY, MAIN, PARENT_KEY, ROW, RawData
 from .read import _digest, _instrument, read_raw
 
-__all__ = ["BlockSet", "block_support", "read_blocks"]
+__all__ = ["BlockSet", "block_support", "read_blocks", "release_memory"]
 
 _BLOCK_FORMATS = ("csv", "kobo_csv", "odk_central", "spss", "stata")
 _SUMMARY = re.compile(r"^(?P<head>.*) \((?P<n>\d+) cell\(s\); first at row (?P<row>\d+)\)$")
@@ -450,18 +450,23 @@ def _stat_chunks(
             break
 
 
-def _give_back() -> None:
-    """Give the memory of a block kept on disk back to the system.
+def release_memory() -> None:
+    """Give memory freed by pyarrow and by the C allocator back to the system.
 
-    pyarrow's pool and the C allocator keep freed memory; between blocks that memory
-    only grows the next block's peak (fragments the next block cannot reuse whole).
+    Both keep freed memory for later use; between blocks (or pieces of work unlike the
+    next) that memory only grows the next one's peak (fragments it cannot reuse whole).
     """
     import pyarrow as pa
 
-    gc.collect()  # pandas frames hold reference cycles: free the block's arrays now
     pa.default_memory_pool().release_unused()
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
+
+
+def _give_back() -> None:
+    """Give the memory of a block kept on disk back to the system."""
+    gc.collect()  # pandas frames hold reference cycles: free the block's arrays now
+    release_memory()
 
 
 def _libc() -> Any:

@@ -461,7 +461,10 @@ def validate_blocks(
     if cfg.runs("outlier"):
         once("outlier", lambda: check_outliers(projection, cfg, lang, forget=True))
         # the answers only the outlier check reads go before the next checks run
-        _keep_columns(projection, _projected(projection, cfg, study, outliers=False))
+        later = _projected(projection, cfg, study, outliers=False)
+        _keep_columns(
+            projection, {n: [KEY, ROW, PARENT_KEY, *later.get(n, ())] for n in projection.tables}
+        )
         _let_go()
     if cfg.runs("missing_code"):
 
@@ -611,17 +614,14 @@ def _slim(projection: Records, *, moments: bool = False) -> None:
         _ = projection.main.record, projection.main.key
         for table in projection.tables.values():
             _ = table.source_row
-    for table in projection.tables.values():
-        table.forget_answers()
-        frame = table.frame
-        for column in [c for c in frame.columns if c not in keep]:
-            del frame[column]
+    _keep_columns(projection, {name: keep for name in projection.tables})
 
 
-def _keep_columns(projection: Records, columns: Mapping[str, list[str]]) -> None:
-    """Drop the projection's columns other than ``columns`` (per table) and the keys."""
+def _keep_columns(projection: Records, columns: Mapping[str, Iterable[str]]) -> None:
+    """Drop the projection's columns other than ``columns`` (per table), and the answers
+    converted from them."""
     for name, table in projection.tables.items():
-        keep = {KEY, ROW, PARENT_KEY, *columns.get(name, ())}
+        keep = set(columns.get(name, ()))
         table.forget_answers()
         frame = table.frame
         for column in [c for c in frame.columns if c not in keep]:

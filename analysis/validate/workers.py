@@ -16,12 +16,12 @@ Examples
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing as mp
-import platform
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from ..readers.blocks import release_memory
 
 __all__ = ["can_fork", "release_memory", "run_tasks"]
 
@@ -38,35 +38,6 @@ def _run(index: int) -> tuple[int, Any, float]:
     start = time.perf_counter()
     value = _TASKS[index]()
     return index, value, time.perf_counter() - start
-
-
-def release_memory() -> None:
-    """Give memory freed by pyarrow and by the C allocator back to the system.
-
-    Both keep freed memory for later use. In a worker that has finished a piece unlike
-    its next one, that memory only adds to the machine's total; between pieces alike
-    (blocks of the same check) keeping it saves the page faults of taking it back.
-    """
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc() -> Any:
-    """glibc, for ``malloc_trim`` (None elsewhere)."""
-    if platform.system() != "Linux":
-        return None
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim  # noqa: B018 -- musl has no malloc_trim
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
-_LIBC = _libc()
 
 
 def run_tasks(
